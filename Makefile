@@ -1,0 +1,76 @@
+# Grocery shop: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/base.txt requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or 3.12 is required, found " + sys.version.split()[0]) if sys.version_info[:2] not in ((3, 11), (3, 12)) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --progress-bar on -r requirements/base.txt -r requirements/dev.txt
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/.installed ## Create the virtualenv and install the pinned requirements
+
+.PHONY: migrate
+migrate: install ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+.PHONY: run
+run: migrate ## Run the shop on http://127.0.0.1:8000 (embedded default: SQLite, no Redis needed)
+	$(PY) manage.py ensure_admin
+	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+.PHONY: test
+test: install ## Run the whole test suite (PostgreSQL and Redis on 127.0.0.1)
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: install ## ruff, the format check, mypy and the import boundaries
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+.PHONY: check
+check: lint ## Everything CI could ask: lint, migrations up to date, tests
+	DJANGO_SETTINGS_MODULE=shop.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+.PHONY: format
+format: install ## Format and auto-fix the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: worker
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A shop worker --loglevel=INFO
+
+.PHONY: beat
+beat: install ## Run Celery beat, the periodic scheduler (needs REDIS_URL)
+	$(BIN)/celery -A shop beat --loglevel=INFO
+
+.PHONY: procs
+procs: migrate ## Run web, worker and beat together from the Procfile (needs DATABASE_URL and REDIS_URL)
+	$(BIN)/honcho start
+
+.PHONY: lock
+lock: install ## Re-pin requirements/*.txt from requirements/*.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-header requirements/base.in -o requirements/base.txt
+	$(BIN)/pip-compile --quiet --strip-extras --no-header requirements/dev.in -o requirements/dev.txt
+
+.PHONY: clean
+clean: ## Remove the virtualenv, the SQLite database and local files
+	rm -rf $(VENV) db.sqlite3 var

@@ -1,0 +1,1 @@
+"""The events the cart app publishes: its public contract (pure data, no Django)."""

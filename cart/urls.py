@@ -1,0 +1,5 @@
+"""The cart app's URL space (its API under /api/v1/ and web pages, if any)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

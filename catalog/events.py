@@ -1,0 +1,1 @@
+"""The events the catalog app publishes: its public contract (pure data, no Django)."""

@@ -1,0 +1,128 @@
+"""Accounts API: register, login, logout, me, and the customer's addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate, login, logout
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status, throttling
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.api.errors import ApiError
+
+from .. import selectors, services
+from ..models import Address, User
+from .serializers import (
+    AddressSerializer,
+    LoginInput,
+    ProfileInput,
+    RegisterInput,
+    TokenOutput,
+    UserOutput,
+)
+
+
+class LoginThrottle(throttling.ScopedRateThrottle):
+    scope_attr = "throttle_scope"
+
+
+def _token_response(user: User, *, status_code: int) -> Response:
+    token, _ = Token.objects.get_or_create(user=user)
+    return Response(TokenOutput({"token": token.key, "user": user}).data, status=status_code)
+
+
+class RegisterApi(APIView):
+    """Create a customer account; answers the token to use right away."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [LoginThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=RegisterInput, responses={201: TokenOutput})
+    def post(self, request: Request) -> Response:
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(**data.validated_data)
+        return _token_response(user, status_code=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    """Log in with email and password: a token for API clients and a session for the web."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [LoginThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=LoginInput, responses={200: TokenOutput})
+    def post(self, request: Request) -> Response:
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise ApiError(
+                "Email or password is wrong.", code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
+            )
+        login(request._request, user)
+        return _token_response(user, status_code=status.HTTP_200_OK)
+
+
+class LogoutApi(APIView):
+    """End the session and revoke the token."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    """The logged-in customer's profile."""
+
+    @extend_schema(responses={200: UserOutput})
+    def get(self, request: Request) -> Response:
+        return Response(UserOutput(request.user).data)
+
+    @extend_schema(request=ProfileInput, responses={200: UserOutput})
+    def patch(self, request: Request) -> Response:
+        data = ProfileInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.update_profile(user=request.user, **data.validated_data)
+        return Response(UserOutput(user).data)
+
+
+class AddressListCreateApi(generics.ListCreateAPIView[Address]):
+    """The customer's own addresses."""
+
+    serializer_class = AddressSerializer
+
+    def get_queryset(self) -> QuerySet[Address]:
+        return selectors.list_addresses(user=self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.create_address(user=self.request.user, **serializer.validated_data)
+
+
+class AddressDetailApi(generics.RetrieveUpdateDestroyAPIView[Address]):
+    """One of the customer's addresses; another customer's answers 404."""
+
+    serializer_class = AddressSerializer
+
+    def get_queryset(self) -> QuerySet[Address]:
+        return selectors.list_addresses(user=self.request.user)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.update_address(address=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: Address) -> None:
+        services.delete_address(address=instance)

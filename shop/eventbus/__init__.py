@@ -1,0 +1,1 @@
+"""The domain-event bus: transactional outbox, deliveries, inbox, dead letters."""

@@ -1,0 +1,58 @@
+"""The pure base of every domain event, and value types the contracts share.
+
+This module imports only the standard library and pydantic, so that an app's
+`events.py` (its published contract) stays importable by a service lifted out
+of this project. No Django here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
+
+# --- Shared value types -----------------------------------------------------------
+
+#: Money: a whole number of paise (1 INR = 100 paise). Never a float.
+Paise = Annotated[int, Field(strict=True, ge=0, description="Amount in paise (INR x 100)")]
+#: A signed amount of paise, for adjustments and refunds owed.
+SignedPaise = Annotated[int, Field(strict=True, description="Signed amount in paise")]
+#: An Indian postal code: six digits, not starting with 0.
+Pincode = Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$", description="Indian 6-digit pincode")]
+#: A quantity in a SKU's base unit: pieces, grams or millilitres.
+Quantity = Annotated[int, Field(strict=True, gt=0, description="Quantity in base units")]
+#: A GST rate in basis points (5% = 500), so tax arithmetic stays integral.
+RateBasisPoints = Annotated[int, Field(ge=0, le=10_000, description="Rate in basis points")]
+#: A phone number in E.164 form (+919876543210).
+PhoneE164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+
+CURRENCY = "INR"
+
+
+class Event(BaseModel):
+    """A fact one app published. Subclasses set `name`: "<app>.<fact>.v<N>".
+
+    The name is permanent: a breaking change is a new version (".v2") with an
+    upcaster from the old one, never an edit of a published contract.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name", "")
+        if name and not _EVENT_NAME.match(name):
+            raise TypeError(f"{cls.__qualname__}.name={name!r} must look like 'app.fact_happened.v1'")
+
+    @classmethod
+    def version(cls) -> int:
+        return int(cls.name.rsplit(".v", 1)[1])
+
+    @classmethod
+    def app_label(cls) -> str:
+        return cls.name.split(".", 1)[0]

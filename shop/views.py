@@ -1,0 +1,62 @@
+"""Process-level endpoints: liveness, readiness, and the error pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found, server_error
+
+from shop.api.errors import json_404, json_500
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("readyz:probe", "1", timeout=5)
+    if cache.get("readyz:probe") != "1":
+        raise RuntimeError("cache did not return what was written")
+    return "ok"
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The process can serve: its database and its Redis (cache) answer."""
+    checks: dict[str, str] = {}
+    for name, probe in (("database", _check_database), ("cache", _check_cache)):
+        try:
+            checks[name] = probe()
+        except Exception as exc:  # any failure means "not ready"; say which
+            checks[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+    ready = all(value == "ok" for value in checks.values())
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "checks": checks,
+        "mode": "embedded" if settings.EMBEDDED else "production",
+    }
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_404(request, exception)
+    return page_not_found(request, exception or Exception("not found"))
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_500(request)
+    return server_error(request)

@@ -1,0 +1,57 @@
+"""Health, readiness, the schema, Swagger UI and the one error shape."""
+
+import pytest
+from django.test import Client
+
+
+def test_healthz(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_and_redis(client: Client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_when_redis_is_unreachable(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache.backends.redis import RedisCache
+
+    from shop import views
+
+    dead_redis = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    monkeypatch.setattr(views, "cache", dead_redis)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "not_ready"
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"]["cache"].startswith("error: ConnectionError")
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_swagger_ui(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/auth/register/" in paths
+    assert "/api/v1/addresses/{id}/" in paths
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_path_answers_json_404(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "No such page.", "fields": {}}}
+
+
+@pytest.mark.django_db
+def test_malformed_json_answers_400_in_error_shape(client: Client) -> None:
+    response = client.post("/api/v1/auth/register/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
