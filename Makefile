@@ -31,7 +31,7 @@ migrate: install ## Apply database migrations
 run: migrate ## Run the shop on http://127.0.0.1:8000 (embedded default: SQLite, no Redis needed)
 	$(PY) manage.py ensure_admin
 	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py runserver $(HOST):$(PORT)
 
 .PHONY: test
 test: install ## Run the whole test suite (PostgreSQL and Redis on 127.0.0.1)

@@ -53,6 +53,7 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
             "loggers": {
                 # Our own request log line replaces Django's and the dev server's.
                 "django.server": {"level": "WARNING"},
+                "django.channels.server": {"level": "WARNING"},
                 "django.request": {"level": "ERROR"},
                 "django.db.backends": {"level": "WARNING"},
             },

@@ -50,10 +50,15 @@ def test_the_check_finds_a_relation_across_apps() -> None:
         class Meta:
             app_label = "orders"
 
-    assert cross_app_relations([OrderLine]) == ["orders.OrderLine.product -> catalog", "orders.OrderLine.tags -> catalog"]
+    assert cross_app_relations([OrderLine]) == [
+        "orders.OrderLine.product -> catalog",
+        "orders.OrderLine.tags -> catalog",
+    ]
 
 
-@pytest.mark.parametrize("app_label", ["catalog", "cart", "orders", "payments", "inventory", "delivery", "notifications", "analytics"])
+@pytest.mark.parametrize(
+    "app_label", ["catalog", "cart", "orders", "payments", "inventory", "delivery", "notifications", "analytics"]
+)
 def test_every_bounded_app_is_installed_with_its_contract_and_readme(app_label: str) -> None:
     path = apps.get_app_config(app_label).path
     assert os.path.exists(os.path.join(path, "events.py"))

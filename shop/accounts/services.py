@@ -92,7 +92,10 @@ def delete_address(*, address: Address) -> None:
 
 
 def _clear_default(*, user_id: UUID, keep: UUID | None = None) -> None:
-    Address.objects.filter(user_id=user_id, is_default=True).exclude(pk=keep).update(is_default=False)
+    others = Address.objects.filter(user_id=user_id, is_default=True)
+    if keep is not None:
+        others = others.exclude(pk=keep)
+    others.update(is_default=False)
 
 
 def _only_address_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """One error shape for every 4xx and 5xx the API answers.
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}}}
+{"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}}}
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ApiError(exceptions.APIException):
     """A business rule refused the request: raise with a code and a message."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_request"
     default_detail = "The request cannot be processed."
 

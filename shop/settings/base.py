@@ -27,9 +27,7 @@ DEBUG = env_bool("DJANGO_DEBUG", default=EMBEDDED)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local development."
-        )
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local development.")
     # A per-process key: fine for a local run, logs everyone out on restart.
     SECRET_KEY = "dev-only-" + secrets.token_urlsafe(40)
 
@@ -125,9 +123,7 @@ _PROMETHEUS_ENGINES = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
-DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
-    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
-)
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 # Tests deliver events with shop.eventbus.testing.deliver_pending(); no broker needed.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 ALLOWED_HOSTS = ["*"]

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from .. import selectors, services
@@ -33,7 +34,8 @@ class LoginThrottle(throttling.ScopedRateThrottle):
 
 def _token_response(user: User, *, status_code: int) -> Response:
     token, _ = Token.objects.get_or_create(user=user)
-    return Response(TokenOutput({"token": token.key, "user": user}).data, status=status_code)
+    body = TokenOutput(instance={"token": token.key, "user": user})  # type: ignore[arg-type]
+    return Response(body.data, status=status_code)
 
 
 class RegisterApi(APIView):
@@ -81,7 +83,7 @@ class LogoutApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user=request_user(request)).delete()
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -91,13 +93,13 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserOutput})
     def get(self, request: Request) -> Response:
-        return Response(UserOutput(request.user).data)
+        return Response(UserOutput(request_user(request)).data)
 
     @extend_schema(request=ProfileInput, responses={200: UserOutput})
     def patch(self, request: Request) -> Response:
         data = ProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.update_profile(user=request.user, **data.validated_data)
+        user = services.update_profile(user=request_user(request), **data.validated_data)
         return Response(UserOutput(user).data)
 
 
@@ -107,10 +109,10 @@ class AddressListCreateApi(generics.ListCreateAPIView[Address]):
     serializer_class = AddressSerializer
 
     def get_queryset(self) -> QuerySet[Address]:
-        return selectors.list_addresses(user=self.request.user)
+        return selectors.list_addresses(user=request_user(self.request))
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.create_address(user=self.request.user, **serializer.validated_data)
+        serializer.instance = services.create_address(user=request_user(self.request), **serializer.validated_data)
 
 
 class AddressDetailApi(generics.RetrieveUpdateDestroyAPIView[Address]):
@@ -119,7 +121,7 @@ class AddressDetailApi(generics.RetrieveUpdateDestroyAPIView[Address]):
     serializer_class = AddressSerializer
 
     def get_queryset(self) -> QuerySet[Address]:
-        return selectors.list_addresses(user=self.request.user)
+        return selectors.list_addresses(user=request_user(self.request))
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.update_address(address=serializer.instance, **serializer.validated_data)

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "admin@localhost").lower()
         user_model = get_user_model()
         if user_model.objects.filter(email__iexact=email).exists():
-            self.stdout.write(f"Admin user {email} exists (change its password with `manage.py changepassword {email}`).")
+            self.stdout.write(
+                f"Admin user {email} exists (change its password with `manage.py changepassword {email}`)."
+            )
             return
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
         user_model.objects.create_superuser(email, password)
