@@ -46,7 +46,7 @@ lint: install ## ruff, the format check, mypy and the import boundaries
 
 .PHONY: check
 check: lint ## Everything CI could ask: lint, migrations up to date, tests
-	DJANGO_SETTINGS_MODULE=shop.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 .PHONY: format

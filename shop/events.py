@@ -8,6 +8,7 @@ of this project. No Django here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,3 +57,32 @@ class Event(BaseModel):
     @classmethod
     def app_label(cls) -> str:
         return cls.name.split(".", 1)[0]
+
+
+# --- Upcasters ----------------------------------------------------------------------
+
+#: from_name -> (to_name, function turning the old payload into the new one)
+UPCASTERS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+
+
+def upcaster(
+    from_name: str, *, to: type[Event]
+) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any]], dict[str, Any]]]:
+    """Register how an old version's payload becomes the next version's.
+
+    Declared next to the new contract, in the publishing app's events.py:
+
+        @upcaster("orders.order_placed.v1", to=OrderPlacedV2)
+        def _order_placed_v1_to_v2(payload: dict) -> dict:
+            return {**payload, "channel": "web"}
+    """
+
+    def register(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        if from_name in UPCASTERS:
+            raise ValueError(f"an upcaster from {from_name} is already registered")
+        if from_name == to.name:
+            raise ValueError("an upcaster must go to another version")
+        UPCASTERS[from_name] = (to.name, fn)
+        return fn
+
+    return register

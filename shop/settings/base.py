@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "channels",
     # The kernel
     "shop.apps.ShopConfig",
+    "shop.eventbus.apps.EventbusConfig",
     "shop.accounts",
     *BOUNDED_APPS,
 ]
@@ -168,6 +169,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TIMEZONE = "UTC"
 # Beat schedule: apps add entries through shop.celery.register_periodic_task().
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Event bus (shop/eventbus/conf.py lists every setting) ---------------------
+
+EVENTBUS_BATCH_SIZE = env_int("EVENTBUS_BATCH_SIZE", 100)
+EVENTBUS_LEASE_SECONDS = float(env_int("EVENTBUS_LEASE_SECONDS", 60))
+EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
+EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
+EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
+# The embedded default has no beat: a thread of the web process sweeps instead.
+EVENTBUS_INPROCESS_SWEEPER = env_bool("EVENTBUS_INPROCESS_SWEEPER", default=CELERY_TASK_ALWAYS_EAGER)
 
 # --- Auth ---------------------------------------------------------------------
 

@@ -13,5 +13,11 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 from .base import *  # noqa: F403
 
+# Tests run deliveries themselves (shop.eventbus.testing.deliver_pending); the
+# integration tests start real workers and turn the nudge on where they need it.
+EVENTBUS_NUDGE_ON_COMMIT = False
+EVENTBUS_INPROCESS_SWEEPER = False
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.eventbus.busapp"]  # noqa: F405 - events and handlers for bus tests
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import sys
+
+from django.apps import AppConfig
+
+
+class EventbusConfig(AppConfig):
+    name = "shop.eventbus"
+    label = "eventbus"
+    verbose_name = "Event bus"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+        from prometheus_client import REGISTRY
+
+        from shop.celery import register_periodic_task
+
+        from . import checks, conf, metrics  # noqa: F401 - registers the system checks
+
+        # Every installed app's handlers.py: importing it registers its subscriptions.
+        autodiscover_modules("handlers")
+        register_periodic_task("eventbus-sweep", "eventbus.sweep", conf.get("EVENTBUS_SWEEP_SECONDS"))
+        try:
+            REGISTRY.register(metrics.BacklogCollector())
+        except ValueError:  # already registered (ready() ran twice in one process)
+            pass
+        if conf.get("EVENTBUS_INPROCESS_SWEEPER") and _is_serving():
+            from .sweeper import start_inprocess_sweeper
+
+            start_inprocess_sweeper()
+
+
+def _is_serving() -> bool:
+    """True in the process that serves requests (not the autoreloader's parent)."""
+    if "runserver" not in sys.argv:
+        return False
+    return os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv

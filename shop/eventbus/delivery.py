@@ -1,0 +1,264 @@
+"""The delivery engine: claim a batch, run each handler once, record the outcome.
+
+One code path for every runtime: Celery workers (nudged on commit, swept by beat),
+the embedded default (the same task run in-process after commit) and the tests'
+deliver_pending().
+
+A worker claims up to EVENTBUS_BATCH_SIZE deliveries with SELECT ... FOR UPDATE SKIP
+LOCKED: only the head of each (subscriber, key) line, so a key's events are handled
+one after another in publish order, and a key whose head is failing holds back only
+itself. The claim is a lease; the batch then runs in one transaction, each handler
+in a savepoint together with its inbox row, and the outcomes are written in the same
+transaction. A worker killed mid-batch commits nothing: its lease expires and the
+batch is claimed again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from . import conf, metrics, registry
+from .context import handling
+from .errors import ContractError, PermanentError
+from .models import Delivery, InboxEntry
+
+log = structlog.get_logger("shop.eventbus")
+
+_UNDONE = (Delivery.Status.PENDING, Delivery.Status.IN_FLIGHT)
+_WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# Where SKIP LOCKED is missing (SQLite, the embedded default) one thread delivers at a time.
+_single_deliverer = threading.Lock()
+
+
+@dataclass
+class _Outcome:
+    delivery: Delivery
+    status: str  # done | duplicate | retry | dead
+    error_kind: str = ""
+    error: BaseException | None = None
+    trace: str = ""
+    handler_seconds: float = 0.0
+
+
+def deliver_batch(*, batch_size: int | None = None, ignore_backoff: bool = False) -> int:
+    """Claim one batch and deliver it; returns how many deliveries were claimed."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.features.has_select_for_update_skip_locked:
+        return _deliver_batch(batch_size, ignore_backoff)
+    with _single_deliverer:
+        return _deliver_batch(batch_size, ignore_backoff)
+
+
+def deliver_until_empty(*, max_seconds: float | None = None, ignore_backoff: bool = False) -> int:
+    """Deliver batches until nothing is claimable (or time is up); returns the count."""
+    budget = conf.get("EVENTBUS_RUN_SECONDS") if max_seconds is None else max_seconds
+    deadline = time.monotonic() + budget
+    total = 0
+    while True:
+        claimed = deliver_batch(ignore_backoff=ignore_backoff)
+        total += claimed
+        if claimed == 0 or time.monotonic() >= deadline:
+            return total
+
+
+def _deliver_batch(batch_size: int | None, ignore_backoff: bool) -> int:
+    token = f"{_WORKER}:{uuid.uuid4().hex[:12]}"
+    claimed = claim(
+        token=token, batch_size=batch_size or conf.get("EVENTBUS_BATCH_SIZE"), ignore_backoff=ignore_backoff
+    )
+    if claimed:
+        _run(claimed, token=token)
+    return len(claimed)
+
+
+def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[Delivery]:
+    """Lease the claimable heads of (subscriber, key) lines to this worker."""
+    now = timezone.now()
+    earlier_undone = Delivery.objects.filter(
+        subscriber=OuterRef("subscriber"), key=OuterRef("key"), seq__lt=OuterRef("seq"), status__in=_UNDONE
+    )
+    claimable = Delivery.objects.filter(status=Delivery.Status.PENDING)
+    if not ignore_backoff:
+        claimable = claimable.filter(available_at__lte=now)
+    with transaction.atomic():
+        ids = list(
+            claimable.filter(~Exists(earlier_undone))
+            .order_by("seq", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids).update(
+            status=Delivery.Status.IN_FLIGHT,
+            claimed_by=token,
+            lease_expires_at=now + timedelta(seconds=conf.get("EVENTBUS_LEASE_SECONDS")),
+        )
+    return list(Delivery.objects.filter(id__in=ids).select_related("event").order_by("seq", "id"))
+
+
+def _run(claimed: list[Delivery], *, token: str) -> None:
+    outcomes: list[_Outcome] = []
+    with transaction.atomic():
+        for delivery in claimed:
+            outcomes.append(_handle(delivery))
+        _record(outcomes, token=token)
+    now = timezone.now()
+    for outcome in outcomes:
+        sub = outcome.delivery.subscriber
+        metrics.deliveries.labels(subscriber=sub, outcome=outcome.status).inc()
+        if outcome.status in ("done", "duplicate"):
+            metrics.handler_seconds.labels(subscriber=sub).observe(outcome.handler_seconds)
+            metrics.lag_seconds.labels(subscriber=sub).observe(
+                (now - outcome.delivery.event.occurred_at).total_seconds()
+            )
+
+
+def _handle(delivery: Delivery) -> _Outcome:
+    record = delivery.event
+    subscription = registry.get_subscription(delivery.subscriber)
+    if subscription is None:
+        return _Outcome(delivery, "dead", Delivery.ErrorKind.NO_SUBSCRIBER, LookupError(delivery.subscriber))
+    with handling(
+        event_id=record.event_id,
+        name=record.name,
+        subscriber=delivery.subscriber,
+        correlation_id=record.correlation_id,
+        request_id=record.request_id,
+    ):
+        try:
+            event = registry.load_event(record.name, record.payload, subscription.event_type)
+        except ContractError as exc:
+            log.error("eventbus_contract_failure", error=str(exc))
+            return _Outcome(delivery, "dead", Delivery.ErrorKind.CONTRACT, exc, traceback.format_exc())
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():  # a savepoint: the handler's effect and its inbox row, or neither
+                if not _enter_inbox(delivery.subscriber, record.event_id):
+                    log.info("eventbus_duplicate_skipped")
+                    return _Outcome(delivery, "duplicate")
+                subscription.handler(event)
+        except PermanentError as exc:
+            log.warning("eventbus_permanent_failure", error=repr(exc))
+            return _Outcome(delivery, "dead", Delivery.ErrorKind.PERMANENT, exc, traceback.format_exc())
+        except Exception as exc:
+            attempt = delivery.attempts + 1
+            if attempt >= subscription.retry.attempts:
+                log.error("eventbus_retries_exhausted", attempts=attempt, error=repr(exc))
+                return _Outcome(delivery, "dead", Delivery.ErrorKind.EXCEPTION, exc, traceback.format_exc())
+            log.warning("eventbus_handler_failed", attempts=attempt, error=repr(exc))
+            return _Outcome(delivery, "retry", "", exc, traceback.format_exc())
+        elapsed = time.perf_counter() - started
+        log.debug("eventbus_handled", duration_ms=round(elapsed * 1000, 2))
+        return _Outcome(delivery, "done", handler_seconds=elapsed)
+
+
+def _enter_inbox(subscriber: str, event_id: uuid.UUID) -> bool:
+    """Record (subscriber, event id); False if it was already there (a redelivery)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    field = InboxEntry._meta.get_field("event_id")
+    table = InboxEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (subscriber, event_id, handled_at) VALUES (%s, %s, %s) "  # noqa: S608 - no user input
+            "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING id",
+            [subscriber, field.get_db_prep_value(event_id, connection), timezone.now()],
+        )
+        return cursor.fetchone() is not None
+
+
+def _record(outcomes: list[_Outcome], *, token: str) -> None:
+    now = timezone.now()
+    finished = [o.delivery.id for o in outcomes if o.status in ("done", "duplicate")]
+    if finished:
+        Delivery.objects.filter(id__in=finished, claimed_by=token).update(
+            status=Delivery.Status.DONE,
+            attempts=F("attempts") + 1,
+            completed_at=now,
+            lease_expires_at=None,
+            error_kind="",
+        )
+    for outcome in outcomes:
+        if outcome.status == "retry":
+            subscription = registry.get_subscription(outcome.delivery.subscriber)
+            assert subscription is not None
+            delay = subscription.retry.delay(outcome.delivery.attempts + 1)
+            Delivery.objects.filter(id=outcome.delivery.id, claimed_by=token).update(
+                status=Delivery.Status.PENDING,
+                attempts=F("attempts") + 1,
+                available_at=now + timedelta(seconds=delay),
+                lease_expires_at=None,
+                **_error_fields(outcome),
+            )
+        elif outcome.status == "dead":
+            Delivery.objects.filter(id=outcome.delivery.id, claimed_by=token).update(
+                status=Delivery.Status.DEAD,
+                attempts=F("attempts") + 1,
+                dead_at=now,
+                lease_expires_at=None,
+                error_kind=outcome.error_kind,
+                **_error_fields(outcome),
+            )
+
+
+def _error_fields(outcome: _Outcome) -> dict[str, Any]:
+    error = outcome.error
+    assert error is not None
+    return {
+        "error_type": f"{type(error).__module__}.{type(error).__qualname__}"[:200],
+        "last_error": str(error)[:4000] or repr(error),
+        "last_traceback": outcome.trace[-20000:],
+    }
+
+
+def reap_expired_leases() -> int:
+    """Take back deliveries whose worker stopped answering; dead-letter repeat offenders."""
+    now = timezone.now()
+    taken = 0
+    with transaction.atomic():
+        expired = list(
+            Delivery.objects.filter(status=Delivery.Status.IN_FLIGHT, lease_expires_at__lt=now)
+            .select_for_update(skip_locked=True)
+            .only("id", "subscriber", "attempts", "claimed_by")
+        )
+        for delivery in expired:
+            subscription = registry.get_subscription(delivery.subscriber)
+            attempts = delivery.attempts + 1
+            error = f"lease of {delivery.claimed_by} expired: the worker died or stalled"
+            if subscription is not None and attempts >= subscription.retry.attempts:
+                Delivery.objects.filter(id=delivery.id).update(
+                    status=Delivery.Status.DEAD,
+                    attempts=attempts,
+                    dead_at=now,
+                    lease_expires_at=None,
+                    error_kind=Delivery.ErrorKind.LOST,
+                    error_type="LeaseExpired",
+                    last_error=error,
+                )
+            else:
+                Delivery.objects.filter(id=delivery.id).update(
+                    status=Delivery.Status.PENDING,
+                    attempts=attempts,
+                    available_at=now,
+                    lease_expires_at=None,
+                    error_type="LeaseExpired",
+                    last_error=error,
+                )
+            taken += 1
+    if taken:
+        metrics.leases_expired.inc(taken)
+        log.warning("eventbus_leases_expired", count=taken)
+    return taken

@@ -1,0 +1,225 @@
+"""Delivery: exactly-once effect, per-key order, retries, dead letters, upcasting, tracing."""
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from shop.eventbus import publish
+from shop.eventbus.delivery import claim, reap_expired_leases
+from shop.eventbus.models import Delivery, Event, InboxEntry
+from shop.eventbus.registry import RetryPolicy
+from shop.eventbus.services import replay_dead_letters
+from shop.eventbus.testing import deliver_pending
+from tests.eventbus.busapp.events import Chained, Poison, ThingHappened
+from tests.eventbus.busapp.models import Effect
+
+pytestmark = pytest.mark.django_db
+
+
+def _publish(event, key) -> uuid.UUID:
+    with transaction.atomic():
+        return publish(event, key=key)
+
+
+def test_each_subscriber_applies_an_event_once() -> None:
+    _publish(ThingHappened(n=5), "k")
+
+    assert deliver_pending() == 2
+    assert list(Effect.objects.values_list("subscriber", "n", "label")) == [
+        ("busapp.record_thing", 5, ""),
+        ("busapp.record_thing_v2", 5, "from-v1"),  # upcast on read
+    ]
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("done", 1)}
+    assert InboxEntry.objects.count() == 2
+    assert deliver_pending() == 0
+
+
+def test_a_redelivered_event_is_a_no_op() -> None:
+    _publish(ThingHappened(n=5), "k")
+    deliver_pending()
+    # As if a lease expired after the handler committed: the delivery is claimable again.
+    Delivery.objects.update(status="pending")
+
+    assert deliver_pending() == 2
+    assert Effect.objects.count() == 2  # not 4
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_events_of_one_key_are_handled_in_publish_order(small_batches) -> None:
+    for n in range(10):
+        _publish(ThingHappened(n=n), "same-key")
+        _publish(ThingHappened(n=100 + n), f"other-{n}")
+
+    deliver_pending()
+
+    same = list(Effect.objects.filter(subscriber="busapp.record_thing", n__lt=100).values_list("n", flat=True))
+    assert same == list(range(10))
+
+
+def test_only_the_head_of_a_key_is_claimed_at_a_time() -> None:
+    for n in range(3):
+        _publish(ThingHappened(n=n), "k")
+
+    claimed = claim(token="t", batch_size=100)
+
+    assert sorted((d.subscriber, d.event.payload["n"]) for d in claimed) == [
+        ("busapp.record_thing", 0),
+        ("busapp.record_thing_v2", 0),
+    ]
+
+
+def test_a_failing_event_holds_back_only_its_own_key() -> None:
+    _publish(Poison(mode="transient"), "sick")
+    _publish(ThingHappened(n=1), "sick")  # different subscriber: not held
+    _publish(Poison(mode="permanent"), "healthy-after")  # dies at once, releases its key
+    _publish(ThingHappened(n=2), "healthy-after")
+
+    deliver_pending()
+
+    poison = Delivery.objects.get(event__key="sick", subscriber="busapp.poisoned")
+    assert (poison.status, poison.attempts) == ("pending", 1)
+    assert poison.available_at > poison.event.occurred_at  # backing off
+    assert sorted(Effect.objects.filter(subscriber="busapp.record_thing").values_list("n", flat=True)) == [1, 2]
+
+
+def test_same_subscriber_same_key_waits_behind_a_retrying_event(small_batches) -> None:
+    from django.test import override_settings
+
+    from tests.eventbus.busapp import handlers
+
+    calls: list[int] = []
+
+    def flaky(event: ThingHappened) -> None:
+        calls.append(event.n)
+        if event.n == 0 and calls.count(0) < 2:
+            raise ConnectionError("try again")
+        Effect.objects.create(subscriber="flaky", key="k", n=event.n)
+
+    original = handlers.record_thing
+    from shop.eventbus import registry
+
+    sub = registry.get_subscription("busapp.record_thing")
+    assert sub is not None
+    patched = registry.Subscription(
+        name=sub.name, event_type=sub.event_type, handler=flaky, retry=RetryPolicy(3, 0.0, 0.0)
+    )
+    registry._subscriptions[registry._subscriptions.index(sub)] = patched
+    registry._clear_caches()
+    try:
+        with override_settings(EVENTBUS_BATCH_SIZE=10):
+            _publish(ThingHappened(n=0), "k")
+            _publish(ThingHappened(n=1), "k")
+            deliver_pending(ignore_backoff=True)
+    finally:
+        registry._subscriptions[registry._subscriptions.index(patched)] = sub
+        registry._clear_caches()
+    assert original is handlers.record_thing
+    assert calls == [0, 0, 1]  # 1 waited until 0 succeeded
+    assert list(Effect.objects.filter(subscriber="flaky").values_list("n", flat=True)) == [0, 1]
+
+
+def test_transient_failures_retry_with_backoff_then_dead_letter_with_the_whole_story() -> None:
+    _publish(Poison(mode="transient"), "k")
+
+    deliver_pending(ignore_backoff=True)
+
+    dead = Delivery.objects.get(subscriber="busapp.poisoned")
+    assert dead.status == "dead"
+    assert dead.attempts == 3  # the subscriber's policy
+    assert dead.error_kind == "exception"
+    assert dead.error_type == "builtins.ConnectionError"
+    assert dead.last_error == "the far side is down"
+    assert "raise ConnectionError" in dead.last_traceback
+    assert dead.dead_at is not None
+    assert dead.event.payload == {"mode": "transient"}  # the envelope is kept
+
+
+def test_a_permanent_error_dead_letters_at_once() -> None:
+    _publish(Poison(mode="permanent"), "k")
+
+    deliver_pending(ignore_backoff=True)
+
+    dead = Delivery.objects.get(subscriber="busapp.poisoned")
+    assert (dead.status, dead.attempts, dead.error_kind) == ("dead", 1, "permanent")
+
+
+def test_a_payload_that_breaks_its_contract_is_dead_lettered_without_retry() -> None:
+    event_id = _publish(ThingHappened(n=1), "k")
+    Event.objects.filter(event_id=event_id).update(payload={"n": "not a number"})
+
+    deliver_pending(ignore_backoff=True)
+
+    assert set(Delivery.objects.values_list("status", "attempts", "error_kind")) == {("dead", 1, "contract")}
+    assert Effect.objects.count() == 0
+
+
+def test_replaying_a_dead_letter_delivers_it_again() -> None:
+    event_id = _publish(ThingHappened(n=1), "k")
+    Event.objects.filter(event_id=event_id).update(payload={"n": "broken"})
+    deliver_pending()
+    Event.objects.filter(event_id=event_id).update(payload={"n": 1})  # the fix is deployed
+
+    replayed = replay_dead_letters(Delivery.objects.filter(status="dead"))
+    deliver_pending()
+
+    assert replayed == 2
+    assert set(Delivery.objects.values_list("status", "replays")) == {("done", 1)}
+    assert Effect.objects.count() == 2
+
+
+def test_what_a_handler_publishes_carries_causation_and_correlation() -> None:
+    import structlog
+
+    with structlog.contextvars.bound_contextvars(request_id="req-7"):
+        cause_id = _publish(Chained(n=3), "c")
+    deliver_pending()
+
+    caused = Event.objects.get(name="busapp.thing_happened.v1")
+    assert caused.causation_id == cause_id
+    assert caused.correlation_id == "req-7"
+    assert caused.request_id == "req-7"
+    assert Effect.objects.filter(n=3).count() == 2
+
+
+def test_an_expired_lease_is_taken_back_and_the_effect_applied_once() -> None:
+    _publish(ThingHappened(n=9), "k")
+    claimed = claim(token="dead-worker", batch_size=10)
+    assert len(claimed) == 2
+    assert deliver_pending() == 0  # leased: nobody else takes them
+    Delivery.objects.update(lease_expires_at="2000-01-01T00:00:00Z")
+
+    assert reap_expired_leases() == 2
+    deliver_pending()
+
+    assert Effect.objects.count() == 2
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("done", 2)}
+
+
+def test_a_delivery_that_keeps_killing_workers_is_dead_lettered() -> None:
+    _publish(Poison(mode="transient"), "k")  # policy: 3 attempts
+    for _ in range(3):
+        claim(token="doomed", batch_size=10)
+        Delivery.objects.update(lease_expires_at="2000-01-01T00:00:00Z")
+        reap_expired_leases()
+    dead = Delivery.objects.get()
+    assert (dead.status, dead.error_kind, dead.attempts) == ("dead", "lost", 3)
+
+
+def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
+    policy = RetryPolicy(attempts=10, base_seconds=1.0, max_seconds=30.0)
+    for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (6, 30), (9, 30)]:
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1  # jittered
+
+
+def test_a_batch_costs_a_bounded_number_of_queries() -> None:
+    for n in range(20):
+        _publish(ThingHappened(n=n), f"k{n}")
+    with CaptureQueriesContext(connection) as queries:
+        deliver_pending()
+    # Per batch: claim (savepoint, select, update, release, load) + done update + the
+    # final empty claim; per delivery: savepoint, inbox row, the handler's insert, release.
+    assert len(queries) <= 12 + 40 * 4
