@@ -30,6 +30,7 @@ migrate: install ## Apply database migrations
 .PHONY: run
 run: migrate ## Run the shop on http://127.0.0.1:8000 (embedded default: SQLite, no Redis needed)
 	$(PY) manage.py ensure_admin
+	$(PY) manage.py seed_demo --if-empty
 	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
 	LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # search, trigram (catalog); harmless on SQLite
     "django_prometheus",
     "rest_framework",
     "rest_framework.authtoken",
