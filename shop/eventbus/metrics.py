@@ -33,6 +33,12 @@ leases_expired = Counter("eventbus_leases_expired_total", "Claims taken back fro
 class BacklogCollector(Collector):
     """Pending count and oldest pending age per subscriber, read at scrape time."""
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registration asks for the names; answering without a query keeps start-up off the database.
+        yield GaugeMetricFamily("eventbus_pending_deliveries", "", labels=["subscriber"])
+        yield GaugeMetricFamily("eventbus_oldest_pending_age_seconds", "", labels=["subscriber"])
+        yield GaugeMetricFamily("eventbus_dead_letters", "", labels=["subscriber"])
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from .selectors import backlog  # the database is read only when scraped
 
