@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -22,11 +23,15 @@ class EventbusConfig(AppConfig):
 
         # Every installed app's handlers.py: importing it registers its subscriptions.
         autodiscover_modules("handlers")
-        register_periodic_task("eventbus-sweep", "eventbus.sweep", conf.get("EVENTBUS_SWEEP_SECONDS"))
-        try:
+        register_periodic_task(
+            "eventbus-sweep",
+            "eventbus.sweep",
+            conf.get("EVENTBUS_SWEEP_SECONDS"),
+            # A sweep that cannot run within its period is superseded by the next one.
+            options={"queue": conf.get("EVENTBUS_QUEUE"), "expires": conf.get("EVENTBUS_SWEEP_SECONDS")},
+        )
+        with contextlib.suppress(ValueError):  # already registered: ready() ran twice in one process
             REGISTRY.register(metrics.BacklogCollector())
-        except ValueError:  # already registered (ready() ran twice in one process)
-            pass
         if conf.get("EVENTBUS_INPROCESS_SWEEPER") and _is_serving():
             from .sweeper import start_inprocess_sweeper
 

@@ -127,7 +127,7 @@ def _run(claimed: list[Delivery], *, token: str) -> None:
             )
 
 
-def _handle(delivery: Delivery) -> _Outcome:
+def _handle(delivery: Delivery) -> _Outcome:  # noqa: PLR0911 - one return per outcome
     record = delivery.event
     subscription = registry.get_subscription(delivery.subscriber)
     if subscription is None:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import structlog
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from shop.events import Event
@@ -38,7 +39,8 @@ def publish(event: Event, *, key: UUID | str | int) -> UUID:
     registered = registry.get_event_type(event.name)
     if registered is not type(event):
         raise EventNotRegistered(
-            f"{type(event).__qualname__} ({event.name or 'no name'}) is not declared in an installed app's events module"
+            f"{type(event).__qualname__} ({event.name or 'no name'}) "
+            "is not declared in an installed app's events module"
         )
     connection = connections[DEFAULT_DB_ALIAS]
     if not connection.in_atomic_block:
@@ -76,7 +78,7 @@ def publish(event: Event, *, key: UUID | str | int) -> UUID:
                 for name in subscribers
             ]
         )
-        _nudge_on_commit(connection)
+        nudge_on_commit(connection)
     metrics.published.labels(event=event.name).inc()
     for capture in getattr(_captures, "stack", ()):
         capture.append(event)
@@ -84,13 +86,13 @@ def publish(event: Event, *, key: UUID | str | int) -> UUID:
     return record.event_id
 
 
-def _nudge_on_commit(connection) -> None:  # type: ignore[no-untyped-def]
+def nudge_on_commit(connection: BaseDatabaseWrapper) -> None:
     """Once per transaction: after commit, tell the workers there is work."""
     if not conf.get("EVENTBUS_NUDGE_ON_COMMIT"):
         return
     # Django drops the callbacks of a rolled-back savepoint from this list, so the
     # check stays true to what will actually run.
-    if any(callback is _nudge for _, callback, _ in connection.run_on_commit):
+    if any(entry[1] is _nudge for entry in connection.run_on_commit):
         return
     transaction.on_commit(_nudge, robust=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
@@ -49,11 +50,12 @@ def dead_letters() -> QuerySet[Delivery]:
     return Delivery.objects.filter(status=Delivery.Status.DEAD).select_related("event").order_by("-dead_at")
 
 
-def dead_letter_groups() -> list[dict[str, object]]:
+def dead_letter_groups() -> list[dict[str, Any]]:
     """Dead letters grouped by subscriber and error: what broke, how often, since when."""
-    return list(
+    rows = (
         Delivery.objects.filter(status=Delivery.Status.DEAD)
         .values("subscriber", "error_kind", "error_type")
         .annotate(count=Count("id"), first=Min("dead_at"))
         .order_by("-count", "subscriber")
     )
+    return [dict(row) for row in rows]

@@ -31,9 +31,9 @@ def replay_dead_letters(deliveries: QuerySet[Delivery]) -> int:
     if ids:
         from django.db import connection
 
-        from .publishing import _nudge_on_commit
+        from .publishing import nudge_on_commit
 
-        _nudge_on_commit(connection)
+        nudge_on_commit(connection)
     return len(ids)
 
 

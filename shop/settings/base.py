@@ -174,7 +174,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # --- Event bus (shop/eventbus/conf.py lists every setting) ---------------------
 
 EVENTBUS_BATCH_SIZE = env_int("EVENTBUS_BATCH_SIZE", 100)
-EVENTBUS_LEASE_SECONDS = float(env_int("EVENTBUS_LEASE_SECONDS", 60))
+EVENTBUS_LEASE_SECONDS = float(env_str("EVENTBUS_LEASE_SECONDS", "60"))
+EVENTBUS_RUN_SECONDS = float(env_str("EVENTBUS_RUN_SECONDS", "10"))
+EVENTBUS_QUEUE = env_str("EVENTBUS_QUEUE", "celery")
 EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
 EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)

@@ -1,0 +1,110 @@
+"""Staff screens: the event log, deliveries, and dead letters with replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+
+from . import selectors, services
+from .models import DeadLetter, Delivery, Event
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The log is written only by publish() and the workers."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    fields = ("subscriber", "status", "attempts", "completed_at", "error_type", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "name", "key", "occurred_at", "correlation_id", "causation_id")
+    list_filter = ("name",)
+    search_fields = ("=key", "=correlation_id", "=event_id", "=request_id", "=causation_id")
+    date_hierarchy = "occurred_at"
+    inlines = [DeliveryInline]
+    readonly_fields = [f.name for f in Event._meta.fields]
+    show_full_result_count = False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "subscriber", "event_name", "key", "status", "attempts", "available_at", "completed_at")
+    list_filter = ("status", "subscriber")
+    search_fields = ("=key", "=event__event_id", "=event__correlation_id")
+    list_select_related = ("event",)
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    show_full_result_count = False
+
+    @admin.display(description="event", ordering="event__name")
+    def event_name(self, obj: Delivery) -> str:
+        return obj.event.name
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "subscriber",
+        "event_link",
+        "key",
+        "error_kind",
+        "error_type",
+        "short_error",
+        "attempts",
+        "dead_at",
+        "replays",
+    )
+    list_filter = ("subscriber", "error_kind", "error_type")
+    search_fields = ("=key", "=event__event_id", "last_error")
+    list_select_related = ("event",)
+    readonly_fields = [f.name for f in Delivery._meta.fields] + ["payload"]
+    actions = ["replay"]
+    change_list_template = "admin/eventbus/deadletter/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DeadLetter]:
+        return super().get_queryset(request).filter(status=Delivery.Status.DEAD)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for actions; every field stays read-only.
+        return bool(request.user.is_staff and request.user.has_perm("eventbus.change_delivery"))
+
+    @admin.display(description="event")
+    def event_link(self, obj: Delivery) -> str:
+        return format_html('<a href="../event/{}/change/">{}</a>', obj.event_id, obj.event.name)
+
+    @admin.display(description="error")
+    def short_error(self, obj: Delivery) -> str:
+        return obj.last_error[:80]
+
+    @admin.display(description="payload")
+    def payload(self, obj: Delivery) -> str:
+        return format_html("<pre>{}</pre>", obj.event.payload)
+
+    @admin.action(description="Replay the selected dead letters")
+    def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
+        count = services.replay_dead_letters(Delivery.objects.filter(id__in=queryset.values("id")))
+        self.message_user(request, f"Replayed {count} dead letter(s).", messages.SUCCESS)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "groups": selectors.dead_letter_groups()}
+        return super().changelist_view(request, extra_context=extra_context)

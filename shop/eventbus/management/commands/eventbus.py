@@ -1,0 +1,99 @@
+"""Operate the event bus: status, dead letters, replay, prune, deliver."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
+
+from shop.eventbus import delivery, selectors, services
+from shop.eventbus.models import Delivery
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise CommandError(f"{text!r} is not a duration like 30d, 12h, 15m or 90s")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class Command(BaseCommand):
+    help = "Operate the event bus. Subcommands: status, dead, replay, prune, deliver."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("status", help="Pending, in flight, dead and oldest pending age per subscriber")
+        dead = sub.add_parser("dead", help="List dead letters (or --group them by error)")
+        dead.add_argument("--group", action="store_true")
+        dead.add_argument("--limit", type=int, default=50)
+        replay = sub.add_parser("replay", help="Send dead letters back to their subscribers")
+        replay.add_argument("ids", nargs="*", type=int, help="Delivery ids (see `eventbus dead`)")
+        replay.add_argument("--subscriber")
+        replay.add_argument("--error-type")
+        replay.add_argument("--all", action="store_true", help="Every dead letter matching the filters")
+        prune = sub.add_parser("prune", help="Delete done deliveries (and events past retention)")
+        prune.add_argument("--older-than", default="30d", help="e.g. 30d, 12h (default 30d)")
+        deliver = sub.add_parser("deliver", help="Deliver pending events in this process, then exit")
+        deliver.add_argument("--seconds", type=float, default=60.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['action']}")(options)
+
+    def _status(self, options: dict[str, Any]) -> None:
+        rows = selectors.backlog()
+        if not rows:
+            self.stdout.write("Nothing pending, in flight or dead.")
+            return
+        self.stdout.write(f"{'subscriber':45} {'pending':>8} {'in flight':>9} {'dead':>6} {'oldest pending':>15}")
+        for row in rows:
+            self.stdout.write(
+                f"{row.subscriber:45} {row.pending:>8} {row.in_flight:>9} {row.dead:>6} "
+                f"{row.oldest_pending_age_seconds:>14.1f}s"
+            )
+
+    def _dead(self, options: dict[str, Any]) -> None:
+        if options["group"]:
+            for group in selectors.dead_letter_groups():
+                self.stdout.write(
+                    f"{group['count']:>6}  {group['subscriber']}  {group['error_kind']}  {group['error_type']}"
+                    f"  since {group['first']:%Y-%m-%d %H:%M}"
+                )
+            return
+        for d in selectors.dead_letters()[: options["limit"]]:
+            self.stdout.write(
+                f"{d.id:>8}  {d.subscriber}  {d.event.name}  key={d.key}  attempts={d.attempts}  "
+                f"{d.error_kind}: {d.last_error[:100]}"
+            )
+
+    def _replay(self, options: dict[str, Any]) -> None:
+        if not options["ids"] and not options["all"]:
+            raise CommandError("Name delivery ids, or pass --all (with --subscriber/--error-type to narrow it).")
+        filters = Q(status=Delivery.Status.DEAD)
+        if options["ids"]:
+            filters &= Q(id__in=options["ids"])
+        if options["subscriber"]:
+            filters &= Q(subscriber=options["subscriber"])
+        if options["error_type"]:
+            filters &= Q(error_type=options["error_type"])
+        count = services.replay_dead_letters(Delivery.objects.filter(filters))
+        self.stdout.write(self.style.SUCCESS(f"Replayed {count} dead letter(s)."))
+
+    def _prune(self, options: dict[str, Any]) -> None:
+        result = services.prune(older_than=parse_duration(options["older_than"]))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Pruned {result['deliveries']} done deliveries, {result['events']} events, "
+                f"{result['inbox']} inbox entries."
+            )
+        )
+
+    def _deliver(self, options: dict[str, Any]) -> None:
+        delivery.reap_expired_leases()
+        count = delivery.deliver_until_empty(max_seconds=options["seconds"])
+        self.stdout.write(f"Delivered {count}.")

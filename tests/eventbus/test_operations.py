@@ -1,0 +1,164 @@
+"""Operating the bus: system checks, the eventbus command, admin screens, metrics, prune."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import publish, registry, subscriber
+from shop.eventbus.checks import check_subscriptions
+from shop.eventbus.models import Delivery, Event, InboxEntry
+from shop.eventbus.testing import deliver_pending
+from shop.events import Event as EventBase
+from tests.accounts.factories import PASSWORD
+from tests.eventbus.busapp.events import Poison, ThingHappened
+
+
+@pytest.fixture
+def registry_snapshot():
+    saved = list(registry._subscriptions)
+    yield
+    registry._subscriptions[:] = saved
+    registry._clear_caches()
+
+
+def _publish(event, key="k"):
+    with transaction.atomic():
+        return publish(event, key=key)
+
+
+def test_the_project_passes_its_own_checks() -> None:
+    assert check_subscriptions() == []
+
+
+def test_subscribing_to_an_unknown_event_fails_the_system_check(registry_snapshot) -> None:
+    class Unknown(EventBase):
+        name = "nowhere.unknown_thing.v1"
+
+    @subscriber(Unknown)
+    def handle_unknown(event: Unknown) -> None: ...
+
+    errors = check_subscriptions()
+    assert [e.id for e in errors] == ["eventbus.E001"]
+    assert "eventbus.handle_unknown" in errors[0].msg
+
+
+def test_two_subscribers_with_one_name_fail_the_system_check(registry_snapshot) -> None:
+    @subscriber(ThingHappened, name="busapp.record_thing")
+    def another(event: ThingHappened) -> None: ...
+
+    errors = check_subscriptions()
+    assert [e.id for e in errors] == ["eventbus.E002"]
+    assert "busapp.record_thing" in errors[0].msg
+
+
+def test_check_command_fails_at_start_up_on_a_bad_subscription(registry_snapshot) -> None:
+    from django.core.management.base import SystemCheckError
+
+    @subscriber(ThingHappened, name="busapp.record_thing")
+    def duplicate(event: ThingHappened) -> None: ...
+
+    with pytest.raises(SystemCheckError):
+        call_command("check")
+
+
+@pytest.mark.django_db
+def test_status_dead_replay_and_prune_commands() -> None:
+    _publish(Poison(mode="permanent"))
+    _publish(ThingHappened(n=1), key="other")
+    out = StringIO()
+    call_command("eventbus", "status", stdout=out)
+    assert "busapp.poisoned" in out.getvalue()
+
+    deliver_pending()
+    dead = Delivery.objects.get(status="dead")
+    out = StringIO()
+    call_command("eventbus", "dead", "--group", stdout=out)
+    assert "shop.eventbus.errors.PermanentError" in out.getvalue()
+    out = StringIO()
+    call_command("eventbus", "dead", stdout=out)
+    assert str(dead.id) in out.getvalue()
+
+    out = StringIO()
+    call_command("eventbus", "replay", str(dead.id), stdout=out)
+    assert "Replayed 1" in out.getvalue()
+    assert Delivery.objects.get(id=dead.id).status == "pending"
+
+    Delivery.objects.filter(status="done").update(completed_at=timezone.now() - timedelta(days=40))
+    out = StringIO()
+    call_command("eventbus", "prune", "--older-than", "30d", stdout=out)
+    assert "Pruned 2 done deliveries" in out.getvalue()
+    assert Delivery.objects.count() == 1  # the replayed one stays
+
+
+@pytest.mark.django_db
+def test_replay_all_by_subscriber() -> None:
+    _publish(Poison(mode="permanent"), key="a")
+    _publish(Poison(mode="permanent"), key="b")
+    deliver_pending()
+    call_command("eventbus", "replay", "--all", "--subscriber", "busapp.poisoned", stdout=StringIO())
+    assert Delivery.objects.filter(status="pending").count() == 2
+
+
+@pytest.mark.django_db
+def test_prune_keeps_events_within_retention_and_those_still_needed(settings) -> None:
+    settings.EVENTBUS_EVENT_RETENTION_DAYS = 90
+    old_id = _publish(ThingHappened(n=1), key="old")
+    kept_id = _publish(ThingHappened(n=2), key="recent")
+    deliver_pending()
+    Event.objects.filter(event_id=old_id).update(occurred_at=timezone.now() - timedelta(days=120))
+    Delivery.objects.update(completed_at=timezone.now() - timedelta(days=31))
+
+    call_command("eventbus", "prune", "--older-than", "30d", stdout=StringIO())
+
+    assert list(Event.objects.values_list("event_id", flat=True)) == [kept_id]
+    assert not InboxEntry.objects.filter(event_id=old_id).exists()
+
+
+def test_prune_rejects_a_bad_duration() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("eventbus", "prune", "--older-than", "a month")
+
+
+@pytest.mark.django_db
+def test_admin_screens_and_replay_action(client) -> None:
+    from shop.accounts.models import User
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    _publish(Poison(mode="permanent"))
+    deliver_pending()
+    dead = Delivery.objects.get(status="dead")
+
+    assert client.get("/admin/eventbus/event/?name=busapp.poison.v1").status_code == 200
+    assert client.get("/admin/eventbus/delivery/?status=dead").status_code == 200
+    listing = client.get("/admin/eventbus/deadletter/")
+    assert listing.status_code == 200
+    assert b"PermanentError" in listing.content
+    assert client.get(f"/admin/eventbus/deadletter/{dead.id}/change/").status_code == 200
+
+    response = client.post(
+        "/admin/eventbus/deadletter/", {"action": "replay", "_selected_action": [dead.id]}, follow=True
+    )
+    assert response.status_code == 200
+    assert Delivery.objects.get(id=dead.id).status == "pending"
+
+
+@pytest.mark.django_db
+def test_metrics_show_published_delivered_and_backlog(client) -> None:
+    _publish(ThingHappened(n=1))
+    _publish(Poison(mode="permanent"))
+    body = client.get("/metrics").content.decode()
+    assert 'eventbus_pending_deliveries{subscriber="busapp.poisoned"} 1.0' in body
+    deliver_pending()
+    body = client.get("/metrics").content.decode()
+    assert 'eventbus_events_published_total{event="busapp.thing_happened.v1"}' in body
+    assert 'eventbus_deliveries_total{outcome="done",subscriber="busapp.record_thing"}' in body
+    assert 'eventbus_dead_letters{subscriber="busapp.poisoned"} 1.0' in body
+    assert "eventbus_handler_seconds_bucket" in body
+    assert "eventbus_lag_seconds_bucket" in body
