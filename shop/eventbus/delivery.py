@@ -30,10 +30,13 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from shop.events import Event
+
 from . import conf, metrics, registry
 from .context import handling
 from .errors import ContractError, PermanentError
 from .models import Delivery, InboxEntry
+from .registry import Subscription
 
 log = structlog.get_logger("shop.eventbus")
 
@@ -113,8 +116,24 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
 def _run(claimed: list[Delivery], *, token: str) -> None:
     outcomes: list[_Outcome] = []
     with transaction.atomic():
+        ready: list[tuple[Delivery, Subscription, Event]] = []
         for delivery in claimed:
-            outcomes.append(_handle(delivery))
+            loaded = _load(delivery)
+            if isinstance(loaded, _Outcome):
+                outcomes.append(loaded)
+            else:
+                ready.append((delivery, *loaded))
+        # One statement enters the whole batch in the inbox; what was there already is a redelivery.
+        entered = _enter_inbox([(d.subscriber, d.event.event_id) for d, _, _ in ready])
+        for delivery, subscription, event in ready:
+            if (delivery.subscriber, delivery.event.event_id) not in entered:
+                outcomes.append(_Outcome(delivery, "duplicate"))
+                continue
+            outcome = _handle(delivery, subscription, event)
+            if outcome.status != "done":
+                # The handler's savepoint is gone; its inbox row must go too, or a retry would be skipped.
+                InboxEntry.objects.filter(subscriber=delivery.subscriber, event_id=delivery.event.event_id).delete()
+            outcomes.append(outcome)
         _record(outcomes, token=token)
     now = timezone.now()
     for outcome in outcomes:
@@ -127,11 +146,23 @@ def _run(claimed: list[Delivery], *, token: str) -> None:
             )
 
 
-def _handle(delivery: Delivery) -> _Outcome:  # noqa: PLR0911 - one return per outcome
+def _load(delivery: Delivery) -> tuple[Subscription, Event] | _Outcome:
+    """The subscriber and the event as it expects it, or the dead letter saying why not."""
     record = delivery.event
     subscription = registry.get_subscription(delivery.subscriber)
     if subscription is None:
         return _Outcome(delivery, "dead", Delivery.ErrorKind.NO_SUBSCRIBER, LookupError(delivery.subscriber))
+    try:
+        return subscription, registry.load_event(record.name, record.payload, subscription.event_type)
+    except ContractError as exc:
+        log.error(
+            "eventbus_contract_failure", event_id=str(record.event_id), subscriber=delivery.subscriber, error=str(exc)
+        )
+        return _Outcome(delivery, "dead", Delivery.ErrorKind.CONTRACT, exc, traceback.format_exc())
+
+
+def _handle(delivery: Delivery, subscription: Subscription, event: Event) -> _Outcome:
+    record = delivery.event
     with handling(
         event_id=record.event_id,
         name=record.name,
@@ -139,17 +170,9 @@ def _handle(delivery: Delivery) -> _Outcome:  # noqa: PLR0911 - one return per o
         correlation_id=record.correlation_id,
         request_id=record.request_id,
     ):
-        try:
-            event = registry.load_event(record.name, record.payload, subscription.event_type)
-        except ContractError as exc:
-            log.error("eventbus_contract_failure", error=str(exc))
-            return _Outcome(delivery, "dead", Delivery.ErrorKind.CONTRACT, exc, traceback.format_exc())
         started = time.perf_counter()
         try:
-            with transaction.atomic():  # a savepoint: the handler's effect and its inbox row, or neither
-                if not _enter_inbox(delivery.subscriber, record.event_id):
-                    log.info("eventbus_duplicate_skipped")
-                    return _Outcome(delivery, "duplicate")
+            with transaction.atomic():  # a savepoint: the handler's effect, or nothing
                 subscription.handler(event)
         except PermanentError as exc:
             log.warning("eventbus_permanent_failure", error=repr(exc))
@@ -166,18 +189,33 @@ def _handle(delivery: Delivery) -> _Outcome:  # noqa: PLR0911 - one return per o
         return _Outcome(delivery, "done", handler_seconds=elapsed)
 
 
-def _enter_inbox(subscriber: str, event_id: uuid.UUID) -> bool:
-    """Record (subscriber, event id); False if it was already there (a redelivery)."""
+def _enter_inbox(entries: list[tuple[str, uuid.UUID]]) -> set[tuple[str, uuid.UUID]]:
+    """Record (subscriber, event id) pairs; returns those that were not there before."""
+    if not entries:
+        return set()
     connection = connections[DEFAULT_DB_ALIAS]
     field = InboxEntry._meta.get_field("event_id")
     table = InboxEntry._meta.db_table
+    now = timezone.now()
+    values = ", ".join(["(%s, %s, %s)"] * len(entries))
+    params: list[Any] = []
+    prepared: dict[Any, uuid.UUID] = {}
+    for subscriber, event_id in entries:
+        db_value = field.get_db_prep_value(event_id, connection)
+        prepared[str(db_value)] = event_id
+        params += [subscriber, db_value, now]
     with connection.cursor() as cursor:
+        # A concurrent holder of the same row (a worker whose lease we took over) makes
+        # this wait for its commit, then skip: the effect is applied once either way.
         cursor.execute(
-            f"INSERT INTO {table} (subscriber, event_id, handled_at) VALUES (%s, %s, %s) "  # noqa: S608 - no user input
-            "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING id",
-            [subscriber, field.get_db_prep_value(event_id, connection), timezone.now()],
+            f"INSERT INTO {table} (subscriber, event_id, handled_at) VALUES {values} "  # noqa: S608 - no user input
+            "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING subscriber, event_id",
+            params,
         )
-        return cursor.fetchone() is not None
+        return {
+            (subscriber, prepared[str(field.get_db_prep_value(raw, connection))])
+            for subscriber, raw in cursor.fetchall()
+        }
 
 
 def _record(outcomes: list[_Outcome], *, token: str) -> None:

@@ -21,7 +21,7 @@ def record_thing_v2(event: ThingHappenedV2) -> None:
     Effect.objects.create(subscriber="busapp.record_thing_v2", key=str(event.n // 1000), n=event.n, label=event.label)
 
 
-@subscriber(Poison, attempts=3, backoff=0.01, max_backoff=0.05)
+@subscriber(Poison, attempts=3, backoff=30, max_backoff=60)
 def poisoned(event: Poison) -> None:
     # Attempts are recorded in the handler's savepoint and so roll back with it;
     # the test counts attempts on the delivery row instead.
