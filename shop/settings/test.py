@@ -12,10 +12,11 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 from .base import *  # noqa: F403
+from .env import env_bool
 
 # Tests run deliveries themselves (shop.eventbus.testing.deliver_pending); the
 # integration tests start real workers and turn the nudge on where they need it.
-EVENTBUS_NUDGE_ON_COMMIT = False
+EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=False)
 EVENTBUS_INPROCESS_SWEEPER = False
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.eventbus.busapp"]  # noqa: F405 - events and handlers for bus tests
 
