@@ -9,7 +9,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 
@@ -27,3 +27,28 @@ def register_periodic_task(
         **(app.conf.beat_schedule or {}),
         name: {"task": task, "schedule": seconds, "options": options or {}},
     }
+
+
+def _serve_worker_metrics(port: int) -> None:
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"))
+
+
+@signals.worker_process_init.connect
+def _metrics_for_pool_process(**_: Any) -> None:
+    """Each prefork process serves its own /metrics on CELERY_METRICS_PORT + its index."""
+    base = os.environ.get("CELERY_METRICS_PORT")
+    if base:
+        from billiard.process import current_process
+
+        _serve_worker_metrics(int(base) + int(getattr(current_process(), "index", 0)))
+
+
+@signals.worker_init.connect
+def _metrics_for_solo_worker(sender: Any = None, **_: Any) -> None:
+    """Solo and thread pools run tasks in the main process: it serves /metrics itself."""
+    base = os.environ.get("CELERY_METRICS_PORT")
+    pool = str(getattr(getattr(sender, "pool_cls", None), "__module__", ""))
+    if base and not pool.endswith("prefork"):
+        _serve_worker_metrics(int(base))

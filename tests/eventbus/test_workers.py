@@ -98,3 +98,22 @@ def test_without_any_nudge_beat_sweeps_the_outbox(queue: str) -> None:
         publish(ThingHappened(n=42), key="swept")
     with worker("sweeper", queue, env={"EVENTBUS_SWEEP_SECONDS": "0.5"}, beat=True) as sweeper:
         wait_for(lambda: Effect.objects.filter(n=42).count() == 2, what="the sweep", worker=sweeper)
+
+
+def test_worker_processes_serve_their_own_metrics(queue: str) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with transaction.atomic():
+        publish(ThingHappened(n=77), key="metrics")
+    env = {"CELERY_METRICS_PORT": str(port), "EVENTBUS_SWEEP_SECONDS": "0.5"}
+    with worker("metrics", queue, env=env, concurrency=1, beat=True) as w:
+        wait_for(lambda: Effect.objects.filter(n=77).count() == 2, what="delivery", worker=w)
+        # The single prefork process has index 0: it listens on the base port.
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+    assert 'eventbus_deliveries_total{outcome="done",subscriber="busapp.record_thing"} 1.0' in body
+    assert "eventbus_handler_seconds_bucket" in body
