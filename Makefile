@@ -47,7 +47,7 @@ lint: install ## ruff, the format check, mypy and the import boundaries
 
 .PHONY: check
 check: lint ## Everything CI could ask: lint, migrations up to date, tests
-	$(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL= REDIS_URL= DJANGO_SETTINGS_MODULE=shop.settings.test SQLITE_PATH=/tmp/shop-makemigrations-check.sqlite3 $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 .PHONY: format
