@@ -1,1 +1,125 @@
-"""The events the orders app publishes: its public contract (pure data, no Django)."""
+"""The events the orders app publishes: its public contract (pure data, no Django).
+
+Every state transition is published as OrderStatusChanged (the order's timeline, for
+notifications and analytics); the facts other apps act on have their own events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints
+
+OrderStatus = Literal[
+    "pending", "awaiting_payment", "confirmed", "picking", "packed", "out_for_delivery", "delivered", "cancelled"
+]
+PaymentMethod = Literal["razorpay", "cod"]
+CancelReason = Literal[
+    "out_of_stock",
+    "store_closed",
+    "slot_unavailable",
+    "payment_failed",
+    "payment_timeout",
+    "confirmation_timeout",
+    "customer_cancelled",
+    "staff_cancelled",
+    "delivery_failed",
+]
+
+
+class OrderLineItem(BaseModel):
+    """One line as ordered: price and tax frozen at checkout."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_id: UUID
+    sku_id: UUID
+    name: str
+    sold_by: Literal["unit", "weight"]
+    quantity: Quantity = Field(description="Base units: packs, or grams for weight SKUs")
+    unit_price_paise: Paise = Field(description="Per pack, or per kg for weight SKUs")
+    mrp_paise: Paise
+    line_total_paise: Paise = Field(description="GST included")
+    gst_rate_bp: RateBasisPoints
+    hsn_code: str
+
+
+class OrderPlaced(Event):
+    """A customer's checkout became an order: stock, slot and payment follow."""
+
+    name: ClassVar[str] = "orders.order_placed.v1"
+    order_id: UUID
+    customer_id: UUID
+    store_id: UUID
+    slot_id: UUID
+    pincode: Pincode
+    payment_method: PaymentMethod
+    lines: tuple[OrderLineItem, ...]
+    subtotal_paise: Paise
+    fees_paise: Paise
+    total_paise: Paise
+    payment_due_at: datetime
+
+
+class OrderStatusChanged(Event):
+    """An order moved from one state to another (its timeline)."""
+
+    name: ClassVar[str] = "orders.order_status_changed.v1"
+    order_id: UUID
+    customer_id: UUID
+    store_id: UUID
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    reason: str = ""
+    at: datetime
+
+
+class OrderConfirmed(Event):
+    """Stock, slot and payment (or cash on delivery) are in: the store may pick."""
+
+    name: ClassVar[str] = "orders.order_confirmed.v1"
+    order_id: UUID
+    customer_id: UUID
+    store_id: UUID
+    slot_id: UUID
+    payment_method: PaymentMethod
+    lines: tuple[OrderLineItem, ...]
+    total_paise: Paise
+
+
+class OrderCancelled(Event):
+    """The order will not be delivered: release stock, free the slot, refund what was paid."""
+
+    name: ClassVar[str] = "orders.order_cancelled.v1"
+    order_id: UUID
+    customer_id: UUID
+    store_id: UUID
+    reason: CancelReason
+    from_status: OrderStatus
+    payment_method: PaymentMethod
+
+
+class AdjustedLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_id: UUID
+    sku_id: UUID
+    quantity_ordered: Quantity
+    quantity_picked: int = Field(ge=0)
+    refund_paise: Paise
+
+
+class OrderAdjusted(Event):
+    """Picking found less (or lighter) than ordered: the customer is owed the difference."""
+
+    name: ClassVar[str] = "orders.order_adjusted.v1"
+    order_id: UUID
+    customer_id: UUID
+    payment_method: PaymentMethod
+    lines: tuple[AdjustedLine, ...]
+    refund_paise: Paise = Field(description="Prepaid: refund this much; cash on delivery: collect this much less")
+    final_total_paise: Paise

@@ -1,5 +1,11 @@
-"""The orders app's URL space (its API under /api/v1/ and web pages, if any)."""
+"""The orders app's URL space."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/orders/", views.OrderListApi.as_view(), name="order-list"),
+    path("api/v1/orders/<uuid:order_id>/", views.OrderDetailApi.as_view(), name="order-detail"),
+    path("api/v1/orders/<uuid:order_id>/cancel/", views.OrderCancelApi.as_view(), name="order-cancel"),
+]

@@ -1,0 +1,205 @@
+"""Orders, their lines (a price and tax snapshot) and their timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        AWAITING_PAYMENT = "awaiting_payment"
+        CONFIRMED = "confirmed"
+        PICKING = "picking"
+        PACKED = "packed"
+        OUT_FOR_DELIVERY = "out_for_delivery"
+        DELIVERED = "delivered"
+        CANCELLED = "cancelled"
+
+    class PaymentMethod(models.TextChoices):
+        RAZORPAY = "razorpay", "Razorpay (prepaid)"
+        COD = "cod", "Cash on delivery"
+
+    # The three legs of the checkout saga, each moving only forward.
+    class StockState(models.TextChoices):
+        PENDING = "pending"
+        RESERVED = "reserved"
+        FAILED = "failed"
+        RELEASED = "released"
+        COMMITTED = "committed"
+
+    class SlotState(models.TextChoices):
+        PENDING = "pending"
+        BOOKED = "booked"
+        FAILED = "failed"
+        RELEASED = "released"
+
+    class PaymentState(models.TextChoices):
+        PENDING = "pending"
+        REQUESTED = "requested"
+        CAPTURED = "captured"
+        FAILED = "failed"
+        COD = "cod", "cash on delivery"
+        COLLECTED = "collected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer_id = models.UUIDField(db_index=True)
+    store_id = models.UUIDField(db_index=True)
+    slot_id = models.UUIDField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    cancel_reason = models.CharField(max_length=30, blank=True)
+    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.PENDING)
+    slot_state = models.CharField(max_length=10, choices=SlotState.choices, default=SlotState.PENDING)
+    payment_state = models.CharField(max_length=10, choices=PaymentState.choices, default=PaymentState.PENDING)
+
+    address = models.JSONField(help_text="The delivery address as it was at checkout")
+    pincode = models.CharField(max_length=6)
+
+    subtotal_paise = models.BigIntegerField(help_text="Lines, GST included")
+    tax_paise = models.BigIntegerField(help_text="GST included in the lines")
+    savings_paise = models.BigIntegerField(default=0, help_text="Against MRP")
+    delivery_fee_paise = models.BigIntegerField(default=0)
+    small_cart_fee_paise = models.BigIntegerField(default=0)
+    late_night_fee_paise = models.BigIntegerField(default=0)
+    total_paise = models.BigIntegerField()
+    adjustment_paise = models.BigIntegerField(default=0, help_text="Owed back after picking")
+
+    # What the browser needs to pay through Razorpay Checkout.
+    payment_intent_id = models.UUIDField(null=True, blank=True)
+    razorpay_order_id = models.CharField(max_length=64, blank=True)
+    razorpay_key_id = models.CharField(max_length=64, blank=True)
+    paid_paise = models.BigIntegerField(default=0)
+    refunded_paise = models.BigIntegerField(default=0)
+
+    reservation_id = models.UUIDField(null=True, blank=True)
+    booking_id = models.UUIDField(null=True, blank=True)
+    slot_starts_at = models.DateTimeField(null=True, blank=True)
+    slot_ends_at = models.DateTimeField(null=True, blank=True)
+    shipment_id = models.UUIDField(null=True, blank=True)
+    tracking_code = models.CharField(max_length=32, blank=True)
+
+    payment_due_at = models.DateTimeField(help_text="Cancelled if not confirmed by then")
+    placed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        indexes = [
+            models.Index(fields=["customer_id", "-placed_at"], name="orders_customer_recent"),
+            models.Index(
+                fields=["payment_due_at"],
+                name="orders_open_by_due",
+                condition=Q(status__in=["pending", "awaiting_payment"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total_paise=F("subtotal_paise")
+                    + F("delivery_fee_paise")
+                    + F("small_cart_fee_paise")
+                    + F("late_night_fee_paise")
+                ),
+                name="orders_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal_paise__gte=0, tax_paise__gte=0, adjustment_paise__gte=0, total_paise__gte=0),
+                name="orders_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(adjustment_paise__lte=F("total_paise")), name="orders_adjustment_within_total"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="orders_cancelled_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {str(self.id)[:8]} ({self.status})"
+
+    @property
+    def final_total_paise(self) -> int:
+        return self.total_paise - self.adjustment_paise
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.DELIVERED, self.Status.CANCELLED)
+
+
+class OrderLine(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending"
+        FOUND = "found"
+        SHORT = "short"
+        WEIGHED = "weighed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku_id = models.UUIDField()
+    name = models.CharField(max_length=200)
+    sold_by = models.CharField(max_length=6, choices=[("unit", "unit"), ("weight", "weight")])
+    quantity = models.PositiveIntegerField(help_text="Base units: packs, or grams")
+    unit_price_paise = models.BigIntegerField(help_text="Per pack, or per kg")
+    mrp_paise = models.BigIntegerField()
+    line_total_paise = models.BigIntegerField()
+    gst_rate_bp = models.PositiveIntegerField()
+    hsn_code = models.CharField(max_length=8)
+    tax_paise = models.BigIntegerField(help_text="GST included in line_total_paise")
+    picked_quantity = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    refund_paise = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(refund_paise__gte=0, refund_paise__lte=F("line_total_paise")),
+                name="orders_line_refund_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class OrderTransition(models.Model):
+    """The order's timeline: one row per state change, with what caused it."""
+
+    id = models.BigAutoField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class OrderRefund(models.Model):
+    """Money payments gave back on this order, as payments reported it."""
+
+    refund_id = models.UUIDField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    amount_paise = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=[("processed", "processed"), ("failed", "failed")])
+    bank_reference = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount_paise} ({self.status})"

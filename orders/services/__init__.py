@@ -1,0 +1,47 @@
+"""Order use cases: placing, the checkout saga, fulfilment and cancellation."""
+
+from .cancellation import cancel_expired_orders, cancel_order
+from .fulfilment import (
+    PickedLineInput,
+    record_delivered,
+    record_delivery_failed,
+    record_out_for_delivery,
+    record_packed,
+    record_picked,
+    record_refund,
+    record_shipment_created,
+)
+from .placement import LineInput, place_order
+from .saga import (
+    record_payment_captured,
+    record_payment_failed,
+    record_payment_requested,
+    record_slot_booked,
+    record_slot_failed,
+    record_stock_failed,
+    record_stock_reserved,
+)
+from .state import IllegalTransition
+
+__all__ = [
+    "IllegalTransition",
+    "LineInput",
+    "PickedLineInput",
+    "cancel_expired_orders",
+    "cancel_order",
+    "place_order",
+    "record_delivered",
+    "record_delivery_failed",
+    "record_out_for_delivery",
+    "record_packed",
+    "record_payment_captured",
+    "record_payment_failed",
+    "record_payment_requested",
+    "record_picked",
+    "record_refund",
+    "record_shipment_created",
+    "record_slot_booked",
+    "record_slot_failed",
+    "record_stock_failed",
+    "record_stock_reserved",
+]

@@ -1,0 +1,67 @@
+"""Cancelling orders: by the saga, the customer, staff, or the payment window closing."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import publish
+
+from ..events import OrderCancelled
+from ..models import Order
+from .state import CUSTOMER_CANCELLABLE, IllegalTransition, lock, transition
+
+S = Order.Status
+
+
+def cancel_locked(order: Order, reason: str, *, detail: str = "") -> None:
+    """Cancel an order the caller has locked; the event makes the other apps undo their part."""
+    from_status = order.status
+    order.cancel_reason = reason
+    transition(order, S.CANCELLED, reason=f"{reason}: {detail}" if detail else reason)
+    publish(
+        OrderCancelled(
+            order_id=order.id,
+            customer_id=order.customer_id,
+            store_id=order.store_id,
+            reason=reason,
+            from_status=from_status,
+            payment_method=order.payment_method,
+        ),
+        key=order.id,
+    )
+
+
+@transaction.atomic
+def cancel_order(*, order_id: UUID, by_staff: bool = False) -> Order:
+    """A customer (until packed) or staff (until delivered) cancels; cancelling twice is a no-op."""
+    order = lock(order_id)
+    if order.status == S.CANCELLED:
+        return order
+    allowed = order.is_open if by_staff else order.status in CUSTOMER_CANCELLABLE
+    if not allowed:
+        raise IllegalTransition(order, S.CANCELLED)
+    cancel_locked(order, "staff_cancelled" if by_staff else "customer_cancelled")
+    return order
+
+
+def cancel_expired_orders(*, limit: int = 500) -> int:
+    """Cancel orders not confirmed within their payment window; each in its own transaction."""
+    cancelled = 0
+    due = Order.objects.filter(
+        status__in=[S.PENDING, S.AWAITING_PAYMENT], payment_due_at__lt=timezone.now()
+    ).values_list("id", flat=True)[:limit]
+    for order_id in list(due):
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+            if order is None or order.status not in (S.PENDING, S.AWAITING_PAYMENT):
+                continue  # busy or moved on meanwhile
+            waiting_for_money = (
+                order.payment_method == Order.PaymentMethod.RAZORPAY
+                and order.payment_state != Order.PaymentState.CAPTURED
+            )
+            cancel_locked(order, "payment_timeout" if waiting_for_money else "confirmation_timeout")
+            cancelled += 1
+    return cancelled

@@ -1,0 +1,173 @@
+"""After confirmation: the shipment's progress moves the order, and picking may owe money back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db import transaction
+
+from shop.eventbus import publish
+from shop.money import line_total_paise
+
+from ..events import AdjustedLine, OrderAdjusted
+from ..models import Order, OrderLine, OrderRefund
+from .cancellation import cancel_locked
+from .state import lock, transition
+
+S = Order.Status
+
+
+@dataclass(frozen=True)
+class PickedLineInput:
+    sku_id: UUID
+    quantity_picked: int
+
+
+@transaction.atomic
+def record_shipment_created(*, order_id: UUID, shipment_id: UUID, tracking_code: str) -> Order:
+    """The store has the pick list: the order is being picked."""
+    order = lock(order_id)
+    if order.shipment_id is None:
+        order.shipment_id, order.tracking_code = shipment_id, tracking_code
+        order.save(update_fields=["shipment_id", "tracking_code", "updated_at"])
+    advance(order, S.PICKING, reason="shipment created")
+    return order
+
+
+@transaction.atomic
+def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
+    """What was found: shortfalls and lighter weights become one adjustment owed back."""
+    order = lock(order_id)
+    if order.status not in (S.CONFIRMED, S.PICKING) or order.adjustment_paise:
+        return order  # cancelled meanwhile, or already adjusted (a redelivery)
+    picked = {line.sku_id: line.quantity_picked for line in lines}
+    adjusted: list[AdjustedLine] = []
+    for line in order.lines.all():
+        quantity = min(picked.get(line.sku_id, 0), line.quantity)  # heavier than ordered costs the customer nothing
+        refund = line.line_total_paise - line_total_paise(
+            sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=quantity
+        )
+        line.picked_quantity = picked.get(line.sku_id, 0)
+        line.outcome = (
+            OrderLine.Outcome.FOUND
+            if line.picked_quantity == line.quantity
+            else OrderLine.Outcome.WEIGHED
+            if line.sold_by == "weight" and line.picked_quantity > 0
+            else OrderLine.Outcome.SHORT
+        )
+        line.refund_paise = refund
+        line.save(update_fields=["picked_quantity", "outcome", "refund_paise"])
+        if refund:
+            adjusted.append(
+                AdjustedLine(
+                    line_id=line.id,
+                    sku_id=line.sku_id,
+                    quantity_ordered=line.quantity,
+                    quantity_picked=line.picked_quantity,
+                    refund_paise=refund,
+                )
+            )
+    advance(order, S.PICKING, reason="picked")
+    if adjusted:
+        order.adjustment_paise = sum(a.refund_paise for a in adjusted)
+        order.save(update_fields=["adjustment_paise", "updated_at"])
+        publish(
+            OrderAdjusted(
+                order_id=order.id,
+                customer_id=order.customer_id,
+                payment_method=order.payment_method,
+                lines=tuple(adjusted),
+                refund_paise=order.adjustment_paise,
+                final_total_paise=order.final_total_paise,
+            ),
+            key=order.id,
+        )
+    return order
+
+
+#: The way forward after confirmation. The shipment's events reach the order's
+#: handlers concurrently (one subscriber each), so "packed" may arrive before
+#: "shipment created": the order walks through the steps it skipped.
+FORWARD = (S.CONFIRMED, S.PICKING, S.PACKED, S.OUT_FOR_DELIVERY, S.DELIVERED)
+
+
+def advance(order: Order, target: str, *, reason: str) -> bool:
+    """Walk a locked order forward to `target`; False if it is already there, past it, or off the path."""
+    if order.status not in FORWARD or FORWARD.index(order.status) >= FORWARD.index(target):
+        return False
+    for step in FORWARD[FORWARD.index(order.status) + 1 : FORWARD.index(target) + 1]:
+        transition(order, step, reason=reason if step == target else f"{reason} (implied)")
+    return True
+
+
+@transaction.atomic
+def record_packed(*, order_id: UUID) -> Order:
+    order = lock(order_id)
+    advance(order, S.PACKED, reason="packed")
+    return order
+
+
+@transaction.atomic
+def record_out_for_delivery(*, order_id: UUID, attempt: int) -> Order:
+    order = lock(order_id)
+    advance(order, S.OUT_FOR_DELIVERY, reason=f"out for delivery (attempt {attempt})")
+    return order
+
+
+@transaction.atomic
+def record_delivered(*, order_id: UUID, delivered_at: datetime, cash_collected_paise: int = 0) -> Order:
+    order = lock(order_id)
+    if advance(order, S.DELIVERED, reason="delivered"):
+        if order.payment_method == Order.PaymentMethod.COD:
+            order.payment_state = Order.PaymentState.COLLECTED
+            order.paid_paise = cash_collected_paise
+        order.delivered_at = delivered_at
+        order.save(update_fields=["delivered_at", "payment_state", "paid_paise", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def record_delivery_failed(*, order_id: UUID, reason: str, will_retry: bool) -> Order:
+    """A failed attempt: back to packed for another try, or cancelled when the goods go back."""
+    order = lock(order_id)
+    if order.status != S.OUT_FOR_DELIVERY:
+        return order
+    if will_retry:
+        transition(order, S.PACKED, reason=f"delivery attempt failed: {reason}")
+    else:
+        cancel_locked(order, "delivery_failed", detail=reason)
+    return order
+
+
+@transaction.atomic
+def record_refund(
+    *,
+    order_id: UUID,
+    refund_id: UUID,
+    amount_paise: int,
+    status: str,
+    bank_reference: str = "",
+    reason: str = "",
+    at: datetime,
+) -> Order:
+    """Payments reports a refund processed (with the bank reference) or failed; once per refund."""
+    order = lock(order_id)
+    refund, created = OrderRefund.objects.get_or_create(
+        refund_id=refund_id,
+        defaults={
+            "order": order,
+            "amount_paise": amount_paise,
+            "status": status,
+            "bank_reference": bank_reference,
+            "reason": reason,
+            "at": at,
+        },
+    )
+    if not created and refund.status != status:
+        refund.status, refund.bank_reference, refund.at = status, bank_reference or refund.bank_reference, at
+        refund.save()
+    order.refunded_paise = sum(r.amount_paise for r in order.refunds.filter(status="processed"))
+    order.save(update_fields=["refunded_paise", "updated_at"])
+    return order

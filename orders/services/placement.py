@@ -1,0 +1,169 @@
+"""Placing an order from a submitted checkout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import PermanentError, publish
+from shop.money import gst_included_paise, line_total_paise
+
+from ..events import OrderLineItem, OrderPlaced, OrderStatusChanged
+from ..models import Order, OrderLine, OrderTransition
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku_id: UUID
+    name: str
+    sold_by: str
+    quantity: int
+    unit_price_paise: int
+    mrp_paise: int
+    gst_rate_bp: int
+    hsn_code: str
+    line_total_paise: int
+
+
+class CheckoutRejected(PermanentError):
+    """The submitted checkout does not add up: no order can come of it."""
+
+
+def payment_window() -> timedelta:
+    return timedelta(seconds=getattr(settings, "ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60))
+
+
+@transaction.atomic
+def place_order(
+    *,
+    order_id: UUID,
+    customer_id: UUID,
+    store_id: UUID,
+    slot_id: UUID,
+    address: dict[str, Any],
+    pincode: str,
+    payment_method: str,
+    lines: list[LineInput],
+    delivery_fee_paise: int = 0,
+    small_cart_fee_paise: int = 0,
+    late_night_fee_paise: int = 0,
+    total_paise: int,
+) -> Order:
+    """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow."""
+    existing = Order.objects.filter(pk=order_id).first()
+    if existing is not None:
+        return existing  # a redelivered checkout: the order exists already
+    if payment_method not in Order.PaymentMethod.values:
+        raise CheckoutRejected(f"unknown payment method {payment_method!r}")
+    if not lines:
+        raise CheckoutRejected("an order needs at least one line")
+    for line in lines:
+        expected = line_total_paise(
+            sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=line.quantity
+        )
+        if line.quantity <= 0 or expected != line.line_total_paise:
+            raise CheckoutRejected(
+                f"line {line.sku_id}: {line.quantity} x {line.unit_price_paise} != {line.line_total_paise}"
+            )
+    subtotal = sum(line.line_total_paise for line in lines)
+    fees = delivery_fee_paise + small_cart_fee_paise + late_night_fee_paise
+    if subtotal + fees != total_paise or min(delivery_fee_paise, small_cart_fee_paise, late_night_fee_paise) < 0:
+        raise CheckoutRejected(f"total {total_paise} != lines {subtotal} + fees {fees}")
+
+    now = timezone.now()
+    order = Order.objects.create(
+        id=order_id,
+        customer_id=customer_id,
+        store_id=store_id,
+        slot_id=slot_id,
+        payment_method=payment_method,
+        payment_state=Order.PaymentState.COD if payment_method == "cod" else Order.PaymentState.PENDING,
+        address=address,
+        pincode=pincode,
+        subtotal_paise=subtotal,
+        tax_paise=sum(gst_included_paise(line.line_total_paise, line.gst_rate_bp) for line in lines),
+        savings_paise=sum(
+            max(
+                0,
+                line_total_paise(sold_by=line.sold_by, unit_price_paise=line.mrp_paise, quantity=line.quantity)
+                - line.line_total_paise,
+            )
+            for line in lines
+        ),
+        delivery_fee_paise=delivery_fee_paise,
+        small_cart_fee_paise=small_cart_fee_paise,
+        late_night_fee_paise=late_night_fee_paise,
+        total_paise=total_paise,
+        payment_due_at=now + payment_window(),
+        placed_at=now,
+    )
+    created = OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                id=uuid4(),
+                order=order,
+                sku_id=line.sku_id,
+                name=line.name,
+                sold_by=line.sold_by,
+                quantity=line.quantity,
+                unit_price_paise=line.unit_price_paise,
+                mrp_paise=line.mrp_paise,
+                line_total_paise=line.line_total_paise,
+                gst_rate_bp=line.gst_rate_bp,
+                hsn_code=line.hsn_code,
+                tax_paise=gst_included_paise(line.line_total_paise, line.gst_rate_bp),
+            )
+            for line in lines
+        ]
+    )
+    OrderTransition.objects.create(order=order, from_status="", to_status=order.status, reason="placed", at=now)
+    publish(
+        OrderPlaced(
+            order_id=order.id,
+            customer_id=customer_id,
+            store_id=store_id,
+            slot_id=slot_id,
+            pincode=pincode,
+            payment_method=payment_method,
+            lines=tuple(line_item(line) for line in created),
+            subtotal_paise=subtotal,
+            fees_paise=fees,
+            total_paise=total_paise,
+            payment_due_at=order.payment_due_at,
+        ),
+        key=order.id,
+    )
+    publish(
+        OrderStatusChanged(
+            order_id=order.id,
+            customer_id=customer_id,
+            store_id=store_id,
+            from_status=None,
+            to_status="pending",
+            reason="placed",
+            at=now,
+        ),
+        key=order.id,
+    )
+    return order
+
+
+def line_item(line: OrderLine) -> OrderLineItem:
+    return OrderLineItem(
+        line_id=line.id,
+        sku_id=line.sku_id,
+        name=line.name,
+        sold_by=line.sold_by,
+        quantity=line.quantity,
+        unit_price_paise=line.unit_price_paise,
+        mrp_paise=line.mrp_paise,
+        line_total_paise=line.line_total_paise,
+        gst_rate_bp=line.gst_rate_bp,
+        hsn_code=line.hsn_code,
+    )

@@ -1,0 +1,42 @@
+"""Money arithmetic shared by every app: integer paise, half-up rounding, GST included."""
+
+from __future__ import annotations
+
+GRAMS_PER_KG = 1000
+BASIS_POINTS = 10_000
+
+
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up, for non-negative integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def line_total_paise(*, sold_by: str, unit_price_paise: int, quantity: int) -> int:
+    """Price of a line: packs x price per pack, or grams x price per kg (rounded to the paisa)."""
+    if quantity < 0 or unit_price_paise < 0:
+        raise ValueError("quantities and prices are never negative")
+    if sold_by == "weight":
+        return _div_half_up(unit_price_paise * quantity, GRAMS_PER_KG)
+    return unit_price_paise * quantity
+
+
+def gst_included_paise(amount_paise: int, rate_bp: int) -> int:
+    """The GST inside a GST-inclusive amount: amount x rate / (1 + rate)."""
+    if amount_paise < 0:
+        raise ValueError("amount must not be negative")
+    return _div_half_up(amount_paise * rate_bp, BASIS_POINTS + rate_bp)
+
+
+def format_inr(paise: int) -> str:
+    """ "₹1,234.50" with Indian digit grouping (lakh, crore)."""
+    sign = "-" if paise < 0 else ""
+    rupees, rest = divmod(abs(paise), 100)
+    digits = str(rupees)
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        groups: list[str] = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        digits = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
+    return f"{sign}₹{digits}.{rest:02d}"
