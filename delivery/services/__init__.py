@@ -13,7 +13,7 @@ from .shipments import (
     return_shipment,
 )
 from .slots import BookingOutcome, book_slot, generate_slots, release_slot
-from .zones import configure_zone, record_store, set_slot_template
+from .zones import configure_zone, record_store, set_slot_template, validate_zone
 
 __all__ = [
     "BookingOutcome",
@@ -36,4 +36,5 @@ __all__ = [
     "return_shipment",
     "set_rider_availability",
     "set_slot_template",
+    "validate_zone",
 ]

@@ -7,7 +7,7 @@ from datetime import time
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from shop.accounts.validators import validate_pincode
 from shop.eventbus import publish
@@ -53,6 +53,20 @@ def _check_policy(policy: FeePolicy) -> None:
         raise ValidationError({"late_night_end": ["The late-night window cannot be empty."]})
 
 
+def validate_zone(*, code: str, store_id: UUID, pincodes: Sequence[str], fee_policy: FeePolicy) -> list[str]:
+    """Check a zone's configuration without writing; returns its pincodes, cleaned and sorted."""
+    cleaned = _clean_pincodes(pincodes)
+    _check_policy(fee_policy)
+    if not Store.objects.filter(store_id=store_id).exists():
+        raise ValidationError({"store_id": ["No such store (stores come from inventory's store events)."]})
+    clashes = sorted(
+        ZonePincode.objects.filter(pincode__in=cleaned).exclude(zone__code=code).values_list("pincode", flat=True)
+    )
+    if clashes:
+        raise ValidationError({"pincodes": [f"Already served by another zone: {', '.join(clashes)}."]})
+    return cleaned
+
+
 @transaction.atomic
 def configure_zone(
     *,
@@ -64,17 +78,8 @@ def configure_zone(
     is_active: bool = True,
 ) -> Zone:
     """Create or change a zone (by code): its store, pincodes and fee policy; announces it."""
-    cleaned = _clean_pincodes(pincodes)
-    _check_policy(fee_policy)
-    if not Store.objects.filter(store_id=store_id).exists():
-        raise ValidationError({"store_id": ["No such store (stores come from inventory's store events)."]})
+    cleaned = validate_zone(code=code, store_id=store_id, pincodes=pincodes, fee_policy=fee_policy)
     zone = Zone.objects.select_for_update().filter(code=code).first() or Zone(code=code)
-    taken = ZonePincode.objects.filter(pincode__in=cleaned)
-    if zone.pk is not None:
-        taken = taken.exclude(zone=zone)
-    clashes = sorted(taken.values_list("pincode", flat=True))
-    if clashes:
-        raise ValidationError({"pincodes": [f"Already served by another zone: {', '.join(clashes)}."]})
 
     zone.title = title
     zone.store_id = store_id
@@ -91,7 +96,10 @@ def configure_zone(
     zone.save()
     zone.pincodes.exclude(pincode__in=cleaned).delete()
     existing = set(zone.pincodes.values_list("pincode", flat=True))
-    ZonePincode.objects.bulk_create([ZonePincode(zone=zone, pincode=p) for p in cleaned if p not in existing])
+    try:
+        ZonePincode.objects.bulk_create([ZonePincode(zone=zone, pincode=p) for p in cleaned if p not in existing])
+    except IntegrityError as exc:  # another zone took one of them since validate_zone looked
+        raise ValidationError({"pincodes": ["Another zone took one of these pincodes just now; try again."]}) from exc
 
     publish(
         ZoneConfigured(
