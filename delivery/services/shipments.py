@@ -16,7 +16,7 @@ from shop.eventbus import publish
 
 from .. import events
 from ..errors import IllegalTransition
-from ..models import Shipment, ShipmentLine, Slot, Store, Zone
+from ..models import Shipment, ShipmentLine, Slot, SlotBooking, Store, Zone
 from ..models.shipments import TRANSITIONS, PaymentMethod, ShipmentStatus
 
 # No 0/O, 1/I/L: codes are read out over the phone.
@@ -76,7 +76,10 @@ def create_shipment(
     cod_amount_paise: int = 0,
     slot_id: UUID | None = None,
 ) -> Shipment:
-    """Open the shipment of a confirmed order with its pick list; idempotent per order."""
+    """Open the shipment of a confirmed order with its pick list; idempotent per order.
+
+    Without `slot_id` the shipment takes the slot the order booked, if any.
+    """
     existing = Shipment.objects.filter(order_id=order_id).first()
     if existing is not None:
         return existing
@@ -87,9 +90,13 @@ def create_shipment(
         pincode=pincode,
         store_id=store_id,
     )
-    slot = Slot.objects.filter(pk=slot_id).first() if slot_id else None
-    if slot_id and slot is None:
-        raise ValidationError({"slot_id": ["No such slot."]})
+    if slot_id is not None:
+        slot = Slot.objects.filter(pk=slot_id).first()
+        if slot is None:
+            raise ValidationError({"slot_id": ["No such slot."]})
+    else:  # the slot the order booked, if it did
+        booking = SlotBooking.objects.filter(order_id=order_id, status=SlotBooking.Status.BOOKED).first()
+        slot = booking.slot if booking else None
     zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
     try:
         with transaction.atomic():

@@ -418,3 +418,13 @@ def test_cancelling_before_dispatch_is_idempotent_and_after_is_refused(store, ri
     gone = _at("out_for_delivery", store, rider)
     with pytest.raises(IllegalTransition):
         services.cancel_shipment_for_order(order_id=gone.order_id)
+
+
+@pytest.mark.django_db
+def test_a_shipment_takes_the_slot_its_order_booked(slot, store) -> None:
+    order_id = uuid.uuid4()
+    services.book_slot(order_id=order_id, slot_id=slot.id, pincode="560038")
+
+    shipment = _create(store, order_id=order_id)
+
+    assert shipment.slot == slot
