@@ -42,12 +42,19 @@ def fee_policy(*, zone: Zone) -> FeePolicy:
     )
 
 
+def _served(*, pincode: str) -> tuple[Zone, Store] | None:
+    """The active zone serving a pincode and its store, if the store is open."""
+    zone = Zone.objects.filter(pincodes__pincode=pincode, is_active=True).first()
+    if zone is None:
+        return None
+    store = Store.objects.filter(store_id=zone.store_id, is_open=True).first()
+    return (zone, store) if store else None
+
+
 def zone_for_pincode(*, pincode: str) -> Zone | None:
     """The active zone serving a pincode whose store is open, or None."""
-    zone = Zone.objects.filter(pincodes__pincode=pincode, is_active=True).first()
-    if zone is None or not Store.objects.filter(store_id=zone.store_id, is_open=True).exists():
-        return None
-    return zone
+    served = _served(pincode=pincode)
+    return served[0] if served else None
 
 
 def open_slots(
@@ -70,12 +77,13 @@ def next_available_slot(*, zone: Zone, mode: str, now: datetime | None = None) -
 
 def serviceability(*, pincode: str, now: datetime | None = None) -> Serviceability | None:
     """Whether a pincode is served, by which store, at what fees and from which slot; None if not."""
-    zone = zone_for_pincode(pincode=pincode)
-    if zone is None:
+    served = _served(pincode=pincode)
+    if served is None:
         return None
+    zone, store = served
     return Serviceability(
         zone=zone,
-        store=Store.objects.get(store_id=zone.store_id),
+        store=store,
         fee_policy=fee_policy(zone=zone),
         next_slot=next_available_slot(zone=zone, mode=SlotMode.STANDARD, now=now),
         next_express_slot=next_available_slot(zone=zone, mode=SlotMode.EXPRESS, now=now),

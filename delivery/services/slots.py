@@ -15,7 +15,7 @@ from shop.eventbus import publish
 from .. import selectors
 from ..errors import Conflict
 from ..events import BookingFailure, SlotBooked, SlotBookingFailed, SlotReleased
-from ..models import Slot, SlotBooking, SlotTemplate, ZonePincode
+from ..models import Slot, SlotBooking, SlotTemplate
 
 _FAILURE_MESSAGES: dict[str, str] = {
     "full": "This slot is full; choose another.",
@@ -96,8 +96,8 @@ def _refusal(*, slot: Slot | None, pincode: str, now: datetime) -> BookingFailur
     """Why this slot cannot be booked for this pincode now, before looking at capacity."""
     if slot is None:
         return "unknown_slot"
-    serves = ZonePincode.objects.filter(zone=slot.zone, pincode=pincode).exists()
-    if not serves or selectors.zone_for_pincode(pincode=pincode) is None:
+    # A pincode belongs to one zone: the slot's zone must be the one serving it (active, store open).
+    if selectors.zone_for_pincode(pincode=pincode) != slot.zone:
         return "not_serviceable"
     if slot.cutoff_at <= now:
         return "past_cutoff"
