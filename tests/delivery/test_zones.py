@@ -226,3 +226,16 @@ def test_the_daily_beat_task_is_registered() -> None:
 
     assert app.conf.beat_schedule["delivery-generate-slots"]["task"] == "delivery.generate_slots_task"
     assert app.conf.beat_schedule["delivery-generate-slots"]["schedule"] == 86400.0
+
+
+@pytest.mark.django_db
+def test_the_stored_zone_event_reads_back_as_the_contract() -> None:
+    from shop.eventbus.models import Event as EventRecord
+
+    store = StoreFactory()
+    with captured_events() as published:
+        services.configure_zone(code="z", title="Z", store_id=store.store_id, pincodes=["560038"], fee_policy=POLICY)
+
+    record = EventRecord.objects.get(name="delivery.zone_configured.v1")
+    assert record.payload["fee_policy"]["late_night_start"] == "23:00:00"
+    assert ZoneConfigured.model_validate(record.payload) == published[0]
