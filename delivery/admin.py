@@ -135,11 +135,36 @@ class ZoneAdmin(admin.ModelAdmin):
         self.message_user(request, f"Created {created} slots.")
 
 
+class SlotForm(forms.ModelForm):
+    class Meta:
+        model = Slot
+        fields = ["capacity"]
+
+    def clean_capacity(self) -> int:
+        capacity: int = self.cleaned_data["capacity"]
+        if capacity < self.instance.booked:
+            raise ValidationError(f"{self.instance.booked} orders are booked; capacity cannot go below that.")
+        return capacity
+
+
 @admin.register(Slot)
-class SlotAdmin(_ReadOnly):
+class SlotAdmin(admin.ModelAdmin):
+    """Slots come from templates; staff change only a slot's capacity."""
+
+    form = SlotForm
     list_display = ["zone", "mode", "date", "starts_at", "ends_at", "cutoff_at", "capacity", "booked"]
     list_filter = ["mode", "zone", "date"]
     date_hierarchy = "starts_at"
+    readonly_fields = ["zone", "mode", "date", "starts_at", "ends_at", "cutoff_at", "booked"]
+
+    def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
+        services.set_slot_capacity(slot_id=obj.pk, capacity=form.cleaned_data["capacity"])
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(SlotBooking)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from rest_framework import serializers
 
 from shop.accounts.validators import validate_pincode
@@ -82,6 +84,18 @@ class RiderOutput(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class RiderMeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    store_id = serializers.UUIDField()
+    is_available = serializers.BooleanField()
+
+
+class ShiftInput(serializers.Serializer):
+    is_available = serializers.BooleanField()
+
+
 class ShipmentLineOutput(serializers.Serializer):
     id = serializers.UUIDField()
     sku_id = serializers.UUIDField()
@@ -153,4 +167,4 @@ class DeliverInput(serializers.Serializer):
 
 
 class FailInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=list(DeliveryFailure.__args__))  # type: ignore[attr-defined]
+    reason = serializers.ChoiceField(choices=list(get_args(DeliveryFailure)))

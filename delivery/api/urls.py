@@ -8,6 +8,7 @@ urlpatterns = [
     path("serviceability/", views.ServiceabilityApi.as_view(), name="delivery-serviceability"),
     path("slots/", views.SlotListApi.as_view(), name="delivery-slots"),
     path("track/<str:code>/", views.TrackingApi.as_view(), name="delivery-track"),
+    path("riders/me/", views.RiderMeApi.as_view(), name="delivery-rider-me"),
     path("shipments/", views.ShipmentListApi.as_view(), name="delivery-shipments"),
     path("shipments/<uuid:pk>/", views.ShipmentDetailApi.as_view(), name="delivery-shipment"),
     path("shipments/<uuid:pk>/pick/", views.ShipmentPickApi.as_view(), name="delivery-shipment-pick"),

@@ -100,6 +100,28 @@ class TrackingApi(APIView):
         return Response(s.TrackingOutput(shipment).data)
 
 
+class RiderMeApi(APIView):
+    """The logged-in rider's profile; PATCH starts or ends their shift."""
+
+    def _rider(self, request: Request) -> Any:
+        rider = selectors.rider_for_user(user=request_user(request))
+        if rider is None:
+            self.permission_denied(request, message="You are not a rider.")
+        return rider
+
+    @extend_schema(responses={200: s.RiderMeOutput})
+    def get(self, request: Request) -> Response:
+        return Response(s.RiderMeOutput(self._rider(request)).data)
+
+    @extend_schema(request=s.ShiftInput, responses={200: s.RiderMeOutput})
+    def patch(self, request: Request) -> Response:
+        rider = self._rider(request)
+        given = s.ShiftInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        rider = services.set_rider_availability(rider_id=rider.pk, is_available=given.validated_data["is_available"])
+        return Response(s.RiderMeOutput(rider).data)
+
+
 class ShipmentListApi(generics.ListAPIView[Shipment]):
     """Staff see every shipment, a rider only theirs (filter with ?status=)."""
 

@@ -12,7 +12,7 @@ from .shipments import (
     pack_shipment,
     return_shipment,
 )
-from .slots import BookingOutcome, book_slot, generate_slots, release_slot
+from .slots import BookingOutcome, book_slot, generate_slots, release_slot, set_slot_capacity
 from .zones import configure_zone, record_store, set_slot_template, validate_zone
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "release_slot",
     "return_shipment",
     "set_rider_availability",
+    "set_slot_capacity",
     "set_slot_template",
     "validate_zone",
 ]

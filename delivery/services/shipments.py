@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -230,9 +231,9 @@ def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = No
 @transaction.atomic
 def fail_delivery(*, shipment_id: UUID, reason: str) -> Shipment:
     """The attempt failed at the door (customer unavailable, address not found ...)."""
-    if reason not in events.DeliveryFailure.__args__:  # type: ignore[attr-defined]
-        allowed = ", ".join(events.DeliveryFailure.__args__)  # type: ignore[attr-defined]
-        raise ValidationError({"reason": [f"Reason must be one of {allowed}."]})
+    allowed = get_args(events.DeliveryFailure)
+    if reason not in allowed:
+        raise ValidationError({"reason": [f"Reason must be one of {', '.join(allowed)}."]})
     shipment = move(shipment_id, ShipmentStatus.FAILED, "marked failed")
     shipment.failure_reason = reason
     shipment.failed_at = timezone.now()

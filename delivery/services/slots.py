@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -163,3 +164,16 @@ def release_slot(*, order_id: UUID) -> SlotBooking | None:
     Slot.objects.filter(pk=booking.slot_id, booked__gt=0).update(booked=F("booked") - 1)
     publish(SlotReleased(booking_id=booking.id, order_id=order_id, slot_id=booking.slot_id), key=order_id)
     return booking
+
+
+@transaction.atomic
+def set_slot_capacity(*, slot_id: UUID, capacity: int) -> Slot:
+    """Change one slot's capacity (more riders, or closing it early); never below what is booked."""
+    slot = Slot.objects.select_for_update().get(pk=slot_id)
+    if capacity < slot.booked:
+        raise ValidationError(
+            {"capacity": [f"{slot.booked} orders are booked in this slot; capacity cannot go below that."]}
+        )
+    slot.capacity = capacity
+    slot.save(update_fields=["capacity"])
+    return slot

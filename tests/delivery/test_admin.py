@@ -111,3 +111,18 @@ def test_a_shipment_opens_read_only_with_its_lines(admin_client: Client) -> None
     response = admin_client.get(f"/admin/delivery/shipment/{line.shipment.pk}/change/")
     assert response.status_code == 200
     assert "Toor dal 1 kg" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_change_a_slots_capacity_but_not_below_its_bookings(admin_client: Client) -> None:
+    slot = SlotFactory(capacity=10, booked=4)
+    url = f"/admin/delivery/slot/{slot.pk}/change/"
+
+    refused = admin_client.post(url, {"capacity": "3"})
+    accepted = admin_client.post(url, {"capacity": "4"})
+
+    assert refused.status_code == 200
+    assert "4 orders are booked; capacity cannot go below that." in refused.content.decode()
+    assert accepted.status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 4

@@ -260,3 +260,26 @@ def test_tracking_by_code_shows_progress_without_personal_data(api_client: APICl
     assert "address" not in body
     assert "recipient_name" not in body
     assert api_client.get(f"/api/v1/delivery/track/{uuid.uuid4().hex[:12]}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_rider_ends_and_starts_their_shift(rider_client: APIClient, rider) -> None:
+    response = rider_client.patch("/api/v1/delivery/riders/me/", {"is_available": False})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": str(rider.id),
+        "name": rider.name,
+        "phone": rider.phone,
+        "store_id": str(rider.store_id),
+        "is_available": False,
+    }
+    rider.refresh_from_db()
+    assert rider.is_available is False
+
+
+@pytest.mark.django_db
+def test_only_riders_have_a_shift(customer_client: APIClient) -> None:
+    response = customer_client.patch("/api/v1/delivery/riders/me/", {"is_available": True})
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "You are not a rider."

@@ -277,3 +277,18 @@ def test_parallel_releases_restore_one_place() -> None:
 
     slot.refresh_from_db()
     assert slot.booked == 1
+
+
+@pytest.mark.django_db
+def test_capacity_can_change_but_never_below_the_bookings(slot: Slot) -> None:
+    from django.core.exceptions import ValidationError
+
+    for _ in range(3):
+        services.book_slot(order_id=uuid.uuid4(), slot_id=slot.id, pincode="560038")
+
+    assert services.set_slot_capacity(slot_id=slot.id, capacity=3).capacity == 3
+    with pytest.raises(ValidationError):
+        services.set_slot_capacity(slot_id=slot.id, capacity=2)
+    slot.refresh_from_db()
+    assert (slot.capacity, slot.booked) == (3, 3)
+    assert services.book_slot(order_id=uuid.uuid4(), slot_id=slot.id, pincode="560038").reason == "full"
