@@ -70,9 +70,10 @@ class Command(BaseCommand):
         if not stores:
             self.stderr.write("  delivery: no stores known yet (inventory's seed announces them); nothing seeded")
             return
+        served_by = assign_areas(stores)
         with transaction.atomic():
             for code, title, pincodes in AREAS:
-                store = assign_areas(stores)[code]
+                store = served_by[code]
                 zone = services.configure_zone(
                     code=code, title=title, store_id=store.store_id, pincodes=pincodes, fee_policy=POLICY
                 )
