@@ -74,3 +74,23 @@ def test_without_stores_the_seed_does_nothing() -> None:
     call_command("seed_demo_delivery", if_empty=True, stdout=io.StringIO(), stderr=err)
     assert _counts() == (0, 0, 0, 0, 0)
     assert "no stores known yet" in err.getvalue()
+
+
+def test_each_store_serves_its_own_area_and_the_rest_go_to_stores_without_one() -> None:
+    from delivery.management.commands.seed_demo_delivery import assign_areas
+    from delivery.models import Store
+
+    central, elsewhere, hsr = (
+        Store(code="A", pincode="560001"),
+        Store(code="B", pincode="110001"),
+        Store(code="C", pincode="560102"),
+    )
+
+    served = assign_areas([central, elsewhere, hsr])
+
+    assert {code: store.code for code, store in served.items()} == {
+        "central": "A",
+        "hsr-layout": "C",
+        "indiranagar": "B",
+        "koramangala": "B",
+    }
