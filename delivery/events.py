@@ -2,11 +2,151 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
+from datetime import datetime, time
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from shop.events import Event, Paise
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop.events import Event, Paise, Pincode
+
+SlotMode = Literal["standard", "express"]
+BookingFailure = Literal["full", "past_cutoff", "not_serviceable", "unknown_slot"]
+PickOutcome = Literal["found", "short", "weighed"]
+DeliveryFailure = Literal["customer_unavailable", "address_not_found", "refused", "other"]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FeeTier(_Value):
+    """Carts worth at least `min_cart_value_paise` pay `fee_paise` delivery (highest tier that applies)."""
+
+    min_cart_value_paise: Paise
+    fee_paise: Paise
+
+
+class FeePolicy(_Value):
+    """How a zone prices delivery; the cart computes fees from this alone."""
+
+    min_order_value_paise: Paise = Field(description="Carts below this cannot be ordered")
+    fee_tiers: tuple[FeeTier, ...] = Field(description="Ascending by min_cart_value_paise; the first starts at 0")
+    small_cart_threshold_paise: Paise = Field(description="Carts below this pay the small-cart fee")
+    small_cart_fee_paise: Paise
+    late_night_start: time | None = Field(default=None, description="Local (Asia/Kolkata) time the window opens")
+    late_night_end: time | None = Field(default=None, description="Local time it closes; may be past midnight")
+    late_night_fee_paise: Paise = 0
+    express_fee_paise: Paise = 0
+
+
+class ZoneConfigured(Event):
+    """A zone was created or changed: its pincodes, its store and its whole fee policy."""
+
+    name: ClassVar[str] = "delivery.zone_configured.v1"
+    zone_id: UUID
+    code: str
+    title: str
+    store_id: UUID
+    pincodes: tuple[Pincode, ...]
+    is_active: bool
+    fee_policy: FeePolicy
+
+
+class SlotBooked(Event):
+    """A delivery slot was booked for an order."""
+
+    name: ClassVar[str] = "delivery.slot_booked.v1"
+    booking_id: UUID
+    order_id: UUID
+    slot_id: UUID
+    zone_id: UUID
+    store_id: UUID
+    mode: SlotMode
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SlotBookingFailed(Event):
+    """A slot could not be booked for an order, and why."""
+
+    name: ClassVar[str] = "delivery.slot_booking_failed.v1"
+    order_id: UUID
+    slot_id: UUID
+    reason: BookingFailure
+    message: str
+
+
+class SlotReleased(Event):
+    """An order's slot booking was freed (order cancelled); its capacity is back."""
+
+    name: ClassVar[str] = "delivery.slot_released.v1"
+    booking_id: UUID
+    order_id: UUID
+    slot_id: UUID
+
+
+class ShipmentLine(_Value):
+    """One line to pick: quantity in the SKU's base unit (pieces, grams, millilitres)."""
+
+    line_id: UUID
+    sku_id: UUID
+    quantity: int = Field(gt=0)
+    sold_by_weight: bool = False
+
+
+class ShipmentCreated(Event):
+    """A confirmed order became a shipment at its store, with its pick list and tracking code."""
+
+    name: ClassVar[str] = "delivery.shipment_created.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    slot_id: UUID | None
+    tracking_code: str
+    lines: tuple[ShipmentLine, ...]
+
+
+class PickedLine(_Value):
+    """What picking found for a line: found (all), short (fewer) or weighed (actual grams)."""
+
+    line_id: UUID
+    sku_id: UUID
+    outcome: PickOutcome
+    quantity_ordered: int = Field(gt=0)
+    quantity_picked: int = Field(ge=0)
+
+
+class ShipmentPicked(Event):
+    """Every line of a shipment was picked; the final bill follows from these quantities."""
+
+    name: ClassVar[str] = "delivery.shipment_picked.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    lines: tuple[PickedLine, ...]
+
+
+class ShipmentPacked(Event):
+    """The shipment is packed and waits for its rider."""
+
+    name: ClassVar[str] = "delivery.shipment_packed.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    packed_at: datetime
+
+
+class ShipmentOutForDelivery(Event):
+    """A rider left the store with the shipment (attempt 1, or a retry)."""
+
+    name: ClassVar[str] = "delivery.shipment_out_for_delivery.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    rider_id: UUID
+    attempt: int = Field(ge=1)
+    dispatched_at: datetime
 
 
 class ShipmentDelivered(Event):
@@ -18,3 +158,25 @@ class ShipmentDelivered(Event):
     store_id: UUID
     delivered_at: datetime
     cash_collected_paise: Paise = 0
+
+
+class ShipmentDeliveryFailed(Event):
+    """A delivery attempt failed; staff retry it or return the shipment to the store."""
+
+    name: ClassVar[str] = "delivery.shipment_delivery_failed.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    reason: DeliveryFailure
+    attempt: int = Field(ge=1)
+    failed_at: datetime
+
+
+class ShipmentReturned(Event):
+    """After a failed delivery the shipment went back to the store: the order is undeliverable."""
+
+    name: ClassVar[str] = "delivery.shipment_returned.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    returned_at: datetime

@@ -1,0 +1,120 @@
+"""Read queries of the delivery app: serviceability, slots, shipments a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from uuid import UUID
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from shop.accounts.models import User
+
+from .events import FeePolicy, FeeTier
+from .models import Rider, Shipment, Slot, Store, Zone
+from .models.shipments import ACTIVE_STATES
+from .models.slots import SlotMode
+
+
+@dataclass(frozen=True)
+class Serviceability:
+    """What the shop can promise a pincode: its zone and store, fees and the next slots."""
+
+    zone: Zone
+    store: Store
+    fee_policy: FeePolicy
+    next_slot: Slot | None
+    next_express_slot: Slot | None
+
+
+def fee_policy(*, zone: Zone) -> FeePolicy:
+    """The zone's fee policy as the published contract carries it."""
+    return FeePolicy(
+        min_order_value_paise=zone.min_order_value_paise,
+        fee_tiers=tuple(FeeTier(**tier) for tier in zone.fee_tiers),
+        small_cart_threshold_paise=zone.small_cart_threshold_paise,
+        small_cart_fee_paise=zone.small_cart_fee_paise,
+        late_night_start=zone.late_night_start,
+        late_night_end=zone.late_night_end,
+        late_night_fee_paise=zone.late_night_fee_paise,
+        express_fee_paise=zone.express_fee_paise,
+    )
+
+
+def _served(*, pincode: str) -> tuple[Zone, Store] | None:
+    """The active zone serving a pincode and its store, if the store is open."""
+    zone = Zone.objects.filter(pincodes__pincode=pincode, is_active=True).first()
+    if zone is None:
+        return None
+    store = Store.objects.filter(store_id=zone.store_id, is_open=True).first()
+    return (zone, store) if store else None
+
+
+def zone_for_pincode(*, pincode: str) -> Zone | None:
+    """The active zone serving a pincode whose store is open, or None."""
+    served = _served(pincode=pincode)
+    return served[0] if served else None
+
+
+def open_slots(
+    *, zone: Zone, mode: str | None = None, on: date | None = None, now: datetime | None = None
+) -> QuerySet[Slot]:
+    """Slots of a zone still open for booking (before their cut-off), soonest first."""
+    now = now or timezone.now()
+    slots = Slot.objects.filter(zone=zone, cutoff_at__gt=now)
+    if mode:
+        slots = slots.filter(mode=mode)
+    if on:
+        slots = slots.filter(date=on)
+    return slots.order_by("starts_at", "mode")
+
+
+def next_available_slot(*, zone: Zone, mode: str, now: datetime | None = None) -> Slot | None:
+    """The soonest slot of a mode that still has room."""
+    return open_slots(zone=zone, mode=mode, now=now).filter(booked__lt=F("capacity")).first()
+
+
+def serviceability(*, pincode: str, now: datetime | None = None) -> Serviceability | None:
+    """Whether a pincode is served, by which store, at what fees and from which slot; None if not."""
+    served = _served(pincode=pincode)
+    if served is None:
+        return None
+    zone, store = served
+    return Serviceability(
+        zone=zone,
+        store=store,
+        fee_policy=fee_policy(zone=zone),
+        next_slot=next_available_slot(zone=zone, mode=SlotMode.STANDARD, now=now),
+        next_express_slot=next_available_slot(zone=zone, mode=SlotMode.EXPRESS, now=now),
+    )
+
+
+def rider_for_user(*, user: User) -> Rider | None:
+    """The active rider a logged-in user is, if any."""
+    return Rider.objects.filter(user_id=user.pk, is_active=True).first()
+
+
+def shipments_for(*, user: User) -> QuerySet[Shipment]:
+    """Staff see every shipment, a rider only theirs, anyone else none."""
+    shipments = Shipment.objects.select_related("rider", "slot").prefetch_related("lines")
+    if user.is_staff:
+        return shipments
+    rider = rider_for_user(user=user)
+    if rider is None:
+        return shipments.none()
+    return shipments.filter(rider=rider)
+
+
+def rider_loads(*, store_id: UUID) -> QuerySet[Rider]:
+    """A store's riders on shift, each with the number of shipments they carry now, least loaded first."""
+    return (
+        Rider.objects.filter(store_id=store_id, is_active=True, is_available=True)
+        .annotate(load=Count("shipments", filter=Q(shipments__status__in=ACTIVE_STATES)))
+        .order_by("load", "created_at", "id")
+    )
+
+
+def local_datetime(*, on: date, at: time) -> datetime:
+    """A local (Asia/Kolkata) date and time as an aware datetime."""
+    return timezone.make_aware(datetime.combine(on, at), timezone.get_default_timezone())

@@ -1,0 +1,41 @@
+"""The delivery app's use cases: the only code that writes its tables."""
+
+from .picking import PickInput, record_pick
+from .riders import assign_rider, create_rider, set_rider_availability
+from .shipments import (
+    LineInput,
+    cancel_shipment_for_order,
+    create_shipment,
+    deliver_shipment,
+    dispatch_shipment,
+    fail_delivery,
+    pack_shipment,
+    return_shipment,
+)
+from .slots import BookingOutcome, book_slot, generate_slots, release_slot, set_slot_capacity
+from .zones import configure_zone, record_store, set_slot_template, validate_zone
+
+__all__ = [
+    "BookingOutcome",
+    "LineInput",
+    "PickInput",
+    "assign_rider",
+    "book_slot",
+    "cancel_shipment_for_order",
+    "configure_zone",
+    "create_rider",
+    "create_shipment",
+    "deliver_shipment",
+    "dispatch_shipment",
+    "fail_delivery",
+    "generate_slots",
+    "pack_shipment",
+    "record_pick",
+    "record_store",
+    "release_slot",
+    "return_shipment",
+    "set_rider_availability",
+    "set_slot_capacity",
+    "set_slot_template",
+    "validate_zone",
+]

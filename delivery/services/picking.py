@@ -1,0 +1,84 @@
+"""Picking: what the picker found for every line of a shipment (found, short, weighed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import publish
+
+from .. import events
+from ..models import Shipment, ShipmentLine
+from ..models.shipments import PickOutcome, ShipmentStatus
+from .shipments import move
+
+
+@dataclass(frozen=True)
+class PickInput:
+    """What the picker found for one line."""
+
+    line_id: UUID
+    outcome: str
+    quantity_picked: int | None = None
+
+
+def _check_pick(line: ShipmentLine, pick: PickInput) -> int:
+    """The quantity picked for a line, or a ValidationError saying why the pick is wrong."""
+    qty = pick.quantity_picked
+    if pick.outcome == PickOutcome.FOUND:
+        if qty not in (None, line.quantity):
+            raise ValidationError({"lines": [f"{line.title}: found means all {line.quantity}; use short."]})
+        return line.quantity
+    if pick.outcome == PickOutcome.SHORT:
+        if qty is None or not 0 <= qty < line.quantity:
+            raise ValidationError(
+                {"lines": [f"{line.title}: short needs the quantity found, 0 to {line.quantity - 1}."]}
+            )
+        return qty
+    if pick.outcome == PickOutcome.WEIGHED:
+        if not line.sold_by_weight:
+            raise ValidationError({"lines": [f"{line.title} is sold by the piece, not weighed."]})
+        if qty is None or qty <= 0:
+            raise ValidationError({"lines": [f"{line.title}: weighed needs the actual grams, above 0."]})
+        return qty
+    raise ValidationError({"lines": [f"{line.title}: outcome must be found, short or weighed."]})
+
+
+@transaction.atomic
+def record_pick(*, shipment_id: UUID, picks: Sequence[PickInput]) -> Shipment:
+    """Record what was found for every line (found, short, weighed) and mark the shipment picked."""
+    shipment = move(shipment_id, ShipmentStatus.PICKED, "picked")
+    lines = {line.id: line for line in shipment.lines.all()}
+    by_line = {pick.line_id: pick for pick in picks}
+    if len(by_line) != len(picks) or set(by_line) != set(lines):
+        raise ValidationError({"lines": ["Give exactly one outcome for every line of the shipment."]})
+    for line_id, line in lines.items():
+        line.quantity_picked = _check_pick(line, by_line[line_id])
+        line.outcome = by_line[line_id].outcome
+    ShipmentLine.objects.bulk_update(list(lines.values()), ["outcome", "quantity_picked"])
+    shipment.picked_at = timezone.now()
+    shipment.save(update_fields=["status", "picked_at"])
+    publish(
+        events.ShipmentPicked(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            lines=tuple(
+                events.PickedLine(
+                    line_id=line.id,
+                    sku_id=line.sku_id,
+                    outcome=line.outcome,
+                    quantity_ordered=line.quantity,
+                    quantity_picked=line.quantity_picked or 0,
+                )
+                for line in sorted(lines.values(), key=lambda line: (line.title, str(line.id)))
+            ),
+        ),
+        key=shipment.order_id,
+    )
+    return shipment

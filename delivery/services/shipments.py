@@ -1,0 +1,282 @@
+"""Shipments: created for a confirmed order, picked, packed, out for delivery, delivered or failed."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import get_args
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shop.accounts.validators import validate_pincode
+from shop.eventbus import publish
+
+from .. import events
+from ..errors import IllegalTransition
+from ..models import Shipment, ShipmentLine, Slot, SlotBooking, Store, Zone
+from ..models.shipments import TRANSITIONS, PaymentMethod, ShipmentStatus
+
+# No 0/O, 1/I/L: codes are read out over the phone.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line of a confirmed order: quantity in the SKU's base unit."""
+
+    sku_id: UUID
+    title: str
+    quantity: int
+    sold_by_weight: bool = False
+
+
+def new_tracking_code() -> str:
+    return "DL" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def _validate_new(
+    *, lines: Sequence[LineInput], payment_method: str, cod_amount_paise: int, pincode: str, store_id: UUID
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not lines:
+        errors["lines"] = ["A shipment has at least one line."]
+    elif any(line.quantity <= 0 for line in lines):
+        errors["lines"] = ["Every quantity is a positive number of base units."]
+    elif len({line.sku_id for line in lines}) != len(lines):
+        errors["lines"] = ["Each SKU appears once."]
+    if payment_method not in PaymentMethod.values:
+        errors["payment_method"] = [f"Payment method must be one of {', '.join(PaymentMethod.values)}."]
+    elif cod_amount_paise < 0 or (payment_method == PaymentMethod.PREPAID and cod_amount_paise):
+        errors["cod_amount_paise"] = ["Cash to collect is a non-negative amount, and only for cash on delivery."]
+    try:
+        validate_pincode(pincode)
+    except ValidationError as exc:
+        errors["pincode"] = list(exc.messages)
+    if not Store.objects.filter(store_id=store_id).exists():
+        errors["store_id"] = ["No such store."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_shipment(
+    *,
+    order_id: UUID,
+    customer_id: UUID,
+    store_id: UUID,
+    lines: Sequence[LineInput],
+    payment_method: str,
+    recipient_name: str,
+    address: str,
+    pincode: str,
+    recipient_phone: str = "",
+    cod_amount_paise: int = 0,
+    slot_id: UUID | None = None,
+) -> Shipment:
+    """Open the shipment of a confirmed order with its pick list; idempotent per order.
+
+    Without `slot_id` the shipment takes the slot the order booked, if any.
+    """
+    existing = Shipment.objects.filter(order_id=order_id).first()
+    if existing is not None:
+        return existing
+    _validate_new(
+        lines=lines,
+        payment_method=payment_method,
+        cod_amount_paise=cod_amount_paise,
+        pincode=pincode,
+        store_id=store_id,
+    )
+    if slot_id is not None:
+        slot = Slot.objects.filter(pk=slot_id).first()
+        if slot is None:
+            raise ValidationError({"slot_id": ["No such slot."]})
+    else:  # the slot the order booked, if it did
+        booking = SlotBooking.objects.filter(order_id=order_id, status=SlotBooking.Status.BOOKED).first()
+        slot = booking.slot if booking else None
+    zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                order_id=order_id,
+                customer_id=customer_id,
+                store_id=store_id,
+                slot=slot,
+                zone=zone,
+                tracking_code=new_tracking_code(),
+                payment_method=payment_method,
+                cod_amount_paise=cod_amount_paise,
+                recipient_name=recipient_name,
+                recipient_phone=recipient_phone,
+                address=address,
+                pincode=pincode,
+            )
+    except IntegrityError:  # a concurrent call for the same order won
+        return Shipment.objects.get(order_id=order_id)
+    created = ShipmentLine.objects.bulk_create(
+        [
+            ShipmentLine(
+                shipment=shipment,
+                sku_id=line.sku_id,
+                title=line.title,
+                quantity=line.quantity,
+                sold_by_weight=line.sold_by_weight,
+            )
+            for line in lines
+        ]
+    )
+    publish(
+        events.ShipmentCreated(
+            shipment_id=shipment.id,
+            order_id=order_id,
+            store_id=store_id,
+            slot_id=slot.id if slot else None,
+            tracking_code=shipment.tracking_code,
+            lines=tuple(
+                events.ShipmentLine(
+                    line_id=line.id, sku_id=line.sku_id, quantity=line.quantity, sold_by_weight=line.sold_by_weight
+                )
+                for line in created
+            ),
+        ),
+        key=order_id,
+    )
+    return shipment
+
+
+def move(shipment_id: UUID, to: ShipmentStatus, verb: str) -> Shipment:
+    """Lock the shipment and check the state machine allows `to`; the caller saves."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+    if to not in TRANSITIONS[shipment.status]:
+        sources = [ShipmentStatus(s).label.lower() for s, targets in TRANSITIONS.items() if to in targets]
+        raise IllegalTransition(
+            f"Shipment {shipment.tracking_code} cannot be {verb}: it is {shipment.get_status_display().lower()}, "
+            f"and must be {' or '.join(sources)} first."
+        )
+    shipment.status = to
+    return shipment
+
+
+@transaction.atomic
+def pack_shipment(*, shipment_id: UUID) -> Shipment:
+    """The picked order is bagged and sealed."""
+    shipment = move(shipment_id, ShipmentStatus.PACKED, "packed")
+    shipment.packed_at = timezone.now()
+    shipment.save(update_fields=["status", "packed_at"])
+    publish(
+        events.ShipmentPacked(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            packed_at=shipment.packed_at,
+        ),
+        key=shipment.order_id,
+    )
+    return shipment
+
+
+@transaction.atomic
+def dispatch_shipment(*, shipment_id: UUID) -> Shipment:
+    """The assigned rider leaves with the shipment (first attempt, or a retry after a failure)."""
+    shipment = move(shipment_id, ShipmentStatus.OUT_FOR_DELIVERY, "sent out for delivery")
+    if shipment.rider_id is None:
+        raise IllegalTransition(f"Shipment {shipment.tracking_code} has no rider yet; assign one first.")
+    shipment.attempts += 1
+    shipment.dispatched_at = timezone.now()
+    shipment.failure_reason = ""
+    shipment.save(update_fields=["status", "attempts", "dispatched_at", "failure_reason"])
+    publish(
+        events.ShipmentOutForDelivery(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            rider_id=shipment.rider_id,
+            attempt=shipment.attempts,
+            dispatched_at=shipment.dispatched_at,
+        ),
+        key=shipment.order_id,
+    )
+    return shipment
+
+
+@transaction.atomic
+def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = None) -> Shipment:
+    """Handed over at the door; cash on delivery records the cash the rider collected."""
+    shipment = move(shipment_id, ShipmentStatus.DELIVERED, "delivered")
+    if shipment.payment_method == PaymentMethod.COD:
+        if cash_collected_paise is None or cash_collected_paise < 0:
+            raise ValidationError({"cash_collected_paise": ["Cash on delivery: give the cash collected, in paise."]})
+    elif cash_collected_paise:
+        raise ValidationError({"cash_collected_paise": ["This order was prepaid; no cash is collected."]})
+    shipment.cash_collected_paise = cash_collected_paise or 0
+    shipment.delivered_at = timezone.now()
+    shipment.save(update_fields=["status", "cash_collected_paise", "delivered_at"])
+    publish(
+        events.ShipmentDelivered(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            delivered_at=shipment.delivered_at,
+            cash_collected_paise=shipment.cash_collected_paise,
+        ),
+        key=shipment.order_id,
+    )
+    return shipment
+
+
+@transaction.atomic
+def fail_delivery(*, shipment_id: UUID, reason: str) -> Shipment:
+    """The attempt failed at the door (customer unavailable, address not found ...)."""
+    allowed = get_args(events.DeliveryFailure)
+    if reason not in allowed:
+        raise ValidationError({"reason": [f"Reason must be one of {', '.join(allowed)}."]})
+    shipment = move(shipment_id, ShipmentStatus.FAILED, "marked failed")
+    shipment.failure_reason = reason
+    shipment.failed_at = timezone.now()
+    shipment.save(update_fields=["status", "failure_reason", "failed_at"])
+    publish(
+        events.ShipmentDeliveryFailed(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            reason=reason,
+            attempt=shipment.attempts,
+            failed_at=shipment.failed_at,
+        ),
+        key=shipment.order_id,
+    )
+    return shipment
+
+
+@transaction.atomic
+def return_shipment(*, shipment_id: UUID) -> Shipment:
+    """After a failed attempt, give up: the shipment goes back to the store."""
+    shipment = move(shipment_id, ShipmentStatus.RETURNED, "returned")
+    shipment.returned_at = timezone.now()
+    shipment.save(update_fields=["status", "returned_at"])
+    publish(
+        events.ShipmentReturned(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            returned_at=shipment.returned_at,
+        ),
+        key=shipment.order_id,
+    )
+    return shipment
+
+
+@transaction.atomic
+def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
+    """The order was cancelled before it left the store; idempotent, None if there is no shipment."""
+    shipment = Shipment.objects.filter(order_id=order_id).first()
+    if shipment is None or shipment.status == ShipmentStatus.CANCELLED:
+        return shipment
+    shipment = move(shipment.pk, ShipmentStatus.CANCELLED, "cancelled")
+    shipment.cancelled_at = timezone.now()
+    shipment.save(update_fields=["status", "cancelled_at"])
+    return shipment

@@ -1,0 +1,179 @@
+"""Slots: generated from templates, booked for an order within capacity, released on cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shop.eventbus import publish
+
+from .. import selectors
+from ..errors import Conflict
+from ..events import BookingFailure, SlotBooked, SlotBookingFailed, SlotReleased
+from ..models import Slot, SlotBooking, SlotTemplate
+
+_FAILURE_MESSAGES: dict[str, str] = {
+    "full": "This slot is full; choose another.",
+    "past_cutoff": "Bookings for this slot have closed; choose a later one.",
+    "not_serviceable": "This slot does not deliver to that pincode.",
+    "unknown_slot": "There is no such slot.",
+}
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    """Either the order's booking, or why there is none."""
+
+    booking: SlotBooking | None
+    reason: BookingFailure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.booking is not None
+
+    @property
+    def message(self) -> str:
+        return _FAILURE_MESSAGES[self.reason] if self.reason else "Booked."
+
+
+@transaction.atomic
+def generate_slots(*, days: int = 7, start: date | None = None, now: datetime | None = None) -> int:
+    """Create the slots of every active template for `days` days from `start`; returns how many were new."""
+    now = now or timezone.now()
+    start = start or timezone.localdate(now)
+    templates = SlotTemplate.objects.filter(is_active=True, zone__is_active=True).select_related("zone")
+    wanted: list[Slot] = []
+    for template in templates:
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            if str(day.isoweekday()) not in template.weekdays:
+                continue
+            starts_at = selectors.local_datetime(on=day, at=template.start_time)
+            ends_at = selectors.local_datetime(on=day, at=template.end_time)
+            if ends_at <= now:
+                continue
+            wanted.append(
+                Slot(
+                    zone=template.zone,
+                    store_id=template.zone.store_id,
+                    mode=template.mode,
+                    date=day,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    cutoff_at=starts_at - timedelta(minutes=template.cutoff_minutes),
+                    capacity=template.capacity,
+                )
+            )
+    before = Slot.objects.count()
+    # Existing windows stay as they are (their bookings and any capacity staff changed).
+    Slot.objects.bulk_create(wanted, ignore_conflicts=True)
+    return Slot.objects.count() - before
+
+
+def _refuse(*, order_id: UUID, slot_id: UUID, reason: BookingFailure) -> BookingOutcome:
+    publish(
+        SlotBookingFailed(order_id=order_id, slot_id=slot_id, reason=reason, message=_FAILURE_MESSAGES[reason]),
+        key=order_id,
+    )
+    return BookingOutcome(booking=None, reason=reason)
+
+
+def _replay(booking: SlotBooking, slot_id: UUID) -> BookingOutcome:
+    """The answer to a repeated request for an order that already has a booking."""
+    if booking.status == SlotBooking.Status.BOOKED and booking.slot_id == slot_id:
+        return BookingOutcome(booking=booking)
+    if booking.status == SlotBooking.Status.RELEASED:
+        raise Conflict("This order's slot booking was released; a cancelled order cannot book again.")
+    raise Conflict("This order already holds another slot; release it first.")
+
+
+def _refusal(*, slot: Slot | None, pincode: str, now: datetime) -> BookingFailure | None:
+    """Why this slot cannot be booked for this pincode now, before looking at capacity."""
+    if slot is None:
+        return "unknown_slot"
+    # A pincode belongs to one zone: the slot's zone must be the one serving it (active, store open).
+    if selectors.zone_for_pincode(pincode=pincode) != slot.zone:
+        return "not_serviceable"
+    if slot.cutoff_at <= now:
+        return "past_cutoff"
+    return None
+
+
+@transaction.atomic
+def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | None = None) -> BookingOutcome:
+    """Book a slot for an order, never past capacity or cut-off; idempotent per order.
+
+    A refusal is an outcome, not an exception: it is published (SlotBookingFailed) and
+    committed, so the saga hears of it.
+    """
+    now = now or timezone.now()
+    existing = SlotBooking.objects.filter(order_id=order_id).first()
+    if existing is not None:
+        return _replay(existing, slot_id)
+    slot = Slot.objects.select_related("zone").filter(pk=slot_id).first()
+    reason = _refusal(slot=slot, pincode=pincode, now=now)
+    if slot is None or reason is not None:
+        return _refuse(order_id=order_id, slot_id=slot_id, reason=reason or "unknown_slot")
+
+    try:
+        # The booking row first: a concurrent request for the same order waits on the
+        # unique index here and then replays this one's result.
+        with transaction.atomic():
+            booking = SlotBooking.objects.create(order_id=order_id, slot=slot, pincode=pincode)
+    except IntegrityError:
+        return _replay(SlotBooking.objects.get(order_id=order_id), slot_id)
+
+    # One conditional UPDATE: PostgreSQL re-checks the WHERE on the latest row version
+    # after waiting for a concurrent booker's lock, so `booked` can never pass capacity.
+    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity"), cutoff_at__gt=now).update(booked=F("booked") + 1)
+    if not taken:
+        booking.delete()
+        return _refuse(order_id=order_id, slot_id=slot_id, reason="full")
+
+    publish(
+        SlotBooked(
+            booking_id=booking.id,
+            order_id=order_id,
+            slot_id=slot.id,
+            zone_id=slot.zone_id,
+            store_id=slot.store_id,
+            mode=slot.mode,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+        ),
+        key=order_id,
+    )
+    return BookingOutcome(booking=booking)
+
+
+@transaction.atomic
+def release_slot(*, order_id: UUID) -> SlotBooking | None:
+    """Free an order's slot and restore its capacity; a second release (or none booked) does nothing."""
+    booking = SlotBooking.objects.select_for_update().filter(order_id=order_id).first()
+    if booking is None or booking.status == SlotBooking.Status.RELEASED:
+        return booking
+    booking.status = SlotBooking.Status.RELEASED
+    booking.released_at = timezone.now()
+    booking.save(update_fields=["status", "released_at"])
+    Slot.objects.filter(pk=booking.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    publish(SlotReleased(booking_id=booking.id, order_id=order_id, slot_id=booking.slot_id), key=order_id)
+    return booking
+
+
+@transaction.atomic
+def set_slot_capacity(*, slot_id: UUID, capacity: int) -> Slot:
+    """Change one slot's capacity (more riders, or closing it early); never below what is booked."""
+    slot = Slot.objects.select_for_update().get(pk=slot_id)
+    if capacity < slot.booked:
+        raise ValidationError(
+            {"capacity": [f"{slot.booked} orders are booked in this slot; capacity cannot go below that."]}
+        )
+    slot.capacity = capacity
+    slot.save(update_fields=["capacity"])
+    return slot

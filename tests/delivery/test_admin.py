@@ -1,0 +1,128 @@
+"""Staff screens write through the services: zones publish their configuration, steps refuse illegal moves."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from delivery.events import ZoneConfigured
+from delivery.models import Shipment, SlotTemplate, Zone
+from shop.eventbus.testing import captured_events
+from tests.accounts.factories import UserFactory
+
+from .factories import RiderFactory, ShipmentFactory, SlotFactory, StoreFactory
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def _zone_form(store_id: object, **changes: object) -> dict[str, object]:
+    data = {
+        "code": "koramangala",
+        "title": "Koramangala",
+        "store_id": str(store_id),
+        "is_active": "on",
+        "pincodes_text": "560034, 560095",
+        "min_order_value_paise": "9900",
+        "fee_tiers": '[{"min_cart_value_paise": 0, "fee_paise": 3900}]',
+        "small_cart_threshold_paise": "0",
+        "small_cart_fee_paise": "0",
+        "late_night_start": "",
+        "late_night_end": "",
+        "late_night_fee_paise": "0",
+        "express_fee_paise": "0",
+        "templates-TOTAL_FORMS": "1",
+        "templates-INITIAL_FORMS": "0",
+        "templates-MIN_NUM_FORMS": "0",
+        "templates-MAX_NUM_FORMS": "1000",
+        "templates-0-mode": "standard",
+        "templates-0-start_time": "07:00",
+        "templates-0-end_time": "09:00",
+        "templates-0-capacity": "20",
+        "templates-0-cutoff_minutes": "60",
+        "templates-0-weekdays": "1234567",
+        "templates-0-is_active": "on",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_adding_a_zone_in_the_admin_configures_it_through_the_service(admin_client: Client) -> None:
+    store = StoreFactory()
+
+    with captured_events() as published:
+        response = admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    zone = Zone.objects.get()
+    assert [type(e) for e in published] == [ZoneConfigured]
+    assert published[0].pincodes == ("560034", "560095")
+    assert SlotTemplate.objects.get(zone=zone).capacity == 20
+
+
+@pytest.mark.django_db
+def test_a_bad_zone_in_the_admin_is_a_form_error(admin_client: Client) -> None:
+    store = StoreFactory()
+
+    response = admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id, pincodes_text="56001"))
+
+    assert response.status_code == 200
+    assert "Not a valid 6-digit Indian pincode: 56001." in response.content.decode()
+    assert Zone.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_shipment_steps_in_the_admin_refuse_illegal_moves(admin_client: Client) -> None:
+    store = StoreFactory()
+    RiderFactory(store_id=store.store_id)
+    pending = ShipmentFactory(store_id=store.store_id)
+
+    response = admin_client.post(
+        "/admin/delivery/shipment/",
+        {"action": "pack_shipment", "_selected_action": [str(pending.pk)]},
+        follow=True,
+    )
+
+    assert "cannot be packed: it is waiting to be picked" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+    admin_client.post("/admin/delivery/shipment/", {"action": "assign_rider", "_selected_action": [str(pending.pk)]})
+    assert Shipment.objects.get(pk=pending.pk).rider is not None
+
+
+@pytest.mark.parametrize("model", ["store", "zone", "slot", "slotbooking", "rider", "shipment"])
+@pytest.mark.django_db
+def test_every_delivery_admin_page_opens(admin_client: Client, model: str) -> None:
+    SlotFactory()
+    ShipmentFactory()
+    assert admin_client.get(f"/admin/delivery/{model}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_shipment_opens_read_only_with_its_lines(admin_client: Client) -> None:
+    from .factories import ShipmentLineFactory
+
+    line = ShipmentLineFactory(title="Toor dal 1 kg")
+    response = admin_client.get(f"/admin/delivery/shipment/{line.shipment.pk}/change/")
+    assert response.status_code == 200
+    assert "Toor dal 1 kg" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_change_a_slots_capacity_but_not_below_its_bookings(admin_client: Client) -> None:
+    slot = SlotFactory(capacity=10, booked=4)
+    url = f"/admin/delivery/slot/{slot.pk}/change/"
+
+    refused = admin_client.post(url, {"capacity": "3"})
+    accepted = admin_client.post(url, {"capacity": "4"})
+
+    assert refused.status_code == 200
+    assert "4 orders are booked; capacity cannot go below that." in refused.content.decode()
+    assert accepted.status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 4

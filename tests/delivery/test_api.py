@@ -1,0 +1,285 @@
+"""The delivery API: serviceability and slots for shoppers, shipments for staff and riders only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from delivery.models import Shipment, Slot
+
+from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory
+
+
+@pytest.mark.django_db
+def test_a_served_pincode_answers_store_fee_policy_and_next_slots(api_client: APIClient, zone, store) -> None:
+    zone.late_night_start, zone.late_night_end, zone.late_night_fee_paise = time(23), time(6), 2500
+    zone.save()
+    now = timezone.now().replace(microsecond=0)
+    SlotFactory(zone=zone, starts_at=now + timedelta(minutes=30), cutoff_at=now - timedelta(minutes=30))  # closed
+    full = SlotFactory(zone=zone, starts_at=now + timedelta(hours=2), capacity=1, booked=1)
+    nxt = SlotFactory(zone=zone, starts_at=now + timedelta(hours=4))
+    express = SlotFactory(
+        zone=zone, mode="express", starts_at=now + timedelta(hours=1), cutoff_at=now + timedelta(minutes=50), capacity=3
+    )
+
+    response = api_client.get("/api/v1/delivery/serviceability/", {"pincode": "560038"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["serviceable"] is True
+    assert body["store"] == {"store_id": str(store.store_id), "code": store.code, "title": store.title}
+    assert body["zone"]["code"] == "indiranagar"
+    assert body["fee_policy"] == {
+        "min_order_value_paise": 9900,
+        "fee_tiers": [{"min_cart_value_paise": 0, "fee_paise": 4900}, {"min_cart_value_paise": 50000, "fee_paise": 0}],
+        "small_cart_threshold_paise": 19900,
+        "small_cart_fee_paise": 1500,
+        "late_night_start": "23:00:00",
+        "late_night_end": "06:00:00",
+        "late_night_fee_paise": 2500,
+        "express_fee_paise": 0,
+    }
+    assert body["next_slot"]["id"] == str(nxt.id)
+    assert body["next_slot"]["remaining"] == 10
+    assert body["next_express_slot"]["id"] == str(express.id)
+    assert str(full.id) not in (body["next_slot"]["id"], body["next_express_slot"]["id"])
+
+
+@pytest.mark.django_db
+def test_an_unserved_pincode_is_clearly_not_serviceable(api_client: APIClient, zone) -> None:
+    response = api_client.get("/api/v1/delivery/serviceability/", {"pincode": "110001"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "pincode": "110001",
+        "serviceable": False,
+        "message": "We do not deliver to 110001 yet.",
+        "zone": None,
+        "store": None,
+        "fee_policy": None,
+        "next_slot": None,
+        "next_express_slot": None,
+    }
+
+
+@pytest.mark.parametrize("url", ["/api/v1/delivery/serviceability/", "/api/v1/delivery/slots/"])
+@pytest.mark.parametrize("pincode", ["56001", "abcdef", "056001", ""])
+@pytest.mark.django_db
+def test_a_malformed_pincode_is_a_400_in_the_error_shape(api_client: APIClient, url: str, pincode: str) -> None:
+    response = api_client.get(url, {"pincode": pincode})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) == ["pincode"]
+
+
+@pytest.mark.django_db
+def test_slots_list_open_slots_of_a_date_with_places_left(api_client: APIClient, zone) -> None:
+    tomorrow = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    first = SlotFactory(zone=zone, starts_at=tomorrow, capacity=10, booked=3)
+    second = SlotFactory(zone=zone, starts_at=tomorrow + timedelta(hours=2), capacity=10, booked=10)
+    SlotFactory(zone=zone, starts_at=tomorrow + timedelta(days=1))  # another date
+    SlotFactory(zone=zone, mode="express", starts_at=tomorrow + timedelta(hours=1))
+
+    response = api_client.get(
+        "/api/v1/delivery/slots/", {"pincode": "560008", "date": first.date.isoformat(), "mode": "standard"}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["pincode"], body["serviceable"]) == ("560008", True)
+    assert [(slot["id"], slot["remaining"]) for slot in body["slots"]] == [(str(first.id), 7), (str(second.id), 0)]
+
+
+@pytest.mark.django_db
+def test_slots_of_an_unserved_pincode_are_none(api_client: APIClient, slot: Slot) -> None:
+    response = api_client.get("/api/v1/delivery/slots/", {"pincode": "110001"})
+    assert response.json() == {"pincode": "110001", "serviceable": False, "slots": []}
+
+
+@pytest.mark.django_db
+def test_slot_query_rejects_a_bad_date_and_mode(api_client: APIClient, zone) -> None:
+    response = api_client.get("/api/v1/delivery/slots/", {"pincode": "560038", "date": "tomorrow", "mode": "drone"})
+    assert response.status_code == 400
+    assert sorted(response.json()["error"]["fields"]) == ["date", "mode"]
+
+
+def _shipment(store, rider=None, status="pending", payment_method="prepaid") -> Shipment:  # type: ignore[no-untyped-def]
+    shipment = ShipmentFactory(store_id=store.store_id, rider=rider, status=status, payment_method=payment_method)
+    ShipmentLineFactory(shipment=shipment, quantity=2)
+    return shipment
+
+
+@pytest.mark.django_db
+def test_a_rider_sees_only_their_own_shipments(rider_client: APIClient, rider, store) -> None:
+    mine = _shipment(store, rider)
+    theirs = _shipment(store, RiderFactory(store_id=store.store_id))
+    _shipment(store)
+
+    listed = rider_client.get("/api/v1/delivery/shipments/")
+    other = rider_client.get(f"/api/v1/delivery/shipments/{theirs.id}/")
+    own = rider_client.get(f"/api/v1/delivery/shipments/{mine.id}/")
+
+    assert listed.status_code == 200
+    assert [s["id"] for s in listed.json()["results"]] == [str(mine.id)]
+    assert other.status_code == 404
+    assert other.json()["error"]["code"] == "not_found"
+    assert own.status_code == 200
+    assert own.json()["tracking_code"] == mine.tracking_code
+    assert own.json()["rider"] == {"id": str(rider.id), "name": rider.name, "phone": rider.phone}
+
+
+@pytest.mark.django_db
+def test_a_rider_cannot_update_another_riders_shipment(rider_client: APIClient, store) -> None:
+    theirs = _shipment(store, RiderFactory(store_id=store.store_id), status="out_for_delivery")
+
+    response = rider_client.post(f"/api/v1/delivery/shipments/{theirs.id}/deliver/", {})
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "out_for_delivery"
+
+
+@pytest.mark.django_db
+def test_a_rider_delivers_their_own_cod_shipment(rider_client: APIClient, rider, store) -> None:
+    mine = _shipment(store, rider, status="out_for_delivery", payment_method="cod")
+
+    response = rider_client.post(f"/api/v1/delivery/shipments/{mine.id}/deliver/", {"cash_collected_paise": 25000})
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["cash_collected_paise"]) == ("delivered", 25000)
+
+
+@pytest.mark.django_db
+def test_staff_only_steps_are_forbidden_to_riders(rider_client: APIClient, rider, store) -> None:
+    mine = _shipment(store, rider, status="picked")
+
+    response = rider_client.post(f"/api/v1/delivery/shipments/{mine.id}/pack/")
+
+    assert response.status_code == 403
+    assert response.json()["error"] == {
+        "code": "permission_denied",
+        "message": "Only store staff can do this.",
+        "fields": {},
+    }
+    mine.refresh_from_db()
+    assert mine.status == "picked"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("get", ""), ("get", "{id}/"), ("post", "{id}/deliver/"), ("post", "{id}/pack/")]
+)
+@pytest.mark.django_db
+def test_a_customer_sees_and_does_none_of_this(customer_client: APIClient, store, method: str, path: str) -> None:
+    shipment = _shipment(store, status="out_for_delivery")
+    url = "/api/v1/delivery/shipments/" + path.format(id=shipment.id)
+
+    response = getattr(customer_client, method)(url)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    shipment.refresh_from_db()
+    assert shipment.status == "out_for_delivery"
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_asked_to_log_in(api_client: APIClient) -> None:
+    assert api_client.get("/api/v1/delivery/shipments/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_delivered_before_packed_is_a_409_with_the_reason(staff_client: APIClient, store) -> None:
+    shipment = _shipment(store, status="picked")
+
+    response = staff_client.post(f"/api/v1/delivery/shipments/{shipment.id}/deliver/", {})
+
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "illegal_transition",
+        "message": f"Shipment {shipment.tracking_code} cannot be delivered: it is picked, "
+        "and must be out for delivery first.",
+        "fields": {},
+    }
+
+
+@pytest.mark.django_db
+def test_staff_run_the_whole_journey_through_the_api(staff_client: APIClient, rider, store) -> None:
+    shipment = _shipment(store, payment_method="cod")
+    line = shipment.lines.get()
+    base = f"/api/v1/delivery/shipments/{shipment.id}"
+
+    steps = [
+        ("pick/", {"lines": [{"line_id": str(line.id), "outcome": "short", "quantity_picked": 1}]}, "picked"),
+        ("pack/", {}, "packed"),
+        ("assign/", {}, "packed"),
+        ("dispatch/", {}, "out_for_delivery"),
+        ("fail/", {"reason": "address_not_found"}, "failed"),
+        ("return/", {}, "returned"),
+    ]
+    for step, data, status in steps:
+        response = staff_client.post(f"{base}/{step}", data, format="json")
+        assert (step, response.status_code, response.json()["status"]) == (step, 200, status)
+
+    body = staff_client.get(f"{base}/").json()
+    assert body["lines"][0]["outcome"] == "short"
+    assert body["lines"][0]["quantity_picked"] == 1
+    assert body["rider"]["id"] == str(rider.id)
+    assert body["failure_reason"] == "address_not_found"
+
+
+@pytest.mark.django_db
+def test_bad_action_input_is_a_400(staff_client: APIClient, store) -> None:
+    shipment = _shipment(store, status="out_for_delivery")
+    response = staff_client.post(f"/api/v1/delivery/shipments/{shipment.id}/fail/", {"reason": "rain"})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["reason"]
+
+
+@pytest.mark.django_db
+def test_staff_filter_shipments_by_status(staff_client: APIClient, store) -> None:
+    packed = _shipment(store, status="packed")
+    _shipment(store, status="pending")
+    response = staff_client.get("/api/v1/delivery/shipments/", {"status": "packed"})
+    assert [s["id"] for s in response.json()["results"]] == [str(packed.id)]
+
+
+@pytest.mark.django_db
+def test_tracking_by_code_shows_progress_without_personal_data(api_client: APIClient, slot, store) -> None:
+    shipment = ShipmentFactory(store_id=store.store_id, slot=slot, status="packed", tracking_code="DLABCDEFGH23")
+
+    response = api_client.get("/api/v1/delivery/track/dlabcdefgh23/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["tracking_code"], body["status"], body["status_label"]) == (shipment.tracking_code, "packed", "Packed")
+    assert "address" not in body
+    assert "recipient_name" not in body
+    assert api_client.get(f"/api/v1/delivery/track/{uuid.uuid4().hex[:12]}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_rider_ends_and_starts_their_shift(rider_client: APIClient, rider) -> None:
+    response = rider_client.patch("/api/v1/delivery/riders/me/", {"is_available": False})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": str(rider.id),
+        "name": rider.name,
+        "phone": rider.phone,
+        "store_id": str(rider.store_id),
+        "is_available": False,
+    }
+    rider.refresh_from_db()
+    assert rider.is_available is False
+
+
+@pytest.mark.django_db
+def test_only_riders_have_a_shift(customer_client: APIClient) -> None:
+    response = customer_client.patch("/api/v1/delivery/riders/me/", {"is_available": True})
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "You are not a rider."
