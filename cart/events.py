@@ -1,1 +1,62 @@
 """The events the cart app publishes: its public contract (pure data, no Django)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints
+
+
+class CheckoutLine(BaseModel):
+    """One line with the price and tax frozen at checkout."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: UUID
+    name: str
+    sold_by: Literal["unit", "weight"]
+    quantity: Quantity = Field(description="Base units: packs, or grams")
+    unit_price_paise: Paise = Field(description="Per pack, or per kg")
+    mrp_paise: Paise
+    line_total_paise: Paise
+    gst_rate_bp: RateBasisPoints
+    hsn_code: str
+    replacement: Literal["best_match", "specific", "refund"] = "best_match"
+    replacement_sku_id: UUID | None = None
+
+
+class DeliveryAddress(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    phone: str = ""
+    line1: str
+    line2: str = ""
+    landmark: str = ""
+    city: str
+    state: str
+    pincode: Pincode
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class CheckoutSubmitted(Event):
+    """A customer checked out: orders turns this into an order (the id is chosen here)."""
+
+    name: ClassVar[str] = "cart.checkout_submitted.v1"
+    order_id: UUID
+    customer_id: UUID
+    store_id: UUID
+    zone_id: UUID
+    slot_id: UUID
+    payment_method: Literal["razorpay", "cod"]
+    address: DeliveryAddress
+    lines: tuple[CheckoutLine, ...]
+    subtotal_paise: Paise
+    delivery_fee_paise: Paise
+    small_cart_fee_paise: Paise
+    late_night_fee_paise: Paise
+    total_paise: Paise

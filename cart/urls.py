@@ -1,5 +1,12 @@
-"""The cart app's URL space (its API under /api/v1/ and web pages, if any)."""
+"""The cart app's URL space."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/cart/", views.CartApi.as_view(), name="cart"),
+    path("api/v1/cart/lines/", views.CartLinesApi.as_view(), name="cart-lines"),
+    path("api/v1/cart/lines/<uuid:line_id>/", views.CartLineApi.as_view(), name="cart-line"),
+    path("api/v1/checkout/", views.CheckoutApi.as_view(), name="checkout"),
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from .models import Address, User
@@ -10,3 +12,8 @@ from .models import Address, User
 def list_addresses(*, user: User) -> QuerySet[Address]:
     """The customer's own addresses, default first."""
     return Address.objects.filter(user=user)
+
+
+def get_address(*, user_id: UUID, address_id: UUID) -> Address | None:
+    """One of the customer's addresses, or None (apps use this, not the table)."""
+    return Address.objects.filter(pk=address_id, user_id=user_id).first()

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..models import CartLine
+from ..selectors import PricedCart, PricedLine
+
+
+class PincodeInput(serializers.Serializer[None]):
+    pincode = serializers.RegexField(r"^[1-9][0-9]{5}$", error_messages={"invalid": "Enter a 6-digit Indian pincode."})
+
+
+class LineInput(serializers.Serializer[None]):
+    sku_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    replacement = serializers.ChoiceField(choices=CartLine.Replacement.choices, default="best_match")
+    replacement_sku_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class LineUpdateInput(serializers.Serializer[None]):
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    replacement = serializers.ChoiceField(choices=CartLine.Replacement.choices, required=False)
+    replacement_sku_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class CheckoutInput(serializers.Serializer[None]):
+    address_id = serializers.UUIDField()
+    slot_id = serializers.UUIDField()
+    payment_method = serializers.ChoiceField(choices=[("razorpay", "Razorpay"), ("cod", "Cash on delivery")])
+
+
+def line_data(priced: PricedLine) -> dict[str, Any]:
+    sku = priced.sku
+    return {
+        "id": str(priced.line.id),
+        "sku_id": str(priced.line.sku_id),
+        "name": sku.name if sku else "",
+        "pack_label": sku.pack_label if sku else "",
+        "sold_by": sku.sold_by if sku else "",
+        "step": sku.step if sku else 1,
+        "quantity": priced.line.quantity,
+        "unit_price_paise": priced.unit_price_paise,
+        "mrp_paise": sku.mrp_paise if sku else 0,
+        "line_total_paise": priced.line_total_paise,
+        "gst_rate_bp": sku.gst_rate_bp if sku else 0,
+        "tax_included_paise": priced.tax_paise,
+        "savings_paise": priced.savings_paise,
+        "replacement": priced.line.replacement,
+        "replacement_sku_id": str(priced.line.replacement_sku_id) if priced.line.replacement_sku_id else None,
+        "orderable": priced.orderable,
+        "problems": priced.problems,
+        "image_url": sku.image_url if sku else "",
+    }
+
+
+def cart_data(priced: PricedCart) -> dict[str, Any]:
+    cart = priced.cart
+    return {
+        "id": str(cart.id),
+        "pincode": cart.pincode,
+        "store_id": str(cart.store_id) if cart.store_id else None,
+        "lines": [line_data(line) for line in priced.lines],
+        "subtotal_paise": priced.subtotal_paise,
+        "tax_included_paise": priced.tax_paise,
+        "savings_paise": priced.savings_paise,
+        "delivery_fee_paise": priced.delivery_fee_paise,
+        "small_cart_fee_paise": priced.small_cart_fee_paise,
+        "late_night_fee_paise": priced.late_night_fee_paise,
+        "total_paise": priced.total_paise,
+        "can_check_out": priced.can_check_out,
+        "problems": priced.problems,
+    }

@@ -1,0 +1,125 @@
+"""The cart API (visitors by session, customers by login) and checkout."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.api.auth import request_user
+from shop.api.errors import ApiError
+
+from ..models import Cart, CartLine
+from ..selectors import price_cart
+from ..services import carts, checkout
+from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
+
+
+def current_cart(request: Request) -> Cart:
+    """The customer's cart (a visitor's cart from this session is merged in first), or the visitor's."""
+    session = request._request.session
+    if request.user.is_authenticated:
+        user = request_user(request)
+        if session.session_key and session.get("visitor_cart"):
+            session.pop("visitor_cart")
+            return carts.merge_visitor_cart(
+                session_key=session.get("visitor_cart_key", session.session_key), customer_id=user.pk
+            )
+        return carts.get_cart(customer_id=user.pk, session_key=None)
+    if not session.session_key:
+        session.save()
+    session["visitor_cart"] = True
+    session["visitor_cart_key"] = session.session_key  # survives the key rotation at login
+    return carts.get_cart(customer_id=None, session_key=session["visitor_cart_key"])
+
+
+def _priced(cart: Cart, code: int = status.HTTP_200_OK) -> Response:
+    return Response(cart_data(price_cart(cart)), status=code)
+
+
+class CartApi(APIView):
+    """The cart, priced at its store: lines, GST included, savings, fees, total, problems."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        return _priced(current_cart(request))
+
+    @extend_schema(request=PincodeInput, responses={200: OpenApiTypes.OBJECT})
+    def patch(self, request: Request) -> Response:
+        data = PincodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _priced(carts.set_pincode(cart=current_cart(request), pincode=data.validated_data["pincode"]))
+
+
+class CartLinesApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=LineInput, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        data = LineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = current_cart(request)
+        carts.add_line(cart=cart, **data.validated_data)
+        return _priced(cart, status.HTTP_201_CREATED)
+
+
+class CartLineApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def _line(self, request: Request, line_id: UUID) -> tuple[Cart, CartLine]:
+        cart = current_cart(request)
+        line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+        if line is None:
+            raise ApiError("No such line in your cart.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        return cart, line
+
+    @extend_schema(request=LineUpdateInput, responses={200: OpenApiTypes.OBJECT})
+    def patch(self, request: Request, line_id: UUID) -> Response:
+        data = LineUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart, line = self._line(request, line_id)
+        carts.update_line(line=line, **data.validated_data)
+        return _priced(cart)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def delete(self, request: Request, line_id: UUID) -> Response:
+        cart, line = self._line(request, line_id)
+        carts.remove_line(line=line)
+        return _priced(cart)
+
+
+class CheckoutApi(APIView):
+    """Check out the cart: 202 with the order id at once; stock, slot and payment follow."""
+
+    @extend_schema(
+        request=CheckoutInput,
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+        responses={202: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 100:
+            raise ApiError(
+                "Send an Idempotency-Key header (1-100 characters) so a retried checkout makes one order.",
+                code="idempotency_key_required",
+                fields={"Idempotency-Key": ["Required."]},
+            )
+        data = CheckoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = checkout.submit_checkout(
+            customer_id=request_user(request).pk, idempotency_key=key, **data.validated_data
+        )
+        body: dict[str, Any] = {
+            "order_id": str(result.order_id),
+            "status_url": f"/api/v1/orders/{result.order_id}/",
+            "total_paise": result.total_paise,
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,151 @@
+"""Carts and lines, and the cart's own projections of the catalog, stock and zones."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+# --- Projections, fed by other apps' events ------------------------------------------
+
+
+class Sku(models.Model):
+    """What the cart knows of a SKU, from catalog's events."""
+
+    sku_id = models.UUIDField(primary_key=True)
+    product_id = models.UUIDField()
+    name = models.CharField(max_length=200)
+    brand = models.CharField(max_length=100, blank=True)
+    sold_by = models.CharField(max_length=6)
+    step = models.PositiveIntegerField()
+    pack_label = models.CharField(max_length=40)
+    price_paise = models.BigIntegerField()
+    mrp_paise = models.BigIntegerField()
+    max_per_order = models.PositiveIntegerField()
+    hsn_code = models.CharField(max_length=8)
+    gst_rate_bp = models.PositiveIntegerField()
+    is_active = models.BooleanField(default=True)
+    image_url = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StorePrice(models.Model):
+    """A store's override of a SKU's price (catalog's PriceChanged with a store)."""
+
+    store_id = models.UUIDField()
+    sku_id = models.UUIDField()
+    price_paise = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store_id", "sku_id"], name="cart_storeprice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.store_id}"
+
+
+class Availability(models.Model):
+    """What a store can sell of a SKU (inventory's StockLevelChanged)."""
+
+    store_id = models.UUIDField()
+    sku_id = models.UUIDField()
+    available = models.PositiveIntegerField()
+    in_stock = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store_id", "sku_id"], name="cart_availability_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.store_id}: {self.available}"
+
+
+class Zone(models.Model):
+    """A delivery zone and its fee policy (delivery's ZoneConfigured)."""
+
+    zone_id = models.UUIDField(primary_key=True)
+    store_id = models.UUIDField()
+    title = models.CharField(max_length=100)
+    is_active = models.BooleanField()
+    fee_policy = models.JSONField()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ZonePincode(models.Model):
+    pincode = models.CharField(max_length=6, primary_key=True)
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="pincodes")
+
+    def __str__(self) -> str:
+        return self.pincode
+
+
+# --- The cart itself ----------------------------------------------------------------------
+
+
+class Cart(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer_id = models.UUIDField(null=True, blank=True, unique=True)
+    session_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    pincode = models.CharField(max_length=6, blank=True)
+    zone_id = models.UUIDField(null=True, blank=True)
+    store_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(customer_id__isnull=False) | Q(session_key__isnull=False), name="cart_has_an_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cart {str(self.id)[:8]}"
+
+
+class CartLine(models.Model):
+    class Replacement(models.TextChoices):
+        BEST_MATCH = "best_match", "Best match"
+        SPECIFIC = "specific", "A specific SKU"
+        REFUND = "refund", "Refund, no replacement"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    sku_id = models.UUIDField()
+    quantity = models.PositiveIntegerField(help_text="Base units: packs, or grams")
+    replacement = models.CharField(max_length=10, choices=Replacement.choices, default=Replacement.BEST_MATCH)
+    replacement_sku_id = models.UUIDField(null=True, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "sku_id"], name="cart_one_line_per_sku"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku_id}"
+
+
+class Checkout(models.Model):
+    """One submitted checkout per (customer, Idempotency-Key): the same key answers the same order."""
+
+    customer_id = models.UUIDField()
+    idempotency_key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    order_id = models.UUIDField(unique=True)
+    total_paise = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer_id", "idempotency_key"], name="cart_checkout_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"checkout {self.idempotency_key} -> {self.order_id}"

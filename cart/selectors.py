@@ -1,0 +1,131 @@
+"""Pricing a cart from its own projections: lines, GST included, savings, fees, total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+from uuid import UUID
+
+from django.utils import timezone
+
+from shop.money import gst_included_paise, line_total_paise
+
+from .models import Availability, Cart, CartLine, Sku, StorePrice, Zone, ZonePincode
+
+
+@dataclass
+class PricedLine:
+    line: CartLine
+    sku: Sku | None
+    unit_price_paise: int = 0
+    line_total_paise: int = 0
+    tax_paise: int = 0
+    savings_paise: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def orderable(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class PricedCart:
+    cart: Cart
+    lines: list[PricedLine]
+    zone: Zone | None
+    subtotal_paise: int = 0
+    tax_paise: int = 0
+    savings_paise: int = 0
+    delivery_fee_paise: int = 0
+    small_cart_fee_paise: int = 0
+    late_night_fee_paise: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total_paise(self) -> int:
+        return self.subtotal_paise + self.delivery_fee_paise + self.small_cart_fee_paise + self.late_night_fee_paise
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not self.problems and all(line.orderable for line in self.lines)
+
+
+def zone_for_pincode(pincode: str) -> Zone | None:
+    entry = ZonePincode.objects.select_related("zone").filter(pincode=pincode, zone__is_active=True).first()
+    return entry.zone if entry else None
+
+
+def price_cart(cart: Cart, *, now: datetime | None = None) -> PricedCart:
+    """Price every line at the cart's store; flag what cannot be ordered, never drop it."""
+    lines = list(cart.lines.all())
+    sku_ids = [line.sku_id for line in lines]
+    skus = {sku.sku_id: sku for sku in Sku.objects.filter(sku_id__in=sku_ids)}
+    overrides: dict[UUID, int] = {}
+    stock: dict[UUID, Availability] = {}
+    if cart.store_id:
+        overrides = dict(
+            StorePrice.objects.filter(store_id=cart.store_id, sku_id__in=sku_ids).values_list("sku_id", "price_paise")
+        )
+        stock = {a.sku_id: a for a in Availability.objects.filter(store_id=cart.store_id, sku_id__in=sku_ids)}
+    zone = Zone.objects.filter(zone_id=cart.zone_id).first() if cart.zone_id else None
+    priced = PricedCart(
+        cart=cart, lines=[_price_line(line, skus.get(line.sku_id), overrides, stock, cart) for line in lines], zone=zone
+    )
+    for line in priced.lines:
+        priced.subtotal_paise += line.line_total_paise
+        priced.tax_paise += line.tax_paise
+        priced.savings_paise += line.savings_paise
+    if zone is None:
+        priced.problems.append("Choose a delivery pincode we serve.")
+    else:
+        _apply_fees(priced, zone.fee_policy, now or timezone.now())
+    return priced
+
+
+def _price_line(
+    line: CartLine, sku: Sku | None, overrides: dict[UUID, int], stock: dict[UUID, Availability], cart: Cart
+) -> PricedLine:
+    priced = PricedLine(line=line, sku=sku)
+    if sku is None:
+        priced.problems.append("This item is no longer sold.")
+        return priced
+    priced.unit_price_paise = overrides.get(sku.sku_id, sku.price_paise)
+    priced.line_total_paise = line_total_paise(
+        sold_by=sku.sold_by, unit_price_paise=priced.unit_price_paise, quantity=line.quantity
+    )
+    priced.tax_paise = gst_included_paise(priced.line_total_paise, sku.gst_rate_bp)
+    mrp_total = line_total_paise(sold_by=sku.sold_by, unit_price_paise=sku.mrp_paise, quantity=line.quantity)
+    priced.savings_paise = max(0, mrp_total - priced.line_total_paise)
+    if not sku.is_active:
+        priced.problems.append("This item is no longer sold.")
+    if line.quantity > sku.max_per_order:
+        priced.problems.append(f"At most {sku.max_per_order} per order.")
+    if cart.store_id:
+        level = stock.get(sku.sku_id)
+        if level is None or not level.in_stock or level.available == 0:
+            priced.problems.append("Out of stock at your store.")
+        elif level.available < line.quantity:
+            priced.problems.append(f"Only {level.available} left at your store.")
+    return priced
+
+
+def _in_window(now: time, start: time, end: time) -> bool:
+    return start <= now < end if start <= end else now >= start or now < end  # windows may cross midnight
+
+
+def _apply_fees(priced: PricedCart, policy: dict[str, Any], now: datetime) -> None:
+    subtotal = priced.subtotal_paise
+    if subtotal < policy["min_order_value_paise"]:
+        priced.problems.append(f"The minimum order here is {policy['min_order_value_paise']} paise.")
+    tiers = sorted(policy.get("fee_tiers", []), key=lambda tier: tier["min_cart_value_paise"])
+    priced.delivery_fee_paise = next(
+        (tier["fee_paise"] for tier in reversed(tiers) if subtotal >= tier["min_cart_value_paise"]), 0
+    )
+    if subtotal < policy.get("small_cart_threshold_paise", 0):
+        priced.small_cart_fee_paise = policy.get("small_cart_fee_paise", 0)
+    start, end = policy.get("late_night_start"), policy.get("late_night_end")
+    if start and end:
+        local = timezone.localtime(now).time()
+        if _in_window(local, time.fromisoformat(start), time.fromisoformat(end)):
+            priced.late_night_fee_paise = policy.get("late_night_fee_paise", 0)

@@ -1,0 +1,1 @@
+"""Cart use cases: keeping projections, changing carts, checking out."""

@@ -1,0 +1,150 @@
+"""Changing carts: owner, pincode, lines; merging a visitor's cart on login."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from rest_framework import status
+
+from shop.api.errors import ApiError
+
+from ..models import Cart, CartLine, Sku
+from ..selectors import zone_for_pincode
+
+
+def get_cart(*, customer_id: UUID | None, session_key: str | None) -> Cart:
+    """The customer's cart (or the visitor's, by session), created when first needed."""
+    lookup: dict[str, Any]
+    if customer_id is not None:
+        lookup = {"customer_id": customer_id}
+    elif session_key:
+        lookup = {"session_key": session_key}
+    else:
+        raise ValueError("a cart belongs to a customer or a session")
+    try:
+        with transaction.atomic():
+            cart, _ = Cart.objects.get_or_create(**lookup)
+    except IntegrityError:  # created concurrently
+        cart = Cart.objects.get(**lookup)
+    return cart
+
+
+@transaction.atomic
+def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> Cart:
+    """After login: the visitor's lines join the customer's cart (quantities add up)."""
+    cart = get_cart(customer_id=customer_id, session_key=None)
+    visitor = Cart.objects.select_for_update().filter(session_key=session_key, customer_id__isnull=True).first()
+    if visitor is None:
+        return cart
+    for line in visitor.lines.all():
+        updated = CartLine.objects.filter(cart=cart, sku_id=line.sku_id).update(quantity=F("quantity") + line.quantity)
+        if not updated:
+            CartLine.objects.create(
+                cart=cart,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                replacement=line.replacement,
+                replacement_sku_id=line.replacement_sku_id,
+            )
+    if not cart.pincode and visitor.pincode:
+        cart.pincode, cart.zone_id, cart.store_id = visitor.pincode, visitor.zone_id, visitor.store_id
+        cart.save()
+    visitor.delete()
+    return cart
+
+
+@transaction.atomic
+def set_pincode(*, cart: Cart, pincode: str) -> Cart:
+    """Bind the cart to the store serving `pincode`; prices and stock become that store's."""
+    zone = zone_for_pincode(pincode)
+    if zone is None:
+        raise ApiError(
+            f"We do not deliver to {pincode} yet.", code="not_serviceable", fields={"pincode": ["Not serviceable."]}
+        )
+    cart.pincode, cart.zone_id, cart.store_id = pincode, zone.zone_id, zone.store_id
+    cart.save(update_fields=["pincode", "zone_id", "store_id", "updated_at"])
+    return cart
+
+
+def _check_quantity(sku: Sku, quantity: int) -> None:
+    unit = "g" if sku.sold_by == "weight" else "packs"
+    if quantity <= 0:
+        raise ApiError("Quantity must be positive.", fields={"quantity": ["Must be at least one step."]})
+    if quantity % sku.step:
+        raise ApiError(
+            f"{sku.name} is sold in steps of {sku.step} {unit}.",
+            fields={"quantity": [f"Use a multiple of {sku.step} {unit}."]},
+        )
+    if quantity > sku.max_per_order:
+        raise ApiError(
+            f"At most {sku.max_per_order} {unit} of {sku.name} per order.",
+            fields={"quantity": [f"At most {sku.max_per_order}."]},
+        )
+
+
+def _known_sku(sku_id: UUID) -> Sku:
+    sku = Sku.objects.filter(sku_id=sku_id, is_active=True).first()
+    if sku is None:
+        raise ApiError("No such item on sale.", code="unknown_sku", fields={"sku_id": ["Unknown or not on sale."]})
+    return sku
+
+
+@transaction.atomic
+def add_line(
+    *, cart: Cart, sku_id: UUID, quantity: int, replacement: str = "best_match", replacement_sku_id: UUID | None = None
+) -> CartLine:
+    """Add an item, or more of it if the cart has it already."""
+    sku = _known_sku(sku_id)
+    existing = CartLine.objects.select_for_update().filter(cart=cart, sku_id=sku_id).first()
+    total = quantity + (existing.quantity if existing else 0)
+    _check_quantity(sku, quantity)
+    _check_quantity(sku, total)
+    _check_replacement(replacement, replacement_sku_id)
+    if existing:
+        existing.quantity = total
+        existing.replacement, existing.replacement_sku_id = replacement, replacement_sku_id
+        existing.save()
+        return existing
+    return CartLine.objects.create(
+        cart=cart, sku_id=sku_id, quantity=quantity, replacement=replacement, replacement_sku_id=replacement_sku_id
+    )
+
+
+@transaction.atomic
+def update_line(
+    *,
+    line: CartLine,
+    quantity: int | None = None,
+    replacement: str | None = None,
+    replacement_sku_id: UUID | None = None,
+) -> CartLine:
+    if quantity is not None:
+        _check_quantity(_known_sku(line.sku_id), quantity)
+        line.quantity = quantity
+    if replacement is not None:
+        _check_replacement(replacement, replacement_sku_id)
+        line.replacement, line.replacement_sku_id = replacement, replacement_sku_id
+    line.save()
+    return line
+
+
+def remove_line(*, line: CartLine) -> None:
+    line.delete()
+
+
+def _check_replacement(replacement: str, replacement_sku_id: UUID | None) -> None:
+    if replacement not in CartLine.Replacement.values:
+        raise ApiError(
+            "Unknown replacement preference.", fields={"replacement": [f"One of {CartLine.Replacement.values}."]}
+        )
+    if (replacement == "specific") != (replacement_sku_id is not None):
+        raise ApiError(
+            "Name the replacement SKU exactly when the preference is 'specific'.",
+            fields={"replacement_sku_id": ["Required for 'specific', not allowed otherwise."]},
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    if replacement_sku_id is not None:
+        _known_sku(replacement_sku_id)

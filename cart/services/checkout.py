@@ -1,0 +1,156 @@
+"""Checkout: validate, freeze prices, publish CheckoutSubmitted; once per Idempotency-Key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from rest_framework import status
+
+from shop.accounts.selectors import get_address
+from shop.api.errors import ApiError
+from shop.eventbus import publish
+
+from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
+from ..models import Cart, Checkout
+from ..selectors import price_cart, zone_for_pincode
+from .carts import set_pincode
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order_id: UUID
+    total_paise: int
+    replayed: bool
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def submit_checkout(
+    *, customer_id: UUID, idempotency_key: str, address_id: UUID, slot_id: UUID, payment_method: str
+) -> CheckoutResult:
+    """Turn the customer's cart into a submitted checkout, or answer the earlier one for this key."""
+    fingerprint = request_fingerprint({"address_id": address_id, "slot_id": slot_id, "payment_method": payment_method})
+    earlier = Checkout.objects.filter(customer_id=customer_id, idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return _replay(earlier, fingerprint)
+    try:
+        with transaction.atomic():
+            return _submit(
+                customer_id,
+                idempotency_key,
+                fingerprint,
+                address_id=address_id,
+                slot_id=slot_id,
+                payment_method=payment_method,
+            )
+    except IntegrityError:
+        # The same key raced us and won: answer what it answered.
+        earlier = Checkout.objects.get(customer_id=customer_id, idempotency_key=idempotency_key)
+        return _replay(earlier, fingerprint)
+
+
+def _replay(earlier: Checkout, fingerprint: str) -> CheckoutResult:
+    if earlier.request_hash != fingerprint:
+        raise ApiError(
+            "This Idempotency-Key was used for a different checkout.",
+            code="idempotency_key_reused",
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return CheckoutResult(order_id=earlier.order_id, total_paise=earlier.total_paise, replayed=True)
+
+
+def _submit(
+    customer_id: UUID, key: str, fingerprint: str, *, address_id: UUID, slot_id: UUID, payment_method: str
+) -> CheckoutResult:
+    # The key first: a concurrent twin fails here, before anything is published.
+    record = Checkout.objects.create(
+        customer_id=customer_id, idempotency_key=key, request_hash=fingerprint, order_id=uuid.uuid4(), total_paise=0
+    )
+    cart = Cart.objects.select_for_update().filter(customer_id=customer_id).first()
+    if cart is None or not cart.lines.exists():
+        raise ApiError("Your cart is empty.", code="empty_cart")
+    address = get_address(user_id=customer_id, address_id=address_id)
+    if address is None:
+        raise ApiError(
+            "No such address.", code="unknown_address", fields={"address_id": ["Not one of your addresses."]}
+        )
+    if payment_method not in ("razorpay", "cod"):
+        raise ApiError("Pay with razorpay or cod.", fields={"payment_method": ["One of razorpay, cod."]})
+    if cart.pincode != address.pincode:
+        if zone_for_pincode(address.pincode) is None:
+            raise ApiError(
+                f"We do not deliver to {address.pincode} yet.",
+                code="not_serviceable",
+                fields={"address_id": ["Not serviceable."]},
+            )
+        set_pincode(cart=cart, pincode=address.pincode)  # prices and stock become that store's
+    priced = price_cart(cart)
+    if not priced.can_check_out:
+        problems = priced.problems + [
+            f"{(p.sku.name if p.sku else p.line.sku_id)}: {msg}" for p in priced.lines for msg in p.problems
+        ]
+        raise ApiError(
+            "Your cart cannot be ordered as it is: " + " ".join(problems),
+            code="cart_not_orderable",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    assert cart.store_id is not None
+    assert cart.zone_id is not None
+    lines = tuple(
+        CheckoutLine(
+            sku_id=p.line.sku_id,
+            name=p.sku.name,
+            sold_by=p.sku.sold_by,
+            quantity=p.line.quantity,
+            unit_price_paise=p.unit_price_paise,
+            mrp_paise=p.sku.mrp_paise,
+            line_total_paise=p.line_total_paise,
+            gst_rate_bp=p.sku.gst_rate_bp,
+            hsn_code=p.sku.hsn_code,
+            replacement=p.line.replacement,
+            replacement_sku_id=p.line.replacement_sku_id,
+        )
+        for p in priced.lines
+        if p.sku is not None
+    )
+    publish(
+        CheckoutSubmitted(
+            order_id=record.order_id,
+            customer_id=customer_id,
+            store_id=cart.store_id,
+            zone_id=cart.zone_id,
+            slot_id=slot_id,
+            payment_method=payment_method,
+            address=DeliveryAddress(
+                name=address.name,
+                phone=str(address.phone or ""),
+                line1=address.line1,
+                line2=address.line2,
+                landmark=address.landmark,
+                city=address.city,
+                state=address.state,
+                pincode=address.pincode,
+                latitude=float(address.latitude) if address.latitude is not None else None,
+                longitude=float(address.longitude) if address.longitude is not None else None,
+            ),
+            lines=lines,
+            subtotal_paise=priced.subtotal_paise,
+            delivery_fee_paise=priced.delivery_fee_paise,
+            small_cart_fee_paise=priced.small_cart_fee_paise,
+            late_night_fee_paise=priced.late_night_fee_paise,
+            total_paise=priced.total_paise,
+        ),
+        key=record.order_id,
+    )
+    record.total_paise = priced.total_paise
+    record.save(update_fields=["total_paise"])
+    cart.lines.all().delete()  # the basket became an order
+    return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)

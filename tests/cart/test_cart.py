@@ -1,0 +1,137 @@
+"""The cart: lines in steps, priced at the store from its projections, problems flagged."""
+
+import uuid
+
+import pytest
+from django.db import transaction
+from rest_framework.test import APIClient
+
+from catalog.events import PriceChanged, ProductDiscontinued
+from inventory.events import StockLevelChanged
+from shop.eventbus import publish
+from shop.eventbus.testing import deliver_pending
+
+from .conftest import GHEE, MILK, STORE, TOMATO, Shopper
+
+pytestmark = pytest.mark.django_db
+
+
+def _add(client: APIClient, sku_id: uuid.UUID, quantity: int, **extra):
+    return client.post("/api/v1/cart/lines/", {"sku_id": str(sku_id), "quantity": quantity, **extra}, format="json")
+
+
+def test_cart_is_priced_with_gst_included_savings_and_fees(shopper: Shopper) -> None:
+    client = shopper.client
+    assert client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json").status_code == 200
+    _add(client, MILK, 2)
+    cart = _add(client, TOMATO, 750).json()
+
+    assert [(line["name"], line["quantity"], line["line_total_paise"]) for line in cart["lines"]] == [
+        ("Toned Milk 500 ml", 2, 6000),
+        ("Tomato (loose)", 750, 3000),
+    ]
+    assert cart["subtotal_paise"] == 9000
+    assert cart["tax_included_paise"] == 286
+    assert cart["savings_paise"] == 400 + 750
+    assert cart["delivery_fee_paise"] == 3000
+    assert cart["small_cart_fee_paise"] == 1500  # under Rs 100
+    assert cart["total_paise"] == 9000 + 3000 + 1500
+    assert cart["can_check_out"] is True
+
+
+def test_free_delivery_above_the_tier(shopper: Shopper) -> None:
+    shopper.client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    cart = _add(shopper.client, GHEE, 1).json()
+    assert (cart["subtotal_paise"], cart["delivery_fee_paise"], cart["small_cart_fee_paise"]) == (65000, 0, 0)
+    assert cart["tax_included_paise"] == 6964  # 65000 x 12/112
+
+
+@pytest.mark.parametrize(
+    ("sku_id", "quantity", "field", "code"),
+    [
+        (TOMATO, 300, "quantity", "invalid_request"),  # not a multiple of 250 g
+        (GHEE, 3, "quantity", "invalid_request"),  # max 2 per order
+        (uuid.uuid4(), 1, "sku_id", "unknown_sku"),
+    ],
+)
+def test_bad_lines_are_refused_with_a_reason_and_nothing_added(shopper: Shopper, sku_id, quantity, field, code) -> None:
+    response = _add(shopper.client, sku_id, quantity)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert field in response.json()["error"]["fields"]
+    assert shopper.client.get("/api/v1/cart/").json()["lines"] == []
+
+
+def test_adding_again_adds_up_within_the_limit(shopper: Shopper) -> None:
+    _add(shopper.client, GHEE, 1)
+    assert _add(shopper.client, GHEE, 1).json()["lines"][0]["quantity"] == 2
+    assert _add(shopper.client, GHEE, 1).status_code == 400
+
+
+def test_a_specific_replacement_needs_its_sku(shopper: Shopper) -> None:
+    assert _add(shopper.client, MILK, 1, replacement="specific").status_code == 400
+    ok = _add(shopper.client, MILK, 1, replacement="specific", replacement_sku_id=str(GHEE))
+    assert ok.json()["lines"][0]["replacement_sku_id"] == str(GHEE)
+
+
+def test_unserviceable_pincode_is_refused(shopper: Shopper) -> None:
+    response = shopper.client.patch("/api/v1/cart/", {"pincode": "110001"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "not_serviceable"
+    assert shopper.client.patch("/api/v1/cart/", {"pincode": "56003"}, format="json").status_code == 400
+
+
+def test_stale_and_unavailable_lines_are_flagged_never_dropped(shopper: Shopper) -> None:
+    client = shopper.client
+    client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    _add(client, MILK, 4)
+    _add(client, GHEE, 1)
+    with transaction.atomic():
+        publish(StockLevelChanged(store_id=STORE, sku_id=MILK, available=3, in_stock=True), key=f"{STORE}:{MILK}")
+        publish(ProductDiscontinued(product_id=uuid.uuid4(), sku_ids=(GHEE,)), key="ghee")
+    deliver_pending()
+
+    cart = client.get("/api/v1/cart/").json()
+    assert {line["name"]: line["problems"] for line in cart["lines"]} == {
+        "Toned Milk 500 ml": ["Only 3 left at your store."],
+        "Cow Ghee 1 L": ["This item is no longer sold."],
+    }
+    assert cart["can_check_out"] is False
+
+
+def test_a_store_price_override_applies_to_that_stores_carts(shopper: Shopper) -> None:
+    with transaction.atomic():
+        publish(
+            PriceChanged(sku_id=MILK, product_id=uuid.uuid4(), store_id=STORE, price_paise=2800, mrp_paise=3200),
+            key=MILK,
+        )
+    deliver_pending()
+    shopper.client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    assert _add(shopper.client, MILK, 1).json()["lines"][0]["unit_price_paise"] == 2800
+
+
+def test_a_visitors_cart_is_merged_into_the_customers_on_login(world: None) -> None:
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    user = UserFactory(email="ravi@example.in")
+    client = APIClient()
+    _add(client, MILK, 2)
+    _add(client, TOMATO, 500)
+    assert client.get("/api/v1/cart/").json()["lines"][0]["quantity"] == 2
+
+    client.post("/api/v1/auth/login/", {"email": "ravi@example.in", "password": PASSWORD}, format="json")
+    cart = client.get("/api/v1/cart/").json()
+
+    assert sorted((line["name"], line["quantity"]) for line in cart["lines"]) == [
+        ("Tomato (loose)", 500),
+        ("Toned Milk 500 ml", 2),
+    ]
+    from cart.models import Cart
+
+    assert Cart.objects.get().customer_id == user.id  # the visitor's cart is gone
+
+
+def test_line_of_another_cart_is_404(shopper: Shopper) -> None:
+    other = APIClient()
+    line_id = _add(other, MILK, 1).json()["lines"][0]["id"]
+    assert shopper.client.delete(f"/api/v1/cart/lines/{line_id}/").status_code == 404
