@@ -27,7 +27,8 @@ GHEE = uuid.UUID("00000000-0000-0000-0000-00000000a003")
 
 def sku(sku_id: uuid.UUID, **overrides) -> SkuSnapshot:
     base = {
-        "sku_id": sku_id, "product_id": uuid.uuid4(), "sku_code": f"SKU-{str(sku_id)[-4:]}", "name": "Toned Milk 500 ml",
+        "sku_id": sku_id, "product_id": uuid.uuid4(), "sku_code": f"SKU-{str(sku_id)[-4:]}",
+        "name": "Toned Milk 500 ml",
         "sold_by": "unit", "base_unit": "pcs", "step": 1, "pack_label": "500 ml", "price_paise": 3000,
         "mrp_paise": 3200, "max_per_order": 6, "hsn_code": "0401", "gst_rate_bp": 500,
     }  # fmt: skip
@@ -49,7 +50,8 @@ def publish_world(*, policy: FeePolicy = POLICY, stock: dict[uuid.UUID, int] | N
             (MILK, sku(MILK)),
             (TOMATO, sku(TOMATO, name="Tomato (loose)", sold_by="weight", base_unit="g", step=250, pack_label="250 g",
                           price_paise=4000, mrp_paise=5000, max_per_order=5000, hsn_code="0702", gst_rate_bp=0)),
-            (GHEE, sku(GHEE, name="Cow Ghee 1 L", price_paise=65000, mrp_paise=70000, max_per_order=2, hsn_code="0405", gst_rate_bp=1200)),
+            (GHEE, sku(GHEE, name="Cow Ghee 1 L", price_paise=65000, mrp_paise=70000, max_per_order=2,
+                       hsn_code="0405", gst_rate_bp=1200)),
         ]:  # fmt: skip
             publish(
                 ProductPublished(
