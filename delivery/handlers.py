@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inventory.events import StoreUpdated
+from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from shop.eventbus import subscriber
 
 from . import services
@@ -19,3 +20,42 @@ def keep_store_projection(event: StoreUpdated) -> None:
         pincode=event.pincode,
         is_open=event.is_open,
     )
+
+
+# --- The checkout saga: orders asks, delivery answers with its own events ----------------
+
+
+@subscriber(OrderPlaced)
+def book_slot_for_order(event: OrderPlaced) -> None:
+    """Book the slot the customer chose; a refusal is published as SlotBookingFailed."""
+    services.book_slot(order_id=event.order_id, slot_id=event.slot_id, pincode=event.pincode)
+
+
+@subscriber(OrderConfirmed)
+def open_shipment_for_order(event: OrderConfirmed) -> None:
+    """The store gets the pick list of a confirmed order."""
+    services.create_shipment(
+        order_id=event.order_id,
+        customer_id=event.customer_id,
+        store_id=event.store_id,
+        slot_id=event.slot_id,
+        lines=[
+            services.LineInput(
+                sku_id=line.sku_id, title=line.name, quantity=line.quantity, sold_by_weight=line.sold_by == "weight"
+            )
+            for line in event.lines
+        ],
+        payment_method=event.payment_method,
+        cod_amount_paise=event.total_paise if event.payment_method == "cod" else 0,
+        recipient_name=event.recipient_name,
+        recipient_phone=event.recipient_phone,
+        address=event.address_text,
+        pincode=event.pincode,
+    )
+
+
+@subscriber(OrderCancelled)
+def free_slot_and_shipment_for_cancelled_order(event: OrderCancelled) -> None:
+    """Give the slot's place back and stop any shipment; both idempotent."""
+    services.release_slot(order_id=event.order_id)
+    services.cancel_shipment_for_order(order_id=event.order_id)

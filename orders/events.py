@@ -89,6 +89,10 @@ class OrderConfirmed(Event):
     payment_method: PaymentMethod
     lines: tuple[OrderLineItem, ...]
     total_paise: Paise
+    recipient_name: str
+    recipient_phone: str = ""
+    address_text: str = Field(description="One line, as the rider reads it")
+    pincode: Pincode
 
 
 class OrderCancelled(Event):

@@ -1,6 +1,17 @@
 """Orders reacts to the other apps' facts: thin, each calls one service."""
 
 from cart.events import CheckoutSubmitted
+from delivery.events import (
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentDeliveryFailed,
+    ShipmentOutForDelivery,
+    ShipmentPacked,
+    ShipmentPicked,
+    ShipmentReturned,
+    SlotBooked,
+    SlotBookingFailed,
+)
 from shop.eventbus import subscriber
 
 from . import services
@@ -35,3 +46,62 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
         late_night_fee_paise=event.late_night_fee_paise,
         total_paise=event.total_paise,
     )
+
+
+# --- Delivery's answers ---------------------------------------------------------------------
+
+
+@subscriber(SlotBooked)
+def record_slot_booked_for_order(event: SlotBooked) -> None:
+    services.record_slot_booked(
+        order_id=event.order_id, booking_id=event.booking_id, starts_at=event.starts_at, ends_at=event.ends_at
+    )
+
+
+@subscriber(SlotBookingFailed)
+def cancel_order_on_slot_failure(event: SlotBookingFailed) -> None:
+    services.record_slot_failed(order_id=event.order_id, reason=event.reason)
+
+
+@subscriber(ShipmentCreated)
+def record_shipment_for_order(event: ShipmentCreated) -> None:
+    services.record_shipment_created(
+        order_id=event.order_id, shipment_id=event.shipment_id, tracking_code=event.tracking_code
+    )
+
+
+@subscriber(ShipmentPicked)
+def adjust_order_after_picking(event: ShipmentPicked) -> None:
+    services.record_picked(
+        order_id=event.order_id,
+        lines=[
+            services.PickedLineInput(sku_id=line.sku_id, quantity_picked=line.quantity_picked) for line in event.lines
+        ],
+    )
+
+
+@subscriber(ShipmentPacked)
+def record_order_packed(event: ShipmentPacked) -> None:
+    services.record_packed(order_id=event.order_id)
+
+
+@subscriber(ShipmentOutForDelivery)
+def record_order_out_for_delivery(event: ShipmentOutForDelivery) -> None:
+    services.record_out_for_delivery(order_id=event.order_id, attempt=event.attempt)
+
+
+@subscriber(ShipmentDelivered)
+def record_order_delivered(event: ShipmentDelivered) -> None:
+    services.record_delivered(
+        order_id=event.order_id, delivered_at=event.delivered_at, cash_collected_paise=event.cash_collected_paise
+    )
+
+
+@subscriber(ShipmentDeliveryFailed)
+def record_failed_delivery_attempt(event: ShipmentDeliveryFailed) -> None:
+    services.record_delivery_failed(order_id=event.order_id, reason=event.reason, will_retry=True)
+
+
+@subscriber(ShipmentReturned)
+def cancel_order_on_return(event: ShipmentReturned) -> None:
+    services.record_delivery_failed(order_id=event.order_id, reason="returned to store", will_retry=False)

@@ -107,6 +107,11 @@ def record_payment_failed(*, order_id: UUID, reason: str) -> Order:
     return order
 
 
+def address_text(address: dict[str, str]) -> str:
+    parts = [address.get(key, "") for key in ("line1", "line2", "landmark", "city", "state", "pincode")]
+    return ", ".join(part for part in parts if part)
+
+
 def _confirm_if_ready(order: Order) -> None:
     paid = order.payment_state in (Order.PaymentState.CAPTURED, Order.PaymentState.COD)
     if (
@@ -125,6 +130,10 @@ def _confirm_if_ready(order: Order) -> None:
                 payment_method=order.payment_method,
                 lines=tuple(line_item(line) for line in order.lines.all()),
                 total_paise=order.total_paise,
+                recipient_name=order.address.get("name", ""),
+                recipient_phone=order.address.get("phone", ""),
+                address_text=address_text(order.address),
+                pincode=order.pincode,
             ),
             key=order.id,
         )
