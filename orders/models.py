@@ -203,3 +203,45 @@ class OrderRefund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount_paise} ({self.status})"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number of a financial year (numbers never repeat within a year)."""
+
+    financial_year = models.CharField(max_length=7, primary_key=True, help_text='e.g. "2026-27"')
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """The GST tax invoice of a delivered order; its figures are frozen when issued."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    serial = models.CharField(max_length=16, unique=True)
+    financial_year = models.CharField(max_length=7)
+    number = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    supplier = models.JSONField(help_text="Legal name, GSTIN, address, state at issue")
+    recipient = models.JSONField(help_text="Delivery address at issue")
+    intra_state = models.BooleanField(help_text="CGST + SGST when true, IGST otherwise")
+    lines = models.JSONField()
+    taxable_paise = models.BigIntegerField()
+    cgst_paise = models.BigIntegerField()
+    sgst_paise = models.BigIntegerField()
+    igst_paise = models.BigIntegerField()
+    total_paise = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["financial_year", "number"], name="orders_invoice_number_per_year"),
+            models.CheckConstraint(
+                condition=Q(total_paise=F("taxable_paise") + F("cgst_paise") + F("sgst_paise") + F("igst_paise")),
+                name="orders_invoice_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Order, OrderLine, OrderRefund, OrderTransition
+from ..models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
 
 
 class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
@@ -92,3 +92,12 @@ class OrderDetailOutput(OrderSummaryOutput):
         if order.shipment_id is None:
             return None
         return {"shipment_id": order.shipment_id, "tracking_code": order.tracking_code}
+
+
+class InvoiceOutput(serializers.ModelSerializer[Invoice]):
+    class Meta:
+        model = Invoice
+        fields = (
+            "serial", "financial_year", "issued_at", "order", "supplier", "recipient", "intra_state", "lines",
+            "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise",
+        )  # fmt: skip

@@ -5,8 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,8 +17,8 @@ from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from .. import selectors, services
-from ..models import Order
-from .serializers import OrderDetailOutput, OrderSummaryOutput
+from ..models import Invoice, Order
+from .serializers import InvoiceOutput, OrderDetailOutput, OrderSummaryOutput
 
 
 class OrderListApi(generics.ListAPIView[Order]):
@@ -55,3 +57,26 @@ class OrderCancelApi(APIView):
         except services.IllegalTransition as exc:
             raise ApiError(str(exc), code="illegal_transition", status_code=status.HTTP_409_CONFLICT) from exc
         return Response(OrderDetailOutput(_own_order(request, order_id)).data)
+
+
+class OrderInvoiceApi(APIView):
+    """The GST tax invoice of a delivered order, as HTML (`?download=1` to save it) or JSON."""
+
+    renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, order_id: UUID) -> Response:
+        order = _own_order(request, order_id)
+        invoice = Invoice.objects.filter(order=order).first()
+        if invoice is None:
+            raise ApiError(
+                "The invoice is issued when the order is delivered.",
+                code="not_invoiced",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        if request.accepted_renderer.format == "json":
+            return Response(InvoiceOutput(invoice).data)
+        response = Response({"invoice": invoice}, template_name="orders/invoice.html")
+        if request.query_params.get("download"):
+            response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.serial}.html"'
+        return response

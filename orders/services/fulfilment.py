@@ -14,6 +14,7 @@ from shop.money import line_total_paise
 from ..events import AdjustedLine, OrderAdjusted
 from ..models import Order, OrderLine, OrderRefund
 from .cancellation import cancel_locked
+from .invoicing import issue_invoice
 from .state import lock, transition
 
 S = Order.Status
@@ -125,6 +126,7 @@ def record_delivered(*, order_id: UUID, delivered_at: datetime, cash_collected_p
             order.paid_paise = cash_collected_paise
         order.delivered_at = delivered_at
         order.save(update_fields=["delivered_at", "payment_state", "paid_paise", "updated_at"])
+        issue_invoice(order=order)
     return order
 
 

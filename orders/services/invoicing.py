@@ -1,0 +1,112 @@
+"""GST tax invoices: a serial unique per financial year, HSN per line, CGST/SGST or IGST, fee lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shop.money import gst_included_paise, line_total_paise
+
+from ..models import Invoice, InvoiceCounter, Order
+
+#: Delivery and handling are services (SAC 9968, "postal and courier services"), taxed at 18 %.
+FEE_SAC = "996813"
+FEE_RATE_BP = 1800
+
+
+def supplier() -> dict[str, str]:
+    """The selling entity, from the environment (SHOP_LEGAL_NAME, SHOP_GSTIN, SHOP_ADDRESS, SHOP_STATE)."""
+    return {
+        "name": getattr(settings, "SHOP_LEGAL_NAME", "Demo Grocery Pvt Ltd"),
+        "gstin": getattr(settings, "SHOP_GSTIN", "29AAACD1234F1Z5"),
+        "address": getattr(settings, "SHOP_ADDRESS", "Bengaluru, Karnataka"),
+        "state": getattr(settings, "SHOP_STATE", "Karnataka"),
+    }
+
+
+def financial_year(moment: datetime) -> str:
+    """India's financial year runs April to March: 2026-11-22 is in "2026-27"."""
+    local = timezone.localtime(moment)
+    start = local.year if local.month >= 4 else local.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _split(tax: int, intra_state: bool) -> dict[str, int]:
+    if intra_state:
+        cgst = tax // 2
+        return {"cgst_paise": cgst, "sgst_paise": tax - cgst, "igst_paise": 0}
+    return {"cgst_paise": 0, "sgst_paise": 0, "igst_paise": tax}
+
+
+def _line(description: str, hsn: str, quantity: str, *, amount: int, rate_bp: int, intra_state: bool) -> dict[str, Any]:
+    tax = gst_included_paise(amount, rate_bp)
+    return {
+        "description": description,
+        "hsn": hsn,
+        "quantity": quantity,
+        "rate_bp": rate_bp,
+        "taxable_paise": amount - tax,
+        **_split(tax, intra_state),
+        "total_paise": amount,
+    }
+
+
+@transaction.atomic
+def issue_invoice(*, order: Order) -> Invoice:
+    """Issue the invoice of a delivered order once; the serial comes from the year's counter."""
+    existing = Invoice.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    year = financial_year(now)
+    InvoiceCounter.objects.get_or_create(financial_year=year)
+    counter = InvoiceCounter.objects.select_for_update().get(financial_year=year)  # numbers in issue order
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    number = counter.last_number
+    seller = supplier()
+    intra = order.address.get("state", seller["state"]) == seller["state"]
+    lines = []
+    for item in order.lines.all():
+        delivered = item.quantity if item.picked_quantity is None else min(item.picked_quantity, item.quantity)
+        if delivered == 0:
+            continue
+        amount = line_total_paise(sold_by=item.sold_by, unit_price_paise=item.unit_price_paise, quantity=delivered)
+        unit = "g" if item.sold_by == "weight" else "pcs"
+        lines.append(
+            _line(
+                item.name,
+                item.hsn_code,
+                f"{delivered} {unit}",
+                amount=amount,
+                rate_bp=item.gst_rate_bp,
+                intra_state=intra,
+            )
+        )
+    for label, amount in (
+        ("Delivery fee", order.delivery_fee_paise),
+        ("Small cart fee", order.small_cart_fee_paise),
+        ("Late night fee", order.late_night_fee_paise),
+    ):
+        if amount:
+            lines.append(_line(label, FEE_SAC, "1", amount=amount, rate_bp=FEE_RATE_BP, intra_state=intra))
+    totals = {
+        key: sum(line[key] for line in lines)
+        for key in ("taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise")
+    }
+    return Invoice.objects.create(
+        order=order,
+        serial=f"{getattr(settings, 'SHOP_INVOICE_PREFIX', 'GS')}{year[2:4]}{year[5:7]}-{number:06d}",
+        financial_year=year,
+        number=number,
+        issued_at=now,
+        supplier=seller,
+        recipient=order.address,
+        intra_state=intra,
+        lines=lines,
+        **totals,
+    )
