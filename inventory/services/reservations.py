@@ -149,8 +149,13 @@ def _release(reservation: Reservation, *, reason: str, now: datetime) -> None:
     lines = {line.stock_id: line for line in reservation.lines.all()}
     stocks = lock_stock_ids(lines)
     for stock in stocks:
-        move(stock, kind=Movement.Kind.RELEASE, reserved=-lines[stock.id].quantity, order_id=reservation.order_id,
-             reason=reason)  # fmt: skip
+        move(
+            stock,
+            kind=Movement.Kind.RELEASE,
+            reserved=-lines[stock.id].quantity,
+            order_id=reservation.order_id,
+            reason=reason,
+        )
     reservation.status = Reservation.Status.RELEASED
     reservation.closed_at = now
     reservation.close_reason = reason

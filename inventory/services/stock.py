@@ -37,13 +37,16 @@ def receive_stock(
 ) -> Batch:
     """Book a goods receipt: a new batch on the shelf, a receipt in the ledger."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise InvalidStockRequest("The received quantity must be a positive whole number of base units.",
-                                  fields={"quantity": ["must be a positive integer"]})  # fmt: skip
+        raise InvalidStockRequest(
+            "The received quantity must be a positive whole number of base units.",
+            fields={"quantity": ["must be a positive integer"]},
+        )
     now = now or timezone.now()
     today = timezone.localdate(now)
     if expires_on is not None and expires_on < today:
-        raise InvalidStockRequest(f"The batch expired on {expires_on}; it cannot be received.",
-                                  fields={"expires_on": ["in the past"]})  # fmt: skip
+        raise InvalidStockRequest(
+            f"The batch expired on {expires_on}; it cannot be received.", fields={"expires_on": ["in the past"]}
+        )
     sku = known_skus([sku_id])[sku_id]
     with transaction.atomic():
         stock = lock_or_create_stock(store=get_store(store_id), sku=sku)
@@ -76,8 +79,10 @@ def adjust_stock(
     if not reason:
         raise InvalidStockRequest("An adjustment needs a reason.", fields={"reason": ["required"]})
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise InvalidStockRequest("The adjustment must be a non-zero whole number of base units.",
-                                  fields={"delta": ["must be a non-zero integer"]})  # fmt: skip
+        raise InvalidStockRequest(
+            "The adjustment must be a non-zero whole number of base units.",
+            fields={"delta": ["must be a non-zero integer"]},
+        )
     now = now or timezone.now()
     with transaction.atomic():
         stocks = lock_stocks(store_id=store_id, sku_ids=[sku_id])
@@ -91,8 +96,14 @@ def adjust_stock(
             raise NotFound(f"No batch {batch_id} in this stock.")
         if delta > 0:
             if batch is None:
-                batch = Batch.objects.create(stock=stock, code=f"ADJ-{now:%Y%m%d%H%M%S}", expires_on=expires_on,
-                                             received_at=now, received_quantity=0, quantity=0)  # fmt: skip
+                batch = Batch.objects.create(
+                    stock=stock,
+                    code=f"ADJ-{now:%Y%m%d%H%M%S}",
+                    expires_on=expires_on,
+                    received_at=now,
+                    received_quantity=0,
+                    quantity=0,
+                )
             move(stock, kind=Movement.Kind.ADJUSTMENT, on_hand=delta, batch=batch, reason=reason, user_id=user_id)
         else:
             _take_out(stock, -delta, batch=batch, kind=Movement.Kind.ADJUSTMENT, reason=reason, user_id=user_id)
@@ -153,10 +164,16 @@ def write_off_expired_batches(*, now: datetime | None = None) -> int:
                     Batch.objects.filter(pk=batch.pk).update(written_off_at=now)
                 assert batch.expires_on is not None
                 publish(
-                    BatchExpired(store_id=stock.store_id, sku_id=stock.sku_id, batch_id=batch.id, batch_code=batch.code,
-                                 expires_on=batch.expires_on, written_off=amount),
+                    BatchExpired(
+                        store_id=stock.store_id,
+                        sku_id=stock.sku_id,
+                        batch_id=batch.id,
+                        batch_code=batch.code,
+                        expires_on=batch.expires_on,
+                        written_off=amount,
+                    ),
                     key=level_key(stock.store_id, stock.sku_id),
-                )  # fmt: skip
+                )
                 total += amount
             sync_levels(stocks, today=today)
     return total

@@ -30,8 +30,16 @@ def create_store(
     store_id: UUID | None = None,
 ) -> Store:
     """Open a new store; publishes StoreUpdated."""
-    store = Store(code=code, title=title, address=address, city=city, pincode=pincode, is_open=is_open,
-                  latitude=latitude, longitude=longitude)  # fmt: skip
+    store = Store(
+        code=code,
+        title=title,
+        address=address,
+        city=city,
+        pincode=pincode,
+        is_open=is_open,
+        latitude=latitude,
+        longitude=longitude,
+    )
     if store_id is not None:
         store.id = store_id
     with transaction.atomic():
