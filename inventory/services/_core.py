@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
@@ -147,60 +147,91 @@ def sellable_quantities(stocks: Sequence[Stock], *, today: date) -> dict[UUID, i
     return totals
 
 
-def move(
-    stock: Stock,
-    *,
-    kind: str,
-    on_hand: int = 0,
-    reserved: int = 0,
-    batch: Batch | None = None,
-    order_id: UUID | None = None,
-    reason: str = "",
-    user_id: UUID | None = None,
-) -> Movement:
-    """Change a locked stock row (and batch) by deltas and write the ledger entry that explains it."""
-    if on_hand or reserved:
-        # Relative updates: the CHECK constraints judge the row as it is in the database.
-        Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved)
+class Ledger:
+    """A transaction's stock moves: applied in memory at once, written by flush() in a few statements."""
+
+    def __init__(self) -> None:
+        self._movements: list[Movement] = []
+        self._stock_deltas: dict[UUID, list[int]] = {}
+        self._batch_deltas: dict[UUID, int] = {}
+
+    def move(
+        self,
+        stock: Stock,
+        *,
+        kind: str,
+        on_hand: int = 0,
+        reserved: int = 0,
+        batch: Batch | None = None,
+        order_id: UUID | None = None,
+        reason: str = "",
+        user_id: UUID | None = None,
+    ) -> None:
+        """Change a locked stock row (and batch) by deltas, with the ledger entry that explains it."""
+        deltas = self._stock_deltas.setdefault(stock.pk, [0, 0])
+        deltas[0] += on_hand
+        deltas[1] += reserved
         stock.on_hand += on_hand
         stock.reserved += reserved
-    if batch is not None and on_hand:
-        Batch.objects.filter(pk=batch.pk).update(quantity=F("quantity") + on_hand)
-        batch.quantity += on_hand
-    return Movement.objects.create(
-        kind=kind,
-        store_id=stock.store_id,
-        stock=stock,
-        sku_id=stock.sku_id,
-        batch=batch,
-        on_hand_delta=on_hand,
-        reserved_delta=reserved,
-        order_id=order_id,
-        reason=reason[:200],
-        user_id=user_id,
-    )
-
-
-def sync_levels(stocks: Sequence[Stock], *, today: date, sellable: dict[UUID, int] | None = None) -> None:
-    """Store each locked stock's sellable level; publish StockLevelChanged (and StockLow) when it moved."""
-    if not stocks:
-        return
-    if sellable is None:
-        sellable = sellable_quantities(stocks, today=today)
-    for stock in stocks:
-        level = max(0, sellable[stock.id] - stock.reserved) if stock.sku.is_active else 0
-        previous = stock.available
-        if level == previous:
-            continue
-        Stock.objects.filter(pk=stock.pk).update(available=level)
-        stock.available = level
-        key = level_key(stock.store_id, stock.sku_id)
-        publish(
-            StockLevelChanged(store_id=stock.store_id, sku_id=stock.sku_id, available=level, in_stock=level > 0),
-            key=key,
-        )
-        threshold = stock.low_stock_threshold
-        if threshold and level <= threshold < previous:
-            publish(
-                StockLow(store_id=stock.store_id, sku_id=stock.sku_id, available=level, threshold=threshold), key=key
+        if batch is not None and on_hand:
+            self._batch_deltas[batch.pk] = self._batch_deltas.get(batch.pk, 0) + on_hand
+            batch.quantity += on_hand
+        self._movements.append(
+            Movement(
+                kind=kind,
+                store_id=stock.store_id,
+                stock=stock,
+                sku_id=stock.sku_id,
+                batch=batch,
+                on_hand_delta=on_hand,
+                reserved_delta=reserved,
+                order_id=order_id,
+                reason=reason[:200],
+                user_id=user_id,
             )
+        )
+
+    def flush(self, stocks: Sequence[Stock], *, today: date, sellable: dict[UUID, int] | None = None) -> None:
+        """Write batches, stock rows and movements; publish StockLevelChanged (and StockLow) where the level moved."""
+        missing = set(self._stock_deltas) - {stock.pk for stock in stocks}
+        assert not missing, f"flush() must be given every stock it moved, not given: {missing}"
+        for batch_id, delta in self._batch_deltas.items():
+            if delta:
+                Batch.objects.filter(pk=batch_id).update(quantity=F("quantity") + delta)
+        if sellable is None:
+            sellable = sellable_quantities(stocks, today=today) if stocks else {}
+        for stock in stocks:
+            on_hand, reserved = self._stock_deltas.get(stock.pk, (0, 0))
+            level = max(0, sellable[stock.id] - stock.reserved) if stock.sku.is_active else 0
+            previous = stock.available
+            # Relative updates: the CHECK constraints judge the row as it is in the database.
+            changes: dict[str, Any] = {}
+            if on_hand:
+                changes["on_hand"] = F("on_hand") + on_hand
+            if reserved:
+                changes["reserved"] = F("reserved") + reserved
+            if level != previous:
+                changes["available"] = level
+            if changes:
+                Stock.objects.filter(pk=stock.pk).update(**changes)
+            if level != previous:
+                stock.available = level
+                _publish_level(stock, previous=previous)
+        Movement.objects.bulk_create(self._movements)
+        self._movements, self._stock_deltas, self._batch_deltas = [], {}, {}
+
+
+def _publish_level(stock: Stock, *, previous: int) -> None:
+    level = stock.available
+    key = level_key(stock.store_id, stock.sku_id)
+    publish(
+        StockLevelChanged(store_id=stock.store_id, sku_id=stock.sku_id, available=level, in_stock=level > 0), key=key
+    )
+    threshold = stock.low_stock_threshold
+    if threshold and level <= threshold < previous:
+        publish(StockLow(store_id=stock.store_id, sku_id=stock.sku_id, available=level, threshold=threshold), key=key)
+
+
+def sync_levels(stocks: Sequence[Stock], *, today: date) -> None:
+    """Re-level locked stocks whose sellability changed without a move (ageing batches, SKU rules)."""
+    Ledger().flush(stocks, today=today)

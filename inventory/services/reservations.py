@@ -25,18 +25,17 @@ from ..events import (
 )
 from ..models import Movement, Reservation, ReservationLine, Stock
 from ._core import (
+    Ledger,
     LineRequest,
     check_steps,
     get_store,
     known_skus,
     lock_stock_ids,
     lock_stocks,
-    move,
     reservation_ttl_seconds,
     sellable_batches,
     sellable_quantities,
     sum_lines,
-    sync_levels,
 )
 
 
@@ -101,13 +100,14 @@ def reserve_stock(
         reservation = Reservation.objects.create(
             order_id=order_id, store=store, expires_at=now + timedelta(seconds=ttl)
         )
+        ledger = Ledger()
         reservation_lines = []
         for stock in stocks:
             quantity = wanted[stock.sku_id]
-            move(stock, kind=Movement.Kind.RESERVATION, reserved=quantity, order_id=order_id)
+            ledger.move(stock, kind=Movement.Kind.RESERVATION, reserved=quantity, order_id=order_id)
             reservation_lines.append(ReservationLine(reservation=reservation, stock=stock, quantity=quantity))
         ReservationLine.objects.bulk_create(reservation_lines)
-        sync_levels(stocks, today=today, sellable=sellable)
+        ledger.flush(stocks, today=today, sellable=sellable)
         publish(
             StockReserved(
                 reservation_id=reservation.id,
@@ -148,8 +148,9 @@ def _release_order(*, order_id: UUID, reason: str, now: datetime) -> tuple[Reser
 def _release(reservation: Reservation, *, reason: str, now: datetime) -> None:
     lines = {line.stock_id: line for line in reservation.lines.all()}
     stocks = lock_stock_ids(lines)
+    ledger = Ledger()
     for stock in stocks:
-        move(
+        ledger.move(
             stock,
             kind=Movement.Kind.RELEASE,
             reserved=-lines[stock.id].quantity,
@@ -160,7 +161,7 @@ def _release(reservation: Reservation, *, reason: str, now: datetime) -> None:
     reservation.closed_at = now
     reservation.close_reason = reason
     reservation.save(update_fields=["status", "closed_at", "close_reason"])
-    sync_levels(stocks, today=timezone.localdate(now))
+    ledger.flush(stocks, today=timezone.localdate(now))
     publish(
         StockReleased(
             reservation_id=reservation.id,
@@ -219,15 +220,18 @@ def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime
                 raise InvalidStockRequest(
                     f"Picked {quantity} of SKU {sku_id} but only {lines[by_sku[sku_id].id].quantity} were reserved."
                 )
+        ledger = Ledger()
         committed = [
-            _commit_line(stock, lines[stock.id], picked_by_sku.get(stock.sku_id, 0), order_id=order_id, today=today)
+            _commit_line(
+                ledger, stock, lines[stock.id], picked_by_sku.get(stock.sku_id, 0), order_id=order_id, today=today
+            )
             for stock in stocks
         ]
         reservation.status = Reservation.Status.COMMITTED
         reservation.closed_at = now
         reservation.close_reason = "picked"
         reservation.save(update_fields=["status", "closed_at", "close_reason"])
-        sync_levels(stocks, today=today)
+        ledger.flush(stocks, today=today)
         publish(
             StockCommitted(
                 reservation_id=reservation.id,
@@ -240,7 +244,9 @@ def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime
         return reservation
 
 
-def _commit_line(stock: Stock, line: ReservationLine, picked: int, *, order_id: UUID, today: date) -> CommittedLine:
+def _commit_line(
+    ledger: Ledger, stock: Stock, line: ReservationLine, picked: int, *, order_id: UUID, today: date
+) -> CommittedLine:
     """Consume `picked` from the stock's sellable batches, first expiry first; release the rest."""
     picks: list[BatchPick] = []
     remaining = picked
@@ -248,7 +254,7 @@ def _commit_line(stock: Stock, line: ReservationLine, picked: int, *, order_id: 
         if remaining == 0:
             break
         take = min(batch.quantity, remaining)
-        move(stock, kind=Movement.Kind.PICK, on_hand=-take, reserved=-take, batch=batch, order_id=order_id)
+        ledger.move(stock, kind=Movement.Kind.PICK, on_hand=-take, reserved=-take, batch=batch, order_id=order_id)
         picks.append(BatchPick(batch_id=batch.id, batch_code=batch.code, expires_on=batch.expires_on, quantity=take))
         remaining -= take
     if remaining:
@@ -257,7 +263,9 @@ def _commit_line(stock: Stock, line: ReservationLine, picked: int, *, order_id: 
             f"{picked} were picked; adjust the stock count first."
         )
     if line.quantity > picked:
-        move(stock, kind=Movement.Kind.RELEASE, reserved=picked - line.quantity, order_id=order_id, reason="not picked")
+        ledger.move(
+            stock, kind=Movement.Kind.RELEASE, reserved=picked - line.quantity, order_id=order_id, reason="not picked"
+        )
     line.picked = picked
     line.save(update_fields=["picked"])
     return CommittedLine(sku_id=stock.sku_id, reserved=line.quantity, picked=picked, batches=tuple(picks))

@@ -14,13 +14,13 @@ from ..errors import InvalidStockRequest, NotFound, StockConflict
 from ..events import BatchExpired
 from ..models import Batch, Movement, Stock
 from ._core import (
+    Ledger,
     get_store,
     known_skus,
     level_key,
     lock_or_create_stock,
     lock_stock_ids,
     lock_stocks,
-    move,
     sync_levels,
 )
 
@@ -58,8 +58,11 @@ def receive_stock(
             received_quantity=quantity,
             quantity=0,  # the receipt movement below brings it to `quantity`
         )
-        move(stock, kind=Movement.Kind.RECEIPT, on_hand=quantity, batch=batch, reason=batch.code, user_id=user_id)
-        sync_levels([stock], today=today)
+        ledger = Ledger()
+        ledger.move(
+            stock, kind=Movement.Kind.RECEIPT, on_hand=quantity, batch=batch, reason=batch.code, user_id=user_id
+        )
+        ledger.flush([stock], today=today)
         return batch
 
 
@@ -94,6 +97,7 @@ def adjust_stock(
         batch = stock.batches.filter(pk=batch_id).first() if batch_id else None
         if batch_id and batch is None:
             raise NotFound(f"No batch {batch_id} in this stock.")
+        ledger = Ledger()
         if delta > 0:
             if batch is None:
                 batch = Batch.objects.create(
@@ -104,14 +108,18 @@ def adjust_stock(
                     received_quantity=0,
                     quantity=0,
                 )
-            move(stock, kind=Movement.Kind.ADJUSTMENT, on_hand=delta, batch=batch, reason=reason, user_id=user_id)
+            ledger.move(
+                stock, kind=Movement.Kind.ADJUSTMENT, on_hand=delta, batch=batch, reason=reason, user_id=user_id
+            )
         else:
-            _take_out(stock, -delta, batch=batch, kind=Movement.Kind.ADJUSTMENT, reason=reason, user_id=user_id)
-        sync_levels([stock], today=timezone.localdate(now))
+            _take_out(ledger, stock, -delta, batch=batch, reason=reason, user_id=user_id)
+        ledger.flush([stock], today=timezone.localdate(now))
         return stock
 
 
-def _take_out(stock: Stock, amount: int, *, batch: Batch | None, kind: str, reason: str, user_id: UUID | None) -> None:
+def _take_out(
+    ledger: Ledger, stock: Stock, amount: int, *, batch: Batch | None, reason: str, user_id: UUID | None
+) -> None:
     """Remove `amount` from one batch or, if none is named, from the batches first expiry first."""
     if stock.on_hand - amount < stock.reserved:
         raise StockConflict(
@@ -123,7 +131,9 @@ def _take_out(stock: Stock, amount: int, *, batch: Batch | None, kind: str, reas
     for source in batches:
         take = min(source.quantity, amount)
         if take:
-            move(stock, kind=kind, on_hand=-take, batch=source, reason=reason, user_id=user_id)
+            ledger.move(
+                stock, kind=Movement.Kind.ADJUSTMENT, on_hand=-take, batch=source, reason=reason, user_id=user_id
+            )
             amount -= take
         if amount == 0:
             break
@@ -154,12 +164,13 @@ def write_off_expired_batches(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             stocks = lock_stock_ids([stock_id])
             stock = stocks[0]
+            ledger = Ledger()
             for batch in stock.batches.filter(expires_on__lt=today, quantity__gt=0):
                 # Held stock stays until its reservation ends: reserved <= on_hand must hold.
                 amount = min(batch.quantity, stock.on_hand - stock.reserved)
                 if amount <= 0:
                     continue
-                move(stock, kind=Movement.Kind.WRITE_OFF, on_hand=-amount, batch=batch, reason="expired")
+                ledger.move(stock, kind=Movement.Kind.WRITE_OFF, on_hand=-amount, batch=batch, reason="expired")
                 if batch.quantity == 0:
                     Batch.objects.filter(pk=batch.pk).update(written_off_at=now)
                 assert batch.expires_on is not None
@@ -175,7 +186,7 @@ def write_off_expired_batches(*, now: datetime | None = None) -> int:
                     key=level_key(stock.store_id, stock.sku_id),
                 )
                 total += amount
-            sync_levels(stocks, today=today)
+            ledger.flush(stocks, today=today)
     return total
 
 
