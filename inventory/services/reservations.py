@@ -196,7 +196,8 @@ def release_expired_reservations(*, now: datetime | None = None, limit: int = 50
 
 def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime | None = None) -> Reservation:
     """At picking: take the picked quantities off the shelf FEFO and release the unpicked rest; idempotent."""
-    picked_by_sku = sum_lines(picked, allow_zero=True) if picked else {}
+    picked_lines = list(picked)
+    picked_by_sku = sum_lines(picked_lines, allow_zero=True) if picked_lines else {}
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
