@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shop.eventbus import publish
@@ -49,7 +49,8 @@ class ReservationOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.reservation is not None
+        """True when the order's stock is held (or was, and has been committed)."""
+        return self.reservation is not None and self.reservation.status != Reservation.Status.RELEASED
 
 
 def reserve_stock(
@@ -73,7 +74,7 @@ def reserve_stock(
         # Read after the locks: a concurrent reserve of the same order has committed by now.
         existing = Reservation.objects.filter(order_id=order_id).first()
         if existing is not None:
-            return ReservationOutcome(reservation=existing)
+            return _already(existing)
         if not store.is_open:
             publish(StockReservationFailed(order_id=order_id, store_id=store_id, reason="store_closed"), key=order_id)
             return ReservationOutcome(reservation=None, reason="store_closed")
@@ -97,9 +98,14 @@ def reserve_stock(
             publish(failed, key=order_id)
             return ReservationOutcome(reservation=None, shortfalls=failed.shortfalls, reason=failed.reason)
 
-        reservation = Reservation.objects.create(
-            order_id=order_id, store=store, expires_at=now + timedelta(seconds=ttl)
-        )
+        try:
+            with transaction.atomic():
+                reservation = Reservation.objects.create(
+                    order_id=order_id, store=store, expires_at=now + timedelta(seconds=ttl)
+                )
+        except IntegrityError:
+            # The same order reserved other SKUs concurrently (no common lock) and committed first.
+            return _already(Reservation.objects.get(order_id=order_id))
         ledger = Ledger()
         reservation_lines = []
         for stock in stocks:
@@ -119,6 +125,13 @@ def reserve_stock(
             key=order_id,
         )
         return ReservationOutcome(reservation=reservation)
+
+
+def _already(existing: Reservation) -> ReservationOutcome:
+    """A repeated reserve of one order: the first decision stands (order ids are never reused)."""
+    if existing.status == Reservation.Status.RELEASED:
+        return ReservationOutcome(reservation=existing, reason="already_released")
+    return ReservationOutcome(reservation=existing)
 
 
 def release_stock(*, order_id: UUID, reason: str = "cancelled", now: datetime | None = None) -> Reservation | None:

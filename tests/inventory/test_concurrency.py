@@ -161,3 +161,33 @@ def test_concurrent_release_commit_and_expiry_of_one_order_apply_once():
         0,
     ]
     assert Movement.objects.filter(order_id=order_id, kind="release").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_order_reserved_concurrently_with_different_skus_is_held_once():
+    store_id, sku_ids = _scarce_store()
+    order_id = uuid.uuid4()
+    results: list[bool] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(sku_ids))
+
+    def attempt(sku_id: uuid.UUID) -> None:
+        try:
+            barrier.wait()
+            results.append(services.reserve_stock(order_id=order_id, store_id=store_id, lines=[Line(sku_id, 1)]).ok)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(sku_id,)) for sku_id in sku_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert results == [True] * len(sku_ids)
+    assert Reservation.objects.count() == 1
+    assert sum(Stock.objects.values_list("reserved", flat=True)) == 1
+    assert Movement.objects.filter(kind="reservation").count() == 1

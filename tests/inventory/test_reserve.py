@@ -204,3 +204,16 @@ def test_no_lines_and_unknown_store_are_refused(store, stocked):
         services.reserve_stock(order_id=uuid.uuid4(), store_id=store.id, lines=[])
     with pytest.raises(NotFound):
         services.reserve_stock(order_id=uuid.uuid4(), store_id=uuid.uuid4(), lines=[Line(milk.sku_id, 1)])
+
+
+def test_reserving_a_released_order_again_holds_nothing(store, stocked):
+    milk = stocked(5)
+    order_id = uuid.uuid4()
+    services.reserve_stock(order_id=order_id, store_id=store.id, lines=[Line(milk.sku_id, 2)])
+    services.release_stock(order_id=order_id)
+
+    again = services.reserve_stock(order_id=order_id, store_id=store.id, lines=[Line(milk.sku_id, 2)])
+
+    assert not again.ok
+    assert again.reason == "already_released"
+    assert stock_of(store, milk) == (5, 0, 5)
