@@ -116,6 +116,9 @@ class StockReceiveApi(APIView):
     permission_classes = [IsAdminUser]
 
     class Input(serializers.Serializer[Any]):
+        class Meta:
+            ref_name = "StockReceiveInput"
+
         store_id = serializers.UUIDField()
         sku_id = serializers.UUIDField()
         quantity = serializers.IntegerField(min_value=1)
@@ -137,6 +140,9 @@ class StockAdjustApi(APIView):
     permission_classes = [IsAdminUser]
 
     class Input(serializers.Serializer[Any]):
+        class Meta:
+            ref_name = "StockAdjustInput"
+
         store_id = serializers.UUIDField()
         sku_id = serializers.UUIDField()
         delta = serializers.IntegerField()
