@@ -1,8 +1,9 @@
 """Benchmark: stock reservations/s with 16 concurrent clients on 20 hot SKUs; oversells and deadlocks must be 0.
 
-Runs against PostgreSQL on 127.0.0.1 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/shop) in a
-dedicated database `bench_inventory` that it creates, migrates and drops. Bounded: --seconds (default 10)
-of load after about 10 s of set-up.
+The clients are 16 forked processes, each with its own database connection (threads would measure the
+GIL). Runs against PostgreSQL on 127.0.0.1 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/shop)
+in a dedicated database `bench_inventory` that it creates, migrates and drops. Bounded: --seconds
+(default 10) of load after about 10 s of set-up.
 
     .venv/bin/python bench/inventory.py [--clients 16] [--skus 20] [--seconds 10] [--stock 20]
 
@@ -14,10 +15,10 @@ reservations are refused. reservations_per_s counts every decided reserve call (
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import sys
-import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -32,7 +33,7 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from inventory import selectors, services  # noqa: E402
@@ -61,18 +62,13 @@ def _set_up(skus: int, stock: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
     return store.id, sku_ids
 
 
-def _client(
-    seed: int,
-    store_id: uuid.UUID,
-    sku_ids: list[uuid.UUID],
-    deadline: float,
-    totals: Counter,
-    held_out: dict,
-    lock: threading.Lock,
-) -> None:
+def _client(seed: int, store_id: uuid.UUID, sku_ids: list[uuid.UUID], seconds: float) -> tuple[Counter, list]:
+    """One client process: reserve and release until time is up; returns its counts and what it still holds."""
+    connections.close_all()  # never share the parent's connection across fork
     rng = random.Random(seed)
     local: Counter = Counter()
     held: deque[tuple[uuid.UUID, list[Line]]] = deque()
+    deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
             chosen = rng.choices(sku_ids, k=rng.randint(1, 3))
@@ -98,16 +94,13 @@ def _client(
                 except Exception as exc:
                     local["deadlocks" if "deadlock detected" in str(exc) else "errors"] += 1
     finally:
-        connection.close()
-        with lock:
-            totals.update(local)
-            for order_id, lines in held:
-                held_out[order_id] = lines
+        connections.close_all()
+    return local, list(held)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=16, help="client processes, each with its own connection")
     parser.add_argument("--skus", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--stock", type=int, default=20, help="units of each hot SKU on hand")
@@ -119,20 +112,16 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         store_id, sku_ids = _set_up(args.skus, args.stock)
+        connections.close_all()
         totals: Counter = Counter()
         held: dict[uuid.UUID, list[Line]] = {}
-        lock = threading.Lock()
         start = time.monotonic()
-        deadline = start + args.seconds
-        threads = [
-            threading.Thread(target=_client, args=(n, store_id, sku_ids, deadline, totals, held, lock))
-            for n in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+            results = pool.starmap(_client, [(n, store_id, sku_ids, args.seconds) for n in range(args.clients)])
         elapsed = time.monotonic() - start
+        for counts, still_held in results:
+            totals.update(counts)
+            held.update(dict(still_held))
 
         expected: Counter = Counter()
         for lines in held.values():
