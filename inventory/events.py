@@ -96,7 +96,10 @@ class StockReservationFailed(Event):
     order_id: UUID
     store_id: UUID
     reason: Literal["insufficient_stock", "store_closed"]
-    shortfalls: tuple[Shortfall, ...] = ()
+    lines: tuple[StockLine, ...] = Field(default=(), description="What was asked, one per SKU (duplicates summed)")
+    shortfalls: tuple[Shortfall, ...] = Field(
+        default=(), description="The SKUs that could not be held, and by how much"
+    )
 
 
 class StockReleased(Event):

@@ -68,6 +68,8 @@ def reserve_stock(
     now = now or timezone.now()
     today = timezone.localdate(now)
     ttl = reservation_ttl_seconds() if ttl_seconds is None else ttl_seconds
+    if ttl <= 0:
+        raise InvalidStockRequest(f"A reservation's time-to-live must be positive, got {ttl} s.")
     with transaction.atomic():
         store = get_store(store_id)
         stocks = lock_stocks(store_id=store_id, sku_ids=wanted)
@@ -75,8 +77,10 @@ def reserve_stock(
         existing = Reservation.objects.filter(order_id=order_id).first()
         if existing is not None:
             return _already(existing)
+        asked = tuple(StockLine(sku_id=sku_id, quantity=quantity) for sku_id, quantity in wanted.items())
         if not store.is_open:
-            publish(StockReservationFailed(order_id=order_id, store_id=store_id, reason="store_closed"), key=order_id)
+            closed = StockReservationFailed(order_id=order_id, store_id=store_id, reason="store_closed", lines=asked)
+            publish(closed, key=order_id)
             return ReservationOutcome(reservation=None, reason="store_closed")
         by_sku = {stock.sku_id: stock for stock in stocks}
         sellable = sellable_quantities(stocks, today=today)
@@ -93,7 +97,11 @@ def reserve_stock(
         if shortfalls:
             # Checked before any write: a refused order leaves nothing behind but this event.
             failed = StockReservationFailed(
-                order_id=order_id, store_id=store_id, reason="insufficient_stock", shortfalls=tuple(shortfalls)
+                order_id=order_id,
+                store_id=store_id,
+                reason="insufficient_stock",
+                lines=asked,
+                shortfalls=tuple(shortfalls),
             )
             publish(failed, key=order_id)
             return ReservationOutcome(reservation=None, shortfalls=failed.shortfalls, reason=failed.reason)
@@ -119,7 +127,7 @@ def reserve_stock(
                 reservation_id=reservation.id,
                 order_id=order_id,
                 store_id=store_id,
-                lines=tuple(StockLine(sku_id=sku_id, quantity=quantity) for sku_id, quantity in wanted.items()),
+                lines=asked,
                 expires_at=reservation.expires_at,
             ),
             key=order_id,

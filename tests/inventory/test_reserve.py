@@ -88,7 +88,16 @@ def test_a_shortfall_refuses_the_whole_order_and_leaves_nothing(store, stocked):
     assert outcome.shortfalls == (Shortfall(sku_id=bread.sku_id, requested=5, available=2, missing=3),)
     assert published == [
         StockReservationFailed(
-            order_id=order_id, store_id=store.id, reason="insufficient_stock", shortfalls=outcome.shortfalls
+            order_id=order_id,
+            store_id=store.id,
+            reason="insufficient_stock",
+            lines=tuple(
+                sorted(
+                    [StockLine(sku_id=milk.sku_id, quantity=3), StockLine(sku_id=bread.sku_id, quantity=5)],
+                    key=lambda line: str(line.sku_id),
+                )
+            ),
+            shortfalls=outcome.shortfalls,
         )
     ]
     assert stock_of(store, milk) == (10, 0, 10)
@@ -137,7 +146,14 @@ def test_a_closed_store_refuses(store, stocked):
     with captured_events() as published:
         outcome = services.reserve_stock(order_id=order_id, store_id=store.id, lines=[Line(milk.sku_id, 1)])
     assert outcome.reason == "store_closed"
-    assert published == [StockReservationFailed(order_id=order_id, store_id=store.id, reason="store_closed")]
+    assert published == [
+        StockReservationFailed(
+            order_id=order_id,
+            store_id=store.id,
+            reason="store_closed",
+            lines=(StockLine(sku_id=milk.sku_id, quantity=1),),
+        )
+    ]
     assert stock_of(store, milk) == (5, 0, 5)
 
 
