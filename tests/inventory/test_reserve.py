@@ -233,3 +233,9 @@ def test_reserving_a_released_order_again_holds_nothing(store, stocked):
     assert not again.ok
     assert again.reason == "already_released"
     assert stock_of(store, milk) == (5, 0, 5)
+
+
+def test_a_non_positive_ttl_is_refused(store, stocked):
+    milk = stocked(1)
+    with pytest.raises(InvalidStockRequest, match="time-to-live must be positive, got 0 s"):
+        services.reserve_stock(order_id=uuid.uuid4(), store_id=store.id, lines=[Line(milk.sku_id, 1)], ttl_seconds=0)
