@@ -5,7 +5,7 @@ GIL). Runs against PostgreSQL on 127.0.0.1 (DATABASE_URL, default postgres://pos
 in a dedicated database `bench_inventory` that it creates, migrates and drops. Bounded: --seconds
 (default 10) of load after about 10 s of set-up.
 
-    .venv/bin/python bench/inventory.py [--clients 16] [--skus 20] [--seconds 10] [--stock 20]
+    .venv/bin/python bench/inventory.py [--clients 16] [--skus 20] [--seconds 10] [--stock 20] [--threads]
 
 Each client loops: reserve 1-3 random lines (random order, sometimes a repeated SKU) of 1-3 units; it keeps
 its last 5 reservations and releases the oldest, so the hot SKUs stay near zero availability and many
@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--stock", type=int, default=20, help="units of each hot SKU on hand")
+    parser.add_argument("--threads", action="store_true", help="clients as threads of one process instead")
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -116,8 +118,13 @@ def main() -> None:
         totals: Counter = Counter()
         held: dict[uuid.UUID, list[Line]] = {}
         start = time.monotonic()
-        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
-            results = pool.starmap(_client, [(n, store_id, sku_ids, args.seconds) for n in range(args.clients)])
+        jobs = [(n, store_id, sku_ids, args.seconds) for n in range(args.clients)]
+        if args.threads:
+            with ThreadPoolExecutor(args.clients) as threads:
+                results = list(threads.map(lambda job: _client(*job), jobs))
+        else:
+            with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+                results = pool.starmap(_client, jobs)
         elapsed = time.monotonic() - start
         for counts, still_held in results:
             totals.update(counts)
@@ -133,7 +140,8 @@ def main() -> None:
             if stock.reserved > stock.on_hand or stock.reserved != expected[stock.sku_id] or stock.available < 0:
                 oversold += 1
         problems = selectors.reconcile_ledger()
-        print(f"clients={args.clients} hot_skus={args.skus} stock_per_sku={args.stock} seconds={elapsed:.1f}")
+        mode = "threads" if args.threads else "processes"
+        print(f"clients={args.clients} ({mode}) hot_skus={args.skus} stock_per_sku={args.stock} seconds={elapsed:.1f}")
         print(
             f"reservations={totals['reservations']} held={totals['held']} refused={totals['refused']} "
             f"released={totals['released']} errors={totals['errors']} ledger_discrepancies={len(problems)}"
