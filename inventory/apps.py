@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class InventoryConfig(AppConfig):
     name = "inventory"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from shop.celery import register_periodic_task
+
+        from . import handlers  # noqa: F401 - registers the subscriptions
+
+        register_periodic_task("inventory-release-expired", "inventory.release_expired_task", 60)
+        register_periodic_task("inventory-sweep-batches", "inventory.sweep_batches_task", 15 * 60)

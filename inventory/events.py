@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date, datetime
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shop.events import Event, Pincode
+from shop.events import Event, Pincode, Quantity
 
 
 class StoreUpdated(Event):
@@ -33,3 +34,112 @@ class StockLevelChanged(Event):
     sku_id: UUID
     available: int = Field(ge=0, description="Sellable quantity in the SKU's base unit")
     in_stock: bool
+
+
+class StockLine(BaseModel):
+    """A quantity of one SKU, in the SKU's base unit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: UUID
+    quantity: Quantity
+
+
+class Shortfall(BaseModel):
+    """One SKU an order asked for that the store could not hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: UUID
+    requested: Quantity = Field(description="Sum of the order's lines for this SKU, in base units")
+    available: int = Field(ge=0, description="What the store could sell at that moment")
+    missing: Quantity = Field(description="requested - available")
+
+
+class BatchPick(BaseModel):
+    """How much of one batch a committed line consumed (first expiry first out)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    batch_id: UUID
+    batch_code: str
+    expires_on: date | None
+    quantity: Quantity
+
+
+class CommittedLine(BaseModel):
+    """A reserved SKU at picking: what was held, what was picked, which batches it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: UUID
+    reserved: Quantity
+    picked: int = Field(ge=0)
+    batches: tuple[BatchPick, ...] = ()
+
+
+class StockReserved(Event):
+    """Every line of an order is held at the store until `expires_at` (all or nothing)."""
+
+    name: ClassVar[str] = "inventory.stock_reserved.v1"
+    reservation_id: UUID
+    order_id: UUID
+    store_id: UUID
+    lines: tuple[StockLine, ...] = Field(description="One per SKU, duplicates of the order summed")
+    expires_at: datetime
+
+
+class StockReservationFailed(Event):
+    """The store could not hold an order's lines; nothing was reserved."""
+
+    name: ClassVar[str] = "inventory.stock_reservation_failed.v1"
+    order_id: UUID
+    store_id: UUID
+    reason: Literal["insufficient_stock", "store_closed"]
+    lines: tuple[StockLine, ...] = Field(default=(), description="What was asked, one per SKU (duplicates summed)")
+    shortfalls: tuple[Shortfall, ...] = Field(
+        default=(), description="The SKUs that could not be held, and by how much"
+    )
+
+
+class StockReleased(Event):
+    """An order's held stock went back on sale (cancelled, expired, or the unpicked rest)."""
+
+    name: ClassVar[str] = "inventory.stock_released.v1"
+    reservation_id: UUID
+    order_id: UUID
+    store_id: UUID
+    reason: Literal["cancelled", "expired"]
+    lines: tuple[StockLine, ...]
+
+
+class StockCommitted(Event):
+    """An order was picked: picked quantities left the shelf, the unpicked rest was released."""
+
+    name: ClassVar[str] = "inventory.stock_committed.v1"
+    reservation_id: UUID
+    order_id: UUID
+    store_id: UUID
+    lines: tuple[CommittedLine, ...]
+
+
+class StockLow(Event):
+    """A store's sellable quantity of a SKU fell to or below its low-stock threshold."""
+
+    name: ClassVar[str] = "inventory.stock_low.v1"
+    store_id: UUID
+    sku_id: UUID
+    available: int = Field(ge=0)
+    threshold: int = Field(gt=0)
+
+
+class BatchExpired(Event):
+    """A batch passed its expiry date and its remaining quantity was written off."""
+
+    name: ClassVar[str] = "inventory.batch_expired.v1"
+    store_id: UUID
+    sku_id: UUID
+    batch_id: UUID
+    batch_code: str
+    expires_on: date
+    written_off: int = Field(ge=0, description="Base units written off")

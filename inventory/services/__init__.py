@@ -1,0 +1,39 @@
+"""Inventory use cases: the only code that writes, each in one transaction, publishing its events."""
+
+from ._core import Line, LineRequest, reservation_ttl_seconds
+from .reservations import (
+    ReservationOutcome,
+    commit_stock,
+    release_expired_reservations,
+    release_stock,
+    reserve_stock,
+)
+from .skus import discontinue_skus, upsert_skus
+from .stock import (
+    adjust_stock,
+    receive_stock,
+    refresh_stock_levels,
+    set_low_stock_threshold,
+    write_off_expired_batches,
+)
+from .stores import create_store, update_store
+
+__all__ = [
+    "Line",
+    "LineRequest",
+    "ReservationOutcome",
+    "adjust_stock",
+    "commit_stock",
+    "create_store",
+    "discontinue_skus",
+    "receive_stock",
+    "refresh_stock_levels",
+    "release_expired_reservations",
+    "release_stock",
+    "reservation_ttl_seconds",
+    "reserve_stock",
+    "set_low_stock_threshold",
+    "update_store",
+    "upsert_skus",
+    "write_off_expired_batches",
+]

@@ -1,0 +1,106 @@
+"""The staff screens: lists with their filters, and the actions going through the services."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from inventory import services
+from inventory.events import StoreUpdated
+from inventory.models import Movement, Reservation, Stock, Store
+from inventory.services import Line
+from shop.accounts.models import User
+from shop.eventbus.testing import captured_events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client() -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser(email="ops@example.in", password="x-long-password-1"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/inventory/store/",
+        "/admin/inventory/sku/",
+        "/admin/inventory/stock/",
+        "/admin/inventory/stock/?low=yes",
+        "/admin/inventory/stock/?low=out",
+        "/admin/inventory/batch/?expiry=near",
+        "/admin/inventory/batch/?expiry=expired",
+        "/admin/inventory/reservation/",
+        "/admin/inventory/movement/",
+    ],
+)
+def test_the_lists_render(admin_client, stocked, path):
+    stocked(5, days=2)
+    assert admin_client.get(path).status_code == 200
+
+
+def test_the_stock_page_renders(admin_client, stocked):
+    stock = Stock.objects.get(sku=stocked(5))
+    assert admin_client.get(f"/admin/inventory/stock/{stock.pk}/change/").status_code == 200
+
+
+def test_receive_action_asks_then_books_a_receipt(admin_client, stocked):
+    stock = Stock.objects.get(sku=stocked(5))
+    post = {"action": "receive_stock", "_selected_action": [str(stock.pk)]}
+
+    form = admin_client.post("/admin/inventory/stock/", post)
+    done = admin_client.post("/admin/inventory/stock/", {**post, "apply": "1", "quantity": "7", "batch_code": "GRN-9"})
+
+    assert b"Receive stock" in form.content
+    assert done.status_code == 302
+    stock.refresh_from_db()
+    assert stock.on_hand == 12
+    assert Movement.objects.filter(kind="receipt", batch__code="GRN-9").count() == 1
+
+
+def test_adjust_action_refusal_is_shown_and_changes_nothing(admin_client, stocked):
+    stock = Stock.objects.get(sku=stocked(5))
+    post = {"action": "adjust_stock", "_selected_action": [str(stock.pk)], "apply": "1", "reason": "lost"}
+
+    admin_client.post("/admin/inventory/stock/", {**post, "delta": "-9"})
+    admin_client.post("/admin/inventory/stock/", {**post, "delta": "-2"})
+
+    stock.refresh_from_db()
+    assert stock.on_hand == 3
+
+
+def test_release_action(admin_client, store, stocked):
+    milk = stocked(5)
+    order_id = uuid.uuid4()
+    services.reserve_stock(order_id=order_id, store_id=store.id, lines=[Line(milk.sku_id, 2)])
+    reservation = Reservation.objects.get()
+
+    admin_client.post("/admin/inventory/reservation/", {"action": "release", "_selected_action": [str(reservation.pk)]})
+
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.RELEASED
+
+
+def test_adding_a_store_in_the_admin_publishes_it(admin_client):
+    with captured_events() as published:
+        response = admin_client.post(
+            "/admin/inventory/store/add/",
+            {
+                "code": "blr-jp",
+                "title": "JP Nagar",
+                "address": "15th Cross, JP Nagar",
+                "city": "Bengaluru",
+                "pincode": "560078",
+                "is_open": "on",
+                "latitude": "",
+                "longitude": "",
+            },
+        )
+    assert response.status_code == 302
+    store = Store.objects.get()
+    assert [type(e) for e in published] == [StoreUpdated]
+    assert published[0].store_id == store.id
