@@ -114,6 +114,19 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
 
 
 def _run(claimed: list[Delivery], *, token: str) -> None:
+    """Most deliveries share the batch's transaction; subscribers that take row locks
+    (own_transaction=True) get one each, so they hold their locks only for their own work."""
+    shared, isolated = [], []
+    for delivery in claimed:
+        subscription = registry.get_subscription(delivery.subscriber)
+        (isolated if subscription is not None and subscription.own_transaction else shared).append(delivery)
+    if shared:
+        _run_group(shared, token=token)
+    for delivery in isolated:
+        _run_group([delivery], token=token)
+
+
+def _run_group(claimed: list[Delivery], *, token: str) -> None:
     outcomes: list[_Outcome] = []
     with transaction.atomic():
         ready: list[tuple[Delivery, Subscription, Event]] = []

@@ -48,6 +48,7 @@ class Subscription:
     handler: Handler
     retry: RetryPolicy
     module: str = field(default="")
+    own_transaction: bool = False
 
 
 _subscriptions: list[Subscription] = []
@@ -60,11 +61,13 @@ def subscriber(
     attempts: int | None = None,
     backoff: float | None = None,
     max_backoff: float | None = None,
+    own_transaction: bool = False,
 ) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     """Subscribe the decorated function to an event type.
 
     The subscriber's name, `<app>.<function>` unless given, is stored with every
-    delivery: renaming a handler is a data change.
+    delivery: renaming a handler is a data change. `own_transaction=True` commits each
+    delivery on its own instead of with its batch: for handlers that lock hot rows.
     """
 
     def register(fn: Callable[[E], None]) -> Callable[[E], None]:
@@ -84,6 +87,7 @@ def subscriber(
                 handler=fn,
                 retry=policy,
                 module=module,
+                own_transaction=own_transaction,
             )
         )
         _clear_caches()

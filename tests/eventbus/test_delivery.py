@@ -224,3 +224,30 @@ def test_a_batch_costs_a_bounded_number_of_queries() -> None:
     # the batch, the done update, and the final empty claim; per delivery: savepoint,
     # the handler's own insert, release.
     assert len(queries) <= 13 + 40 * 3
+
+
+def test_own_transaction_subscribers_commit_each_delivery_apart() -> None:
+    from shop.eventbus import registry
+
+    sub = registry.get_subscription("busapp.record_thing")
+    assert sub is not None
+
+    def record(event: ThingHappened) -> None:
+        Effect.objects.create(subscriber="own", key="k", n=event.n)
+
+    own = registry.Subscription(
+        name=sub.name, event_type=sub.event_type, handler=record, retry=sub.retry, own_transaction=True
+    )
+    registry._subscriptions[registry._subscriptions.index(sub)] = own
+    registry._clear_caches()
+    try:
+        for n in range(3):
+            _publish(ThingHappened(n=n), f"k{n}")
+        with CaptureQueriesContext(connection) as queries:
+            deliver_pending()
+    finally:
+        registry._subscriptions[registry._subscriptions.index(own)] = sub
+        registry._clear_caches()
+    assert sorted(Effect.objects.filter(subscriber="own").values_list("n", flat=True)) == [0, 1, 2]
+    # One inbox insert for the shared batch (the v2 subscriber) and one per own-transaction delivery.
+    assert sum("INSERT INTO eventbus_inboxentry" in q["sql"] for q in queries.captured_queries) == 1 + 3
