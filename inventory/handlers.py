@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from catalog.events import ProductDiscontinued, ProductPublished, ProductUpdated
-from shop.eventbus import subscriber
+from delivery.events import ShipmentPicked
+from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from shop.eventbus import PermanentError, subscriber
 
 from . import services
+from .errors import InvalidStockRequest
 
 
 @subscriber(ProductPublished)
@@ -24,3 +27,36 @@ def project_updated_skus(event: ProductUpdated) -> None:
 def project_discontinued_skus(event: ProductDiscontinued) -> None:
     """Stop selling the discontinued SKUs' stock."""
     services.discontinue_skus(sku_ids=event.sku_ids)
+
+
+# --- The checkout saga: orders asks, inventory answers with its own events ----------------
+
+
+@subscriber(OrderPlaced, own_transaction=True)
+def reserve_stock_for_order(event: OrderPlaced) -> None:
+    """Hold the order's stock (all lines or none); the answer is StockReserved or StockReservationFailed."""
+    try:
+        services.reserve_stock(order_id=event.order_id, store_id=event.store_id, lines=event.lines)
+    except InvalidStockRequest as exc:  # an unknown SKU or a bad quantity will not get better
+        raise PermanentError(str(exc)) from exc
+
+
+@subscriber(OrderConfirmed, own_transaction=True)
+def hold_stock_of_confirmed_order(event: OrderConfirmed) -> None:
+    """Paid (or cash on delivery) and booked: keep the stock until picking, past the checkout's TTL."""
+    services.hold_for_fulfilment(order_id=event.order_id)
+
+
+@subscriber(OrderCancelled, own_transaction=True)
+def release_stock_of_cancelled_order(event: OrderCancelled) -> None:
+    """Put the stock back on sale; nothing to do if none was held."""
+    services.release_stock(order_id=event.order_id, reason="cancelled")
+
+
+@subscriber(ShipmentPicked, own_transaction=True)
+def commit_stock_when_picked(event: ShipmentPicked) -> None:
+    """Take what was picked off the shelf (FEFO); the unpicked rest goes back on sale."""
+    services.commit_stock(
+        order_id=event.order_id,
+        picked=[services.Line(sku_id=line.sku_id, quantity=line.quantity_picked) for line in event.lines],
+    )

@@ -12,6 +12,7 @@ from delivery.events import (
     SlotBooked,
     SlotBookingFailed,
 )
+from inventory.events import StockReleased, StockReservationFailed, StockReserved
 from shop.eventbus import subscriber
 
 from . import services
@@ -105,3 +106,22 @@ def record_failed_delivery_attempt(event: ShipmentDeliveryFailed) -> None:
 @subscriber(ShipmentReturned)
 def cancel_order_on_return(event: ShipmentReturned) -> None:
     services.record_delivery_failed(order_id=event.order_id, reason="returned to store", will_retry=False)
+
+
+# --- Inventory's answers --------------------------------------------------------------------
+
+
+@subscriber(StockReserved)
+def record_stock_reserved_for_order(event: StockReserved) -> None:
+    services.record_stock_reserved(order_id=event.order_id, reservation_id=event.reservation_id)
+
+
+@subscriber(StockReservationFailed)
+def cancel_order_on_stock_failure(event: StockReservationFailed) -> None:
+    services.record_stock_failed(order_id=event.order_id, reason=event.reason)
+
+
+@subscriber(StockReleased)
+def cancel_order_whose_stock_expired(event: StockReleased) -> None:
+    if event.reason == "expired":  # the checkout's hold ran out before payment came in
+        services.record_stock_expired(order_id=event.order_id)

@@ -4,6 +4,7 @@ from ._core import Line, LineRequest, reservation_ttl_seconds
 from .reservations import (
     ReservationOutcome,
     commit_stock,
+    hold_for_fulfilment,
     release_expired_reservations,
     release_stock,
     reserve_stock,
@@ -26,6 +27,7 @@ __all__ = [
     "commit_stock",
     "create_store",
     "discontinue_skus",
+    "hold_for_fulfilment",
     "receive_stock",
     "refresh_stock_levels",
     "release_expired_reservations",

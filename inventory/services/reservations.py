@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -291,3 +292,15 @@ def _commit_line(
     line.picked = picked
     line.save(update_fields=["picked"])
     return CommittedLine(sku_id=stock.sku_id, reserved=line.quantity, picked=picked, batches=tuple(picks))
+
+
+def hold_for_fulfilment(*, order_id: UUID, now: datetime | None = None) -> Reservation | None:
+    """A confirmed order's stock stays held until picking: its time-to-live no longer applies."""
+    now = now or timezone.now()
+    hold = timedelta(seconds=getattr(settings, "INVENTORY_CONFIRMED_HOLD_SECONDS", 3 * 24 * 3600))
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
+        if reservation is not None and reservation.status == Reservation.Status.ACTIVE:
+            reservation.expires_at = max(reservation.expires_at, now + hold)
+            reservation.save(update_fields=["expires_at"])
+    return reservation

@@ -18,6 +18,7 @@ from .saga import (
     record_payment_requested,
     record_slot_booked,
     record_slot_failed,
+    record_stock_expired,
     record_stock_failed,
     record_stock_reserved,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "record_shipment_created",
     "record_slot_booked",
     "record_slot_failed",
+    "record_stock_expired",
     "record_stock_failed",
     "record_stock_reserved",
 ]

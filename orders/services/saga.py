@@ -46,6 +46,18 @@ def record_stock_failed(*, order_id: UUID, reason: str) -> Order:
 
 
 @transaction.atomic
+def record_stock_expired(*, order_id: UUID) -> Order:
+    """Inventory let the checkout's hold lapse: an order still waiting for payment cannot be confirmed."""
+    order = lock(order_id)
+    if order.stock_state == Order.StockState.RESERVED:
+        order.stock_state = Order.StockState.RELEASED
+        order.save(update_fields=["stock_state", "updated_at"])
+    waiting_for_money = order.payment_method == Order.PaymentMethod.RAZORPAY
+    _cancel_if_open(order, "payment_timeout" if waiting_for_money else "confirmation_timeout")
+    return order
+
+
+@transaction.atomic
 def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime, ends_at: datetime) -> Order:
     """Delivery booked the order's slot."""
     order = lock(order_id)

@@ -116,7 +116,8 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
 def _run(claimed: list[Delivery], *, token: str) -> None:
     """Most deliveries share the batch's transaction; subscribers that take row locks
     (own_transaction=True) get one each, so they hold their locks only for their own work."""
-    shared, isolated = [], []
+    shared: list[Delivery] = []
+    isolated: list[Delivery] = []
     for delivery in claimed:
         subscription = registry.get_subscription(delivery.subscriber)
         (isolated if subscription is not None and subscription.own_transaction else shared).append(delivery)

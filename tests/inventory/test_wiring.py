@@ -28,13 +28,23 @@ def test_every_inventory_event_is_a_registered_contract():
     assert events.StockReservationFailed.model_json_schema()["properties"]["shortfalls"]["type"] == "array"
 
 
-def test_the_catalog_subscriptions_are_registered():
+def test_the_subscriptions_are_registered():
     names = {sub.name for sub in registry.subscriptions() if sub.name.startswith("inventory.")}
     assert names == {
         "inventory.project_published_skus",
         "inventory.project_updated_skus",
         "inventory.project_discontinued_skus",
+        "inventory.reserve_stock_for_order",
+        "inventory.hold_stock_of_confirmed_order",
+        "inventory.release_stock_of_cancelled_order",
+        "inventory.commit_stock_when_picked",
     }
+    # They lock hot stock rows: each delivery commits on its own.
+    assert all(
+        sub.own_transaction
+        for sub in registry.subscriptions()
+        if sub.name.endswith("_order") or sub.name.endswith("_picked")
+    )
 
 
 def test_the_periodic_tasks_are_scheduled():

@@ -1,0 +1,103 @@
+"""End to end through the bus: basket to doorstep, and every way it can be called off."""
+
+import pytest
+
+from delivery import services as delivery
+from delivery.models import Shipment, Slot
+from delivery.services.picking import PickInput
+from inventory.models import Reservation, Stock
+from orders.models import Order
+from shop.eventbus.models import Delivery
+from shop.eventbus.testing import deliver_pending
+
+from .conftest import ATTA, MILK, Shop, build_shop
+
+pytestmark = pytest.mark.django_db
+
+
+def _stock(shop: Shop, sku_id) -> Stock:
+    return Stock.objects.get(store_id=shop.store_id, sku_id=sku_id)
+
+
+def test_cash_on_delivery_from_basket_to_doorstep(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+
+    order = Order.objects.get(pk=order_id)
+    assert (order.status, order.stock_state, order.slot_state) == ("picking", "reserved", "booked")
+    assert _stock(shop, MILK).reserved == 2
+    shipment = Shipment.objects.get(order_id=order_id)
+
+    picks = [
+        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
+    ]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=order.total_paise)
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_state, order.paid_paise) == ("delivered", "collected", 6000 + 26000 + 2000)
+    milk = _stock(shop, MILK)
+    assert (milk.on_hand, milk.reserved) == (98, 0)  # committed at picking, off the shelf
+    assert Reservation.objects.get(order_id=order_id).status == "committed"
+    invoice = customer.client.get(f"/api/v1/orders/{order_id}/invoice/?format=json").json()
+    assert invoice["total_paise"] == order.total_paise
+    assert invoice["intra_state"] is True
+    html = customer.client.get(f"/api/v1/orders/{order_id}/invoice/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200
+    assert b"Tax invoice" in html.content
+    assert [t["to_status"] for t in customer.client.get(f"/api/v1/orders/{order_id}/").json()["timeline"]] == [
+        "pending", "confirmed", "picking", "packed", "out_for_delivery", "delivered",
+    ]  # fmt: skip
+    assert not Delivery.objects.exclude(status="done").exists()  # every handler ran cleanly
+
+
+def test_out_of_stock_cancels_with_nothing_left_reserved_and_the_slot_freed(db: None) -> None:
+    shop = build_shop(milk_stock=1)
+    first, second = shop.customer(), shop.customer()
+    first.fill_cart((MILK, 1))
+    second.fill_cart((ATTA, 1), (MILK, 1))
+    # Both check out while the carts still see one pack: inventory decides.
+    first_id, second_id = first.checkout(), second.checkout()
+    deliver_pending()
+
+    order = Order.objects.get(pk=second_id)
+    assert (order.status, order.cancel_reason) == ("cancelled", "out_of_stock")
+    assert not Reservation.objects.filter(order_id=second_id).exists()
+    assert _stock(shop, ATTA).reserved == 0  # all lines or none
+    assert Slot.objects.get(pk=shop.slot.id).booked == 1  # the second's booking was given back
+    assert Order.objects.get(pk=first_id).status == "picking"
+
+
+def test_customer_cancel_releases_stock_and_slot(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 3))
+    order_id = customer.checkout()
+    deliver_pending()
+    assert _stock(shop, MILK).reserved == 3
+
+    assert customer.client.post(f"/api/v1/orders/{order_id}/cancel/").status_code == 200
+    deliver_pending()
+
+    assert _stock(shop, MILK).reserved == 0
+    assert Slot.objects.get(pk=shop.slot.id).booked == 0
+    assert Shipment.objects.get(order_id=order_id).status == "cancelled"
+
+
+def test_a_full_slot_cancels_and_releases_the_stock(db: None) -> None:
+    shop = build_shop(slot_capacity=1)
+    first, second = shop.customer(), shop.customer()
+    first.fill_cart((MILK, 1))
+    second.fill_cart((MILK, 2))
+    first_id, second_id = first.checkout(), second.checkout()
+    deliver_pending()
+
+    assert Order.objects.get(pk=first_id).status == "picking"
+    second_order = Order.objects.get(pk=second_id)
+    assert (second_order.status, second_order.cancel_reason) == ("cancelled", "slot_unavailable")
+    assert _stock(shop, MILK).reserved == 1
