@@ -40,11 +40,13 @@ def test_the_subscriptions_are_registered():
         "inventory.commit_stock_when_picked",
     }
     # They lock hot stock rows: each delivery commits on its own.
-    assert all(
-        sub.own_transaction
-        for sub in registry.subscriptions()
-        if sub.name.endswith("_order") or sub.name.endswith("_picked")
-    )
+    saga = {
+        "reserve_stock_for_order",
+        "hold_stock_of_confirmed_order",
+        "release_stock_of_cancelled_order",
+        "commit_stock_when_picked",
+    }
+    assert all(registry.get_subscription(f"inventory.{name}").own_transaction for name in saga)
 
 
 def test_the_periodic_tasks_are_scheduled():
