@@ -8,7 +8,8 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from shop.celery import register_periodic_task
 
-        from . import conf, handlers  # noqa: F401 - registers the subscriptions
+        # handlers register the subscriptions; tasks register by name for the webhook view.
+        from . import conf, handlers, tasks  # noqa: F401
 
         # Refuse to start with the fake's keys against a real Razorpay.
         conf.check()

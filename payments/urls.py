@@ -2,13 +2,9 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import views
-
 app_name = "payments"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/payments/", include("payments.api.urls")),
-    path("payments/razorpay/webhook/", views.razorpay_webhook, name="webhook"),
-    path("payments/razorpay/callback/<uuid:intent_id>/", views.razorpay_callback, name="callback"),
-    path("payments/pay/<uuid:intent_id>/", views.pay, name="pay"),
+    path("payments/", include("payments.views.urls")),
 ]

@@ -20,7 +20,7 @@ def create_refund(
     with ledger.lock:
         replay = _replay(ledger, key, fingerprint)
         if replay is not None:
-            return replay, 0.0
+            return replay, _stall(ledger)
         payment = ledger.payments.get(payment_id)
         if payment is None:
             raise ApiFailure(400, "The id provided does not exist", field="payment_id")
@@ -62,11 +62,15 @@ def create_refund(
         _settle(ledger, refund, payment)
         if key is not None:
             ledger.idempotency[key]["refund_id"] = refund["id"]
-        stall = 0.0
-        if ledger.knobs.timeout_next_refunds > 0:
-            ledger.knobs.timeout_next_refunds -= 1
-            stall = ledger.knobs.timeout_delay
-        return answer, stall
+        return answer, _stall(ledger)
+
+
+def _stall(ledger: Ledger) -> float:
+    """How long to sit on this answer: the timeout knob counts down over new and replayed calls."""
+    if ledger.knobs.timeout_next_refunds > 0:
+        ledger.knobs.timeout_next_refunds -= 1
+        return ledger.knobs.timeout_delay
+    return 0.0
 
 
 def _replay(ledger: Ledger, key: str | None, fingerprint: str) -> dict[str, Any] | None:
