@@ -195,3 +195,19 @@ def test_an_oversized_webhook_is_refused(client, settings):
 
 def test_only_post_is_accepted(client):
     assert client.get(WEBHOOK_PATH).status_code == 405
+
+
+def test_a_capture_for_a_different_amount_does_not_mark_the_order_paid(fake, client):
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+    body = next(i.body for i in fake.ledger.take_outbox() if b'"payment.captured"' in i.body)
+    cheaper = body.replace(b'"amount":45000', b'"amount":100')
+
+    with captured_events() as published:
+        response = _post(client, cheaper, signature=sign(WEBHOOK_SECRET, cheaper), event_id="evt_cheaper0001")
+
+    assert response.status_code == 200
+    intent.refresh_from_db()
+    assert intent.status == "created"
+    assert intent.transitions.last().note == "refused: amount 100 does not match"
+    assert published == []
