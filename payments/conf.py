@@ -34,11 +34,18 @@ DEFAULTS: dict[str, Any] = {
     # Razorpay may late-authorise a failed payment for 3 days: watch failed intents that long.
     "PAYMENTS_LATE_AUTH_WINDOW_SECONDS": 3 * 24 * 3600,
     "PAYMENTS_RECONCILE_EVERY_SECONDS": 60.0,
+    # Our orders auto-capture: an authorisation still uncaptured after this long we capture ourselves.
+    "PAYMENTS_CAPTURE_GRACE_SECONDS": 300,
     # Shown in Razorpay's checkout.
     "PAYMENTS_MERCHANT_NAME": "Grocery shop",
 }
 _FLOATS = {"RAZORPAY_CONNECT_TIMEOUT", "RAZORPAY_READ_TIMEOUT", "PAYMENTS_RECONCILE_EVERY_SECONDS"}
-_INTS = {"PAYMENTS_WEBHOOK_MAX_BYTES", "PAYMENTS_STUCK_AFTER_SECONDS", "PAYMENTS_LATE_AUTH_WINDOW_SECONDS"}
+_INTS = {
+    "PAYMENTS_CAPTURE_GRACE_SECONDS",
+    "PAYMENTS_WEBHOOK_MAX_BYTES",
+    "PAYMENTS_STUCK_AFTER_SECONDS",
+    "PAYMENTS_LATE_AUTH_WINDOW_SECONDS",
+}
 
 
 def get(name: str) -> Any:

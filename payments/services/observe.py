@@ -6,7 +6,7 @@ intent forward along the state machine, and the event of a step is published onc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shop.eventbus import publish
 
-from .. import gateway
+from .. import conf, gateway
 from ..events import PaymentCaptured, PaymentFailed
 from ..models import PaymentIntent
 from ..states import PROGRESS, Status, can_move
@@ -121,12 +121,19 @@ def observe_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent:
     return follow_up(intent_id=intent.id)
 
 
+def _capture_now(intent: PaymentIntent) -> bool:
+    """Razorpay auto-captures a fresh authorisation of our orders; we capture the rest."""
+    late = bool(intent.failure_code)  # it failed first: Razorpay may not auto-capture it
+    grace = timedelta(seconds=conf.get("PAYMENTS_CAPTURE_GRACE_SECONDS"))
+    return intent.cancelled_at is not None or late or intent.updated_at < timezone.now() - grace
+
+
 def follow_up(*, intent_id: UUID) -> PaymentIntent:
     """Capture an authorised payment; refund money that came in for an order no longer payable."""
     from .refunds import MIN_REFUND_PAISE, refund_payment
 
     intent = PaymentIntent.objects.get(id=intent_id)
-    if intent.status == Status.AUTHORIZED:
+    if intent.status == Status.AUTHORIZED and _capture_now(intent):
         try:
             payment = gateway.capture_payment(payment_id=intent.razorpay_payment_id, amount_paise=intent.amount_paise)
         except gateway.Rejected:

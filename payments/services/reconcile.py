@@ -50,8 +50,11 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
         counts["intents" if _safely(_fetch_intent, intent_id=intent_id, now=now) else "errors"] += 1
 
     # A capture or an automatic refund that failed to reach Razorpay last time.
+    grace = now - timedelta(seconds=conf.get("PAYMENTS_CAPTURE_GRACE_SECONDS"))
     owed = PaymentIntent.objects.filter(
-        Q(status=Status.AUTHORIZED)
+        Q(status=Status.AUTHORIZED, updated_at__lt=grace)
+        | Q(status=Status.AUTHORIZED, cancelled_at__isnull=False)
+        | Q(status=Status.AUTHORIZED, failure_code__gt="")
         | Q(status=Status.CAPTURED, cancelled_at__isnull=False, refunded_paise__lt=F("captured_paise"))
     )
     for intent_id in owed.values_list("id", flat=True)[:BATCH]:

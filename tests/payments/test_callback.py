@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from payments import services
 from payments.events import PaymentCaptured
 from payments.models import PaymentIntent
 from shop.eventbus.testing import captured_events
@@ -40,19 +44,29 @@ def test_a_valid_callback_marks_client_verified_and_confirms_by_fetching_the_pay
     ]
 
 
-def test_a_verified_callback_for_an_authorised_payment_is_not_paid_until_razorpay_says_so(fake, client):
+def test_a_verified_callback_for_an_authorised_payment_is_not_paid_until_captured(fake, client):
     intent = request(45_000)
-    fake.ledger.orders[intent.razorpay_order_id]["_capture"] = "manual"
+    fake.ledger.orders[intent.razorpay_order_id]["_capture"] = "manual"  # Razorpay's auto-capture did not happen
     fields = fake.pay(intent.razorpay_order_id)
-    assert fake.ledger.payments[fields["razorpay_payment_id"]]["status"] == "authorized"
 
-    response = _callback(client, intent, fields)
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
 
     intent.refresh_from_db()
     assert response.status_code == 200
-    # Authorised, so payments captures the full amount itself.
+    assert b"being confirmed" in response.content
+    assert intent.status == "authorized"
+    assert published == []
+
+    # Still uncaptured after the grace period: the reconciler captures the full amount.
+    PaymentIntent.objects.filter(id=intent.id).update(updated_at=timezone.now() - timedelta(minutes=6))
+    with captured_events() as published:
+        services.reconcile()
+
+    intent.refresh_from_db()
     assert intent.status == "captured"
     assert fake.ledger.payments[fields["razorpay_payment_id"]]["status"] == "captured"
+    assert [type(e) for e in published] == [PaymentCaptured]
 
 
 def test_a_forged_signature_is_refused_and_nothing_changes(fake, client):
