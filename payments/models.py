@@ -29,6 +29,7 @@ class PaymentIntent(models.Model):
     razorpay_order_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
     razorpay_payment_id = models.CharField(max_length=40, blank=True, db_index=True)
     captured_paise = models.PositiveBigIntegerField(default=0)
+    #: Committed to refunds that have not failed (requested, pending or processed).
     refunded_paise = models.PositiveBigIntegerField(default=0)
     customer_name = models.CharField(max_length=120, blank=True)
     customer_email = models.CharField(max_length=254, blank=True)

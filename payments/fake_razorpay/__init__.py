@@ -3,7 +3,7 @@
 Pure standard library: no Django, so it runs as its own process (`manage.py fake_razorpay`).
 """
 
+from .common import Knobs, sign
 from .server import FakeRazorpay, http_sender
-from .state import Knobs, sign
 
 __all__ = ["FakeRazorpay", "Knobs", "http_sender", "sign"]

@@ -7,7 +7,8 @@ import secrets
 import time
 from typing import Any
 
-from .state import IDEMPOTENCY_KEY, MIN_AMOUNT, ApiFailure, Ledger, _id, _notes, public
+from .common import IDEMPOTENCY_KEY, MIN_AMOUNT, ApiFailure, _id, _notes, public
+from .state import Ledger
 
 
 def create_refund(

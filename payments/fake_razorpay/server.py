@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import refunds
 from .checkout import callback_form, checkout_page
-from .state import ApiFailure, Ledger, Outgoing
+from .common import ApiFailure, Outgoing, sign
+from .state import Ledger
 
 log = logging.getLogger("payments.fake_razorpay")
 
@@ -105,8 +106,6 @@ class FakeRazorpay:
         return self.ledger.late_authorize(payment_id, capture=capture)
 
     def sign_payment(self, order_id: str, payment_id: str) -> str:
-        from .state import sign
-
         return sign(self.ledger.key_secret, f"{order_id}|{payment_id}")
 
     # --- webhooks ----------------------------------------------------------------------------

@@ -94,8 +94,8 @@ def test_retrying_a_refund_with_the_same_key_is_one_refund(fake):
 
 def test_a_refund_whose_answer_is_lost_is_resent_with_the_same_key_and_stays_one_refund(fake, settings):
     intent = paid_intent(fake, 45_000)
-    settings.RAZORPAY_READ_TIMEOUT = 0.3
-    fake.knobs.timeout_delay = 0.8
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    fake.knobs.timeout_delay = 1.5
     fake.knobs.timeout_next_refunds = 3  # the first call and both SDK retries time out
 
     refund = _refund(intent, 5_000, "lost-answer-01")
@@ -116,8 +116,8 @@ def test_a_refund_whose_answer_is_lost_is_resent_with_the_same_key_and_stays_one
 
 def test_the_sdk_retry_of_a_timed_out_refund_gets_the_same_refund(fake, settings):
     intent = paid_intent(fake, 45_000)
-    settings.RAZORPAY_READ_TIMEOUT = 0.3
-    fake.knobs.timeout_delay = 0.8
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    fake.knobs.timeout_delay = 1.5
     fake.knobs.timeout_next_refunds = 1
 
     refund = _refund(intent, 5_000, "sdk-retry-0001")

@@ -79,8 +79,8 @@ def test_less_than_one_rupee_is_refused_and_nothing_is_written(fake, amount):
 
 
 def test_a_timeout_on_order_creation_is_recovered_by_receipt_with_one_razorpay_order(fake, settings):
-    settings.RAZORPAY_READ_TIMEOUT = 0.3
-    fake.knobs.timeout_delay = 1.0
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    fake.knobs.timeout_delay = 1.5
     fake.knobs.timeout_next_order_creates = 1  # stored at Razorpay, answer lost
 
     with captured_events() as published:
