@@ -11,13 +11,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import asdict, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import refunds
 from .checkout import callback_form, checkout_page
-from .common import ApiFailure, Outgoing, sign
+from .common import ApiFailure, Knobs, Outgoing, sign
 from .state import Ledger
 
 log = logging.getLogger("payments.fake_razorpay")
@@ -155,7 +156,29 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/v1/payments/(?P<id>[\w-]+)/refund$"), "refund"),
     ("GET", re.compile(r"^/v1/payments/(?P<id>[\w-]+)/refunds$"), "payment_refunds"),
     ("GET", re.compile(r"^/v1/refunds/(?P<id>[\w-]+)$"), "get_refund"),
+    # The fake's own controls, for a running fake (make run, another process's tests).
+    ("GET", re.compile(r"^/_fake/knobs$"), "get_knobs"),
+    ("POST", re.compile(r"^/_fake/knobs$"), "set_knobs"),
+    ("POST", re.compile(r"^/_fake/payments/(?P<id>[\w-]+)/late_authorize$"), "late_authorize"),
 ]
+
+
+def _set_knobs(fake: FakeRazorpay, body: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name: f.type for f in fields(Knobs)}
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise ApiFailure(400, f"unknown knobs: {', '.join(unknown)}", field=unknown[0])
+    with fake.ledger.lock:
+        for name, value in body.items():
+            setattr(fake.knobs, name, value)
+    return asdict(fake.knobs)
+
+
+def _late_authorize(fake: FakeRazorpay, payment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return fake.late_authorize(payment_id, capture=bool(body.get("capture", False)))
+    except (KeyError, ValueError) as exc:
+        raise ApiFailure(400, f"cannot late-authorise {payment_id}: {exc}", field="id") from exc
 
 
 def _handler_for(fake: FakeRazorpay) -> type[BaseHTTPRequestHandler]:
@@ -222,6 +245,9 @@ def _handler_for(fake: FakeRazorpay) -> type[BaseHTTPRequestHandler]:
                 "refund": lambda: refunds.create_refund(ledger, ident, body, key=key),
                 "payment_refunds": lambda: (refunds.payment_refunds(ledger, ident), 0.0),
                 "get_refund": lambda: (refunds.get_refund(ledger, ident), 0.0),
+                "get_knobs": lambda: (asdict(fake.knobs), 0.0),
+                "set_knobs": lambda: (_set_knobs(fake, body), 0.0),
+                "late_authorize": lambda: (_late_authorize(fake, ident, body), 0.0),
             }
             return calls[action]()
 

@@ -83,8 +83,8 @@ def ensure_razorpay_order(*, intent_id: UUID, fresh: bool = False, source: str =
         with transaction.atomic():
             # The row lock serialises two callers for one order, so only one creates.
             intent = PaymentIntent.objects.select_for_update().get(id=intent_id)
-            if intent.razorpay_order_id:
-                return intent
+            if intent.razorpay_order_id or intent.cancelled_at is not None:
+                return intent  # has its order, or the order can no longer be paid
             order = None if fresh else gateway.find_order_by_receipt(intent.receipt)
             if order is None:
                 order = _create_order(intent)

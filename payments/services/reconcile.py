@@ -31,9 +31,9 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
     stuck = now - timedelta(seconds=conf.get("PAYMENTS_STUCK_AFTER_SECONDS"))
     counts = {"orders": 0, "intents": 0, "follow_ups": 0, "refunds": 0, "webhooks": 0, "errors": 0}
 
-    for intent_id in PaymentIntent.objects.filter(status=Status.PENDING, updated_at__lt=stuck).values_list(
-        "id", flat=True
-    )[:BATCH]:
+    for intent_id in PaymentIntent.objects.filter(
+        status=Status.PENDING, updated_at__lt=stuck, cancelled_at=None
+    ).values_list("id", flat=True)[:BATCH]:
         counts["orders" if _safely(ensure_razorpay_order, intent_id=intent_id, source="reconciler") else "errors"] += 1
 
     late_window = now - timedelta(seconds=conf.get("PAYMENTS_LATE_AUTH_WINDOW_SECONDS"))

@@ -77,7 +77,8 @@ def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
 def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
     """Open checkout for an intent: Razorpay's checkout.js, or the fake's stand-in page locally."""
     intent = selectors.get_intent(intent_id=intent_id)
-    if intent is None or not intent.razorpay_order_id or intent.status not in ("created", "attempted", "failed"):
+    payable = intent is not None and intent.cancelled_at is None and intent.status in ("created", "attempted", "failed")
+    if intent is None or not intent.razorpay_order_id or not payable:
         return render(request, "payments/callback.html", {"outcome": "unavailable"}, status=404)
     callback_url = request.build_absolute_uri(reverse("payments:callback", kwargs={"intent_id": intent.id}))
     if conf.is_local():

@@ -134,3 +134,13 @@ def test_the_pay_page_sends_the_browser_to_the_fake_checkout(fake, client):
         f"{fake.url}/checkout/{intent.razorpay_order_id}"
         f"?callback_url=http%3A%2F%2Ftestserver%2Fpayments%2Frazorpay%2Fcallback%2F{intent.id}%2F"
     )
+
+
+def test_the_pay_page_refuses_a_cancelled_order(fake, client):
+    intent = request(45_000)
+    services.cancel_payment(order_id=intent.order_id, reason="slot unavailable")
+
+    response = client.get(f"/payments/pay/{intent.id}/")
+
+    assert response.status_code == 404
+    assert b"Nothing to pay" in response.content

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -118,3 +119,21 @@ def test_cash_on_delivery_needs_no_razorpay_order(fake):
     assert (intent.method, intent.status, intent.razorpay_order_id) == ("cod", "created", None)
     assert fake.ledger.orders == {}
     assert published == []
+
+
+def test_a_cancelled_order_never_gets_a_razorpay_order(fake, settings):
+    live_url = settings.RAZORPAY_BASE_URL
+    settings.RAZORPAY_BASE_URL = "http://127.0.0.1:9"
+    order_id = uuid.uuid4()
+    with pytest.raises(gateway.Unknown):
+        services.request_payment(order_id=order_id, amount_paise=45_000)
+    services.cancel_payment(order_id=order_id, reason="stock reservation failed")
+    settings.RAZORPAY_BASE_URL = live_url
+
+    again = services.request_payment(order_id=order_id, amount_paise=45_000)
+    PaymentIntent.objects.filter(id=again.id).update(updated_at=again.updated_at - timedelta(minutes=20))
+    services.reconcile()
+
+    again.refresh_from_db()
+    assert (again.status, again.razorpay_order_id) == ("pending", None)
+    assert fake.ledger.orders == {}
