@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from html import unescape
@@ -87,3 +88,27 @@ def test_a_forged_webhook_over_http_is_refused(http_fake, live_server):
 
     assert response.status_code == 400
     assert WebhookEvent.objects.count() == 0
+
+
+def test_the_running_fake_delivers_delayed_webhooks_by_itself(settings, live_server):
+    """The make-run mode: webhooks sent from the fake's own thread, after a delay."""
+    server = FakeRazorpay(
+        key_id=KEY_ID,
+        key_secret=KEY_SECRET,
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_url=live_server.url + WEBHOOK_PATH,
+    ).start()
+    server.knobs.webhook_delay = 0.2
+    settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET = KEY_ID, KEY_SECRET
+    settings.RAZORPAY_WEBHOOK_SECRET, settings.RAZORPAY_BASE_URL = WEBHOOK_SECRET, server.url
+    try:
+        intent = services.request_payment(order_id=uuid.uuid4(), amount_paise=45_000)
+        server.pay(intent.razorpay_order_id)
+        deadline = time.monotonic() + 20
+        while len(server.deliveries) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.stop()
+
+    assert [status for _, status in server.deliveries] == [200, 200, 200]
+    assert PaymentIntent.objects.get(id=intent.id).status == "captured"
