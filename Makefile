@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FAKE_RAZORPAY_PORT ?= 9100
 
 .DEFAULT_GOAL := help
 
@@ -28,10 +29,18 @@ migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --no-input
 
 .PHONY: run
-run: migrate ## Run the shop on http://127.0.0.1:8000 (embedded default: SQLite, no Redis needed)
+run: migrate ## Run the shop on http://127.0.0.1:8000 with a local fake Razorpay on :9100 (embedded default: SQLite, no Redis needed)
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
+	@# Unless RAZORPAY_BASE_URL points elsewhere, a fake Razorpay runs beside the shop and stops with it.
+	@if [ -z "$$RAZORPAY_BASE_URL" ]; then \
+		echo "Fake Razorpay: http://127.0.0.1:$(FAKE_RAZORPAY_PORT)/ (webhooks to this shop)"; \
+		$(PY) manage.py fake_razorpay --port $(FAKE_RAZORPAY_PORT) \
+			--webhook-url http://127.0.0.1:$(PORT)/payments/razorpay/webhook/ & fake=$$!; \
+		trap 'kill $$fake 2>/dev/null; wait $$fake 2>/dev/null' EXIT INT TERM; \
+		export RAZORPAY_BASE_URL=http://127.0.0.1:$(FAKE_RAZORPAY_PORT); \
+	fi; \
 	LOG_FORMAT=$${LOG_FORMAT:-console} $(PY) manage.py runserver $(HOST):$(PORT)
 
 .PHONY: test

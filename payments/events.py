@@ -1,1 +1,92 @@
 """The events the payments app publishes: its public contract (pure data, no Django)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from shop.events import Event, Paise
+
+Method = Literal["razorpay", "cod"]
+
+
+class PaymentRequested(Event):
+    """A Razorpay order exists for the order: the browser can open checkout with it."""
+
+    name: ClassVar[str] = "payments.payment_requested.v1"
+    order_id: UUID
+    intent_id: UUID
+    razorpay_order_id: str
+    key_id: str
+    amount_paise: Paise
+    currency: str = "INR"
+
+
+class PaymentCaptured(Event):
+    """Money for the order is captured (confirmed by Razorpay, never by the browser alone)."""
+
+    name: ClassVar[str] = "payments.payment_captured.v1"
+    order_id: UUID
+    intent_id: UUID
+    method: Method
+    razorpay_payment_id: str
+    amount_paise: Paise
+    captured_at: datetime
+
+
+class PaymentFailed(Event):
+    """A payment attempt failed; Razorpay may still late-authorise it for up to 3 days."""
+
+    name: ClassVar[str] = "payments.payment_failed.v1"
+    order_id: UUID
+    intent_id: UUID
+    razorpay_payment_id: str
+    error_code: str
+    error_description: str
+    failed_at: datetime
+
+
+class RefundRequested(Event):
+    """A refund was accepted by payments and is on its way to Razorpay."""
+
+    name: ClassVar[str] = "payments.refund_requested.v1"
+    order_id: UUID
+    refund_id: UUID
+    amount_paise: Paise
+    reason: str
+    idempotency_key: str
+
+
+class PaymentRefunded(Event):
+    """Razorpay processed a refund; the bank reference (ARN/RRN/UTR) is for the customer."""
+
+    name: ClassVar[str] = "payments.payment_refunded.v1"
+    order_id: UUID
+    refund_id: UUID
+    razorpay_refund_id: str
+    amount_paise: Paise
+    bank_reference: str
+    refunded_at: datetime
+
+
+class RefundFailed(Event):
+    """Razorpay could not refund; staff must act (the amount is refundable again)."""
+
+    name: ClassVar[str] = "payments.refund_failed.v1"
+    order_id: UUID
+    refund_id: UUID
+    amount_paise: Paise
+    reason: str
+    failed_at: datetime
+
+
+class CashCollected(Event):
+    """The rider collected cash on delivery for the order."""
+
+    name: ClassVar[str] = "payments.cash_collected.v1"
+    order_id: UUID
+    intent_id: UUID
+    amount_paise: Paise
+    expected_paise: Paise
+    collected_at: datetime

@@ -1,0 +1,153 @@
+"""Staff screens: intents with their Razorpay ids and history, refunds, the webhook inbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from . import gateway, services
+from .errors import PaymentRefused
+from .models import PaymentIntent, PaymentTransition, Refund, WebhookEvent
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TransitionInline(ReadOnlyInline):
+    model = PaymentTransition
+    fields = readonly_fields = ("at", "from_status", "to_status", "source", "razorpay_payment_id", "note")
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = readonly_fields = (
+        "created_at",
+        "amount_paise",
+        "reason",
+        "status",
+        "razorpay_refund_id",
+        "bank_reference",
+        "idempotency_key",
+    )
+
+
+class RefundForm(forms.Form):
+    amount_paise = forms.IntegerField(min_value=100, help_text="In paise: Rs 12.50 is 1250.")
+    reason = forms.CharField(max_length=200)
+    # Rendered once with the form: a double submit carries the same key, so it is one refund.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+
+@admin.register(PaymentIntent)
+class PaymentIntentAdmin(admin.ModelAdmin):
+    list_display = ["order_id", "method", "status", "amount_paise", "refunded_paise", "razorpay_order_id", "created_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["=order_id", "=razorpay_order_id", "=razorpay_payment_id", "=receipt"]
+    readonly_fields = [f.name for f in PaymentIntent._meta.fields] + ["refund_link"]
+    inlines = [TransitionInline, RefundInline]
+    actions = ["fetch_from_razorpay"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Refund")
+    def refund_link(self, obj: PaymentIntent) -> str:
+        url = reverse("admin:payments_paymentintent_refund", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Refund part or all of this payment</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.refund_view)
+        return [path("<uuid:pk>/refund/", view, name="payments_paymentintent_refund"), *super().get_urls()]
+
+    def refund_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        intent = get_object_or_404(PaymentIntent, pk=pk)
+        if not request.user.has_perm("payments.change_paymentintent"):
+            return HttpResponse(status=403)
+        form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = services.refund_payment(order_id=intent.order_id, source="admin", **form.cleaned_data)
+            except PaymentRefused as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                messages.success(request, f"Refund of {refund.amount_paise}p is {refund.status}.")
+                return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {intent.order_id}",
+            "intent": intent,
+            "refundable": intent.captured_paise - intent.refunded_paise,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payments/refund.html", context)
+
+    @admin.action(description="Ask Razorpay about the selected intents now")
+    def fetch_from_razorpay(self, request: HttpRequest, queryset: QuerySet[PaymentIntent]) -> None:
+        done = 0
+        for intent in queryset.filter(method=PaymentIntent.Method.RAZORPAY).exclude(razorpay_order_id=None):
+            try:
+                for payment in gateway.order_payments(str(intent.razorpay_order_id)):
+                    services.observe_payment(payment=payment, source="admin")
+                done += 1
+            except gateway.GatewayProblem as exc:
+                messages.error(request, f"{intent.order_id}: {exc}")
+        messages.info(request, f"Checked {done} intent(s) with Razorpay.")
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["id", "amount_paise", "status", "razorpay_refund_id", "bank_reference", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=razorpay_refund_id", "=idempotency_key", "=intent__order_id"]
+    readonly_fields = [f.name for f in Refund._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "event_type", "status", "attempts", "received_at", "processed_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["=event_id"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Process the selected events again")
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        for event in queryset.exclude(status=WebhookEvent.Status.PROCESSED):
+            try:
+                services.process_webhook(webhook_id=event.id)
+            except Exception as exc:
+                messages.error(request, f"{event.event_id}: {exc}")
+        messages.info(request, "Done.")

@@ -1,0 +1,118 @@
+"""The one place that talks to Razorpay, through the official SDK, with a timeout on every call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import razorpay
+import requests
+from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
+
+from . import conf
+
+
+class GatewayProblem(Exception):
+    """Base of what this module raises."""
+
+
+class Unknown(GatewayProblem):
+    """Timeout or connection failure: Razorpay may or may not have acted."""
+
+
+class Rejected(GatewayProblem):
+    """Razorpay refused the request (4xx): retrying the same request will not help."""
+
+
+class Unavailable(GatewayProblem):
+    """Razorpay answered with a server or gateway error: it did not act; retry later."""
+
+
+def client(*, retry: bool = False) -> razorpay.Client:
+    """An SDK client for the configured base URL (the fake on 127.0.0.1 by default)."""
+    conf.check()
+    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()), base_url=conf.base_url())
+    # Retries resend POSTs: only where Razorpay dedupes them (refunds with their header).
+    sdk.enable_retry(retry)
+    if retry:
+        sdk.max_retries, sdk.initial_delay, sdk.max_delay = 3, 0.2, 2
+    sdk.set_app_details({"title": "grocery-shop", "version": "1"})
+    return sdk
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, timeout=conf.timeout(), **kwargs)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise Unknown(str(exc) or type(exc).__name__) from exc
+    except BadRequestError as exc:
+        raise Rejected(str(exc)) from exc
+    except (GatewayError, ServerError, requests.RequestException, ValueError) as exc:
+        # ValueError: a body that is not JSON (a proxy's error page).
+        raise Unavailable(str(exc) or type(exc).__name__) from exc
+
+
+def create_order(*, amount_paise: int, receipt: str, notes: dict[str, str]) -> dict[str, Any]:
+    """POST /v1/orders, never retried by the SDK: orders have no idempotency key."""
+    data = {
+        "amount": amount_paise,
+        "currency": "INR",
+        "receipt": receipt,
+        "notes": notes,
+        "payment": {"capture": "automatic"},
+    }
+    return dict(_call(client().order.create, data))
+
+
+def find_order_by_receipt(receipt: str) -> dict[str, Any] | None:
+    """The Razorpay order carrying our receipt, if one was created."""
+    found = _call(client(retry=True).order.all, {"receipt": receipt})
+    items = found.get("items") or []
+    return dict(items[0]) if items else None
+
+
+def order_payments(razorpay_order_id: str) -> list[dict[str, Any]]:
+    return list(_call(client(retry=True).order.payments, razorpay_order_id).get("items") or [])
+
+
+def fetch_payment(payment_id: str) -> dict[str, Any]:
+    return dict(_call(client(retry=True).payment.fetch, payment_id))
+
+
+def capture_payment(*, payment_id: str, amount_paise: int) -> dict[str, Any]:
+    """Capture the full authorised amount (Razorpay allows nothing else)."""
+    return dict(_call(client().payment.capture, payment_id, amount_paise, {"currency": "INR"}))
+
+
+def refund_payment(
+    *, payment_id: str, amount_paise: int, speed: str, receipt: str, idempotency_key: str, notes: dict[str, str]
+) -> dict[str, Any]:
+    """POST /v1/payments/{id}/refund with X-Refund-Idempotency: safe to retry with the same body."""
+    data = {"amount": amount_paise, "speed": speed, "receipt": receipt, "notes": notes}
+    return dict(
+        _call(client(retry=True).payment.refund, payment_id, data, headers={"X-Refund-Idempotency": idempotency_key})
+    )
+
+
+def fetch_refund(refund_id: str) -> dict[str, Any]:
+    return dict(_call(client(retry=True).refund.fetch, refund_id))
+
+
+def payment_signature_ok(*, stored_order_id: str, payment_id: str, signature: str) -> bool:
+    """Checkout's signature, checked against the Razorpay order id WE stored (constant time)."""
+    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()))
+    params = {"razorpay_order_id": stored_order_id, "razorpay_payment_id": payment_id, "razorpay_signature": signature}
+    try:
+        return bool(sdk.utility.verify_payment_signature(params))
+    except (SignatureVerificationError, TypeError):  # TypeError: a non-ASCII signature
+        return False
+
+
+def webhook_signature_ok(*, body: bytes, signature: str) -> bool:
+    """X-Razorpay-Signature over the raw bytes (the SDK wants them as str)."""
+    if not signature:
+        return False
+    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()))
+    try:
+        return bool(sdk.utility.verify_webhook_signature(body.decode("utf-8"), signature, conf.webhook_secret()))
+    except (SignatureVerificationError, UnicodeDecodeError, TypeError):
+        return False

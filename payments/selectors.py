@@ -1,0 +1,21 @@
+"""Read queries of the payments app."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from .models import PaymentIntent, Refund
+
+
+def get_intent(*, intent_id: UUID) -> PaymentIntent | None:
+    return PaymentIntent.objects.filter(id=intent_id).first()
+
+
+def get_intent_for_order(*, order_id: UUID) -> PaymentIntent | None:
+    return PaymentIntent.objects.filter(order_id=order_id).prefetch_related("refunds").first()
+
+
+def list_refunds(*, order_id: UUID) -> QuerySet[Refund]:
+    return Refund.objects.filter(intent__order_id=order_id).order_by("created_at")

@@ -1,0 +1,37 @@
+"""Payments use cases: the only code that writes. Each step commits in its own transaction.
+
+Steps that call Razorpay store what they are about to do first (receipt, refund row),
+call Razorpay outside any long transaction where they can, and record the answer after.
+"""
+
+from .intents import (
+    cancel_payment,
+    ensure_razorpay_order,
+    receipt_for,
+    request_payment,
+    settle_cash_on_delivery,
+    verify_callback,
+)
+from .observe import apply_payment, follow_up, observe_payment
+from .reconcile import reconcile
+from .refunds import apply_refund, refund_payment, send_refund
+from .webhooks import InvalidWebhook, process_webhook, record_webhook
+
+__all__ = [
+    "InvalidWebhook",
+    "apply_payment",
+    "apply_refund",
+    "cancel_payment",
+    "ensure_razorpay_order",
+    "follow_up",
+    "observe_payment",
+    "process_webhook",
+    "receipt_for",
+    "reconcile",
+    "record_webhook",
+    "refund_payment",
+    "request_payment",
+    "send_refund",
+    "settle_cash_on_delivery",
+    "verify_callback",
+]

@@ -1,0 +1,155 @@
+"""What Razorpay says about a payment (webhook, fetch, capture answer) applied to the intent.
+
+Observations arrive in any order and any number of times: each one only moves an
+intent forward along the state machine, and the event of a step is published once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import publish
+
+from .. import conf, gateway
+from ..events import PaymentCaptured, PaymentFailed
+from ..models import PaymentIntent
+from ..states import PROGRESS, Status, can_move
+from ._common import move, note
+
+log = structlog.get_logger("payments")
+
+#: Razorpay payment status -> the intent status it proves.
+_OBSERVED = {
+    "authorized": Status.AUTHORIZED,
+    "captured": Status.CAPTURED,
+    # A refunded payment was captured first; the refunds themselves arrive as refund events.
+    "refunded": Status.CAPTURED,
+    "failed": Status.FAILED,
+}
+
+
+def _when(payment: dict[str, Any]) -> datetime:
+    created = payment.get("created_at")
+    return datetime.fromtimestamp(created, tz=UTC) if isinstance(created, int) else timezone.now()
+
+
+def apply_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent | None:  # noqa: PLR0911 - one exit per kind of stale news
+    """Apply one payment entity inside the caller's transaction; None if the order is not ours."""
+    order_id = payment.get("order_id")
+    if not order_id:
+        return None
+    intent = PaymentIntent.objects.select_for_update().filter(razorpay_order_id=str(order_id)).first()
+    if intent is None:
+        return None
+    target = _OBSERVED.get(str(payment.get("status")))
+    payment_id = str(payment.get("id", ""))
+    if target is None:
+        return intent
+    if target == Status.FAILED:
+        _apply_failure(intent, payment, source=source)
+        return intent
+    if payment.get("amount") != intent.amount_paise or payment.get("currency", "INR") != intent.currency:
+        note(
+            intent, source=source, payment_id=payment_id, text=f"refused: amount {payment.get('amount')} does not match"
+        )
+        log.error("payments.amount_mismatch", intent_id=str(intent.id), payment_id=payment_id)
+        return intent
+    if PROGRESS[target] <= PROGRESS[Status(intent.status)]:
+        return intent  # a duplicate, or older news than what we know
+    if not can_move(intent.status, target):
+        note(intent, source=source, payment_id=payment_id, text=f"ignored: {intent.status} -> {target}")
+        return intent
+    late = intent.status == Status.FAILED
+    move(intent, target, source=source, payment_id=payment_id, text="late authorisation" if late else "")
+    intent.razorpay_payment_id = payment_id
+    fields = ["status", "razorpay_payment_id", "updated_at"]
+    if target == Status.CAPTURED:
+        intent.captured_paise = intent.amount_paise
+        fields.append("captured_paise")
+        publish(
+            PaymentCaptured(
+                order_id=intent.order_id,
+                intent_id=intent.id,
+                method="razorpay",
+                razorpay_payment_id=payment_id,
+                amount_paise=intent.amount_paise,
+                captured_at=timezone.now(),
+            ),
+            key=intent.order_id,
+        )
+    intent.save(update_fields=fields)
+    return intent
+
+
+def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: str) -> None:
+    payment_id = str(payment.get("id", ""))
+    if intent.status == Status.FAILED and intent.razorpay_payment_id == payment_id:
+        return  # the same failure again
+    if not can_move(intent.status, Status.FAILED):
+        return  # another attempt failed after this order was paid: nothing to do
+    code = str(payment.get("error_code") or "PAYMENT_FAILED")[:60]
+    description = str(payment.get("error_description") or "")[:300]
+    move(intent, Status.FAILED, source=source, payment_id=payment_id, text=f"{code}: {description}")
+    intent.razorpay_payment_id = payment_id
+    intent.failure_code, intent.failure_description = code, description
+    intent.save(update_fields=["status", "razorpay_payment_id", "failure_code", "failure_description", "updated_at"])
+    publish(
+        PaymentFailed(
+            order_id=intent.order_id,
+            intent_id=intent.id,
+            razorpay_payment_id=payment_id,
+            error_code=code,
+            error_description=description,
+            failed_at=_when(payment),
+        ),
+        key=intent.order_id,
+    )
+
+
+def observe_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent:
+    """Apply a payment entity fetched from Razorpay, then do what the new state asks."""
+    with transaction.atomic():
+        intent = apply_payment(payment=payment, source=source)
+    if intent is None:
+        raise LookupError(f"payment {payment.get('id')} is for no order of ours")
+    return follow_up(intent_id=intent.id)
+
+
+def _capture_now(intent: PaymentIntent) -> bool:
+    """Razorpay auto-captures a fresh authorisation of our orders; we capture the rest."""
+    late = bool(intent.failure_code)  # it failed first: Razorpay may not auto-capture it
+    grace = timedelta(seconds=conf.get("PAYMENTS_CAPTURE_GRACE_SECONDS"))
+    return intent.cancelled_at is not None or late or intent.updated_at < timezone.now() - grace
+
+
+def follow_up(*, intent_id: UUID) -> PaymentIntent:
+    """Capture an authorised payment; refund money that came in for an order no longer payable."""
+    from .refunds import MIN_REFUND_PAISE, refund_payment
+
+    intent = PaymentIntent.objects.get(id=intent_id)
+    if intent.status == Status.AUTHORIZED and _capture_now(intent):
+        try:
+            payment = gateway.capture_payment(payment_id=intent.razorpay_payment_id, amount_paise=intent.amount_paise)
+        except gateway.Rejected:
+            # Captured meanwhile (by Razorpay's auto-capture or another worker): ask what it is now.
+            payment = gateway.fetch_payment(intent.razorpay_payment_id)
+        with transaction.atomic():
+            apply_payment(payment=payment, source="capture")
+        intent.refresh_from_db()
+    remaining = intent.captured_paise - intent.refunded_paise
+    if intent.cancelled_at is not None and intent.status == Status.CAPTURED and remaining >= MIN_REFUND_PAISE:
+        refund_payment(
+            order_id=intent.order_id,
+            amount_paise=remaining,
+            idempotency_key=f"unpayable-{intent.id.hex}",
+            reason=f"order no longer payable: {intent.cancel_reason}"[:200],
+            source="auto",
+        )
+        intent.refresh_from_db()
+    return intent

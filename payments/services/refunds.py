@@ -1,0 +1,227 @@
+"""Refunds: full or partial, each under its own idempotency key, safe to retry end to end."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+import structlog
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from shop.eventbus import publish
+
+from .. import gateway
+from ..errors import PaymentRefused
+from ..events import PaymentRefunded, RefundFailed, RefundRequested
+from ..models import PaymentIntent, Refund
+from ..states import Status
+from ._common import lock_intent, move, note
+
+log = structlog.get_logger("payments")
+
+MIN_REFUND_PAISE = 100
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
+SPEEDS = ("normal", "optimum")
+
+
+def refund_payment(
+    *,
+    order_id: UUID,
+    amount_paise: int,
+    idempotency_key: str,
+    reason: str,
+    speed: str = "normal",
+    source: str = "service",
+) -> Refund:
+    """Refund part or all of an order's captured payment; the same key again is the same refund."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount_paise, bool) or not isinstance(amount_paise, int) or amount_paise < MIN_REFUND_PAISE:
+        errors["amount_paise"] = ["a refund is a whole number of paise, at least 100"]
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        errors["idempotency_key"] = ["10-64 characters of A-Z a-z 0-9 _ -"]
+    if not reason.strip():
+        errors["reason"] = ["say why the money goes back"]
+    if speed not in SPEEDS:
+        errors["speed"] = ["normal or optimum"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        intent = lock_intent(order_id=order_id)
+        refund = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if refund is not None:
+            if refund.intent_id != intent.id or refund.amount_paise != amount_paise:
+                raise PaymentRefused(
+                    f"idempotency key {idempotency_key} was used for another refund", code="idempotency_conflict"
+                )
+        else:
+            refund = _new_refund(
+                intent, amount_paise=amount_paise, key=idempotency_key, reason=reason, speed=speed, source=source
+            )
+    if refund.status == Refund.Status.REQUESTED:
+        send_refund(refund_id=refund.id)
+        refund.refresh_from_db()
+    return refund
+
+
+def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: str, speed: str, source: str) -> Refund:
+    if intent.method != PaymentIntent.Method.RAZORPAY:
+        raise PaymentRefused("cash on delivery is refunded in cash, not through Razorpay", code="not_refundable")
+    if intent.status != Status.CAPTURED:
+        raise PaymentRefused(
+            f"only a captured payment can be refunded; this one is {intent.status}", code="not_captured"
+        )
+    refundable = intent.captured_paise - intent.refunded_paise
+    if amount_paise > refundable:
+        raise PaymentRefused(f"only {refundable}p is left to refund", code="refund_exceeds_captured")
+    refund = Refund.objects.create(
+        intent=intent, idempotency_key=key, amount_paise=amount_paise, reason=reason[:200], speed=speed
+    )
+    intent.refunded_paise += amount_paise
+    intent.save(update_fields=["refunded_paise", "updated_at"])
+    note(
+        intent, source=source, text=f"refund {amount_paise}p requested: {reason}", payment_id=intent.razorpay_payment_id
+    )
+    publish(
+        RefundRequested(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            amount_paise=amount_paise,
+            reason=refund.reason,
+            idempotency_key=key,
+        ),
+        key=intent.order_id,
+    )
+    return refund
+
+
+def send_refund(*, refund_id: UUID) -> None:
+    """Ask Razorpay for a stored refund (again): the idempotency header makes a retry the same refund."""
+    refund = Refund.objects.select_related("intent").get(id=refund_id)
+    if refund.status != Refund.Status.REQUESTED:
+        return
+    try:
+        answer = gateway.refund_payment(
+            payment_id=refund.intent.razorpay_payment_id,
+            amount_paise=refund.amount_paise,
+            speed=refund.speed,
+            receipt=refund.receipt,
+            idempotency_key=refund.idempotency_key,
+            notes={"order_id": str(refund.intent.order_id), "refund_id": str(refund.id)},
+        )
+    except gateway.Rejected as exc:
+        if "in progress" in str(exc).lower():
+            _record_error(refund.id, f"in flight at Razorpay: {exc}")
+            return
+        with transaction.atomic():
+            apply_refund(refund={"receipt": refund.receipt, "status": "failed"}, source="gateway", reason=str(exc))
+        return
+    except gateway.GatewayProblem as exc:
+        # Outcome unknown or Razorpay down: stays requested; the reconciler resends with the same key.
+        _record_error(refund.id, f"{type(exc).__name__}: {exc}")
+        return
+    with transaction.atomic():
+        apply_refund(refund=answer, source="gateway")
+
+
+def _record_error(refund_id: UUID, message: str) -> None:
+    with transaction.atomic():
+        Refund.objects.filter(id=refund_id).update(last_error=message[:300], updated_at=timezone.now())
+
+
+_NEXT = {
+    Refund.Status.REQUESTED: {Refund.Status.PENDING, Refund.Status.PROCESSED, Refund.Status.FAILED},
+    Refund.Status.PENDING: {Refund.Status.PROCESSED, Refund.Status.FAILED},
+    Refund.Status.PROCESSED: set(),
+    Refund.Status.FAILED: set(),
+}
+
+
+def _bank_reference(entity: dict[str, Any]) -> str:
+    acquirer = entity.get("acquirer_data") or {}
+    if not isinstance(acquirer, dict):
+        return ""
+    return next((str(acquirer[k]) for k in ("arn", "rrn", "utr") if acquirer.get(k)), "")[:60]
+
+
+def apply_refund(*, refund: dict[str, Any], source: str, reason: str = "") -> Refund | None:
+    """Apply a Razorpay refund entity inside the caller's transaction; None if it is not ours."""
+    found = None
+    if refund.get("id"):
+        found = Refund.objects.select_for_update().filter(razorpay_refund_id=str(refund["id"])).first()
+    if found is None and refund.get("receipt"):
+        found = _by_receipt(str(refund["receipt"]))
+    if found is None:
+        return None
+    status = str(refund.get("status", ""))
+    if refund.get("id") and not found.razorpay_refund_id:
+        found.razorpay_refund_id = str(refund["id"])
+    if status not in _NEXT[Refund.Status(found.status)]:
+        found.save(update_fields=["razorpay_refund_id", "updated_at"])
+        return found  # a duplicate, or older news
+    intent = PaymentIntent.objects.select_for_update().get(id=found.intent_id)
+    found.status = status
+    found.last_error = ""
+    if status == Refund.Status.PROCESSED:
+        found.bank_reference = _bank_reference(refund) or found.bank_reference
+        found.processed_at = timezone.now()
+        _on_processed(intent, found, source)
+    elif status == Refund.Status.FAILED:
+        found.failure_reason = (reason or "refund failed at Razorpay")[:300]
+        _on_failed(intent, found, source)
+    found.save()
+    return found
+
+
+def _by_receipt(receipt: str) -> Refund | None:
+    try:
+        refund_id = UUID(hex=receipt)
+    except ValueError:
+        return None
+    return Refund.objects.select_for_update().filter(id=refund_id).first()
+
+
+def _on_processed(intent: PaymentIntent, refund: Refund, source: str) -> None:
+    done = (
+        Refund.objects.filter(intent=intent, status=Refund.Status.PROCESSED)
+        .exclude(id=refund.id)
+        .aggregate(total=Sum("amount_paise"))["total"]
+        or 0
+    ) + refund.amount_paise
+    if done == intent.captured_paise:
+        move(intent, Status.REFUNDED, source=source, text=f"refunded in full ({refund.razorpay_refund_id})")
+    else:
+        note(intent, source=source, text=f"refund {refund.amount_paise}p processed ({refund.razorpay_refund_id})")
+    intent.save(update_fields=["status", "updated_at"])
+    publish(
+        PaymentRefunded(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            razorpay_refund_id=refund.razorpay_refund_id or "",
+            amount_paise=refund.amount_paise,
+            bank_reference=refund.bank_reference,
+            refunded_at=refund.processed_at or timezone.now(),
+        ),
+        key=intent.order_id,
+    )
+
+
+def _on_failed(intent: PaymentIntent, refund: Refund, source: str) -> None:
+    # The amount is refundable again: staff decide what to do next.
+    intent.refunded_paise -= refund.amount_paise
+    intent.save(update_fields=["refunded_paise", "updated_at"])
+    note(intent, source=source, text=f"refund {refund.amount_paise}p failed: {refund.failure_reason}")
+    log.error("payments.refund_failed", refund_id=str(refund.id), reason=refund.failure_reason)
+    publish(
+        RefundFailed(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            amount_paise=refund.amount_paise,
+            reason=refund.failure_reason,
+            failed_at=timezone.now(),
+        ),
+        key=intent.order_id,
+    )

@@ -1,0 +1,108 @@
+"""The webhook inbox: verify and store each Razorpay event once; process it later, in any order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .. import conf, gateway
+from ..models import WebhookEvent
+from .observe import apply_payment, follow_up
+from .refunds import apply_refund
+
+log = structlog.get_logger("payments")
+
+PAYMENT_EVENTS = {"payment.authorized", "payment.captured", "payment.failed", "order.paid"}
+REFUND_EVENTS = {"refund.processed", "refund.failed"}
+MAX_EVENT_ID = 64
+
+
+class InvalidWebhook(Exception):
+    """Unsigned, forged, oversized or malformed: answered 400, nothing stored."""
+
+
+def record_webhook(*, body: bytes, signature: str, event_id: str) -> tuple[WebhookEvent, bool]:
+    """Verify the raw body's signature and store the event once; returns (event, newly stored)."""
+    if len(body) > conf.get("PAYMENTS_WEBHOOK_MAX_BYTES"):
+        raise InvalidWebhook("body too large")
+    if not gateway.webhook_signature_ok(body=body, signature=signature):
+        raise InvalidWebhook("bad signature")
+    if not event_id or len(event_id) > MAX_EVENT_ID or not event_id.isascii():
+        raise InvalidWebhook("missing or malformed X-Razorpay-Event-Id")
+    try:
+        envelope = json.loads(body)
+    except ValueError as exc:
+        raise InvalidWebhook("body is not JSON") from exc
+    if (
+        not isinstance(envelope, dict)
+        or envelope.get("entity") != "event"
+        or not isinstance(envelope.get("event"), str)
+        or not isinstance(envelope.get("payload"), dict)
+    ):
+        raise InvalidWebhook("not a Razorpay event envelope")
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
+            return stored, True
+    except IntegrityError:
+        return WebhookEvent.objects.get(event_id=event_id), False
+
+
+def _entity(envelope: dict[str, Any], name: str) -> dict[str, Any] | None:
+    wrapped = envelope.get("payload", {}).get(name)
+    entity = wrapped.get("entity") if isinstance(wrapped, dict) else None
+    return entity if isinstance(entity, dict) else None
+
+
+def process_webhook(*, webhook_id: int) -> WebhookEvent:
+    """Apply a stored event (idempotent); a failure is recorded and left for a retry."""
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(id=webhook_id)
+            if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
+                return event
+            intent_id = _apply(event)
+            event.attempts += 1
+            event.processed_at = timezone.now()
+            event.save()
+    except Exception as exc:
+        with transaction.atomic():
+            WebhookEvent.objects.filter(id=webhook_id).update(
+                status=WebhookEvent.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:300], attempts=F("attempts") + 1
+            )
+        raise
+    if intent_id is not None:
+        try:
+            follow_up(intent_id=intent_id)
+        except gateway.GatewayProblem as exc:
+            # The event is applied; the reconciler retries the capture or refund.
+            log.warning("payments.follow_up_failed", intent_id=str(intent_id), error=str(exc))
+    return event
+
+
+def _apply(event: WebhookEvent) -> Any:
+    """Apply the event's entity; returns the intent id to follow up, if any."""
+    envelope = event.payload
+    if event.event_type in PAYMENT_EVENTS:
+        payment = _entity(envelope, "payment")
+        intent = apply_payment(payment=payment, source="webhook") if payment else None
+        if intent is None:
+            event.status, event.note = WebhookEvent.Status.IGNORED, "no intent for this Razorpay order"
+            return None
+        event.status = WebhookEvent.Status.PROCESSED
+        return intent.id
+    if event.event_type in REFUND_EVENTS:
+        entity = _entity(envelope, "refund")
+        refund = apply_refund(refund=entity, source="webhook", reason="refund.failed webhook") if entity else None
+        if refund is None:
+            event.status, event.note = WebhookEvent.Status.IGNORED, "no refund of ours"
+            return None
+        event.status = WebhookEvent.Status.PROCESSED
+        return None
+    event.status, event.note = WebhookEvent.Status.IGNORED, "event type not handled"
+    return None

@@ -1,0 +1,96 @@
+"""The webhook, checkout's callback, and the pay page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+from uuid import UUID
+
+import structlog
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from shop.api.errors import error_body
+from shop.celery import app as celery_app
+
+from .. import conf, selectors, services
+from ..errors import PaymentRefused
+
+log = structlog.get_logger("payments")
+
+PROCESS_WEBHOOK_TASK = "payments.process_webhook_task"
+
+
+@csrf_exempt
+@require_POST
+def razorpay_webhook(request: HttpRequest) -> HttpResponse:
+    """Verify on the raw bytes, store once, answer 200 at once; a worker applies it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > conf.get("PAYMENTS_WEBHOOK_MAX_BYTES"):
+        return JsonResponse(error_body("invalid_webhook", "body too large"), status=400)
+    try:
+        event, _ = services.record_webhook(
+            body=request.body,
+            signature=request.headers.get("X-Razorpay-Signature", ""),
+            event_id=request.headers.get("X-Razorpay-Event-Id", ""),
+        )
+    except services.InvalidWebhook as exc:
+        log.warning("payments.webhook_refused", reason=str(exc))
+        return JsonResponse(error_body("invalid_webhook", str(exc)), status=400)
+    if event.status in (event.Status.RECEIVED, event.Status.FAILED):
+        try:
+            # By name: entry points do not import each other (tasks is one, like this view).
+            celery_app.signature(PROCESS_WEBHOOK_TASK, args=(event.id,)).delay()
+        except Exception:
+            # Stored is what Razorpay needs to hear about; the reconciler applies it later.
+            log.exception("payments.webhook_enqueue_failed", event_id=event.event_id)
+    return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt  # a cross-site form POST from Razorpay's checkout; the signature is the check
+@require_POST
+def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
+    """Checkout posts here: verify the signature against our stored order id; not yet paid."""
+    if request.POST.get("error[code]"):
+        context = {"outcome": "failed", "message": request.POST.get("error[description]", "The payment failed.")}
+        return render(request, "payments/callback.html", context)
+    try:
+        intent = services.verify_callback(
+            intent_id=intent_id,
+            razorpay_order_id=request.POST.get("razorpay_order_id", ""),
+            razorpay_payment_id=request.POST.get("razorpay_payment_id", ""),
+            razorpay_signature=request.POST.get("razorpay_signature", ""),
+        )
+    except PaymentRefused as exc:
+        context = {"outcome": "refused", "message": exc.message}
+        return render(request, "payments/callback.html", context, status=exc.status_code)
+    outcome = "paid" if intent.status in ("captured", "refunded") else "processing"
+    return render(request, "payments/callback.html", {"outcome": outcome, "intent": intent})
+
+
+@require_GET
+def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
+    """Open checkout for an intent: Razorpay's checkout.js, or the fake's stand-in page locally."""
+    intent = selectors.get_intent(intent_id=intent_id)
+    payable = intent is not None and intent.cancelled_at is None and intent.status in ("created", "attempted", "failed")
+    if intent is None or not intent.razorpay_order_id or not payable:
+        return render(request, "payments/callback.html", {"outcome": "unavailable"}, status=404)
+    callback_url = request.build_absolute_uri(reverse("payments:callback", kwargs={"intent_id": intent.id}))
+    if conf.is_local():
+        query = urlencode({"callback_url": callback_url})
+        return HttpResponseRedirect(f"{conf.base_url()}/checkout/{intent.razorpay_order_id}?{query}")
+    options = {
+        "key": conf.key_id(),
+        "amount": intent.amount_paise,
+        "currency": intent.currency,
+        "name": conf.get("PAYMENTS_MERCHANT_NAME"),
+        "order_id": intent.razorpay_order_id,
+        "callback_url": callback_url,
+        "prefill": {"name": intent.customer_name, "email": intent.customer_email, "contact": intent.customer_contact},
+    }
+    return render(request, "payments/pay.html", {"intent": intent, "options": options})

@@ -1,0 +1,65 @@
+"""Staff screens: the intent with its history, the refund form, the webhook inbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from payments.models import Refund
+from tests.accounts.factories import UserFactory
+
+from .helpers import paid_intent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_the_intent_page_shows_its_razorpay_ids_and_history(fake, staff_client):
+    intent = paid_intent(fake)
+
+    response = staff_client.get(f"/admin/payments/paymentintent/{intent.pk}/change/")
+
+    assert response.status_code == 200
+    assert intent.razorpay_order_id.encode() in response.content
+    assert intent.razorpay_payment_id.encode() in response.content
+    assert response.content.count(b"webhook") >= 2  # history rows from the webhooks
+
+
+def test_the_refund_form_refunds_once_even_when_submitted_twice(fake, staff_client):
+    intent = paid_intent(fake)
+    url = f"/admin/payments/paymentintent/{intent.pk}/refund/"
+    form = {"amount_paise": "2500", "reason": "bruised", "idempotency_key": "admin-form-key-0001"}
+
+    assert staff_client.get(url).status_code == 200
+    first = staff_client.post(url, form)
+    second = staff_client.post(url, form)
+
+    assert first.status_code == second.status_code == 302
+    assert Refund.objects.get().amount_paise == 2500
+    assert len(fake.ledger.refunds) == 1
+
+
+def test_the_refund_form_shows_a_refusal(fake, staff_client):
+    intent = paid_intent(fake, 45_000)
+
+    response = staff_client.post(
+        f"/admin/payments/paymentintent/{intent.pk}/refund/",
+        {"amount_paise": "45001", "reason": "x", "idempotency_key": "admin-form-key-0002"},
+    )
+
+    assert response.status_code == 200
+    assert b"only 45000p is left to refund" in response.content
+    assert Refund.objects.count() == 0
+
+
+def test_the_webhook_inbox_lists_events(fake, staff_client):
+    paid_intent(fake)
+
+    response = staff_client.get("/admin/payments/webhookevent/")
+
+    assert response.status_code == 200
+    assert b"payment.captured" in response.content

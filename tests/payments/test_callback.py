@@ -1,0 +1,146 @@
+"""Checkout's callback: the signature is checked against OUR stored order id; it marks client-verified."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from payments import services
+from payments.events import PaymentCaptured
+from payments.models import PaymentIntent
+from shop.eventbus.testing import captured_events
+
+from .helpers import request
+
+pytestmark = pytest.mark.django_db
+
+
+def _callback(client, intent: PaymentIntent, fields: dict[str, str]):
+    return client.post(f"/payments/razorpay/callback/{intent.id}/", data=fields)
+
+
+def test_a_valid_callback_marks_client_verified_and_confirms_by_fetching_the_payment(fake, client):
+    intent = request(45_000)
+    fields = fake.pay(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+
+    assert response.status_code == 200
+    assert b"Payment received" in response.content
+    intent.refresh_from_db()
+    assert intent.client_verified_at is not None
+    assert intent.razorpay_payment_id == fields["razorpay_payment_id"]
+    # Money is confirmed by Razorpay (a fetch here), never by the browser's word alone.
+    assert intent.status == "captured"
+    assert [type(e) for e in published] == [PaymentCaptured]
+    assert list(intent.transitions.values_list("to_status", "source")) == [
+        ("pending", "service"),
+        ("created", "service"),
+        ("attempted", "callback"),
+        ("captured", "callback"),
+    ]
+
+
+def test_a_verified_callback_for_an_authorised_payment_is_not_paid_until_captured(fake, client):
+    intent = request(45_000)
+    fake.ledger.orders[intent.razorpay_order_id]["_capture"] = "manual"  # Razorpay's auto-capture did not happen
+    fields = fake.pay(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+
+    intent.refresh_from_db()
+    assert response.status_code == 200
+    assert b"being confirmed" in response.content
+    assert intent.status == "authorized"
+    assert published == []
+
+    # Still uncaptured after the grace period: the reconciler captures the full amount.
+    PaymentIntent.objects.filter(id=intent.id).update(updated_at=timezone.now() - timedelta(minutes=6))
+    with captured_events() as published:
+        services.reconcile()
+
+    intent.refresh_from_db()
+    assert intent.status == "captured"
+    assert fake.ledger.payments[fields["razorpay_payment_id"]]["status"] == "captured"
+    assert [type(e) for e in published] == [PaymentCaptured]
+
+
+def test_a_forged_signature_is_refused_and_nothing_changes(fake, client):
+    intent = request(45_000)
+    fields = fake.pay(intent.razorpay_order_id)
+    fields["razorpay_signature"] = "0" * 64
+
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+
+    assert response.status_code == 400
+    intent.refresh_from_db()
+    assert (intent.status, intent.client_verified_at, intent.razorpay_payment_id) == ("created", None, "")
+    assert published == []
+
+
+def test_a_valid_signature_for_another_order_is_refused(fake, client):
+    mine = request(45_000)
+    other = request(100)
+    # A genuine, correctly signed callback, but for the other (cheaper) order.
+    fields = fake.pay(other.razorpay_order_id)
+
+    with captured_events() as published:
+        response = _callback(client, mine, fields)
+
+    assert response.status_code == 400
+    assert b"does not match" in response.content
+    mine.refresh_from_db()
+    assert (mine.status, mine.client_verified_at, mine.razorpay_payment_id) == ("created", None, "")
+    assert published == []
+
+
+def test_a_signature_for_another_order_with_our_order_id_echoed_is_refused(fake, client):
+    mine = request(45_000)
+    other = request(100)
+    fields = fake.pay(other.razorpay_order_id)
+    fields["razorpay_order_id"] = mine.razorpay_order_id  # echo ours; the signature is still theirs
+
+    response = _callback(client, mine, fields)
+
+    assert response.status_code == 400
+    mine.refresh_from_db()
+    assert mine.client_verified_at is None
+
+
+def test_a_failed_checkout_shows_the_failure_and_changes_nothing(fake, client):
+    intent = request(45_000)
+    fields = fake.fail(intent.razorpay_order_id)
+
+    response = _callback(client, intent, fields)
+
+    assert response.status_code == 200
+    assert b"Payment failed" in response.content
+    intent.refresh_from_db()
+    assert intent.status == "created"  # the payment.failed webhook will say so
+
+
+def test_the_pay_page_sends_the_browser_to_the_fake_checkout(fake, client):
+    intent = request(45_000)
+
+    response = client.get(f"/payments/pay/{intent.id}/")
+
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{fake.url}/checkout/{intent.razorpay_order_id}"
+        f"?callback_url=http%3A%2F%2Ftestserver%2Fpayments%2Frazorpay%2Fcallback%2F{intent.id}%2F"
+    )
+
+
+def test_the_pay_page_refuses_a_cancelled_order(fake, client):
+    intent = request(45_000)
+    services.cancel_payment(order_id=intent.order_id, reason="slot unavailable")
+
+    response = client.get(f"/payments/pay/{intent.id}/")
+
+    assert response.status_code == 404
+    assert b"Nothing to pay" in response.content

@@ -1,0 +1,117 @@
+"""Late authorisation: a failed payment that turns authorised; refunded if the order was cancelled."""
+
+from __future__ import annotations
+
+import pytest
+
+from payments import services
+from payments.events import PaymentCaptured, PaymentFailed, PaymentRefunded, RefundRequested
+from shop.eventbus.testing import captured_events
+
+from .helpers import paid_intent, request
+
+pytestmark = pytest.mark.django_db
+
+
+def _failed_intent(fake):
+    intent = request(45_000)
+    fake.fail(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    assert intent.status == "failed"
+    return intent
+
+
+def test_late_authorisation_after_cancel_is_captured_and_refunded_in_full(fake):
+    intent = _failed_intent(fake)
+    services.cancel_payment(order_id=intent.order_id, reason="payment timed out")
+
+    with captured_events() as published:
+        fake.late_authorize(intent.razorpay_payment_id)
+        fake.deliver_webhooks()  # payment.authorized -> we capture, then refund
+        fake.deliver_webhooks()  # captured, order.paid, refund.processed
+
+    intent.refresh_from_db()
+    payment = fake.ledger.payments[intent.razorpay_payment_id]
+    assert (payment["status"], payment["amount_refunded"]) == ("refunded", 45_000)
+    assert len(fake.ledger.refunds) == 1
+    assert (intent.status, intent.captured_paise, intent.refunded_paise) == ("refunded", 45_000, 45_000)
+    refund = intent.refunds.get()
+    assert (refund.idempotency_key, refund.status) == (f"unpayable-{intent.id.hex}", "processed")
+    assert refund.reason == "order no longer payable: payment timed out"
+    assert [type(e) for e in published] == [PaymentCaptured, RefundRequested, PaymentRefunded]
+    moves = [(t.from_status, t.to_status) for t in intent.transitions.all() if t.from_status != t.to_status]
+    assert moves[-3:] == [
+        ("failed", "authorized"),
+        ("authorized", "captured"),
+        ("captured", "refunded"),
+    ]
+
+
+def test_late_authorisation_found_by_the_reconciler_when_no_webhook_comes(fake):
+    intent = _failed_intent(fake)
+    services.cancel_payment(order_id=intent.order_id, reason="payment timed out")
+    fake.late_authorize(intent.razorpay_payment_id)
+    fake.ledger.take_outbox()  # the webhooks are lost
+
+    counts = services.reconcile()
+
+    intent.refresh_from_db()
+    assert counts["intents"] == 1
+    assert intent.status == "captured"
+    assert intent.refunded_paise == 45_000
+    assert len(fake.ledger.refunds) == 1
+    # Running it again refunds nothing more.
+    services.reconcile()
+    assert len(fake.ledger.refunds) == 1
+
+
+def test_late_authorisation_of_a_payable_order_is_captured_for_the_order(fake):
+    intent = _failed_intent(fake)
+
+    with captured_events() as published:
+        fake.late_authorize(intent.razorpay_payment_id)
+        fake.deliver_webhooks()
+        fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert intent.status == "captured"
+    assert [type(e) for e in published] == [PaymentCaptured]
+    assert fake.ledger.refunds == {}
+
+
+def test_cancelling_a_captured_payment_refunds_it_once(fake):
+    intent = paid_intent(fake)
+
+    services.cancel_payment(order_id=intent.order_id, reason="out of stock")
+    services.cancel_payment(order_id=intent.order_id, reason="out of stock")
+
+    assert len(fake.ledger.refunds) == 1
+    assert intent.refunds.get().amount_paise == 45_000
+
+
+def test_cancelling_an_unpaid_payment_only_marks_it(fake):
+    intent = request(45_000)
+
+    with captured_events() as published:
+        services.cancel_payment(order_id=intent.order_id, reason="slot unavailable")
+
+    intent.refresh_from_db()
+    assert intent.status == "created"
+    assert intent.cancelled_at is not None
+    assert published == []
+
+
+def test_a_failure_reported_after_capture_changes_nothing(fake):
+    intent = paid_intent(fake)
+    # Another attempt on the same order fails after this one was captured.
+    intent_before = intent.status
+    fake.ledger.orders[intent.razorpay_order_id]["status"] = "attempted"
+    fake.fail(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert intent.status == intent_before == "captured"
+    assert not any(isinstance(e, PaymentFailed) for e in published)

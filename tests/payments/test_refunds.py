@@ -1,0 +1,211 @@
+"""Refunds through the real SDK: full, partial, idempotent retries, processed and failed webhooks."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from payments import services
+from payments.errors import PaymentRefused
+from payments.events import PaymentRefunded, RefundFailed, RefundRequested
+from payments.models import Refund
+from shop.eventbus.testing import captured_events
+
+from .factories import CodIntentFactory
+from .helpers import paid_intent, request
+
+pytestmark = pytest.mark.django_db
+
+
+def _refund(intent, amount: int, key: str, reason: str = "customer asked"):
+    return services.refund_payment(order_id=intent.order_id, amount_paise=amount, idempotency_key=key, reason=reason)
+
+
+def test_a_full_refund_is_processed_with_the_bank_reference(fake):
+    intent = paid_intent(fake, 45_000)
+
+    with captured_events() as published:
+        refund = _refund(intent, 45_000, "full-refund-0001")
+        assert refund.status == "pending"
+        fake.deliver_webhooks()
+
+    refund.refresh_from_db()
+    intent.refresh_from_db()
+    at_razorpay = fake.ledger.refunds[refund.razorpay_refund_id]
+    assert (at_razorpay["amount"], at_razorpay["payment_id"]) == (45_000, intent.razorpay_payment_id)
+    assert at_razorpay["receipt"] == refund.id.hex
+    assert refund.status == "processed"
+    assert refund.bank_reference == at_razorpay["acquirer_data"]["arn"]
+    assert len(refund.bank_reference) == 23
+    assert (intent.status, intent.refunded_paise) == ("refunded", 45_000)
+    assert published == [
+        RefundRequested(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            amount_paise=45_000,
+            reason="customer asked",
+            idempotency_key="full-refund-0001",
+        ),
+        PaymentRefunded(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            razorpay_refund_id=refund.razorpay_refund_id,
+            amount_paise=45_000,
+            bank_reference=refund.bank_reference,
+            refunded_at=refund.processed_at,
+        ),
+    ]
+
+
+def test_partial_refunds_add_up_to_the_captured_amount_and_no_further(fake):
+    intent = paid_intent(fake, 45_000)
+
+    _refund(intent, 5_000, "shortfall-line-1", "weight shortfall")
+    _refund(intent, 10_000, "missing-item-2", "item missing")
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    assert (intent.status, intent.refunded_paise) == ("captured", 15_000)
+
+    with pytest.raises(PaymentRefused) as refused:
+        _refund(intent, 30_001, "too-much-0003")
+    assert refused.value.code == "refund_exceeds_captured"
+
+    _refund(intent, 30_000, "the-rest-0004")
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    assert (intent.status, intent.refunded_paise) == ("refunded", 45_000)
+    assert fake.ledger.payments[intent.razorpay_payment_id]["amount_refunded"] == 45_000
+    assert Refund.objects.filter(intent=intent, status="processed").count() == 3
+
+
+def test_retrying_a_refund_with_the_same_key_is_one_refund(fake):
+    intent = paid_intent(fake, 45_000)
+    first = _refund(intent, 5_000, "retry-me-00001")
+
+    with captured_events() as published:
+        again = _refund(intent, 5_000, "retry-me-00001")
+
+    assert again.id == first.id
+    assert len(fake.ledger.refunds) == 1
+    assert published == []
+
+
+def test_a_refund_whose_answer_is_lost_is_resent_with_the_same_key_and_stays_one_refund(fake, settings):
+    intent = paid_intent(fake, 45_000)
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    fake.knobs.timeout_delay = 1.5
+    fake.knobs.timeout_next_refunds = 3  # the first call and both SDK retries time out
+
+    refund = _refund(intent, 5_000, "lost-answer-01")
+
+    assert refund.status == "requested"
+    assert refund.razorpay_refund_id is None
+    assert "Unknown" in refund.last_error
+    assert len(fake.ledger.refunds) == 1  # Razorpay did refund; we just did not hear
+
+    counts = services.reconcile()  # resends with the same X-Refund-Idempotency
+
+    refund.refresh_from_db()
+    assert counts["refunds"] == 1
+    assert len(fake.ledger.refunds) == 1
+    assert refund.razorpay_refund_id == next(iter(fake.ledger.refunds))
+    assert refund.status == "processed"
+
+
+def test_the_sdk_retry_of_a_timed_out_refund_gets_the_same_refund(fake, settings):
+    intent = paid_intent(fake, 45_000)
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    fake.knobs.timeout_delay = 1.5
+    fake.knobs.timeout_next_refunds = 1
+
+    refund = _refund(intent, 5_000, "sdk-retry-0001")
+
+    assert len(fake.ledger.refunds) == 1
+    assert refund.razorpay_refund_id == next(iter(fake.ledger.refunds))
+
+
+def test_a_key_reused_for_a_different_amount_is_refused(fake):
+    intent = paid_intent(fake, 45_000)
+    _refund(intent, 5_000, "reused-key-001")
+
+    with pytest.raises(PaymentRefused) as refused:
+        _refund(intent, 6_000, "reused-key-001")
+
+    assert refused.value.code == "idempotency_conflict"
+    assert len(fake.ledger.refunds) == 1
+
+
+def test_a_failed_refund_makes_the_amount_refundable_again(fake):
+    intent = paid_intent(fake, 45_000)
+    fake.knobs.fail_refunds = True
+    refund = _refund(intent, 5_000, "will-fail-0001")
+
+    with captured_events() as published:
+        fake.deliver_webhooks()
+
+    refund.refresh_from_db()
+    intent.refresh_from_db()
+    assert refund.status == "failed"
+    assert intent.refunded_paise == 0
+    assert [type(e) for e in published] == [RefundFailed]
+    assert published[0].amount_paise == 5_000
+
+
+def test_refund_webhooks_duplicated_and_reordered_have_one_effect(fake):
+    intent = paid_intent(fake, 45_000)
+    fake.knobs.duplicate_webhooks = True
+    refund = _refund(intent, 5_000, "dup-refund-001")
+
+    with captured_events() as published:
+        fake.deliver_webhooks()
+
+    refund.refresh_from_db()
+    assert refund.status == "processed"
+    assert [type(e) for e in published] == [PaymentRefunded]
+
+
+def test_an_uncaptured_payment_cannot_be_refunded(fake):
+    intent = request(45_000)
+
+    with pytest.raises(PaymentRefused) as refused:
+        _refund(intent, 45_000, "not-captured-01")
+
+    assert refused.value.code == "not_captured"
+    assert Refund.objects.count() == 0
+
+
+def test_cash_on_delivery_is_not_refunded_through_razorpay(fake):
+    intent = CodIntentFactory(status="captured", captured_paise=30_000, amount_paise=30_000)
+
+    with pytest.raises(PaymentRefused) as refused:
+        _refund(intent, 1_000, "cod-refund-001")
+
+    assert refused.value.code == "not_refundable"
+
+
+def test_an_unknown_order_is_404():
+    with pytest.raises(PaymentRefused) as refused:
+        services.refund_payment(order_id=uuid.uuid4(), amount_paise=1000, idempotency_key="x" * 12, reason="r")
+    assert refused.value.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("amount", "key", "reason", "field"),
+    [
+        (99, "valid-key-0001", "r", "amount_paise"),
+        (1000, "short", "r", "idempotency_key"),
+        (1000, "has spaces in it", "r", "idempotency_key"),
+        (1000, "valid-key-0001", "  ", "reason"),
+    ],
+)
+def test_bad_refund_input_is_refused_before_anything_is_written(fake, amount, key, reason, field):
+    intent = paid_intent(fake, 45_000)
+
+    with pytest.raises(ValidationError) as invalid:
+        services.refund_payment(order_id=intent.order_id, amount_paise=amount, idempotency_key=key, reason=reason)
+
+    assert list(invalid.value.message_dict) == [field]
+    assert Refund.objects.count() == 0
+    assert fake.ledger.refunds == {}

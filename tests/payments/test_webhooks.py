@@ -1,0 +1,213 @@
+"""The webhook endpoint: raw-body signature, inbox once per event id, any order, any duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from payments.events import PaymentCaptured, PaymentFailed
+from payments.fake_razorpay import sign
+from payments.models import PaymentTransition, WebhookEvent
+from shop.eventbus.models import Event as EventRecord
+from shop.eventbus.testing import captured_events
+
+from .conftest import WEBHOOK_PATH, WEBHOOK_SECRET
+from .helpers import request
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, body: bytes, *, signature: str | None, event_id: str = "evt_test000001"):
+    headers = {"X-Razorpay-Event-Id": event_id}
+    if signature is not None:
+        headers["X-Razorpay-Signature"] = signature
+    return client.post(WEBHOOK_PATH, data=body, content_type="application/json", headers=headers)
+
+
+def _envelope(fake, order_id: str) -> bytes:
+    """A real webhook body the fake produced for a successful payment of `order_id`."""
+    fake.pay(order_id)
+    return fake.ledger.take_outbox()[-1].body
+
+
+def test_payment_webhooks_capture_the_intent_and_publish_once(fake):
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        sent = fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert [status for _, status in sent] == [200, 200, 200]
+    assert sorted(WebhookEvent.objects.values_list("event_type", "status")) == [
+        ("order.paid", "processed"),
+        ("payment.authorized", "processed"),
+        ("payment.captured", "processed"),
+    ]
+    assert (intent.status, intent.captured_paise) == ("captured", 45_000)
+    payment_id = intent.razorpay_payment_id
+    assert [type(e) for e in published] == [PaymentCaptured]
+    assert published[0].razorpay_payment_id == payment_id
+    assert published[0].amount_paise == 45_000
+
+
+def test_duplicate_webhooks_have_one_effect(fake):
+    intent = request(45_000)
+    fake.knobs.duplicate_webhooks = True
+    fake.pay(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        sent = fake.deliver_webhooks()
+
+    assert len(sent) == 6
+    assert [status for _, status in sent] == [200] * 6
+    assert WebhookEvent.objects.count() == 3
+    assert [type(e) for e in published] == [PaymentCaptured]
+    assert list(intent.transitions.values_list("to_status", flat=True)) == [
+        "pending",
+        "created",
+        "authorized",
+        "captured",
+    ]
+
+
+def test_the_same_event_redelivered_later_changes_nothing(fake, client):
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    first = fake.ledger.sent[1]
+
+    with captured_events() as published:
+        response = _post(client, first.body, signature=first.signature, event_id=first.event_id)
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.filter(event_id=first.event_id).count() == 1
+    assert published == []
+
+
+def test_webhooks_out_of_order_end_captured(fake):
+    intent = request(45_000)
+    fake.knobs.reverse_webhooks = True  # order.paid, payment.captured, then payment.authorized
+    fake.pay(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert [json.loads(item.body)["event"] for item in fake.ledger.sent] == [
+        "order.paid",
+        "payment.captured",
+        "payment.authorized",
+    ]
+    assert intent.status == "captured"
+    assert [type(e) for e in published] == [PaymentCaptured]
+    # The late payment.authorized did not move the intent back.
+    assert list(intent.transitions.values_list("to_status", flat=True)) == ["pending", "created", "captured"]
+
+
+def test_a_failed_payment_publishes_payment_failed(fake):
+    intent = request(45_000)
+    fake.fail(intent.razorpay_order_id)
+
+    with captured_events() as published:
+        fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert intent.status == "failed"
+    assert intent.failure_code == "BAD_REQUEST_ERROR"
+    assert [type(e) for e in published] == [PaymentFailed]
+
+
+def test_an_event_for_an_order_not_ours_is_stored_and_ignored(fake):
+    order = fake.ledger.create_order({"amount": 1000, "receipt": "someone-else"})[0]
+    fake.pay(order["id"])
+
+    fake.deliver_webhooks()
+
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"ignored"}
+
+
+def _nothing_stored() -> None:
+    assert WebhookEvent.objects.count() == 0
+    assert PaymentTransition.objects.filter(source="webhook").count() == 0
+    assert EventRecord.objects.count() == 0
+
+
+def test_a_forged_signature_is_refused_with_400_and_nothing_stored(fake, client):
+    intent = request(45_000)
+    body = _envelope(fake, intent.razorpay_order_id)
+    transitions_before = PaymentTransition.objects.count()
+    events_before = EventRecord.objects.count()
+
+    response = _post(client, body, signature=sign("not-the-secret", body))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_webhook"
+    assert WebhookEvent.objects.count() == 0
+    assert PaymentTransition.objects.count() == transitions_before
+    assert EventRecord.objects.count() == events_before
+    intent.refresh_from_db()
+    assert intent.status == "created"
+
+
+def test_a_body_changed_after_signing_is_refused(fake, client):
+    intent = request(45_000)
+    body = _envelope(fake, intent.razorpay_order_id)
+    tampered = body.replace(b'"amount":45000', b'"amount":45001')
+    assert tampered != body
+
+    response = _post(client, tampered, signature=sign(WEBHOOK_SECRET, body))
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "signed", "event_id"),
+    [
+        (b'{"entity":"event"}', False, "evt_unsigned01"),  # unsigned
+        (b"not json at all", True, "evt_notjson001"),
+        (b'["entity","event"]', True, "evt_notobject1"),
+        (b'{"entity":"payment","event":"payment.captured","payload":{}}', True, "evt_notevent01"),
+        (b'{"entity":"event","event":"payment.captured","payload":{}}', True, ""),  # no event id
+        (b"\xff\xfe garbage", True, "evt_notutf8001"),
+    ],
+)
+def test_unsigned_or_malformed_webhooks_are_refused_with_400_and_nothing_stored(client, body, signed, event_id):
+    signature = sign(WEBHOOK_SECRET, body) if signed else None
+
+    response = _post(client, body, signature=signature, event_id=event_id)
+
+    assert response.status_code == 400
+    _nothing_stored()
+
+
+def test_an_oversized_webhook_is_refused(client, settings):
+    settings.PAYMENTS_WEBHOOK_MAX_BYTES = 1024
+    body = json.dumps({"entity": "event", "event": "x.y", "payload": {"pad": "x" * 2000}}).encode()
+
+    response = _post(client, body, signature=sign(WEBHOOK_SECRET, body))
+
+    assert response.status_code == 400
+    _nothing_stored()
+
+
+def test_only_post_is_accepted(client):
+    assert client.get(WEBHOOK_PATH).status_code == 405
+
+
+def test_a_capture_for_a_different_amount_does_not_mark_the_order_paid(fake, client):
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+    body = next(i.body for i in fake.ledger.take_outbox() if b'"payment.captured"' in i.body)
+    cheaper = body.replace(b'"amount":45000', b'"amount":100')
+
+    with captured_events() as published:
+        response = _post(client, cheaper, signature=sign(WEBHOOK_SECRET, cheaper), event_id="evt_cheaper0001")
+
+    assert response.status_code == 200
+    intent.refresh_from_db()
+    assert intent.status == "created"
+    assert intent.transitions.last().note == "refused: amount 100 does not match"
+    assert published == []
