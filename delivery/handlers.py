@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from inventory.events import StoreUpdated
 from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
-from shop.eventbus import subscriber
+from shop.eventbus import PermanentError, subscriber
 
 from . import services
 
@@ -34,6 +36,13 @@ def book_slot_for_order(event: OrderPlaced) -> None:
 @subscriber(OrderConfirmed)
 def open_shipment_for_order(event: OrderConfirmed) -> None:
     """The store gets the pick list of a confirmed order."""
+    try:
+        _open_shipment(event)
+    except ValidationError as exc:  # the order's data can never make a shipment: say so, do not retry
+        raise PermanentError(str(exc)) from exc
+
+
+def _open_shipment(event: OrderConfirmed) -> None:
     services.create_shipment(
         order_id=event.order_id,
         customer_id=event.customer_id,
@@ -45,7 +54,7 @@ def open_shipment_for_order(event: OrderConfirmed) -> None:
             )
             for line in event.lines
         ],
-        payment_method=event.payment_method,
+        payment_method="cod" if event.payment_method == "cod" else "prepaid",
         cod_amount_paise=event.total_paise if event.payment_method == "cod" else 0,
         recipient_name=event.recipient_name,
         recipient_phone=event.recipient_phone,

@@ -13,6 +13,7 @@ from delivery.events import (
     SlotBookingFailed,
 )
 from inventory.events import StockReleased, StockReservationFailed, StockReserved
+from payments.events import PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentRequested, RefundFailed
 from shop.eventbus import subscriber
 
 from . import services
@@ -125,3 +126,50 @@ def cancel_order_on_stock_failure(event: StockReservationFailed) -> None:
 def cancel_order_whose_stock_expired(event: StockReleased) -> None:
     if event.reason == "expired":  # the checkout's hold ran out before payment came in
         services.record_stock_expired(order_id=event.order_id)
+
+
+# --- Payments' answers ----------------------------------------------------------------------
+
+
+@subscriber(PaymentRequested)
+def record_payment_requested_for_order(event: PaymentRequested) -> None:
+    services.record_payment_requested(
+        order_id=event.order_id,
+        intent_id=event.intent_id,
+        razorpay_order_id=event.razorpay_order_id,
+        key_id=event.key_id,
+    )
+
+
+@subscriber(PaymentCaptured)
+def record_payment_captured_for_order(event: PaymentCaptured) -> None:
+    services.record_payment_captured(order_id=event.order_id, amount_paise=event.amount_paise)
+
+
+@subscriber(PaymentFailed)
+def cancel_order_on_payment_failure(event: PaymentFailed) -> None:
+    services.record_payment_failed(order_id=event.order_id, reason=f"{event.error_code}: {event.error_description}")
+
+
+@subscriber(PaymentRefunded)
+def record_refund_processed(event: PaymentRefunded) -> None:
+    services.record_refund(
+        order_id=event.order_id,
+        refund_id=event.refund_id,
+        amount_paise=event.amount_paise,
+        status="processed",
+        bank_reference=event.bank_reference,
+        at=event.refunded_at,
+    )
+
+
+@subscriber(RefundFailed)
+def record_refund_failed(event: RefundFailed) -> None:
+    services.record_refund(
+        order_id=event.order_id,
+        refund_id=event.refund_id,
+        amount_paise=event.amount_paise,
+        status="failed",
+        reason=event.reason,
+        at=event.failed_at,
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from delivery.events import ShipmentDelivered
+from orders.events import OrderAdjusted, OrderCancelled, OrderPlaced
 from shop.eventbus import PermanentError, subscriber
 
 from . import services
@@ -19,4 +22,52 @@ def settle_cash_on_delivery(event: ShipmentDelivered) -> None:
             order_id=event.order_id, cash_collected_paise=event.cash_collected_paise, collected_at=event.delivered_at
         )
     except PaymentRefused as exc:
+        raise PermanentError(str(exc)) from exc
+
+
+# --- The checkout saga: orders asks, payments answers with its own events ------------------
+
+
+class PaymentNotRequestedYet(Exception):
+    """The order's cancellation overtook its payment request (two subscribers): retry shortly."""
+
+
+@subscriber(OrderPlaced, own_transaction=True)
+def request_payment_for_order(event: OrderPlaced) -> None:
+    """Open the order's intent: a Razorpay order for prepaid (PaymentRequested), or cash on delivery."""
+    try:
+        services.request_payment(
+            order_id=event.order_id,
+            amount_paise=event.total_paise,
+            customer_id=event.customer_id,
+            method=event.payment_method,
+        )
+    except (PaymentRefused, ValidationError) as exc:  # the order cannot be paid as it stands
+        raise PermanentError(str(exc)) from exc
+
+
+@subscriber(OrderCancelled, own_transaction=True, backoff=2)
+def refund_or_void_cancelled_order(event: OrderCancelled) -> None:
+    """The order is no longer payable: captured money is refunded, a late payment will be."""
+    try:
+        services.cancel_payment(order_id=event.order_id, reason=event.reason)
+    except PaymentRefused as exc:
+        if exc.code == "not_found":
+            raise PaymentNotRequestedYet(str(exc)) from exc
+        raise PermanentError(str(exc)) from exc
+
+
+@subscriber(OrderAdjusted, own_transaction=True)
+def refund_picking_adjustment(event: OrderAdjusted) -> None:
+    """Prepaid orders get the shortfall back; cash-on-delivery customers simply pay less at the door."""
+    if event.payment_method != "razorpay" or event.refund_paise == 0:
+        return
+    try:
+        services.refund_payment(
+            order_id=event.order_id,
+            amount_paise=event.refund_paise,
+            idempotency_key=f"adjustment-{event.order_id}",
+            reason="items short or lighter at picking",
+        )
+    except (PaymentRefused, ValidationError) as exc:
         raise PermanentError(str(exc)) from exc

@@ -23,6 +23,7 @@ from shop.eventbus.testing import deliver_pending
 from tests.accounts.factories import AddressFactory, UserFactory
 from tests.cart.conftest import sku
 from tests.delivery.factories import RiderFactory, SlotFactory
+from tests.payments.conftest import fake  # noqa: F401 - the fake Razorpay fixture, for prepaid flows
 
 MILK = uuid.UUID("00000000-0000-0000-0000-00000000b001")
 ATTA = uuid.UUID("00000000-0000-0000-0000-00000000b002")

@@ -1,0 +1,131 @@
+"""Prepaid checkouts end to end: the real Razorpay SDK against the local fake, webhooks and all."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from delivery import services as delivery
+from delivery.models import Shipment, Slot
+from delivery.services.picking import PickInput
+from inventory.models import Stock
+from orders import services as orders
+from orders.models import Order
+from payments.fake_razorpay import FakeRazorpay
+from payments.models import PaymentIntent
+from shop.eventbus.models import Delivery
+from shop.eventbus.testing import deliver_pending
+
+from .conftest import ATTA, MILK, Customer, Shop
+
+pytestmark = pytest.mark.django_db
+
+
+def _awaiting_payment(customer: Customer) -> Order:
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("razorpay")
+    deliver_pending()
+    return Order.objects.get(pk=order_id)
+
+
+def _pay(fake: FakeRazorpay, order: Order) -> None:
+    fake.pay(order.razorpay_order_id)
+    fake.deliver_webhooks()
+    deliver_pending()
+    order.refresh_from_db()
+
+
+def _reserved(shop: Shop) -> int:
+    return Stock.objects.get(store_id=shop.store_id, sku_id=MILK).reserved
+
+
+def test_prepaid_happy_path_the_browser_gets_what_razorpay_checkout_needs(shop: Shop, fake: FakeRazorpay) -> None:
+    customer = shop.customer()
+    order = _awaiting_payment(customer)
+
+    assert (order.status, order.stock_state, order.slot_state) == ("awaiting_payment", "reserved", "booked")
+    payment = customer.client.get(f"/api/v1/orders/{order.id}/").json()["payment"]
+    assert payment["razorpay"]["order_id"] == order.razorpay_order_id
+    assert payment["razorpay"]["amount"] == 6000 + 26000 + 2000
+
+    _pay(fake, order)
+    assert (order.status, order.payment_state, order.paid_paise) == ("picking", "captured", 34000)
+    assert not Delivery.objects.exclude(status="done").exists()
+
+
+def test_duplicate_and_out_of_order_webhooks_make_one_capture(shop: Shop, fake: FakeRazorpay) -> None:
+    order = _awaiting_payment(shop.customer())
+    fake.knobs.duplicate_webhooks = True
+    fake.knobs.reverse_webhooks = True
+
+    _pay(fake, order)
+
+    assert order.status == "picking"
+    assert [t.to_status for t in order.transitions.all()] == ["pending", "awaiting_payment", "confirmed", "picking"]
+    assert PaymentIntent.objects.get(order_id=order.id).captured_paise == 34000
+
+
+def test_payment_failure_cancels_and_releases_stock_and_slot(shop: Shop, fake: FakeRazorpay) -> None:
+    order = _awaiting_payment(shop.customer())
+    fake.fail(order.razorpay_order_id)
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "payment_failed")
+    assert _reserved(shop) == 0
+    assert Slot.objects.get(pk=shop.slot.id).booked == 0
+
+
+def test_payment_timeout_cancels_and_a_late_payment_is_refunded(shop: Shop, fake: FakeRazorpay) -> None:
+    order = _awaiting_payment(shop.customer())
+    Order.objects.filter(pk=order.id).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert orders.cancel_expired_orders() == 1
+    deliver_pending()
+    assert _reserved(shop) == 0
+
+    _pay(fake, order)  # the customer pays anyway
+    fake.deliver_webhooks()  # the refund's webhooks
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "payment_timeout")
+    assert order.refunded_paise == 34000
+
+
+def test_customer_cancel_after_payment_is_refunded_in_full(shop: Shop, fake: FakeRazorpay) -> None:
+    customer = shop.customer()
+    order = _awaiting_payment(customer)
+    _pay(fake, order)
+
+    assert customer.client.post(f"/api/v1/orders/{order.id}/cancel/").status_code == 200
+    deliver_pending()
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert order.refunded_paise == 34000
+    refunds = customer.client.get(f"/api/v1/orders/{order.id}/").json()["refunds"]
+    assert [(r["amount_paise"], r["status"]) for r in refunds] == [(34000, "processed")]
+    assert refunds[0]["bank_reference"]
+    assert _reserved(shop) == 0
+
+
+def test_picking_shortfall_is_refunded_in_part(shop: Shop, fake: FakeRazorpay) -> None:
+    order = _awaiting_payment(shop.customer())
+    _pay(fake, order)
+    shipment = Shipment.objects.get(order_id=order.id)
+    picks = [
+        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
+        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+        for line in shipment.lines.all()
+    ]  # fmt: skip
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    deliver_pending()
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.adjustment_paise, order.refunded_paise) == (3000, 3000)
+    milk = Stock.objects.get(store_id=shop.store_id, sku_id=MILK)
+    assert (milk.on_hand, milk.reserved) == (99, 0)  # one pack left the shelf, the other went back on sale
