@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,8 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import celery_worker, ensure_database, percentile, progress, stop
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench")
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -36,43 +36,12 @@ os.environ["EVENTBUS_QUEUE"] = QUEUE
 os.environ["EVENTBUS_NUDGE_ON_COMMIT"] = "0"  # phase 3 turns it on
 
 
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def ensure_database() -> None:
-    import psycopg
-    from dj_database_url import parse
-
-    cfg = parse(os.environ["DATABASE_URL"])
-    admin = psycopg.connect(
-        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None,
-        dbname="postgres", autocommit=True,
-    )  # fmt: skip
-    with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
-
 def start_worker(env_extra: dict[str, str]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **env_extra}
-    cmd = [
-        sys.executable, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "-Q", QUEUE,
-        "--concurrency=2", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-n", f"bench-{uuid.uuid4().hex[:4]}@%h",
-    ]  # fmt: skip
-    log = open(f"/tmp/{QUEUE}-worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return celery_worker(QUEUE, log=f"/tmp/{QUEUE}-worker.log", env=env_extra)
 
 
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    stop(proc)
 
 
 def wait_ready(r, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
@@ -191,7 +160,7 @@ def phase_latency(rate: float, seconds: float, r) -> tuple[float, float]:  # typ
         raise SystemExit(f"{missing} events were not handled within 60 s")
     latencies = sorted((handled[i] - committed[i]) * 1000 for i in committed)
     p50 = statistics.median(latencies)
-    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    p99 = percentile(latencies, 0.99)
     progress(f"latency: p50={p50:.1f} ms p99={p99:.1f} ms max={latencies[-1]:.1f} ms")
     return p50, p99
 
@@ -203,7 +172,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

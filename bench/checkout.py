@@ -1,0 +1,322 @@
+"""Benchmark the whole checkout: customers check out and pay; how fast are orders confirmed?
+
+    .venv/bin/python bench/checkout.py [--customers 200] [--concurrency 16] [--timeout 180]
+
+Runs everything on 127.0.0.1, as production would: uvicorn (2 workers) serving the shop,
+one Celery worker (2 processes) with beat, and the fake Razorpay sending signed webhooks.
+Its own database (shop_bench_checkout, dropped and seeded with the demo shop) and Redis db 13.
+
+1. Prepare (not timed): N customers register, add an address and fill a cart over HTTP.
+2. Check out (timed): each customer POSTs /api/v1/checkout/ (prepaid), waits for the
+   Razorpay order, pays on the fake's checkout page, and polls its order until confirmed.
+   Concurrency C customers at a time.
+
+Figures: confirmed orders per second over the checkout phase; checkout POST to confirmed
+(p50, p99; polled every 50 ms); oversold = units confirmed beyond the stock received;
+lost = orders answered 202 that were not decided (confirmed or cancelled) in time.
+Last line: orders_per_s=<n> p50_ms=<n> p99_ms=<n> oversold=<n> lost=<n>
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import celery_worker, ensure_database, percentile, progress, start, stop
+
+QUEUE = f"bench-checkout-{uuid.uuid4().hex[:6]}"
+PINCODE = "560038"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+WEB_PORT, FAKE_PORT = free_port(), free_port()
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "shop.settings.base",
+    "DJANGO_SECRET_KEY": "bench-only-not-secret",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench_checkout"),
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    "CACHE_KEY_PREFIX": QUEUE,
+    "EVENTBUS_QUEUE": QUEUE,
+    "RAZORPAY_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}",
+    "LOG_LEVEL": "WARNING",
+    # The bench registers hundreds of customers from one address.
+    "THROTTLE_REGISTER": "100000/hour",
+    "THROTTLE_LOGIN": "100000/hour",
+    "THROTTLE_ANON": "1000000/hour",
+    "THROTTLE_USER": "1000000/hour",
+}
+os.environ.update(ENV)
+os.environ["EVENTBUS_NUDGE_ON_COMMIT"] = "0"  # seeding delivers in this process
+BASE = f"http://127.0.0.1:{WEB_PORT}"
+
+
+@dataclass
+class Customer:
+    n: int
+    session: object = None
+    token: str = ""
+    order_id: str = ""
+    checked_out_at: float = 0.0
+    decided_at: float = 0.0
+    outcome: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def seed(customers: int) -> tuple[list[str], str, dict[str, int]]:
+    """The demo shop, with plenty of stock of three SKUs and room in one slot."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from cart.models import Sku, Zone, ZonePincode
+    from delivery import services as delivery
+    from delivery.models import Slot
+    from inventory import services as inventory
+    from shop.eventbus.delivery import deliver_until_empty
+
+    call_command("migrate", verbosity=0)
+    progress("seeding the demo shop")
+    call_command("seed_demo", verbosity=0)
+    zone = Zone.objects.get(zone_id=ZonePincode.objects.get(pincode=PINCODE).zone_id)
+    skus = list(Sku.objects.filter(is_active=True, sold_by="unit", price_paise__gte=5000, max_per_order__gte=2)[:3])
+    received = {}
+    for sku in skus:
+        inventory.receive_stock(
+            store_id=zone.store_id,
+            sku_id=sku.sku_id,
+            quantity=customers,
+            expires_on=timezone.localdate() + timedelta(days=60),
+            batch_code="BENCH",
+        )
+    slot = (
+        Slot.objects.filter(
+            zone__pincodes__pincode=PINCODE, mode="standard", cutoff_at__gt=timezone.now() + timedelta(hours=1)
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    assert slot is not None, "the demo seed made no slot"
+    delivery.set_slot_capacity(slot_id=slot.id, capacity=customers * 2)
+    deliver_until_empty(max_seconds=300)
+    from inventory.models import Stock
+
+    for sku in skus:
+        stock = Stock.objects.get(store_id=zone.store_id, sku_id=sku.sku_id)
+        received[str(sku.sku_id)] = stock.on_hand - stock.reserved
+    return [str(sku.sku_id) for sku in skus], str(slot.id), received
+
+
+def http(customer: Customer, method: str, path: str, **kw):  # type: ignore[no-untyped-def]
+    import requests
+
+    if customer.session is None:
+        customer.session = requests.Session()
+    headers = kw.pop("headers", {})
+    if customer.token:
+        headers["Authorization"] = f"Token {customer.token}"
+    return customer.session.request(method, f"{BASE}{path}", headers=headers, timeout=30, **kw)  # type: ignore[attr-defined]
+
+
+def prepare(customer: Customer, skus: list[str]) -> None:
+    r = http(
+        customer,
+        "POST",
+        "/api/v1/auth/register/",
+        json={
+            "email": f"bench{customer.n}-{QUEUE}@example.in",
+            "password": "bench-pass-7391-x",
+            "full_name": f"Bench {customer.n}",
+        },
+    )
+    customer.token = r.json()["token"]
+    r = http(
+        customer,
+        "POST",
+        "/api/v1/addresses/",
+        json={"name": "Bench", "line1": "1 MG Road", "city": "Bengaluru", "state": "Karnataka", "pincode": PINCODE},
+    )
+    customer.address_id = r.json()["id"]  # type: ignore[attr-defined]
+    http(customer, "PATCH", "/api/v1/cart/", json={"pincode": PINCODE})
+    for sku in skus[: 1 + customer.n % len(skus)]:
+        r = http(customer, "POST", "/api/v1/cart/lines/", json={"sku_id": sku, "quantity": 1})
+        if r.status_code != 201:
+            customer.errors.append(f"add line: {r.status_code} {r.text[:200]}")
+
+
+def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None:
+    import requests
+
+    customer.checked_out_at = time.perf_counter()
+    r = http(
+        customer,
+        "POST",
+        "/api/v1/checkout/",
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={"address_id": customer.address_id, "slot_id": slot_id, "payment_method": "razorpay"},
+    )  # type: ignore[attr-defined]
+    if r.status_code != 202:
+        customer.errors.append(f"checkout: {r.status_code} {r.text[:200]}")
+        return
+    customer.order_id = r.json()["order_id"]
+    paid = False
+    while time.perf_counter() < deadline:
+        r = http(customer, "GET", f"/api/v1/orders/{customer.order_id}/")
+        if r.status_code == 200:
+            order = r.json()
+            if order["status"] in ("confirmed", "picking", "cancelled"):
+                customer.decided_at, customer.outcome = time.perf_counter(), order["status"]
+                return
+            razorpay = order["payment"].get("razorpay")
+            if razorpay and not paid:  # the customer pays on Razorpay's checkout page
+                requests.post(
+                    f"http://127.0.0.1:{FAKE_PORT}/checkout/{razorpay['order_id']}/pay",
+                    data={"callback_url": f"{BASE}/", "outcome": "pay"},
+                    timeout=30,
+                )
+                paid = True
+        time.sleep(0.05)
+
+
+def run_pool(customers: list[Customer], concurrency: int, work) -> None:  # type: ignore[no-untyped-def]
+    queue = list(customers)
+    lock = threading.Lock()
+
+    def loop() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                customer = queue.pop(0)
+            try:
+                work(customer)
+            except Exception as exc:  # a bench keeps going and reports
+                customer.errors.append(repr(exc))
+
+    threads = [threading.Thread(target=loop) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def oversold(received: dict[str, int]) -> int:
+    from django.db.models import Sum
+
+    from orders.models import OrderLine
+
+    over = 0
+    for sku_id, available in received.items():
+        sold = (
+            OrderLine.objects.filter(sku_id=sku_id).exclude(order__status="cancelled").aggregate(q=Sum("quantity"))["q"]
+            or 0
+        )
+        over += max(0, sold - available)
+    return over
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--timeout", type=float, default=180.0)
+    args = parser.parse_args()
+
+    ensure_database(ENV["DATABASE_URL"], fresh=True)
+    skus, slot_id, received = seed(args.customers)
+    from django.db import connections
+
+    connections.close_all()
+    run_env = {"EVENTBUS_NUDGE_ON_COMMIT": "1"}
+    procs = [
+        start(
+            [
+                sys.executable,
+                "manage.py",
+                "fake_razorpay",
+                "--port",
+                str(FAKE_PORT),
+                "--webhook-url",
+                f"{BASE}/payments/razorpay/webhook/",
+            ],
+            log=f"/tmp/{QUEUE}-fake.log",
+            env=run_env,
+        ),
+        start(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "shop.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(WEB_PORT),
+                "--workers",
+                "2",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            log=f"/tmp/{QUEUE}-web.log",
+            env=run_env,
+        ),
+        celery_worker(QUEUE, log=f"/tmp/{QUEUE}-worker.log", env=run_env, beat=True),
+    ]
+    try:
+        import requests
+
+        for _ in range(600):
+            try:
+                if requests.get(f"{BASE}/readyz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        customers = [Customer(n=i) for i in range(args.customers)]
+        progress(f"preparing {args.customers} customers (register, address, cart)")
+        run_pool(customers, args.concurrency, lambda c: prepare(c, skus))
+        progress(f"checking out and paying, {args.concurrency} at a time")
+        started = time.perf_counter()
+        deadline = started + args.timeout
+        run_pool(customers, args.concurrency, lambda c: check_out_and_pay(c, slot_id, deadline))
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+    decided = [c for c in customers if c.decided_at]
+    confirmed = [c for c in decided if c.outcome != "cancelled"]
+    lost = len([c for c in customers if c.order_id and not c.decided_at])
+    latencies = sorted((c.decided_at - c.checked_out_at) * 1000 for c in confirmed)
+    errors = [e for c in customers for e in c.errors]
+    if errors:
+        progress(f"{len(errors)} errors, first: {errors[0]}")
+    progress(
+        f"{len(confirmed)} confirmed, {len(decided) - len(confirmed)} cancelled, {lost} undecided in {elapsed:.1f}s"
+    )
+    p50 = percentile(latencies, 0.50) if latencies else 0.0
+    p99 = percentile(latencies, 0.99) if latencies else 0.0
+    rate = len(confirmed) / elapsed
+    print(f"orders_per_s={rate:.1f} p50_ms={p50:.0f} p99_ms={p99:.0f} oversold={oversold(received)} lost={lost}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""What the benchmarks share: a database of their own, and processes to start and stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def ensure_database(url: str, *, fresh: bool = False) -> None:
+    """Create the database named in `url` (dropping it first when `fresh`)."""
+    import psycopg
+    from dj_database_url import parse
+
+    cfg = parse(url)
+    admin = psycopg.connect(
+        host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+    with admin:
+        if fresh:
+            admin.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+            admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+def start(cmd: list[str], *, log: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a process in its own session (so stopping it stops its children), logging to `log`."""
+    out = open(log, "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def celery_worker(
+    queue: str, *, log: str, env: dict[str, str] | None = None, beat: bool = False
+) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "-Q", queue,
+        "--concurrency=2", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-n", f"bench-{os.getpid()}-{time.monotonic_ns() % 10000}@%h",
+    ]  # fmt: skip
+    if beat:
+        cmd += ["-B", f"--schedule=/tmp/{queue}-beat"]
+    return start(cmd, log=log, env=env)
+
+
+def stop(proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL to the whole group if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[max(0, min(len(sorted_values) - 1, round(len(sorted_values) * fraction) - 1))]
