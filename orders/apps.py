@@ -8,4 +8,4 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from shop.celery import register_periodic_task
 
-        register_periodic_task("orders-cancel-expired", "orders.cancel_expired", 30)
+        register_periodic_task("orders-cancel-expired", "orders.cancel_expired_task", 30)
