@@ -183,6 +183,18 @@ EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
 # The embedded default has no beat: a thread of the web process sweeps instead.
 EVENTBUS_INPROCESS_SWEEPER = env_bool("EVENTBUS_INPROCESS_SWEEPER", default=CELERY_TASK_ALWAYS_EAGER)
 
+# --- The business -------------------------------------------------------------------
+
+# The legal entity on GST invoices (the defaults are a demo company).
+SHOP_LEGAL_NAME = env_str("SHOP_LEGAL_NAME", "Demo Grocery Pvt Ltd")
+SHOP_GSTIN = env_str("SHOP_GSTIN", "29AAACD1234F1Z5")
+SHOP_ADDRESS = env_str("SHOP_ADDRESS", "Bengaluru, Karnataka")
+SHOP_STATE = env_str("SHOP_STATE", "Karnataka")
+SHOP_INVOICE_PREFIX = env_str("SHOP_INVOICE_PREFIX", "GS")
+# How long an order may wait for its payment (and stock and slot) before it is cancelled.
+ORDERS_PAYMENT_WINDOW_SECONDS = env_int("ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60)
+INVENTORY_RESERVATION_TTL_SECONDS = env_int("INVENTORY_RESERVATION_TTL_SECONDS", 15 * 60)
+
 # --- Auth ---------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
