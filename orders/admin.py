@@ -8,21 +8,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shop.adminkit import ReadOnlyInline
 from shop.money import format_inr
 
 from . import services
 from .models import Order, OrderLine, OrderRefund, OrderTransition
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):

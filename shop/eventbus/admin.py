@@ -9,21 +9,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
+from shop.adminkit import ReadOnlyAdmin
+
 from . import selectors, services
 from .models import DeadLetter, Delivery, Event
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The log is written only by publish() and the workers."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DeliveryInline(admin.TabularInline):
