@@ -1,7 +1,7 @@
 """The catalog's tables: taxonomy and tax, products and SKUs, and projections of inventory's facts."""
 
 from .products import Diet, PriceHistory, Product, ProductImage, Sku, SoldBy, Storage, StorePrice
-from .projections import Store, StockLevel
+from .projections import StockLevel, Store
 from .taxonomy import Brand, Category, TaxClass, TaxRate
 
 __all__ = [
@@ -13,9 +13,9 @@ __all__ = [
     "ProductImage",
     "Sku",
     "SoldBy",
+    "StockLevel",
     "Storage",
     "Store",
-    "StockLevel",
     "StorePrice",
     "TaxClass",
     "TaxRate",

@@ -199,4 +199,4 @@ class ProductImage(models.Model):
         ordering = ["product", "position", "created_at"]
 
     def __str__(self) -> str:
-        return self.alt or self.image.name
+        return self.alt or self.image.name or str(self.id)

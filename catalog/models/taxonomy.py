@@ -24,7 +24,7 @@ class Category(models.Model):
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
-        return self.path.replace("/", " › ") if self.path else self.name
+        return self.path.replace("/", " > ") if self.path else self.name
 
     @property
     def depth(self) -> int:

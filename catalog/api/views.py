@@ -1,0 +1,122 @@
+"""The public, read-only catalog API (staff write through the admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.api.pagination import PageNumberPagination
+
+from ..models import Product
+from ..selectors.cache import LISTING_TTL_SECONDS, listing_cache_key
+from ..selectors.listing import get_product, list_categories, list_products
+from ..selectors.tax import gst_rate_on, today_in_india
+from .serializers import (
+    CategoryOutput,
+    ProductDetailOutput,
+    ProductListInput,
+    ProductOutput,
+    ProductPageOutput,
+    StoreInput,
+)
+
+#: The query parameters a listing page depends on; anything else does not split the cache.
+LISTING_PARAMS = (*ProductListInput._declared_fields, "page", "page_size")
+
+
+class PublicReadApi(APIView):
+    """Anyone may read the catalogue; no session or token is looked at."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type] = []
+
+
+class CategoryListApi(PublicReadApi):
+    """The category tree, roots first, each node with its children."""
+
+    pagination_class = None
+
+    @extend_schema(responses={200: CategoryOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        nodes: dict[str, dict[str, Any]] = {}
+        roots: list[dict[str, Any]] = []
+        for category in list_categories():  # path order: a parent comes before its children
+            node = {"id": category.id, "name": category.name, "slug": category.slug, "path": category.path}
+            node["children"] = []
+            nodes[category.path] = node
+            parent_path = category.path.rpartition("/")[0]
+            (nodes[parent_path]["children"] if parent_path in nodes else roots).append(node)
+        return Response(CategoryOutput(roots, many=True).data)
+
+
+def listing_key(request: Request) -> str | None:
+    """The cache key of a listing page, or None when it is not cached (a search, a malformed store)."""
+    params = request.query_params
+    if params.get("q", "").strip():
+        return None  # searches are too varied to cache well; they are indexed instead
+    store_id = None
+    if params.get("store"):
+        try:
+            store_id = UUID(params["store"])
+        except ValueError:
+            return None
+    pairs = [(name, value) for name in LISTING_PARAMS for value in params.getlist(name)]
+    return listing_cache_key(host=request.get_host(), params=pairs, store_id=store_id)
+
+
+class ProductListApi(PublicReadApi):
+    """Products on sale: search (q=), filters, sorts, pages; prices and stock of a store with store=.
+
+    Pages without q= are cached for five minutes and retired at once by any change.
+    """
+
+    # Throttling would cost a cache write per hit on the hottest, cheapest page of the shop.
+    throttle_classes: list[type] = []
+
+    @extend_schema(parameters=[ProductListInput], responses={200: ProductPageOutput})
+    def get(self, request: Request) -> HttpResponse:
+        key = listing_key(request)
+        if key is not None:
+            body = cache.get(key)
+            if body is not None:
+                return _json(body, hit=True)
+        data = ProductListInput(data=request.query_params.dict())
+        data.is_valid(raise_exception=True)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(list_products(data.filters()), request, view=self)
+        response = paginator.get_paginated_response(ProductOutput(page, many=True).data)
+        body = JSONRenderer().render(response.data)
+        if key is not None:
+            cache.set(key, body, LISTING_TTL_SECONDS)
+        return _json(body, hit=False)
+
+
+def _json(body: bytes, *, hit: bool) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response["X-Cache"] = "hit" if hit else "miss"
+    return response
+
+
+class ProductDetailApi(PublicReadApi):
+    """One product on sale with all its SKUs, images, tax and storage data."""
+
+    @extend_schema(parameters=[StoreInput], responses={200: ProductDetailOutput})
+    def get(self, request: Request, slug: str) -> Response:
+        data = StoreInput(data=request.query_params.dict())
+        data.is_valid(raise_exception=True)
+        try:
+            product = get_product(slug=slug, store_id=data.validated_data.get("store"))
+        except Product.DoesNotExist as exc:
+            raise NotFound("No product on sale with this slug.") from exc
+        product.gst_rate_bp = gst_rate_on(tax_class_id=product.tax_class_id, on=today_in_india()) or 0  # type: ignore[attr-defined]
+        return Response(ProductDetailOutput(product).data)

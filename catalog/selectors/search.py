@@ -1,0 +1,36 @@
+"""Forgiving product search: weighted full text plus trigram similarity on PostgreSQL, icontains on SQLite."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, Value
+
+from ..models import Product
+
+#: The text search configuration of the vector and the query; english stems "tomatoes" to "tomato".
+SEARCH_CONFIG = "english"
+#: How close a query word must come to a word of the product ("panner" ~ "paneer" is 0.43).
+TRIGRAM_THRESHOLD = 0.3
+
+
+def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
+    """Products matching `q`, annotated with `relevance` (higher is better)."""
+    q = " ".join(q.split())
+    if not q:
+        return products.annotate(relevance=Value(0.0, output_field=FloatField()))
+    if connection.vendor != "postgresql":
+        # The embedded run: every word must appear somewhere; no ranking beyond the sort.
+        words = Q()
+        for word in q.lower().split():
+            words &= Q(search_text__contains=word)
+        return products.filter(words).annotate(relevance=Value(0.0, output_field=FloatField()))
+    query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+    return (
+        products.annotate(
+            rank=SearchRank(F("search_vector"), query, normalization=Value(1)),
+            similarity=TrigramWordSimilarity(q.lower(), "search_text"),
+        )
+        .filter(Q(search_vector=query) | Q(similarity__gte=TRIGRAM_THRESHOLD))
+        .annotate(relevance=F("rank") + F("similarity"))
+    )

@@ -1,0 +1,77 @@
+"""Categories, brands, and GST tax classes with their effective-dated rates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from ..models import Brand, Category, Product, TaxClass, TaxRate
+from ..selectors.tax import today_in_india
+from .announce import announce_product
+from .cache import bump_listing_version
+from .search import refresh_search_fields
+
+
+def create_category(*, name: str, parent: Category | None = None, slug: str = "", position: int = 0) -> Category:
+    """Add a node to the category tree."""
+    slug = slug or slugify(name)
+    category = Category(
+        name=name, slug=slug, parent=parent, position=position, path=f"{parent.path}/{slug}" if parent else slug
+    )
+    category.full_clean()
+    with transaction.atomic():
+        category.save(force_insert=True)
+        bump_listing_version()
+    return category
+
+
+def rename_category(*, category: Category, name: str) -> Category:
+    """Rename a category; its products' search fields follow."""
+    with transaction.atomic():
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        category.name = name
+        category.full_clean()
+        category.save(update_fields=["name"])
+        ids = list(Product.objects.filter(category__path__startswith=category.path).values_list("pk", flat=True))
+        refresh_search_fields(product_ids=ids)
+        bump_listing_version()
+    return category
+
+
+def create_brand(*, name: str, slug: str = "") -> Brand:
+    brand = Brand(name=name, slug=slug or slugify(name))
+    brand.full_clean()
+    with transaction.atomic():
+        brand.save(force_insert=True)
+    return brand
+
+
+def create_tax_class(*, code: str, name: str, rate_bp: int, effective_from: date) -> TaxClass:
+    """A GST class with its first rate."""
+    with transaction.atomic():
+        tax_class = TaxClass(code=code, name=name)
+        tax_class.full_clean()
+        tax_class.save(force_insert=True)
+        add_tax_rate(tax_class=tax_class, rate_bp=rate_bp, effective_from=effective_from)
+    return tax_class
+
+
+def add_tax_rate(*, tax_class: TaxClass, rate_bp: int, effective_from: date) -> TaxRate:
+    """Schedule a GST rate from a date; rates in force earlier stay as they were for past orders."""
+    rate = TaxRate(tax_class=tax_class, rate_bp=rate_bp, effective_from=effective_from)
+    rate.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            rate.save(force_insert=True)
+            if effective_from <= today_in_india():
+                # In force already: the published snapshots carry the rate, so re-announce them.
+                for product in Product.objects.filter(tax_class=tax_class, status=Product.Status.PUBLISHED):
+                    announce_product(product)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"effective_from": [f"{tax_class} already has a rate from {effective_from:%d %b %Y}."]}
+        ) from exc
+    return rate
