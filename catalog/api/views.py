@@ -7,7 +7,8 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
@@ -46,7 +47,7 @@ class CategoryListApi(PublicReadApi):
 
     pagination_class = None
 
-    @extend_schema(responses={200: CategoryOutput(many=True)})
+    @extend_schema(operation_id="catalog_categories_list", responses={200: CategoryOutput(many=True)})
     def get(self, request: Request) -> Response:
         nodes: dict[str, dict[str, Any]] = {}
         roots: list[dict[str, Any]] = []
@@ -83,7 +84,15 @@ class ProductListApi(PublicReadApi):
     # Throttling would cost a cache write per hit on the hottest, cheapest page of the shop.
     throttle_classes: list[type] = []
 
-    @extend_schema(parameters=[ProductListInput], responses={200: ProductPageOutput})
+    @extend_schema(
+        operation_id="catalog_products_list",
+        parameters=[
+            ProductListInput,
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1"),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Products per page (at most 100)"),
+        ],
+        responses={200: ProductPageOutput},
+    )
     def get(self, request: Request) -> HttpResponse:
         key = listing_key(request)
         if key is not None:
@@ -110,7 +119,9 @@ def _json(body: bytes, *, hit: bool) -> HttpResponse:
 class ProductDetailApi(PublicReadApi):
     """One product on sale with all its SKUs, images, tax and storage data."""
 
-    @extend_schema(parameters=[StoreInput], responses={200: ProductDetailOutput})
+    @extend_schema(
+        operation_id="catalog_products_retrieve", parameters=[StoreInput], responses={200: ProductDetailOutput}
+    )
     def get(self, request: Request, slug: str) -> Response:
         data = StoreInput(data=request.query_params.dict())
         data.is_valid(raise_exception=True)

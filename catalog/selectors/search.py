@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramSimilarity,
+    TrigramStrictWordSimilarity,
+    TrigramWordSimilarity,
+)
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 
@@ -26,11 +32,16 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
             words &= Q(search_text__contains=word)
         return products.filter(words).annotate(relevance=Value(0.0, output_field=FloatField()))
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+    words = q.lower()
     return (
-        products.annotate(
-            rank=SearchRank(F("search_vector"), query, normalization=Value(1)),
-            similarity=TrigramWordSimilarity(q.lower(), "search_text"),
-        )
+        products.annotate(similarity=TrigramWordSimilarity(words, "search_text"))
         .filter(Q(search_vector=query) | Q(similarity__gte=TRIGRAM_THRESHOLD))
-        .annotate(relevance=F("rank") + F("similarity"))
+        .annotate(
+            # Full-text rank (title A > brand B > category C > tags D), how closely the words
+            # match whole words ("panner": paneer 0.4 > pan 0.375), and how close the title is
+            # as a whole, so "tomatoe" puts "Tomato Hybrid" before "Kissan Tomato Ketchup".
+            relevance=SearchRank(F("search_vector"), query, normalization=Value(1))
+            + TrigramStrictWordSimilarity(words, "search_text")
+            + TrigramSimilarity("title", words)
+        )
     )
