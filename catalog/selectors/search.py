@@ -27,10 +27,10 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
         return products.annotate(relevance=Value(0.0, output_field=FloatField()))
     if connection.vendor != "postgresql":
         # The embedded run: every word must appear somewhere; no ranking beyond the sort.
-        words = Q()
+        every_word = Q()
         for word in q.lower().split():
-            words &= Q(search_text__contains=word)
-        return products.filter(words).annotate(relevance=Value(0.0, output_field=FloatField()))
+            every_word &= Q(search_text__contains=word)
+        return products.filter(every_word).annotate(relevance=Value(0.0, output_field=FloatField()))
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
     words = q.lower()
     return (
