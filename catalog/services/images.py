@@ -21,14 +21,22 @@ THUMBNAIL_SIZES = (160, 320, 640)
 THUMBNAIL_TASK = "catalog.make_thumbnails"
 
 
-def add_product_image(*, product: Product, image: File, alt: str = "", position: int = 0) -> ProductImage:
-    """Attach a photo; its thumbnails are made in the background once the upload has committed."""
+def add_product_image(
+    *, product: Product, image: File, alt: str = "", position: int = 0, thumbnails_now: bool = False
+) -> ProductImage:
+    """Attach a photo; its thumbnails are made in the background once the upload has committed.
+
+    `thumbnails_now` makes them in this transaction instead (seeding and imports, which run offline).
+    """
     with transaction.atomic():
         record = ProductImage(product=product, alt=alt, position=position)
         record.image.save(image.name or "image.jpg", image, save=False)
         record.full_clean()
         record.save(force_insert=True)
-        queue_thumbnails(image_id=record.id)
+        if thumbnails_now:
+            make_thumbnails(image_id=record.id)
+        else:
+            queue_thumbnails(image_id=record.id)
     return record
 
 
@@ -42,7 +50,7 @@ def _webp(source: Image.Image, size: int) -> bytes:
     thumb = source.copy()
     thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    thumb.save(out, format="WEBP", quality=80, method=4)
+    thumb.save(out, format="WEBP", quality=80, method=3)
     return out.getvalue()
 
 

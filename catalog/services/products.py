@@ -117,9 +117,15 @@ def _clean_sku(sku: Sku) -> None:
         errors["step_g"] = ["A weight SKU needs a step and an estimated weight in grams."]
     if sku.price_paise is not None and sku.mrp_paise is not None and sku.price_paise > sku.mrp_paise:
         errors["price_paise"] = ["The selling price cannot be above the MRP."]
+    if not sku.price_paise or sku.price_paise <= 0:
+        errors["price_paise"] = ["A price must be more than zero."]
+    if not sku.max_per_order or sku.max_per_order <= 0:
+        errors["max_per_order"] = ["At least one must be orderable."]
     if errors:
         raise ValidationError(errors)
-    sku.full_clean()
+    # The checks above say in words what the CHECK constraints guard; Django would run a
+    # query per constraint to say it again.
+    sku.full_clean(validate_constraints=False)
 
 
 def create_sku(
