@@ -14,7 +14,14 @@ from .products import (
     update_product,
     update_sku,
 )
-from .taxonomy import add_tax_rate, create_brand, create_category, create_tax_class, rename_category
+from .taxonomy import (
+    add_tax_rate,
+    create_brand,
+    create_category,
+    create_tax_class,
+    rename_category,
+    rename_tax_class,
+)
 
 __all__ = [
     "IllegalTransition",
@@ -33,6 +40,7 @@ __all__ = [
     "record_store",
     "remove_store_price",
     "rename_category",
+    "rename_tax_class",
     "set_base_price",
     "set_store_price",
     "unpublish_product",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from uuid import UUID
 
@@ -75,9 +76,11 @@ def create_product(
     shelf_life_days: int | None = None,
     min_life_on_delivery_days: int = 0,
     storage: str = "ambient",
+    product_id: UUID | None = None,
 ) -> Product:
     """Create a draft product (not on sale, not announced until published)."""
     product = Product(
+        id=product_id or uuid.uuid4(),
         title=title.strip(), slug=slug or _unique_slug(title), description=description, category=category,
         brand=brand, tags=tags, diet=diet, is_vegan=is_vegan, is_organic=is_organic, hsn_code=hsn_code,
         tax_class=tax_class, shelf_life_days=shelf_life_days, min_life_on_delivery_days=min_life_on_delivery_days,
@@ -143,6 +146,7 @@ def create_sku(
     is_active: bool = True,
     position: int = 0,
     changed_by_id: UUID | None = None,
+    sku_id: UUID | None = None,
 ) -> Sku:
     """Add a SKU (a pack, or a weight item priced per kg) to a product."""
     with transaction.atomic():
@@ -150,6 +154,7 @@ def create_sku(
         if product.status == Product.Status.DISCONTINUED:
             raise IllegalTransition("A discontinued product takes no new SKUs.", code="discontinued")
         sku = Sku(
+            id=sku_id or uuid.uuid4(),
             product=product, code=code.strip().upper(), sold_by=sold_by, pack_size=pack_size, pack_unit=pack_unit,
             step_g=step_g, estimated_weight_g=estimated_weight_g, price_paise=price_paise, mrp_paise=mrp_paise,
             max_per_order=max_per_order, is_active=is_active, position=position,

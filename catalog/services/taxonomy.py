@@ -49,13 +49,23 @@ def create_brand(*, name: str, slug: str = "") -> Brand:
     return brand
 
 
-def create_tax_class(*, code: str, name: str, rate_bp: int, effective_from: date) -> TaxClass:
-    """A GST class with its first rate."""
+def create_tax_class(
+    *, code: str, name: str, rate_bp: int | None = None, effective_from: date | None = None
+) -> TaxClass:
+    """A GST class, with its first rate if given (products need a rate in force to be published)."""
     with transaction.atomic():
         tax_class = TaxClass(code=code, name=name)
         tax_class.full_clean()
         tax_class.save(force_insert=True)
-        add_tax_rate(tax_class=tax_class, rate_bp=rate_bp, effective_from=effective_from)
+        if rate_bp is not None and effective_from is not None:
+            add_tax_rate(tax_class=tax_class, rate_bp=rate_bp, effective_from=effective_from)
+    return tax_class
+
+
+def rename_tax_class(*, tax_class: TaxClass, name: str) -> TaxClass:
+    with transaction.atomic():
+        TaxClass.objects.filter(pk=tax_class.pk).update(name=name)
+        tax_class.name = name
     return tax_class
 
 
