@@ -55,9 +55,14 @@ def sellable_skus(store_id: UUID | None) -> QuerySet[Sku]:
 
 
 def _with_details(products: QuerySet[Product], store_id: UUID | None) -> QuerySet[Product]:
-    return products.select_related("brand", "category").prefetch_related(
-        Prefetch("skus", queryset=sellable_skus(store_id).order_by("position", "code"), to_attr="sellable"),
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "created_at"), to_attr="gallery"),
+    # The search columns are large and never shown.
+    return (
+        products.defer("search_vector", "search_text")
+        .select_related("brand", "category")
+        .prefetch_related(
+            Prefetch("skus", queryset=sellable_skus(store_id).order_by("position", "code"), to_attr="sellable"),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "created_at"), to_attr="gallery"),
+        )
     )
 
 
@@ -75,15 +80,17 @@ def list_products(filters: ProductFilters) -> QuerySet[Product]:
         products = products.filter(is_vegan=True)
     elif filters.diet == "organic":
         products = products.filter(is_organic=True)
-    skus = sellable_skus(filters.store_id).filter(product=OuterRef("pk"))
+    sku_filters = Q()
     if filters.price_min is not None:
-        skus = skus.filter(Q(effective_price__gte=filters.price_min))
+        sku_filters &= Q(effective_price__gte=filters.price_min)
     if filters.price_max is not None:
-        skus = skus.filter(Q(effective_price__lte=filters.price_max))
+        sku_filters &= Q(effective_price__lte=filters.price_max)
     if filters.in_stock is not None:
-        skus = skus.filter(Q(in_stock=filters.in_stock))
-    # Every listed product has a SKU that passes every SKU filter at once.
-    products = products.filter(Exists(skus))
+        sku_filters &= Q(in_stock=filters.in_stock)
+    if sku_filters:
+        # Every listed product has a SKU that passes every SKU filter at once. (Without SKU
+        # filters no check is needed: a published product always has an active SKU.)
+        products = products.filter(Exists(sellable_skus(filters.store_id).filter(sku_filters, product=OuterRef("pk"))))
     products = search_products(products, filters.q)
     return _with_details(_sorted(products, filters), filters.store_id)
 

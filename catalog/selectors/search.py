@@ -44,10 +44,10 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
         # similarity compared in SQL would score every product.
         products.filter(Q(search_vector=query) | Q(search_text__trigram_word_similar=words)).annotate(
             # Full-text rank (title A > brand B > category C > tags D), how closely the words
-            # match whole words ("panner": paneer 0.4 > pan 0.375), and how close the title is
-            # as a whole, so "tomatoe" puts "Tomato Hybrid" before "Kissan Tomato Ketchup".
+            # match whole words of the title ("panner": paneer 0.4 > pan 0.375), and how close
+            # the title is as a whole, so "tomatoe" puts "Tomato Hybrid" before "Tomato Ketchup".
             relevance=SearchRank(F("search_vector"), query, normalization=Value(1))
-            + TrigramStrictWordSimilarity(words, "search_text")
+            + TrigramStrictWordSimilarity(words, "title")
             + TrigramSimilarity("title", words)
         )
     )

@@ -190,6 +190,14 @@ def update_sku(
         if mrp_paise is not None:
             sku.mrp_paise = mrp_paise
         _clean_sku(sku)
+        if (
+            not sku.is_active
+            and product.status == Product.Status.PUBLISHED
+            and not product.skus.filter(is_active=True).exclude(pk=sku.pk).exists()
+        ):
+            raise ValidationError(
+                {"is_active": ["This is the product's last active SKU: unpublish the product first."]}
+            )
         sku.save()
         if (sku.price_paise, sku.mrp_paise) != before:
             record_base_price(sku=sku, changed_by_id=changed_by_id)

@@ -176,3 +176,16 @@ def test_a_pack_sku_needs_a_pack_size_and_a_weight_sku_its_step() -> None:
     with pytest.raises(ValidationError):
         make_sku(product=product, code="ONION-P", pack_size=None)
     assert product.skus.count() == 1
+
+
+def test_the_last_active_sku_of_a_published_product_cannot_be_deactivated() -> None:
+    product = make_product(title="Rava", skus=[{"code": "RAVA-500"}, {"code": "RAVA-1K"}])
+    first, last = product.skus.order_by("position")
+    services.update_sku(sku=first, is_active=False)
+    with captured_events() as published, pytest.raises(ValidationError) as error:
+        services.update_sku(sku=last, is_active=False)
+    assert error.value.message_dict == {
+        "is_active": ["This is the product's last active SKU: unpublish the product first."]
+    }
+    assert published == []
+    assert Sku.objects.get(pk=last.pk).is_active is True
