@@ -13,3 +13,9 @@ from . import services
 def make_thumbnails_task(image_id: str) -> dict[str, str]:
     """Build the WebP thumbnails of a product image."""
     return services.make_thumbnails(image_id=UUID(image_id))
+
+
+@shared_task(name="catalog.announce_rates_taking_effect")
+def announce_rates_taking_effect_task() -> int:
+    """Publish the products of tax classes whose new GST rate came into force today."""
+    return services.announce_rates_taking_effect()

@@ -65,6 +65,8 @@ class TaxRate(models.Model):
     rate_bp = models.PositiveIntegerField(validators=[MaxValueValidator(10_000)])
     effective_from = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When the products of the class were re-announced with this rate (on or after its first day).
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["tax_class", "-effective_from"]

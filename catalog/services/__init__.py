@@ -16,6 +16,7 @@ from .products import (
 )
 from .taxonomy import (
     add_tax_rate,
+    announce_rates_taking_effect,
     create_brand,
     create_category,
     create_tax_class,
@@ -27,6 +28,7 @@ __all__ = [
     "IllegalTransition",
     "add_product_image",
     "add_tax_rate",
+    "announce_rates_taking_effect",
     "create_brand",
     "create_category",
     "create_product",

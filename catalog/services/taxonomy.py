@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ..models import Brand, Category, Product, TaxClass, TaxRate
@@ -77,11 +78,29 @@ def add_tax_rate(*, tax_class: TaxClass, rate_bp: int, effective_from: date) -> 
         with transaction.atomic():
             rate.save(force_insert=True)
             if effective_from <= today_in_india():
-                # In force already: the published snapshots carry the rate, so re-announce them.
-                for product in Product.objects.filter(tax_class=tax_class, status=Product.Status.PUBLISHED):
-                    announce_product(product)
+                _announce_rate(rate)
     except IntegrityError as exc:
         raise ValidationError(
             {"effective_from": [f"{tax_class} already has a rate from {effective_from:%d %b %Y}."]}
         ) from exc
     return rate
+
+
+def _announce_rate(rate: TaxRate) -> None:
+    """The published snapshots carry the GST rate in force: re-announce the class's products."""
+    for product in Product.objects.filter(tax_class_id=rate.tax_class_id, status=Product.Status.PUBLISHED):
+        announce_product(product)
+    TaxRate.objects.filter(pk=rate.pk).update(announced_at=timezone.now())
+    bump_listing_version()
+
+
+def announce_rates_taking_effect(*, on: date | None = None) -> int:
+    """Re-announce the products of every class whose scheduled rate has come into force (e.g. on 22 Sep)."""
+    on = on or today_in_india()
+    announced = 0
+    with transaction.atomic():
+        due = TaxRate.objects.select_for_update(skip_locked=True).filter(announced_at=None, effective_from__lte=on)
+        for rate in due.order_by("effective_from", "pk"):
+            _announce_rate(rate)
+            announced += 1
+    return announced

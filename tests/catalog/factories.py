@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from catalog import services
@@ -50,6 +51,7 @@ class TaxRateFactory(DjangoModelFactory[TaxRate]):
     tax_class = factory.SubFactory(TaxClassFactory, rate=None)
     rate_bp = 500
     effective_from = dt.date(2017, 7, 1)
+    announced_at = factory.LazyFunction(timezone.now)
 
 
 def make_product(

@@ -70,3 +70,16 @@ def test_a_rate_in_force_now_re_announces_its_products_and_a_future_one_waits() 
     assert [type(e) for e in now] == [ProductUpdated]
     assert now[0].product_id == product.id  # type: ignore[attr-defined]
     assert now[0].skus[0].gst_rate_bp == 1200  # type: ignore[attr-defined]
+
+
+def test_a_scheduled_rate_is_announced_once_on_its_first_day() -> None:
+    tax_class = TaxClassFactory()
+    product = make_product(title="Namkeen", tax_class=tax_class)
+    services.add_tax_rate(tax_class=tax_class, rate_bp=1200, effective_from=dt.date(2099, 9, 22))
+
+    assert services.announce_rates_taking_effect(on=dt.date(2099, 9, 21)) == 0
+    with captured_events() as published:
+        # The snapshot carries the rate in force today, so the check runs "on" the day itself.
+        assert services.announce_rates_taking_effect(on=dt.date(2099, 9, 22)) == 1
+        assert services.announce_rates_taking_effect(on=dt.date(2099, 9, 23)) == 0
+    assert [(type(e), e.product_id) for e in published] == [(ProductUpdated, product.id)]  # type: ignore[attr-defined]
