@@ -9,7 +9,7 @@ from django.contrib.postgres.search import (
     TrigramStrictWordSimilarity,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 
 from ..models import Product
 
@@ -32,10 +32,12 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
         return products.annotate(relevance=Value(0.0, output_field=FloatField()))
     if connection.vendor != "postgresql":
         # The embedded run: every word must appear somewhere; no ranking beyond the sort.
-        every_word = Q()
+        every_word, in_title = Q(), []
         for word in q.lower().split():
             every_word &= Q(search_text__contains=word)
-        return products.filter(every_word).annotate(relevance=Value(0.0, output_field=FloatField()))
+            in_title.append(Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0)))
+        # Ranked by how many of the words the title itself has (a "paneer" before a curd in its aisle).
+        return products.filter(every_word).annotate(relevance=sum(in_title[1:], in_title[0]))
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
     words = q.lower()
     _use_trigram_threshold()
