@@ -1,7 +1,7 @@
 """Catalog benchmark: cached category listing vs a bare Django view of the same bytes, and search p95.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_catalog REDIS_URL=redis://127.0.0.1:6379/3 \
-        .venv/bin/python bench/catalog.py [--seconds 5] [--rounds 2] [--clients 4]
+        .venv/bin/python bench/catalog.py [--seconds 4] [--rounds 4] [--clients 4]
 
 It loads 10,000 SKUs into its own database (<DATABASE_URL>_bench, created if missing), serves
 the project with gunicorn (2 sync workers) on 127.0.0.1, then, in the same run, measures
@@ -156,7 +156,7 @@ def load_catalogue() -> str:
                       LEFT JOIN catalog_brand b ON b.id = p.brand_id
                     )
                     UPDATE catalog_product p SET
-                      search_text = lower(concat_ws(' ', w.title, w.brand, w.aisle, w.tags)),
+                      search_text = lower(concat_ws(' ', w.title, nullif(w.brand, ''), nullif(w.tags, ''))),
                       search_vector = setweight(to_tsvector('english', w.title), 'A')
                         || setweight(to_tsvector('english', w.brand), 'B')
                         || setweight(to_tsvector('english', w.aisle), 'C')
@@ -238,8 +238,8 @@ def _free_port() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="Length of each round (default 5)")
-    parser.add_argument("--rounds", type=int, default=2, help="Rounds of listing and bare, alternated (default 2)")
+    parser.add_argument("--seconds", type=float, default=4.0, help="Length of each round (default 4)")
+    parser.add_argument("--rounds", type=int, default=4, help="Rounds of listing and bare, alternated (default 4)")
     parser.add_argument("--clients", type=int, default=4, help="Client processes (default 4)")
     args = parser.parse_args()
 

@@ -59,7 +59,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: Title, brand, category and tags, weighted A-D; PostgreSQL only, kept by the services.
     search_vector = SearchVectorField(null=True, editable=False)
-    #: The same words as one lower-case string, for trigram similarity (PostgreSQL) and icontains (SQLite).
+    #: Title, brand and tags as one lower-case string, for trigram similarity (PostgreSQL) and icontains (SQLite).
     search_text = models.TextField(blank=True, editable=False)
 
     class Meta:

@@ -34,7 +34,7 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
         # The embedded run: every word must appear somewhere; no ranking beyond the sort.
         every_word, in_title = Q(), []
         for word in q.lower().split():
-            every_word &= Q(search_text__contains=word)
+            every_word &= Q(search_text__contains=word) | Q(category__name__icontains=word)
             in_title.append(Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0)))
         # Ranked by how many of the words the title itself has (a "paneer" before a curd in its aisle).
         return products.filter(every_word).annotate(relevance=sum(in_title[1:], in_title[0]))

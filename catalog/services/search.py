@@ -21,7 +21,11 @@ def refresh_search_fields(*, product_ids: Collection[UUID]) -> None:
         brand = product.brand.name if product.brand else ""
         categories = " ".join(category_path_titles(product.category))
         tags = product.tags.replace(",", " ")
-        updates: dict[str, object] = {"search_text": " ".join([product.title, brand, categories, tags]).lower()}
+        # Names only for typo matching: category words are long and shared by hundreds of
+        # products, which would make every trigram match slow and vague; full text has them.
+        updates: dict[str, object] = {
+            "search_text": " ".join(part for part in (product.title, brand, tags) if part).lower()
+        }
         if connection.vendor == "postgresql":
             updates["search_vector"] = (
                 SearchVector(Value(product.title), weight="A", config=SEARCH_CONFIG)
