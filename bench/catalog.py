@@ -58,12 +58,10 @@ def bare_listing(request: Any) -> Any:
 
     key = _BARE_KEYS.get(request.get_full_path())
     if key is None:
-        from rest_framework.request import Request
-
         from catalog.api.views import listing_key
 
         # Once per URL: the key the listing used (so, the same bytes); later hits are one cache read.
-        key = _BARE_KEYS[request.get_full_path()] = listing_key(Request(request))
+        key = _BARE_KEYS[request.get_full_path()] = listing_key(request)
     return HttpResponse(cache.get(key), content_type="application/json")
 
 

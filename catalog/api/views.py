@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -60,9 +60,9 @@ class CategoryListApi(PublicReadApi):
         return Response(CategoryOutput(roots, many=True).data)
 
 
-def listing_key(request: Request) -> str | None:
+def listing_key(request: HttpRequest) -> str | None:
     """The cache key of a listing page, or None when it is not cached (a search, a malformed store)."""
-    params = request.query_params
+    params = request.GET
     if params.get("q", "").strip():
         return None  # searches are too varied to cache well; they are indexed instead
     store_id = None
@@ -84,6 +84,16 @@ class ProductListApi(PublicReadApi):
     # Throttling would cost a cache write per hit on the hottest, cheapest page of the shop.
     throttle_classes: list[type] = []
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # A cached page is answered before DRF wraps the request: public, read-only bytes
+        # need no authentication, negotiation or rendering, only the two cache reads.
+        if request.method == "GET":
+            key = listing_key(request)
+            body = cache.get(key) if key is not None else None
+            if body is not None:
+                return _json(body, hit=True)
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="catalog_products_list",
         parameters=[
@@ -94,11 +104,7 @@ class ProductListApi(PublicReadApi):
         responses={200: ProductPageOutput},
     )
     def get(self, request: Request) -> HttpResponse:
-        key = listing_key(request)
-        if key is not None:
-            body = cache.get(key)
-            if body is not None:
-                return _json(body, hit=True)
+        key = listing_key(request)  # dispatch() found no page under it
         data = ProductListInput(data=request.query_params.dict())
         data.is_valid(raise_exception=True)
         paginator = PageNumberPagination()
