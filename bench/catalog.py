@@ -1,7 +1,7 @@
 """Catalog benchmark: cached category listing vs a bare Django view of the same bytes, and search p95.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop_catalog REDIS_URL=redis://127.0.0.1:6379/3 \
-        .venv/bin/python bench/catalog.py [--seconds 4] [--rounds 4] [--clients 4]
+        .venv/bin/python bench/catalog.py [--seconds 1.5] [--rounds 10] [--clients 4]
 
 It loads 10,000 SKUs into its own database (<DATABASE_URL>_bench, created if missing), serves
 the project with gunicorn (2 sync workers) on 127.0.0.1, then, in the same run, measures
@@ -236,8 +236,8 @@ def _free_port() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="Length of each round (default 4)")
-    parser.add_argument("--rounds", type=int, default=4, help="Rounds of listing and bare, alternated (default 4)")
+    parser.add_argument("--seconds", type=float, default=1.5, help="Length of each slice (default 1.5)")
+    parser.add_argument("--rounds", type=int, default=10, help="Slices of listing and of bare, alternated (default 10)")
     parser.add_argument("--clients", type=int, default=4, help="Client processes (default 4)")
     args = parser.parse_args()
 
@@ -274,12 +274,14 @@ def main() -> None:
         status, size = _get(port, listing)  # warms the cache
         bare_status, bare_size = _get(port, bare)
         assert (status, bare_status, size) == (200, 200, bare_size), (status, bare_status, size, bare_size)
-        print(f"listing page: {size} bytes; {args.rounds} rounds of {args.seconds:g}s each, {args.clients} clients")
+        print(
+            f"listing page: {size} bytes; {args.rounds} alternated slices of {args.seconds:g}s, {args.clients} clients"
+        )
         listing_rates, bare_rates = [], []
         for n in range(args.rounds):
             listing_rates.append(measure_rps(port, listing, seconds=args.seconds, clients=args.clients))
             bare_rates.append(measure_rps(port, bare, seconds=args.seconds, clients=args.clients))
-            print(f"round {n + 1}: listing {listing_rates[-1]:.0f} req/s, bare {bare_rates[-1]:.0f} req/s")
+            print(f"slice {n + 1}: listing {listing_rates[-1]:.0f} req/s, bare {bare_rates[-1]:.0f} req/s")
         for n in range(10):  # warm-up: connections, plans
             _get(port, f"/api/v1/catalog/products/?{urlencode({'q': SEARCHES[n % len(SEARCHES)]})}")
         p95 = search_p95_ms(port)

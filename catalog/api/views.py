@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from shop.api.pagination import PageNumberPagination
 
 from ..models import Product
-from ..selectors.cache import LISTING_TTL_SECONDS, listing_cache_key
+from ..selectors.cache import LISTING_TTL_SECONDS, cached_listing, listing_cache_key
 from ..selectors.listing import get_product, list_categories, list_products
 from ..selectors.tax import gst_rate_on, today_in_india
 from .serializers import (
@@ -60,8 +60,8 @@ class CategoryListApi(PublicReadApi):
         return Response(CategoryOutput(roots, many=True).data)
 
 
-def listing_key(request: HttpRequest) -> str | None:
-    """The cache key of a listing page, or None when it is not cached (a search, a malformed store)."""
+def _listing_query(request: HttpRequest) -> dict[str, Any] | None:
+    """What a listing page's cache key is made of, or None when it is not cached."""
     params = request.GET
     if params.get("q", "").strip():
         return None  # searches are too varied to cache well; they are indexed instead
@@ -72,7 +72,13 @@ def listing_key(request: HttpRequest) -> str | None:
         except ValueError:
             return None
     pairs = [(name, value) for name in LISTING_PARAMS for value in params.getlist(name)]
-    return listing_cache_key(host=request.get_host(), params=pairs, store_id=store_id)
+    return {"host": request.get_host(), "params": pairs, "store_id": store_id}
+
+
+def listing_key(request: HttpRequest) -> str | None:
+    """The cache key of a listing page under the current versions, or None when it is not cached."""
+    query = _listing_query(request)
+    return listing_cache_key(**query) if query is not None else None
 
 
 class ProductListApi(PublicReadApi):
@@ -86,10 +92,10 @@ class ProductListApi(PublicReadApi):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A cached page is answered before DRF wraps the request: public, read-only bytes
-        # need no authentication, negotiation or rendering, only the two cache reads.
+        # need no authentication, negotiation or rendering, only one cache round trip.
         if request.method == "GET":
-            key = listing_key(request)
-            body = cache.get(key) if key is not None else None
+            query = _listing_query(request)
+            body = cached_listing(**query) if query is not None else None
             if body is not None:
                 return _json(body, hit=True)
         return super().dispatch(request, *args, **kwargs)

@@ -30,8 +30,34 @@ def listing_versions(store_id: UUID | None) -> str:
     return ".".join(str(found.get(key, 0)) for key in keys)
 
 
+def _digest(host: str, params: Iterable[tuple[str, str]]) -> str:
+    query = "&".join(f"{name}={value}" for name, value in sorted(params))
+    return hashlib.blake2b(f"{host}?{query}".encode(), digest_size=16).hexdigest()
+
+
+def _page_key(versions: str, digest: str) -> str:
+    return f"catalog:listing:{versions}:{digest}"
+
+
 def listing_cache_key(*, host: str, params: Iterable[tuple[str, str]], store_id: UUID | None) -> str:
     """The key of one listing page: its versions and a digest of the normalised query."""
-    query = "&".join(f"{name}={value}" for name, value in sorted(params))
-    digest = hashlib.blake2b(f"{host}?{query}".encode(), digest_size=16).hexdigest()
-    return f"catalog:listing:{listing_versions(store_id)}:{digest}"
+    return _page_key(listing_versions(store_id), _digest(host, params))
+
+
+#: The versions this process saw last, per store: a guess to fetch a page in the same round
+#: trip as the versions. The guess is always checked against the versions read with it.
+_seen_versions: dict[UUID | None, str] = {}
+
+
+def cached_listing(*, host: str, params: Iterable[tuple[str, str]], store_id: UUID | None) -> bytes | None:
+    """The cached page, if any: one round trip while the versions hold still, two after a change."""
+    digest = _digest(host, params)
+    version_keys = [CATALOG_VERSION_KEY] + ([store_version_key(store_id)] if store_id else [])
+    guess = _seen_versions.get(store_id)
+    found = cache.get_many([*version_keys, _page_key(guess, digest)] if guess else version_keys)
+    current = ".".join(str(found.get(key, 0)) for key in version_keys)
+    _seen_versions[store_id] = current
+    if current == guess:
+        page: bytes | None = found.get(_page_key(current, digest))
+        return page
+    return cache.get(_page_key(current, digest))
