@@ -165,6 +165,47 @@ class ProductDetailOutput(ProductOutput):
         return [image_urls(image, product.title) for image in getattr(product, "gallery", [])]
 
 
+def product_cards(products: list[Product]) -> list[dict[str, Any]]:
+    """What ProductOutput renders, built directly: the listing's hot path skips DRF's field machinery."""
+    return [
+        {
+            "id": str(product.id),
+            "slug": product.slug,
+            "title": product.title,
+            "brand": {"name": product.brand.name, "slug": product.brand.slug} if product.brand else None,
+            "category": {
+                "name": product.category.name,
+                "slug": product.category.slug,
+                "path": product.category.path,
+            },
+            "diet": product.diet,
+            "is_vegan": product.is_vegan,
+            "is_organic": product.is_organic,
+            "image": image_urls(product.gallery[0] if product.gallery else None, product.title),  # type: ignore[attr-defined]
+            "skus": [_sku_card(sku) for sku in product.sellable],  # type: ignore[attr-defined]
+        }
+        for product in products
+    ]
+
+
+def _sku_card(sku: Sku) -> dict[str, Any]:
+    price: int = sku.effective_price  # type: ignore[attr-defined]
+    return {
+        "id": str(sku.id),
+        "code": sku.code,
+        "pack_label": sku.pack_label,
+        "sold_by": sku.sold_by,
+        "base_unit": sku.base_unit,
+        "step": sku.step,
+        "estimated_weight_g": sku.estimated_weight_g,
+        "price_paise": price,
+        "mrp_paise": sku.mrp_paise,
+        "discount_percent": (sku.mrp_paise - price) * 100 // sku.mrp_paise if sku.mrp_paise else 0,
+        "max_per_order": sku.max_per_order,
+        "in_stock": sku.in_stock,  # type: ignore[attr-defined]
+    }
+
+
 class ProductPageOutput(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)

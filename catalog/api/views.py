@@ -26,9 +26,9 @@ from .serializers import (
     CategoryOutput,
     ProductDetailOutput,
     ProductListInput,
-    ProductOutput,
     ProductPageOutput,
     StoreInput,
+    product_cards,
 )
 
 #: The query parameters a listing page depends on; anything else does not split the cache.
@@ -115,7 +115,7 @@ class ProductListApi(PublicReadApi):
         data.is_valid(raise_exception=True)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(list_products(data.filters()), request, view=self)
-        response = paginator.get_paginated_response(ProductOutput(page, many=True).data)
+        response = paginator.get_paginated_response(product_cards(page or []))
         body = JSONRenderer().render(response.data)
         if key is not None:
             cache.set(key, body, LISTING_TTL_SECONDS)
