@@ -20,8 +20,7 @@ from shop.api.pagination import PageNumberPagination
 
 from ..models import Product
 from ..selectors.cache import LISTING_TTL_SECONDS, cached_listing, listing_cache_key
-from ..selectors.listing import get_product, list_categories, list_products
-from ..selectors.tax import gst_rate_on, today_in_india
+from ..selectors.listing import category_tree, get_product, list_products
 from .serializers import (
     CategoryOutput,
     ProductDetailOutput,
@@ -49,15 +48,7 @@ class CategoryListApi(PublicReadApi):
 
     @extend_schema(operation_id="catalog_categories_list", responses={200: CategoryOutput(many=True)})
     def get(self, request: Request) -> Response:
-        nodes: dict[str, dict[str, Any]] = {}
-        roots: list[dict[str, Any]] = []
-        for category in list_categories():  # path order: a parent comes before its children
-            node = {"id": category.id, "name": category.name, "slug": category.slug, "path": category.path}
-            node["children"] = []
-            nodes[category.path] = node
-            parent_path = category.path.rpartition("/")[0]
-            (nodes[parent_path]["children"] if parent_path in nodes else roots).append(node)
-        return Response(CategoryOutput(roots, many=True).data)
+        return Response(CategoryOutput(category_tree(), many=True).data)
 
 
 def _listing_query(request: HttpRequest) -> dict[str, Any] | None:
@@ -141,5 +132,4 @@ class ProductDetailApi(PublicReadApi):
             product = get_product(slug=slug, store_id=data.validated_data.get("store"))
         except Product.DoesNotExist as exc:
             raise NotFound("No product on sale with this slug.") from exc
-        product.gst_rate_bp = gst_rate_on(tax_class_id=product.tax_class_id, on=today_in_india()) or 0  # type: ignore[attr-defined]
         return Response(ProductDetailOutput(product).data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -10,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from ..models import Brand, Category, Product, ProductImage, Sku, StockLevel, StorePrice
 from .search import search_products
+from .tax import gst_rate_on, today_in_india
 
 SORTS = ("relevance", "price", "-price", "newest", "name")
 
@@ -32,6 +34,18 @@ class ProductFilters:
 def list_categories() -> QuerySet[Category]:
     """The whole tree in path order (parents before their children)."""
     return Category.objects.order_by("path")
+
+
+def category_tree() -> list[dict[str, Any]]:
+    """The category tree as nested dicts (id, name, slug, path, children), roots first."""
+    nodes: dict[str, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for category in list_categories():  # path order: a parent comes before its children
+        node = {"id": category.id, "name": category.name, "slug": category.slug, "path": category.path, "children": []}
+        nodes[category.path] = node
+        parent_path = category.path.rpartition("/")[0]
+        (nodes[parent_path]["children"] if parent_path in nodes else roots).append(node)
+    return roots
 
 
 def _effective_price(store_id: UUID | None) -> Coalesce | F:
@@ -110,5 +124,10 @@ def _sorted(products: QuerySet[Product], filters: ProductFilters) -> QuerySet[Pr
 
 
 def get_product(*, slug: str, store_id: UUID | None = None) -> Product:
-    """One product on sale, with its sellable SKUs priced for the store; DoesNotExist otherwise."""
-    return _with_details(Product.objects.filter(status=Product.Status.PUBLISHED), store_id).get(slug=slug)
+    """One product on sale, with its sellable SKUs priced for the store and `gst_rate_bp` in force today.
+
+    Raises Product.DoesNotExist when there is no such product on sale.
+    """
+    product = _with_details(Product.objects.filter(status=Product.Status.PUBLISHED), store_id).get(slug=slug)
+    product.gst_rate_bp = gst_rate_on(tax_class_id=product.tax_class_id, on=today_in_india()) or 0  # type: ignore[attr-defined]
+    return product
