@@ -28,6 +28,7 @@ from .serializers import (
     ProductPageOutput,
     StoreInput,
     product_cards,
+    product_detail,
 )
 
 #: The query parameters a listing page depends on; anything else does not split the cache.
@@ -132,4 +133,4 @@ class ProductDetailApi(PublicReadApi):
             product = get_product(slug=slug, store_id=data.validated_data.get("store"))
         except Product.DoesNotExist as exc:
             raise NotFound("No product on sale with this slug.") from exc
-        return Response(ProductDetailOutput(product).data)
+        return Response(product_detail(product))

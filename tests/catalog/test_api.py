@@ -62,7 +62,8 @@ def test_the_listing_shows_products_with_their_skus(api_client: APIClient, milk:
                     {
                         "id": str(sku.id), "code": "AMUL-500", "pack_label": "500 ml", "sold_by": "unit",
                         "base_unit": "pcs", "step": 1, "estimated_weight_g": None, "price_paise": 2700,
-                        "mrp_paise": 3000, "discount_percent": 10, "max_per_order": 10, "in_stock": False,
+                        "mrp_paise": 3000, "discount_percent": 10, "step_price_paise": 2700, "approx": False,
+                        "max_per_order": 10, "in_stock": False,
                     }
                 ],
             }
@@ -198,3 +199,14 @@ def test_a_version_bumped_by_another_process_retires_the_page_at_once(api_client
     # This process still guesses the old version; the guess is read with the real one and dropped.
     cache.set(CATALOG_VERSION_KEY, 10**15)
     assert [api_client.get(URL)["X-Cache"] for _ in range(2)] == ["miss", "hit"]
+
+
+def test_a_weight_sku_shows_its_price_per_kg_and_the_approximate_price_of_a_step(api_client: APIClient) -> None:
+    make_product(
+        title="Tomato Hybrid",
+        skus=[{"code": "FV-TOM", "sold_by": "weight", "pack_size": None, "pack_unit": "", "step_g": 250,
+               "estimated_weight_g": 250, "price_paise": 3999, "mrp_paise": 5000}],
+    )  # fmt: skip
+    (sku,) = api_client.get(URL).json()["results"][0]["skus"]
+    shown = ("sold_by", "base_unit", "step", "pack_label", "price_paise", "step_price_paise", "approx")
+    assert [sku[k] for k in shown] == ["weight", "g", 250, "250 g", 3999, 1000, True]
