@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.templatetags.static import static
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .. import services
 from ..models import PriceHistory, Product, ProductImage, Sku, Store, StorePrice
@@ -58,7 +58,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["status", "category", "brand", "diet", "is_organic", "storage", "tax_class"]
     search_fields = ["title", "brand__name", "tags", "skus__code", "hsn_code"]
     list_select_related = ["brand", "category"]
-    readonly_fields = ["status", "published_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "published_at", "created_at", "updated_at", "recent_prices"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "brand"]
     inlines = [SkuInline, ProductImageInline]
@@ -69,6 +69,7 @@ class ProductAdmin(admin.ModelAdmin):
         ("Tax", {"fields": ["hsn_code", "tax_class"]}),
         ("Perishables", {"fields": ["shelf_life_days", "min_life_on_delivery_days", "storage"]}),
         ("State", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Price history", {"fields": ["recent_prices"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
@@ -78,6 +79,21 @@ class ProductAdmin(admin.ModelAdmin):
     def thumb(self, obj: Product) -> str:
         images = sorted(obj.images.all(), key=lambda i: (i.position, i.created_at))
         return _preview(images[0] if images else None, size=40)
+
+    @admin.display(description="Last 20 price changes (every one is on its SKU's page)")
+    def recent_prices(self, obj: Product) -> str:
+        if obj._state.adding:
+            return "-"
+        rows = PriceHistory.objects.filter(sku__product=obj).select_related("sku")[:20]
+        return format_html_join(
+            "",
+            "<div>{} &middot; {} &middot; {} &middot; {} paise (MRP {})</div>",
+            (
+                (f"{row.changed_at:%d %b %Y %H:%M}", row.sku.code, row.store_id or "all stores",
+                 "override removed" if row.price_paise is None else row.price_paise, row.mrp_paise)
+                for row in rows
+            ),
+        ) or "-"  # fmt: skip
 
     @admin.display(description="SKUs")
     def skus_count(self, obj: Product) -> int:

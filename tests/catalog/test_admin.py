@@ -41,7 +41,10 @@ def test_the_product_pages_render(admin_client: Client) -> None:
     sku = product.skus.get()
     assert admin_client.get("/admin/catalog/product/").status_code == 200
     assert admin_client.get("/admin/catalog/product/?q=butter&status__exact=published").status_code == 200
-    assert admin_client.get(f"/admin/catalog/product/{product.pk}/change/").status_code == 200
+    services.set_base_price(sku=sku, price_paise=4500)
+    product_page = admin_client.get(f"/admin/catalog/product/{product.pk}/change/")
+    assert product_page.status_code == 200
+    assert f"{sku.code} &middot; all stores &middot; 4500 paise (MRP 6000)".encode() in product_page.content
     page = admin_client.get(f"/admin/catalog/sku/{sku.pk}/change/")
     assert page.status_code == 200
     assert b"Price history" in page.content
