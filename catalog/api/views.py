@@ -16,11 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.api.pagination import PageNumberPagination
-
 from ..models import Product
 from ..selectors.cache import LISTING_TTL_SECONDS, cached_listing, listing_cache_key
 from ..selectors.listing import category_tree, get_product, list_products
+from .pagination import CatalogPagination
 from .serializers import (
     CategoryOutput,
     ProductDetailOutput,
@@ -105,7 +104,7 @@ class ProductListApi(PublicReadApi):
         key = listing_key(request)  # dispatch() found no page under it
         data = ProductListInput(data=request.query_params.dict())
         data.is_valid(raise_exception=True)
-        paginator = PageNumberPagination()
+        paginator = CatalogPagination()
         page = paginator.paginate_queryset(list_products(data.filters()), request, view=self)
         response = paginator.get_paginated_response(product_cards(page or []))
         body = JSONRenderer().render(response.data)

@@ -210,3 +210,19 @@ def test_a_weight_sku_shows_its_price_per_kg_and_the_approximate_price_of_a_step
     (sku,) = api_client.get(URL).json()["results"][0]["skus"]
     shown = ("sold_by", "base_unit", "step", "pack_label", "price_paise", "step_price_paise", "approx")
     assert [sku[k] for k in shown] == ["weight", "g", 250, "250 g", 3999, 1000, True]
+
+
+def test_pages_count_every_product_and_refuse_one_past_the_end(api_client: APIClient, dairy: Category) -> None:
+    for n in range(5):
+        make_product(title=f"Milk {n}", category=dairy)
+
+    second = api_client.get(URL, {"page": 2, "page_size": 2}).json()
+    assert (second["count"], [p["title"] for p in second["results"]]) == (5, ["Milk 2", "Milk 3"])
+    assert second["next"].endswith("page=3&page_size=2")
+    assert second["previous"].endswith("page_size=2")
+    assert [p["title"] for p in api_client.get(URL, {"page": 3, "page_size": 2}).json()["results"]] == ["Milk 4"]
+    assert api_client.get(URL, {"page": 4, "page_size": 2}).json()["error"]["code"] == "not_found"
+    assert api_client.get(URL, {"page": "x"}).status_code == 404
+    assert api_client.get(URL, {"q": "nothing like it"}).json() == {
+        "count": 0, "next": None, "previous": None, "results": []
+    }  # fmt: skip
