@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -48,7 +49,11 @@ class Product(models.Model):
     diet = models.CharField(max_length=10, choices=Diet.choices, default=Diet.VEG)
     is_vegan = models.BooleanField(default=False)
     is_organic = models.BooleanField(default=False)
-    hsn_code = models.CharField(max_length=8)
+    hsn_code = models.CharField(
+        max_length=8,
+        validators=[RegexValidator(r"^[0-9]{4,8}$", "An HSN code is 4 to 8 digits.")],
+        help_text="Harmonised System of Nomenclature code, printed on the GST invoice",
+    )
     tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="products")
     shelf_life_days = models.PositiveIntegerField(null=True, blank=True)
     min_life_on_delivery_days = models.PositiveIntegerField(default=0)

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -87,9 +87,12 @@ def create_product(
         storage=storage,
     )  # fmt: skip
     product.full_clean(exclude=["search_vector", "search_text"])
-    with transaction.atomic():
-        product.save(force_insert=True)
-        refresh_search_fields(product_ids=[product.pk])
+    try:
+        with transaction.atomic():
+            product.save(force_insert=True)
+            refresh_search_fields(product_ids=[product.pk])
+    except IntegrityError as exc:  # a concurrent create took the slug after full_clean looked
+        raise ValidationError({"slug": ["A product with this slug already exists."]}) from exc
     return product
 
 

@@ -189,3 +189,10 @@ def test_the_last_active_sku_of_a_published_product_cannot_be_deactivated() -> N
     }
     assert published == []
     assert Sku.objects.get(pk=last.pk).is_active is True
+
+
+def test_an_hsn_code_is_four_to_eight_digits() -> None:
+    with pytest.raises(ValidationError) as error:
+        make_product(title="Mystery", hsn_code="04A1")
+    assert error.value.message_dict == {"hsn_code": ["An HSN code is 4 to 8 digits."]}
+    assert not Product.objects.exists()
