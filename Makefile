@@ -31,7 +31,10 @@ migrate: install ## Apply database migrations
 .PHONY: run
 run: migrate ## Run the shop on http://127.0.0.1:8000 with a local fake Razorpay on :9100 (embedded default: SQLite, no Redis needed)
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py seed_demo --if-empty
+	@mkdir -p var
+	@# The demo shop fills in the background (about a minute), so the shop answers at once.
+	@echo "Seeding the demo shop in the background: tail -f var/seed.log"
+	@$(PY) manage.py seed_demo --if-empty > var/seed.log 2>&1 &
 	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
 	@# Unless RAZORPAY_BASE_URL points elsewhere, a fake Razorpay runs beside the shop and stops with it.
 	@if [ -z "$$RAZORPAY_BASE_URL" ]; then \

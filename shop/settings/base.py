@@ -116,8 +116,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # Several threads write in the embedded mode (requests, in-process bus).
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Several threads and processes write in the embedded mode (requests, the
+            # in-process bus, the demo seed): IMMEDIATE transactions take the write lock
+            # up front (a claim cannot interleave); WAL lets readers go on meanwhile.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 # Database query metrics for /metrics.
