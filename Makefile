@@ -17,8 +17,10 @@ help: ## List the targets
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or 3.12 is required, found " + sys.version.split()[0]) if sys.version_info[:2] not in ((3, 11), (3, 12)) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --progress-bar on -r requirements/base.txt -r requirements/dev.txt
+	@# uv installs the pinned set in seconds; plain pip is the fallback.
+	$(PY) -m pip install --quiet uv && $(BIN)/uv pip install --python $(PY) --index-strategy unsafe-best-match \
+		-r requirements/base.txt -r requirements/dev.txt \
+	|| $(PY) -m pip install --progress-bar on -r requirements/base.txt -r requirements/dev.txt
 	@touch $@
 
 .PHONY: install
