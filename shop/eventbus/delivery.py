@@ -314,3 +314,25 @@ def reap_expired_leases() -> int:
         metrics.leases_expired.inc(taken)
         log.warning("eventbus_leases_expired", count=taken)
     return taken
+
+
+def drain(*, timeout: float = 600.0, poll: float = 0.2) -> int:
+    """Deliver until nothing due is pending or in flight anywhere (other workers included).
+
+    deliver_until_empty() stops when *this* process can claim nothing; deliveries another
+    process holds may still be running. Scripts that build on the effects (the demo seed)
+    wait for those too. Retries waiting out their backoff do not count.
+    """
+    deadline = time.monotonic() + timeout
+    total = 0
+    while True:
+        total += deliver_until_empty(max_seconds=max(0.0, deadline - time.monotonic()))
+        busy = (
+            Delivery.objects.filter(status=Delivery.Status.IN_FLIGHT).exists()
+            or Delivery.objects.filter(status=Delivery.Status.PENDING, available_at__lte=timezone.now()).exists()
+        )
+        if not busy:
+            return total
+        if time.monotonic() >= deadline:
+            raise TimeoutError("event deliveries still pending or in flight after the timeout")
+        time.sleep(poll)

@@ -251,3 +251,31 @@ def test_own_transaction_subscribers_commit_each_delivery_apart() -> None:
     assert sorted(Effect.objects.filter(subscriber="own").values_list("n", flat=True)) == [0, 1, 2]
     # One inbox insert for the shared batch (the v2 subscriber) and one per own-transaction delivery.
     assert sum("INSERT INTO eventbus_inboxentry" in q["sql"] for q in queries.captured_queries) == 1 + 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drain_waits_for_what_another_worker_holds() -> None:
+    import threading
+
+    from shop.eventbus.delivery import drain
+
+    _publish(ThingHappened(n=1), "k")
+    claimed = claim(token="other-worker", batch_size=10)  # another process is "handling" them
+    assert len(claimed) == 2
+
+    def other_worker_finishes() -> None:
+        import time
+
+        from django.db import connection as thread_connection
+
+        time.sleep(0.5)
+        try:
+            Delivery.objects.filter(claimed_by="other-worker").update(status="done")
+        finally:
+            thread_connection.close()
+
+    finisher = threading.Thread(target=other_worker_finishes)
+    finisher.start()
+    drain(timeout=10, poll=0.05)  # returns only once the other worker is done
+    finisher.join()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}

@@ -12,9 +12,10 @@ from typing import Any
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
-from shop.eventbus.delivery import deliver_until_empty
+from shop.eventbus.delivery import drain
 
 # Producers before their consumers: catalog's SKUs feed inventory, whose stores feed delivery.
+# Between two steps the bus is drained (also what a running web process or worker holds).
 ORDER = ["catalog", "inventory", "delivery", "payments", "cart", "orders", "notifications", "analytics"]
 
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(self.style.MIGRATE_HEADING(f"Seeding {app}"))
             call_command(name, if_empty=options["if_empty"], stdout=self.stdout, stderr=self.stderr)
-            delivered = deliver_until_empty(max_seconds=600)
+            delivered = drain(timeout=600)
             if delivered:
                 self.stdout.write(f"  delivered {delivered} event deliveries")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
