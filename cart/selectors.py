@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from shop.money import gst_included_paise, line_total_paise
+from shop.money import format_inr, gst_included_paise, line_total_paise
 
 from .models import Availability, Cart, CartLine, Sku, StorePrice, Zone, ZonePincode
 
@@ -117,7 +117,7 @@ def _in_window(now: time, start: time, end: time) -> bool:
 def _apply_fees(priced: PricedCart, policy: dict[str, Any], now: datetime) -> None:
     subtotal = priced.subtotal_paise
     if subtotal < policy["min_order_value_paise"]:
-        priced.problems.append(f"The minimum order here is {policy['min_order_value_paise']} paise.")
+        priced.problems.append(f"The minimum order here is {format_inr(policy['min_order_value_paise'])}.")
     tiers = sorted(policy.get("fee_tiers", []), key=lambda tier: tier["min_cart_value_paise"])
     priced.delivery_fee_paise = next(
         (tier["fee_paise"] for tier in reversed(tiers) if subtotal >= tier["min_cart_value_paise"]), 0
