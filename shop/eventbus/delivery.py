@@ -44,6 +44,13 @@ _UNDONE = (Delivery.Status.PENDING, Delivery.Status.IN_FLIGHT)
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
 # Where SKIP LOCKED is missing (SQLite, the embedded default) one thread delivers at a time.
 _single_deliverer = threading.Lock()
+# Set while this thread runs a delivery loop: an in-process nudge from a handler's commit
+# must not start a second loop inside the first (the first picks the new events up).
+_delivering = threading.local()
+
+
+def is_delivering() -> bool:
+    return bool(getattr(_delivering, "active", False))
 
 
 @dataclass
@@ -59,10 +66,15 @@ class _Outcome:
 def deliver_batch(*, batch_size: int | None = None, ignore_backoff: bool = False) -> int:
     """Claim one batch and deliver it; returns how many deliveries were claimed."""
     connection = connections[DEFAULT_DB_ALIAS]
-    if connection.features.has_select_for_update_skip_locked:
-        return _deliver_batch(batch_size, ignore_backoff)
-    with _single_deliverer:
-        return _deliver_batch(batch_size, ignore_backoff)
+    outer = is_delivering()
+    _delivering.active = True
+    try:
+        if connection.features.has_select_for_update_skip_locked:
+            return _deliver_batch(batch_size, ignore_backoff)
+        with _single_deliverer:
+            return _deliver_batch(batch_size, ignore_backoff)
+    finally:
+        _delivering.active = outer
 
 
 def deliver_until_empty(*, max_seconds: float | None = None, ignore_backoff: bool = False) -> int:

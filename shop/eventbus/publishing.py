@@ -98,7 +98,13 @@ def nudge_on_commit(connection: BaseDatabaseWrapper) -> None:
 
 
 def _nudge() -> None:
+    from shop.celery import app
+
+    from .delivery import is_delivering
     from .tasks import deliver_task
+
+    if app.conf.task_always_eager and is_delivering():
+        return  # in-process: the delivery loop running in this thread takes the new events
 
     try:
         deliver_task.apply_async(queue=conf.get("EVENTBUS_QUEUE"), retry=False)
