@@ -33,7 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import celery_worker, ensure_database, percentile, progress, start, stop
 
-QUEUE = f"bench-checkout-{uuid.uuid4().hex[:6]}"
+# Everything on Celery's default queue, as in production; the Redis db is the bench's own.
+QUEUE = "celery"
+RUN = f"bench-checkout-{uuid.uuid4().hex[:6]}"
 PINCODE = "560038"
 
 
@@ -51,7 +53,7 @@ ENV = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench_checkout"),
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
-    "CACHE_KEY_PREFIX": QUEUE,
+    "CACHE_KEY_PREFIX": RUN,
     "EVENTBUS_QUEUE": QUEUE,
     "RAZORPAY_BASE_URL": f"http://127.0.0.1:{FAKE_PORT}",
     "LOG_LEVEL": "WARNING",
@@ -141,7 +143,7 @@ def prepare(customer: Customer, skus: list[str]) -> None:
         "POST",
         "/api/v1/auth/register/",
         json={
-            "email": f"bench{customer.n}-{QUEUE}@example.in",
+            "email": f"bench{customer.n}-{RUN}@example.in",
             "password": "bench-pass-7391-x",
             "full_name": f"Bench {customer.n}",
         },
@@ -156,7 +158,7 @@ def prepare(customer: Customer, skus: list[str]) -> None:
     customer.address_id = r.json()["id"]  # type: ignore[attr-defined]
     http(customer, "PATCH", "/api/v1/cart/", json={"pincode": PINCODE})
     for sku in skus[: 1 + customer.n % len(skus)]:
-        r = http(customer, "POST", "/api/v1/cart/lines/", json={"sku_id": sku, "quantity": 1})
+        r = http(customer, "POST", "/api/v1/cart/lines/", json={"sku_id": sku, "quantity": 2})
         if r.status_code != 201:
             customer.errors.append(f"add line: {r.status_code} {r.text[:200]}")
 
@@ -240,6 +242,9 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_database(ENV["DATABASE_URL"], fresh=True)
+    import redis
+
+    redis.Redis.from_url(ENV["REDIS_URL"]).flushdb()  # the bench's own Redis db: queues, cache
     skus, slot_id, received = seed(args.customers)
     from django.db import connections
 
@@ -256,7 +261,7 @@ def main() -> None:
                 "--webhook-url",
                 f"{BASE}/payments/razorpay/webhook/",
             ],
-            log=f"/tmp/{QUEUE}-fake.log",
+            log=f"/tmp/{RUN}-fake.log",
             env=run_env,
         ),
         start(
@@ -275,10 +280,10 @@ def main() -> None:
                 "--log-level",
                 "warning",
             ],
-            log=f"/tmp/{QUEUE}-web.log",
+            log=f"/tmp/{RUN}-web.log",
             env=run_env,
         ),
-        celery_worker(QUEUE, log=f"/tmp/{QUEUE}-worker.log", env=run_env, beat=True),
+        celery_worker(QUEUE, log=f"/tmp/{RUN}-worker.log", env=run_env, beat=True),
     ]
     try:
         import requests

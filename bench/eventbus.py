@@ -78,7 +78,7 @@ def phase_bus(n: int, r) -> float:  # type: ignore[no-untyped-def]
         with transaction.atomic():
             for i in range(start, min(n, start + chunk)):
                 publish(Pinged(i=i), key=f"k{i % 1000}")
-        if start % 5000 == 0:
+        if (start + chunk) % 5000 == 0:
             progress(f"  published {start + chunk}/{n}")
     worker = start_worker({"EVENTBUS_RUN_SECONDS": "600", "EVENTBUS_BATCH_SIZE": "200"})
     try:
