@@ -12,8 +12,10 @@ DEFAULTS: dict[str, Any] = {
     "EVENTBUS_BATCH_SIZE": 100,
     # How long a claim holds before another worker may take the delivery over.
     "EVENTBUS_LEASE_SECONDS": 60.0,
-    # How long one deliver task keeps claiming before it yields the worker.
-    "EVENTBUS_RUN_SECONDS": 10.0,
+    # How long one deliver task keeps claiming before it yields the worker to other tasks.
+    "EVENTBUS_RUN_SECONDS": 3.0,
+    # A nudge waiting in the queue makes later commits skip theirs for up to this long.
+    "EVENTBUS_NUDGE_COALESCE_SECONDS": 2.0,
     # Beat's sweep period: expired leases, and commits whose nudge was lost.
     "EVENTBUS_SWEEP_SECONDS": 2.0,
     # Send a Celery task on commit so workers start at once.

@@ -7,6 +7,7 @@ import uuid
 from uuid import UUID
 
 import structlog
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -20,6 +21,10 @@ from .models import Delivery
 from .models import Event as EventRecord
 
 log = structlog.get_logger("shop.eventbus")
+
+#: Set while a nudge waits in the broker's queue; the deliver task clears it as it starts.
+#: Without it a busy shop queues a task per commit, and other tasks starve behind them.
+NUDGE_WAITING_KEY = "eventbus:nudge-waiting"
 
 MAX_KEY_LENGTH = 150
 
@@ -103,8 +108,11 @@ def _nudge() -> None:
     from .delivery import is_delivering
     from .tasks import deliver_task
 
-    if app.conf.task_always_eager and is_delivering():
-        return  # in-process: the delivery loop running in this thread takes the new events
+    if app.conf.task_always_eager:
+        if is_delivering():
+            return  # in-process: the delivery loop running in this thread takes the new events
+    elif not cache.add(NUDGE_WAITING_KEY, 1, timeout=conf.get("EVENTBUS_NUDGE_COALESCE_SECONDS")):
+        return  # a nudge is already waiting in the queue: one is enough, it delivers everything
 
     try:
         deliver_task.apply_async(queue=conf.get("EVENTBUS_QUEUE"), retry=False)

@@ -10,6 +10,11 @@ from . import delivery
 @shared_task(name="eventbus.deliver", ignore_result=True, acks_late=False)
 def deliver_task() -> int:
     """Deliver until nothing is claimable (bounded by EVENTBUS_RUN_SECONDS)."""
+    from django.core.cache import cache
+
+    from .publishing import NUDGE_WAITING_KEY
+
+    cache.delete(NUDGE_WAITING_KEY)  # commits from now on may nudge again
     return delivery.deliver_until_empty()
 
 

@@ -129,3 +129,30 @@ def test_a_lost_nudge_loses_nothing_the_sweep_delivers(monkeypatch: pytest.Monke
     assert metrics.nudge_failures._value.get() == before + 1
     sweep_task()
     assert _effects() == [7]
+
+
+@override_settings(EVENTBUS_NUDGE_ON_COMMIT=True)
+def test_nudges_coalesce_while_one_waits_in_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from shop.celery import app
+    from shop.eventbus.publishing import NUDGE_WAITING_KEY
+    from shop.eventbus.tasks import deliver_task
+
+    sent: list[object] = []
+    monkeypatch.setattr(deliver_task, "apply_async", lambda **kw: sent.append(kw))
+    cache.delete(NUDGE_WAITING_KEY)
+    app.conf.task_always_eager = False  # a real broker, as in production
+    try:
+        for n in range(3):
+            with transaction.atomic():
+                publish(ThingHappened(n=n), key=f"k{n}")
+        assert len(sent) == 1  # one waits in the queue; it will deliver all three
+
+        cache.delete(NUDGE_WAITING_KEY)  # what the deliver task does as it starts
+        with transaction.atomic():
+            publish(ThingHappened(n=9), key="k9")
+        assert len(sent) == 2
+    finally:
+        app.conf.task_always_eager = True
+        cache.delete(NUDGE_WAITING_KEY)
