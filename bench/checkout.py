@@ -7,8 +7,10 @@ one Celery worker (2 processes) with beat, and the fake Razorpay sending signed 
 Its own database (shop_bench_checkout, dropped and seeded with the demo shop) and Redis db 13.
 
 1. Prepare (not timed): N customers register, add an address and fill a cart over HTTP.
-2. Check out (timed): each customer POSTs /api/v1/checkout/ (prepaid), waits for the
-   Razorpay order, pays on the fake's checkout page, and polls its order until confirmed.
+2. Check out (timed): each customer POSTs /api/v1/checkout/ (prepaid), listens on the
+   order's websocket until payment is requested, then pays as a browser does: the shop's
+   pay page, the fake's checkout page, and its post back to the shop's callback (Razorpay's
+   webhooks follow).
    Concurrency C customers at a time.
 
 Figures: confirmed orders per second over the checkout phase; checkout POST to confirmed
@@ -20,6 +22,7 @@ Last line: orders_per_s=<n> p50_ms=<n> p99_ms=<n> oversold=<n> lost=<n>
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import sys
@@ -31,14 +34,12 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import celery_worker, ensure_database, percentile, progress, start, stop
+from bench.common import celery_worker, cpu_by_group, ensure_database, percentile, progress, start, stop
 
 # Everything on Celery's default queue, as in production; the Redis db is the bench's own.
 QUEUE = "celery"
 RUN = f"bench-checkout-{uuid.uuid4().hex[:6]}"
 PINCODE = "560038"
-#: How often a waiting customer looks at its order (a browser would use a websocket).
-POLL_SECONDS = 0.1
 
 
 def free_port() -> int:
@@ -167,7 +168,6 @@ def prepare(customer: Customer, skus: list[str]) -> None:
 
 def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None:
     """Check out, wait for the Razorpay order, pay on the fake's page; confirmation is read later."""
-    import requests
 
     customer.checked_out_at = time.time()
     r = http(
@@ -181,21 +181,53 @@ def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None
         customer.errors.append(f"checkout: {r.status_code} {r.text[:200]}")
         return
     customer.order_id = r.json()["order_id"]
-    while time.time() < deadline:
-        r = http(customer, "GET", f"/api/v1/orders/{customer.order_id}/")
-        if r.status_code == 200:
-            order = r.json()
+    # The order page listens on the order's websocket for the payment details.
+    from websockets.sync.client import connect
+
+    with connect(
+        f"ws://127.0.0.1:{WEB_PORT}{r.json()['live_url']}",
+        additional_headers={"Authorization": f"Token {customer.token}"},
+        origin=BASE,
+        open_timeout=30,
+    ) as socket_:
+        while time.time() < deadline:
+            order = json.loads(socket_.recv(timeout=max(0.1, deadline - time.time())))
             if order["status"] == "cancelled":
                 return
             razorpay = order["payment"].get("razorpay")
-            if razorpay:  # the customer pays on Razorpay's checkout page
-                requests.post(
-                    f"http://127.0.0.1:{FAKE_PORT}/checkout/{razorpay['order_id']}/pay",
-                    data={"callback_url": f"{BASE}/", "outcome": "pay"},
-                    timeout=30,
-                )
-                return
-        time.sleep(POLL_SECONDS)
+            if razorpay:
+                break
+        else:
+            return
+    pay_like_a_browser(customer, razorpay)
+
+
+def pay_like_a_browser(customer: Customer, razorpay: dict[str, str]) -> None:
+    """The shop's pay page opens (the fake) Razorpay checkout; paying there posts back to the shop."""
+    import html
+    import re
+
+    page = http(customer, "GET", razorpay["pay_url"].removeprefix(BASE))  # redirects to the checkout page
+    page.raise_for_status()
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    callback = re.search(r'name="callback_url" value="([^"]+)"', page.text)
+    assert action, "the checkout page has no pay form"
+    assert callback, "the checkout page has no callback"
+    paid = customer.session.post(  # type: ignore[attr-defined]
+        f"http://127.0.0.1:{FAKE_PORT}{html.unescape(action.group(1))}",
+        data={"callback_url": html.unescape(callback.group(1)), "outcome": "pay"},
+        timeout=30,
+    )
+    paid.raise_for_status()
+    # Checkout's page auto-submits this form to the shop's callback, as the browser would.
+    target = re.search(r'<form method="post" action="([^"]+)"', paid.text)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', paid.text))
+    assert target, "checkout did not return to the shop"
+    back = customer.session.post(  # type: ignore[attr-defined]
+        html.unescape(target.group(1)), data={html.unescape(k): html.unescape(v) for k, v in fields.items()}, timeout=30
+    )
+    if back.status_code != 200:
+        customer.errors.append(f"callback: {back.status_code} {back.text[:200]}")
 
 
 def wait_for_decisions(customers: list[Customer], deadline: float) -> None:
@@ -319,10 +351,13 @@ def main() -> None:
         progress(f"preparing {args.customers} customers (register, address, cart)")
         run_pool(customers, args.concurrency, lambda c: prepare(c, skus))
         progress(f"checking out and paying, {args.concurrency} at a time")
+        groups = {"fake_razorpay": procs[0].pid, "web": procs[1].pid, "worker": procs[2].pid}
+        cpu_before = cpu_by_group(groups)
         started = time.time()
         deadline = started + args.timeout
         run_pool(customers, args.concurrency, lambda c: check_out_and_pay(c, slot_id, deadline))
         wait_for_decisions(customers, deadline)
+        cpu_after = cpu_by_group(groups)
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -338,6 +373,9 @@ def main() -> None:
     progress(
         f"{len(confirmed)} confirmed, {len(decided) - len(confirmed)} cancelled, {lost} undecided in {elapsed:.1f}s"
     )
+    spent = {label: cpu_after[label] - cpu_before[label] for label in cpu_after}
+    per_order = ", ".join(f"{label} {1000 * used / max(1, len(decided)):.0f}" for label, used in spent.items())
+    progress(f"CPU ms per decided order: {per_order}")
     p50 = percentile(latencies, 0.50) if latencies else 0.0
     p99 = percentile(latencies, 0.99) if latencies else 0.0
     rate = len(confirmed) / elapsed

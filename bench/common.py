@@ -67,3 +67,44 @@ def stop(proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[max(0, min(len(sorted_values) - 1, round(len(sorted_values) * fraction) - 1))]
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _process_tree() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command name) of every process in /proc."""
+    tree = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            tree[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), name)
+    return tree
+
+
+def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and its descendants, and by PostgreSQL."""
+    tree = _process_tree()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in tree.items():
+        children.setdefault(parent, []).append(pid)
+    used: dict[str, float] = {}
+    for label, root in groups.items():
+        stack, total = [root], 0.0
+        while stack:
+            pid = stack.pop()
+            total += _cpu_seconds(pid)
+            stack.extend(children.get(pid, []))
+        used[label] = total
+    used["postgres"] = sum(_cpu_seconds(pid) for pid, (_, name) in tree.items() if name.startswith("postgres"))
+    used["bench"] = _cpu_seconds(os.getpid())
+    return used

@@ -138,6 +138,7 @@ def record_payment_requested_for_order(event: PaymentRequested) -> None:
         intent_id=event.intent_id,
         razorpay_order_id=event.razorpay_order_id,
         key_id=event.key_id,
+        pay_url=event.pay_url,
     )
 
 

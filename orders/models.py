@@ -72,6 +72,8 @@ class Order(models.Model):
     payment_intent_id = models.UUIDField(null=True, blank=True)
     razorpay_order_id = models.CharField(max_length=64, blank=True)
     razorpay_key_id = models.CharField(max_length=64, blank=True)
+    #: Payments' page where the customer pays (from PaymentRequested).
+    pay_url = models.CharField(max_length=300, blank=True)
     paid_paise = models.BigIntegerField(default=0)
     refunded_paise = models.BigIntegerField(default=0)
 

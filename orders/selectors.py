@@ -14,6 +14,12 @@ def list_orders(*, customer_id: UUID) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).order_by("-placed_at")
 
 
+def get_order_row(*, order_id: UUID, customer_id: UUID | None) -> Order:
+    """The order row alone (no lines or timeline); None as customer means staff."""
+    orders = Order.objects.all() if customer_id is None else Order.objects.filter(customer_id=customer_id)
+    return orders.get(pk=order_id)
+
+
 def get_order(*, order_id: UUID, customer_id: UUID | None) -> Order:
     """One order with its lines, timeline and refunds; None as customer means staff (any order)."""
     orders = Order.objects.prefetch_related(

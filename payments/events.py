@@ -21,6 +21,8 @@ class PaymentRequested(Event):
     key_id: str
     amount_paise: Paise
     currency: str = "INR"
+    #: The shop's page (a path) where the customer opens Razorpay's checkout for this order.
+    pay_url: str = ""
 
 
 class PaymentCaptured(Event):

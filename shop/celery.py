@@ -35,6 +35,18 @@ def _serve_worker_metrics(port: int) -> None:
     start_http_server(port, addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"))
 
 
+@signals.task_prerun.connect
+def _fresh_database_connection(task: Any = None, **_: Any) -> None:
+    """Each task in a worker starts on a healthy connection: Django returns the last one to
+    the pool (or closes it, when unusable or past CONN_MAX_AGE) and takes one when needed.
+    Eager tasks run inside their caller, whose connection (and transaction) is not ours."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 @signals.worker_process_init.connect
 def _metrics_for_pool_process(**_: Any) -> None:
     """Each prefork process serves its own /metrics on CELERY_METRICS_PORT + its index."""

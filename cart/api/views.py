@@ -120,6 +120,8 @@ class CheckoutApi(APIView):
         body: dict[str, Any] = {
             "order_id": str(result.order_id),
             "status_url": f"/api/v1/orders/{result.order_id}/",
+            # The order page's live status (a websocket): no need to poll status_url.
+            "live_url": f"/ws/v1/orders/{result.order_id}/",
             "total_paise": result.total_paise,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)

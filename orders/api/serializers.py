@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from .. import live
 from ..models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
 
 
@@ -76,16 +77,14 @@ class OrderDetailOutput(OrderSummaryOutput):
             "refunded_paise": order.refunded_paise,
         }
 
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None and path else path
+
     def get_payment(self, order: Order) -> dict[str, Any]:
-        payment: dict[str, Any] = {"method": order.payment_method, "state": order.payment_state}
-        if order.status == Order.Status.AWAITING_PAYMENT and order.razorpay_order_id:
-            # What Razorpay Checkout needs in the browser.
-            payment["razorpay"] = {
-                "key_id": order.razorpay_key_id,
-                "order_id": order.razorpay_order_id,
-                "amount": order.total_paise,
-                "currency": "INR",
-            }
+        payment = live.payment_details(order)
+        if "razorpay" in payment:  # what Razorpay Checkout needs in the browser
+            payment["razorpay"]["pay_url"] = self._absolute(order.pay_url)
         return payment
 
     def get_shipment(self, order: Order) -> dict[str, Any] | None:

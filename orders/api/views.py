@@ -43,7 +43,7 @@ class OrderDetailApi(APIView):
 
     @extend_schema(responses={200: OrderDetailOutput})
     def get(self, request: Request, order_id: UUID) -> Response:
-        return Response(OrderDetailOutput(_own_order(request, order_id)).data)
+        return Response(OrderDetailOutput(_own_order(request, order_id), context={"request": request}).data)
 
 
 class OrderCancelApi(APIView):
@@ -56,7 +56,7 @@ class OrderCancelApi(APIView):
             services.cancel_order(order_id=order.id, by_staff=False)
         except services.IllegalTransition as exc:
             raise ApiError(str(exc), code="illegal_transition", status_code=status.HTTP_409_CONFLICT) from exc
-        return Response(OrderDetailOutput(_own_order(request, order_id)).data)
+        return Response(OrderDetailOutput(_own_order(request, order_id), context={"request": request}).data)
 
 
 class OrderInvoiceApi(APIView):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from shop.eventbus import PermanentError, publish
 from shop.money import gst_included_paise, line_total_paise
 
+from .. import live
 from ..events import OrderLineItem, OrderPlaced, OrderStatusChanged
 from ..models import Order, OrderLine, OrderTransition
 
@@ -151,6 +152,7 @@ def place_order(
         ),
         key=order.id,
     )
+    live.announce(order)
     return order
 
 

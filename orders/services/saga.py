@@ -82,7 +82,9 @@ def record_slot_failed(*, order_id: UUID, reason: str) -> Order:
 
 
 @transaction.atomic
-def record_payment_requested(*, order_id: UUID, intent_id: UUID, razorpay_order_id: str, key_id: str) -> Order:
+def record_payment_requested(
+    *, order_id: UUID, intent_id: UUID, razorpay_order_id: str, key_id: str, pay_url: str = ""
+) -> Order:
     """Payments created the Razorpay order: the customer can pay now."""
     order = lock(order_id)
     if order.payment_state == Order.PaymentState.PENDING:
@@ -90,6 +92,7 @@ def record_payment_requested(*, order_id: UUID, intent_id: UUID, razorpay_order_
     order.payment_intent_id = intent_id
     order.razorpay_order_id = razorpay_order_id
     order.razorpay_key_id = key_id
+    order.pay_url = pay_url
     order.save()
     if order.status == S.PENDING:
         transition(order, S.AWAITING_PAYMENT, reason="payment requested")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from shop.eventbus import publish
 
+from .. import live
 from ..events import OrderStatusChanged
 from ..models import Order, OrderTransition
 
@@ -70,3 +71,4 @@ def transition(order: Order, to_status: str, *, reason: str = "") -> None:
         ),
         key=order.id,
     )
+    live.announce(order)

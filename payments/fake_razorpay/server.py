@@ -51,12 +51,15 @@ class FakeRazorpay:
         port: int = 0,
         auto_deliver: bool = True,
         sender: Sender = http_sender,
+        webhook_senders: int = 4,
     ) -> None:
         self.ledger = Ledger(key_id=key_id, key_secret=key_secret, webhook_secret=webhook_secret)
         self.knobs = self.ledger.knobs
         self.webhook_url = webhook_url
         self.sender = sender
         self.auto_deliver = auto_deliver
+        # Razorpay sends webhooks concurrently: one slow answer does not hold back the rest.
+        self.webhook_senders = max(1, webhook_senders)
         self.deliveries: list[tuple[str, int]] = []
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -73,9 +76,12 @@ class FakeRazorpay:
         serve.start()
         self._threads.append(serve)
         if self.auto_deliver:
-            deliver = threading.Thread(target=self._deliver_forever, name="fake-razorpay-webhooks", daemon=True)
-            deliver.start()
-            self._threads.append(deliver)
+            for n in range(self.webhook_senders):
+                deliver = threading.Thread(
+                    target=self._deliver_forever, name=f"fake-razorpay-webhooks-{n}", daemon=True
+                )
+                deliver.start()
+                self._threads.append(deliver)
         return self
 
     def stop(self) -> None:
@@ -136,6 +142,8 @@ class FakeRazorpay:
         return item.event_id, status
 
     def _deliver_forever(self) -> None:
+        # Each sender takes what is waiting as one batch and sends it in order (the knobs
+        # that reorder or repeat work on a batch); the senders run side by side.
         while not self._stopping.is_set():
             with self.ledger.lock:
                 while not self.ledger.outbox and not self._stopping.is_set():

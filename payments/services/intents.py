@@ -10,6 +10,7 @@ from uuid import UUID
 import structlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from shop.eventbus import publish
@@ -124,6 +125,7 @@ def _adopt(intent: PaymentIntent, order: dict[str, Any], *, source: str) -> None
             razorpay_order_id=intent.razorpay_order_id,
             key_id=conf.key_id(),
             amount_paise=intent.amount_paise,
+            pay_url=reverse("payments:pay", kwargs={"intent_id": intent.id}),
         ),
         key=intent.order_id,
     )

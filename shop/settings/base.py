@@ -85,6 +85,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 ASGI_APPLICATION = "shop.asgi.application"
+# Apps whose `<app>.routing.websocket_urlpatterns` the ASGI application serves.
+WEBSOCKET_ROUTING = ["orders.routing"]
 
 TEMPLATES = [
     {
@@ -143,7 +145,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "shop.cache.RedisCache",  # Django's, with one connection pool per process
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shop"),
             "TIMEOUT": 300,
@@ -170,6 +172,11 @@ CELERY_RESULT_BACKEND = None
 # Embedded default: no broker, so tasks run in-process at the call.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env_str("CELERY_BROKER_URL")))
 CELERY_TASK_EAGER_PROPAGATES = True
+# Celery's Django fixup closes every database connection before and after each task and,
+# with a connection pool under prefork, the whole pool: a new PostgreSQL backend per task.
+# With reuse it does so only every 2 x N tasks; shop.celery hands the connection back to
+# the pool before each task instead (cheap, and it drops a broken connection).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

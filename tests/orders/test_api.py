@@ -25,7 +25,11 @@ def test_customer_sees_own_orders_and_payment_details() -> None:
     order = place(customer_id=asha.id)
     place()  # someone else's
     services.record_payment_requested(
-        order_id=order.id, intent_id=uuid.uuid4(), razorpay_order_id="order_X", key_id="rzp_test_local"
+        order_id=order.id,
+        intent_id=uuid.uuid4(),
+        razorpay_order_id="order_X",
+        key_id="rzp_test_local",
+        pay_url="/payments/pay/abc/",
     )
     client = _client_for(asha)
 
@@ -38,6 +42,7 @@ def test_customer_sees_own_orders_and_payment_details() -> None:
         "order_id": "order_X",
         "amount": 11500,
         "currency": "INR",
+        "pay_url": "http://testserver/payments/pay/abc/",
     }
     assert detail["totals"]["total_paise"] == 11500
     assert [t["to_status"] for t in detail["timeline"]] == ["pending", "awaiting_payment"]

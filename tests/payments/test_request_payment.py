@@ -37,6 +37,7 @@ def test_request_creates_a_razorpay_order_and_publishes_payment_requested(fake):
             razorpay_order_id=intent.razorpay_order_id,
             key_id=KEY_ID,
             amount_paise=45_000,
+            pay_url=f"/payments/pay/{intent.id}/",
         )
     ]
     assert [(t.from_status, t.to_status) for t in intent.transitions.all()] == [

@@ -1,0 +1,142 @@
+"""The order page's websocket: a snapshot on connect, a message per change, own orders only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from orders import services
+from shop import live
+from shop.asgi import application
+from tests.accounts.factories import UserFactory
+
+from .factories import place
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the consumer reads from its own thread
+
+
+def _token_for(user: Any) -> str:
+    return Token.objects.create(user=user).key
+
+
+def _communicator(order_id: Any, token: str | None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if token:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    return WebsocketCommunicator(application, f"/ws/v1/orders/{order_id}/", headers=headers)
+
+
+def test_customer_hears_the_snapshot_then_each_change() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id)
+    token = _token_for(asha)
+
+    def request_payment() -> None:
+        services.record_payment_requested(
+            order_id=order.id,
+            intent_id=uuid.uuid4(),
+            razorpay_order_id="order_L1",
+            key_id="rzp_test_local",
+            pay_url="/payments/pay/x/",
+        )
+        live.flush()
+
+    def cancel() -> None:
+        services.cancel_order(order_id=order.id, by_staff=False)
+        live.flush()
+
+    async def conversation() -> list[dict[str, Any]]:
+        communicator = _communicator(order.id, token)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        heard = [await communicator.receive_json_from(timeout=5)]
+        await sync_to_async(request_payment)()
+        heard.append(await communicator.receive_json_from(timeout=5))
+        await sync_to_async(cancel)()
+        heard.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return heard
+
+    first, pushed, cancelled = async_to_sync(conversation)()
+    assert first["id"] == str(order.id)
+    assert first["status"] == "pending"
+    assert "razorpay" not in first["payment"]
+    assert pushed["status"] == "awaiting_payment"
+    assert pushed["payment"]["razorpay"]["order_id"] == "order_L1"
+    assert pushed["payment"]["razorpay"]["pay_url"] == "/payments/pay/x/"
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["cancel_reason"]
+
+
+def test_anonymous_and_other_customers_are_refused() -> None:
+    order = place(customer_id=UserFactory().id)
+    stranger = _token_for(UserFactory())
+
+    async def attempt(token: str | None) -> tuple[bool, Any]:
+        communicator = _communicator(order.id, token)
+        result = await communicator.connect(timeout=5)
+        await communicator.disconnect()
+        return result
+
+    assert async_to_sync(attempt)(None) == (False, 4401)
+    assert async_to_sync(attempt)("not-a-token") == (False, 4401)
+    assert async_to_sync(attempt)(stranger) == (False, 4404)
+
+
+def test_a_rolled_back_change_is_not_pushed() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id)
+    token = _token_for(asha)
+
+    def failed_cancel() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.cancel_order(order_id=order.id, by_staff=False)
+            raise RuntimeError("the caller's transaction fails")
+        live.flush()
+
+    async def conversation() -> bool:
+        communicator = _communicator(order.id, token)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+        await sync_to_async(failed_cancel)()
+        quiet = await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+        return quiet
+
+    assert async_to_sync(conversation)()
+
+
+def test_socket_opened_before_the_order_is_placed_speaks_from_its_first_change() -> None:
+    """Checkout answers 202 before the saga places the order; the page connects at once."""
+    asha, stranger = UserFactory(), UserFactory()
+    order_id = uuid.uuid4()
+    tokens = _token_for(asha), _token_for(stranger)
+
+    def placed() -> None:
+        place(order_id=order_id, customer_id=asha.id)
+        live.flush()
+
+    async def conversation() -> tuple[dict[str, Any], tuple[str, Any]]:
+        mine, theirs = _communicator(order_id, tokens[0]), _communicator(order_id, tokens[1])
+        assert (await mine.connect(timeout=5))[0]
+        assert (await theirs.connect(timeout=5))[0]  # nothing to check yet
+        assert await mine.receive_nothing(timeout=0.2)
+        await sync_to_async(placed)()
+        heard = await mine.receive_json_from(timeout=5)
+        refused = await theirs.receive_output(timeout=5)
+        await mine.disconnect()
+        await theirs.disconnect()
+        return heard, (refused["type"], refused.get("code"))
+
+    heard, refused = async_to_sync(conversation)()
+    assert heard["id"] == str(order_id)
+    assert heard["status"] == "pending"
+    assert "customer_id" not in heard
+    assert refused == ("websocket.close", 4404)
