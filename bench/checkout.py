@@ -190,6 +190,7 @@ def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None
         origin=BASE,
         open_timeout=30,
     ) as socket_:
+        order: dict[str, object] = {}
         while time.time() < deadline:
             order = json.loads(socket_.recv(timeout=max(0.1, deadline - time.time())))
             if order["status"] == "cancelled":
@@ -198,6 +199,7 @@ def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None
             if razorpay:
                 break
         else:
+            customer.errors.append(f"no payment details by the deadline; last heard {order}")
             return
     pay_like_a_browser(customer, razorpay)
 

@@ -27,7 +27,9 @@ def keep_store_projection(event: StoreUpdated) -> None:
 # --- The checkout saga: orders asks, delivery answers with its own events ----------------
 
 
-@subscriber(OrderPlaced)
+# Booking and freeing update the slot's counter, a row every checkout for that slot
+# shares: each in a transaction of its own, so the row is held only for that booking.
+@subscriber(OrderPlaced, own_transaction=True)
 def book_slot_for_order(event: OrderPlaced) -> None:
     """Book the slot the customer chose; a refusal is published as SlotBookingFailed."""
     services.book_slot(order_id=event.order_id, slot_id=event.slot_id, pincode=event.pincode)
@@ -63,7 +65,7 @@ def _open_shipment(event: OrderConfirmed) -> None:
     )
 
 
-@subscriber(OrderCancelled)
+@subscriber(OrderCancelled, own_transaction=True)
 def free_slot_and_shipment_for_cancelled_order(event: OrderCancelled) -> None:
     """Give the slot's place back and stop any shipment; both idempotent."""
     services.release_slot(order_id=event.order_id)

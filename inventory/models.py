@@ -68,6 +68,9 @@ class Stock(models.Model):
     #: Sellable batches minus reserved, as last computed under the row lock and
     #: published in StockLevelChanged; the batch sweep refreshes it as days pass.
     available = models.IntegerField(default=0)
+    #: The level last announced in StockLevelChanged: small moves are not announced
+    #: (see INVENTORY_LEVEL_STEP_PERCENT), so the projections lag by at most that step.
+    published_available = models.IntegerField(default=0)
     low_stock_threshold = models.PositiveIntegerField(default=0, help_text="0: no low-stock alert")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -212,24 +212,55 @@ class Ledger:
                 changes["reserved"] = F("reserved") + reserved
             if level != previous:
                 changes["available"] = level
+            announce = level != stock.published_available and worth_announcing(
+                published=stock.published_available, level=level
+            )
+            if announce:
+                changes["published_available"] = level
             if changes:
                 Stock.objects.filter(pk=stock.pk).update(**changes)
-            if level != previous:
-                stock.available = level
-                _publish_level(stock, previous=previous)
+            stock.available = level
+            if announce:
+                stock.published_available = level
+                _publish_level(stock)
+            _publish_low(stock, previous=previous)
         Movement.objects.bulk_create(self._movements)
         self._movements, self._stock_deltas, self._batch_deltas = [], {}, {}
 
 
-def _publish_level(stock: Stock, *, previous: int) -> None:
+def level_step_percent() -> int:
+    return int(getattr(settings, "INVENTORY_LEVEL_STEP_PERCENT", 10))
+
+
+def worth_announcing(*, published: int, level: int) -> bool:
+    """Whether a new level is news for the catalog's and the cart's projections.
+
+    Every reservation moves the level; announcing each move made two deliveries per SKU
+    per order, all queued on one hot key. What the projections need: in or out of stock
+    exactly, and the quantity within a step (10 % by default) of the truth, so "only N
+    left" stays right where it matters (near zero a step is under one unit: every move
+    is announced). Reservation, not the projection, decides what can be sold.
+    """
+    if (published > 0) != (level > 0):
+        return True
+    return abs(level - published) * 100 >= published * level_step_percent()
+
+
+def _publish_level(stock: Stock) -> None:
     level = stock.available
-    key = level_key(stock.store_id, stock.sku_id)
     publish(
-        StockLevelChanged(store_id=stock.store_id, sku_id=stock.sku_id, available=level, in_stock=level > 0), key=key
+        StockLevelChanged(store_id=stock.store_id, sku_id=stock.sku_id, available=level, in_stock=level > 0),
+        key=level_key(stock.store_id, stock.sku_id),
     )
-    threshold = stock.low_stock_threshold
+
+
+def _publish_low(stock: Stock, *, previous: int) -> None:
+    level, threshold = stock.available, stock.low_stock_threshold
     if threshold and level <= threshold < previous:
-        publish(StockLow(store_id=stock.store_id, sku_id=stock.sku_id, available=level, threshold=threshold), key=key)
+        publish(
+            StockLow(store_id=stock.store_id, sku_id=stock.sku_id, available=level, threshold=threshold),
+            key=level_key(stock.store_id, stock.sku_id),
+        )
 
 
 def sync_levels(stocks: Sequence[Stock], *, today: date) -> None:

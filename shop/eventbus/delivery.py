@@ -133,6 +133,12 @@ def _run(claimed: list[Delivery], *, token: str) -> None:
     for delivery in claimed:
         subscription = registry.get_subscription(delivery.subscriber)
         (isolated if subscription is not None and subscription.own_transaction else shared).append(delivery)
+    # The shared transaction holds every row its handlers lock until it commits. Handlers
+    # lock the rows of their event's key (the order, the SKU), so taking the batch in key
+    # order makes two workers' batches lock in one global order: they wait, never deadlock.
+    # (A key's deliveries for different subscribers commute; order within a subscriber's
+    # line is kept by the claim, which takes one head per line.)
+    shared.sort(key=lambda delivery: (delivery.key, delivery.seq, delivery.id))
     if shared:
         _run_group(shared, token=token)
     for delivery in isolated:

@@ -212,6 +212,9 @@ SHOP_INVOICE_PREFIX = env_str("SHOP_INVOICE_PREFIX", "GS")
 # How long an order may wait for its payment (and stock and slot) before it is cancelled.
 ORDERS_PAYMENT_WINDOW_SECONDS = env_int("ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60)
 INVENTORY_RESERVATION_TTL_SECONDS = env_int("INVENTORY_RESERVATION_TTL_SECONDS", 15 * 60)
+# StockLevelChanged is announced when a SKU goes in or out of stock, or its level moved by
+# this many percent since the last announcement (0: every move).
+INVENTORY_LEVEL_STEP_PERCENT = env_int("INVENTORY_LEVEL_STEP_PERCENT", 10)
 
 # --- Auth ---------------------------------------------------------------------
 
