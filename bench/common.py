@@ -46,7 +46,8 @@ def celery_worker(
 ) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "-Q", queue,
-        f"--concurrency={os.environ.get('BENCH_WORKER_PROCESSES', '2')}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        f"--concurrency={os.environ.get('BENCH_WORKER_PROCESSES', '2')}",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-n", f"bench-{os.getpid()}-{time.monotonic_ns() % 10000}@%h",
     ]  # fmt: skip
     if beat:
