@@ -19,7 +19,10 @@ from shop.eventbus import subscriber
 from . import services
 
 
-@subscriber(CheckoutSubmitted)
+# Its own transaction: isolated deliveries run in publish order, so orders are placed (and
+# then reserve stock and book slots) first come, first served; the shared batch runs in
+# key order instead, to keep two workers from deadlocking.
+@subscriber(CheckoutSubmitted, own_transaction=True)
 def place_order_on_checkout(event: CheckoutSubmitted) -> None:
     services.place_order(
         order_id=event.order_id,

@@ -279,3 +279,15 @@ def test_drain_waits_for_what_another_worker_holds() -> None:
     drain(timeout=10, poll=0.05)  # returns only once the other worker is done
     finisher.join()
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_a_shared_batch_runs_in_key_order_so_two_workers_lock_alike() -> None:
+    """Handlers lock their key's rows until the batch commits: a batch taken in publish
+    order could lock k2 then k1 while another worker's locks k1 then k2 (a deadlock)."""
+    for key, n in (("k2", 1), ("k1", 2), ("k3", 3)):
+        _publish(ThingHappened(n=n), key)
+
+    deliver_pending()
+
+    handled = list(Effect.objects.filter(subscriber="busapp.record_thing").order_by("id").values_list("n", flat=True))
+    assert handled == [2, 1, 3]  # k1, k2, k3
