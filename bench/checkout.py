@@ -48,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-WEB_PORT, FAKE_PORT = free_port(), free_port()
+WEB_PORT, WS_PORT, FAKE_PORT = free_port(), free_port(), free_port()
 ENV = {
     "DJANGO_SETTINGS_MODULE": "shop.settings.base",
     "DJANGO_SECRET_KEY": "bench-only-not-secret",
@@ -185,7 +185,7 @@ def check_out_and_pay(customer: Customer, slot_id: str, deadline: float) -> None
     from websockets.sync.client import connect
 
     with connect(
-        f"ws://127.0.0.1:{WEB_PORT}{r.json()['live_url']}",
+        f"ws://127.0.0.1:{WS_PORT}{r.json()['live_url']}",
         additional_headers={"Authorization": f"Token {customer.token}"},
         origin=BASE,
         open_timeout=30,
@@ -288,11 +288,33 @@ def oversold(received: dict[str, int]) -> int:
     return over
 
 
+def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-arg]
+    """The shop's servers: one ASGI server for everything, or (split) WSGI for HTTP and
+    ASGI for the websockets, as behind a proxy that routes /ws/ to the ASGI server."""
+    global WS_PORT
+    uvicorn = [sys.executable, "-m", "uvicorn", "shop.asgi:application", "--host", "127.0.0.1"]
+    quiet = ["--no-access-log", "--log-level", "warning"]
+    if kind == "asgi":
+        WS_PORT = WEB_PORT
+        return [start([*uvicorn, "--port", str(WEB_PORT), "--workers", "2", *quiet], log=f"/tmp/{RUN}-web.log", env=env)]
+    gunicorn = [
+        sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--bind", f"127.0.0.1:{WEB_PORT}",
+        "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
+    ]  # fmt: skip
+    return [
+        start(gunicorn, log=f"/tmp/{RUN}-web.log", env=env),
+        start([*uvicorn, "--port", str(WS_PORT), "--workers", "1", *quiet], log=f"/tmp/{RUN}-ws.log", env=env),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument(
+        "--server", choices=["split", "asgi"], default="split", help="WSGI for HTTP + ASGI for /ws/, or ASGI for all"
+    )
     args = parser.parse_args()
 
     ensure_database(ENV["DATABASE_URL"], fresh=True)
@@ -318,25 +340,7 @@ def main() -> None:
             log=f"/tmp/{RUN}-fake.log",
             env=run_env,
         ),
-        start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "shop.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(WEB_PORT),
-                "--workers",
-                "2",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            log=f"/tmp/{RUN}-web.log",
-            env=run_env,
-        ),
+        *web_servers(args.server, run_env),
         celery_worker(QUEUE, log=f"/tmp/{RUN}-worker.log", env=run_env, beat=True),
     ]
     try:
@@ -353,7 +357,9 @@ def main() -> None:
         progress(f"preparing {args.customers} customers (register, address, cart)")
         run_pool(customers, args.concurrency, lambda c: prepare(c, skus))
         progress(f"checking out and paying, {args.concurrency} at a time")
-        groups = {"fake_razorpay": procs[0].pid, "web": procs[1].pid, "worker": procs[2].pid}
+        groups = {"fake_razorpay": procs[0].pid, "web": procs[1].pid, "worker": procs[-1].pid}
+        if len(procs) == 4:
+            groups["websockets"] = procs[2].pid
         cpu_before = cpu_by_group(groups)
         started = time.time()
         deadline = started + args.timeout
