@@ -291,12 +291,14 @@ def oversold(received: dict[str, int]) -> int:
 def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-arg]
     """The shop's servers: one ASGI server for everything, or (split) WSGI for HTTP and
     ASGI for the websockets, as behind a proxy that routes /ws/ to the ASGI server."""
-    global WS_PORT
+    global WS_PORT  # noqa: PLW0603 - one ASGI server answers both on the web port
     uvicorn = [sys.executable, "-m", "uvicorn", "shop.asgi:application", "--host", "127.0.0.1"]
     quiet = ["--no-access-log", "--log-level", "warning"]
     if kind == "asgi":
         WS_PORT = WEB_PORT
-        return [start([*uvicorn, "--port", str(WEB_PORT), "--workers", "2", *quiet], log=f"/tmp/{RUN}-web.log", env=env)]
+        return [
+            start([*uvicorn, "--port", str(WEB_PORT), "--workers", "2", *quiet], log=f"/tmp/{RUN}-web.log", env=env)
+        ]
     gunicorn = [
         sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--bind", f"127.0.0.1:{WEB_PORT}",
         "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
