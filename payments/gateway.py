@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import razorpay
@@ -27,9 +28,24 @@ class Unavailable(GatewayProblem):
     """Razorpay answered with a server or gateway error: it did not act; retry later."""
 
 
+_clients = threading.local()
+
+
 def client(*, retry: bool = False) -> razorpay.Client:
-    """An SDK client for the configured base URL (the fake on 127.0.0.1 by default)."""
+    """An SDK client for the configured base URL (the fake on 127.0.0.1 by default).
+
+    One per thread and configuration: the SDK's requests session keeps its connection to
+    Razorpay alive, instead of a new TCP and TLS handshake for every call.
+    """
     conf.check()
+    key = (conf.key_id(), conf.key_secret(), conf.base_url(), retry)
+    cached: dict[tuple[str, str, str, bool], razorpay.Client] = _clients.__dict__.setdefault("by_config", {})
+    if key not in cached:
+        cached[key] = _new_client(retry=retry)
+    return cached[key]
+
+
+def _new_client(*, retry: bool) -> razorpay.Client:
     sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()), base_url=conf.base_url())
     # Retries resend POSTs: only where Razorpay dedupes them (refunds with their header).
     sdk.enable_retry(retry)
