@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+from typing import Any
 from uuid import UUID
 
 import structlog
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -56,39 +59,78 @@ def publish(event: Event, *, key: UUID | str | int) -> UUID:
     if not key_text or len(key_text) > MAX_KEY_LENGTH:
         raise ValueError(f"an event key must be 1-{MAX_KEY_LENGTH} characters, got {key_text!r}")
 
-    if connection.vendor == "postgresql":
-        # Publishers of one key queue here until commit, so the key's seq order is
-        # its commit order: a reader never sees seq N+1 of a key before seq N.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7301))", [key_text])
-
     trace = current_trace()
     now = timezone.now()
-    record = EventRecord.objects.create(
-        event_id=uuid.uuid4(),
-        name=event.name,
-        version=event.version(),
-        key=key_text,
-        payload=event.model_dump(mode="json"),
-        occurred_at=now,
-        correlation_id=trace.correlation_id,
-        causation_id=trace.causation_id,
-        request_id=trace.request_id,
-    )
-    subscribers = registry.subscribers_for(event.name)
-    if subscribers:
+    event_id = uuid.uuid4()
+    subscribers = list(registry.subscribers_for(event.name))
+    fields = {
+        "event_id": event_id,
+        "name": event.name,
+        "version": event.version(),
+        "key": key_text,
+        "payload": event.model_dump(mode="json"),
+        "occurred_at": now,
+        "correlation_id": trace.correlation_id,
+        "causation_id": trace.causation_id,
+        "request_id": trace.request_id,
+    }
+    if connection.vendor == "postgresql":
+        _insert_in_one_statement(connection, fields, subscribers)
+    else:
+        record = EventRecord.objects.create(**fields)
         Delivery.objects.bulk_create(
             [
                 Delivery(event=record, subscriber=name, key=key_text, seq=record.seq, available_at=now)
                 for name in subscribers
             ]
         )
+    if subscribers:
         nudge_on_commit(connection)
     metrics.published.labels(event=event.name).inc()
     for capture in getattr(_captures, "stack", ()):
         capture.append(event)
-    log.debug("event_published", event_id=str(record.event_id), event_name=event.name, key=key_text)
-    return record.event_id
+    log.debug("event_published", event_id=str(event_id), event_name=event.name, key=key_text)
+    return event_id
+
+
+# One round trip instead of three (publishing is on every write path):
+# 1. Publishers of one key queue on the advisory lock until commit, so the key's seq order
+#    is its commit order: a reader never sees seq N+1 of a key before seq N. The event row
+#    is selected FROM the lock, so its seq is drawn only once the lock is held.
+# 2. The event row; 3. a pending delivery per subscriber (columns as the model's defaults).
+_PUBLISH_SQL = """
+WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 7301))),
+event AS (
+    INSERT INTO {event} (event_id, name, version, key, payload, occurred_at, correlation_id, causation_id, request_id)
+    SELECT %(event_id)s, %(name)s, %(version)s, %(key)s, %(payload)s::jsonb, %(occurred_at)s, %(correlation_id)s,
+           %(causation_id)s, %(request_id)s
+    FROM locked
+    RETURNING seq
+),
+deliveries AS (
+    INSERT INTO {delivery} (event_id, subscriber, key, seq, status, attempts, available_at, claimed_by,
+                            error_kind, error_type, last_error, last_traceback, replays)
+    SELECT event.seq, subscriber, %(key)s, event.seq, %(pending)s, 0, %(occurred_at)s, '', '', '', '', '', 0
+    FROM event, unnest(%(subscribers)s::varchar[]) AS subscriber
+)
+SELECT seq FROM event
+"""
+
+
+def _insert_in_one_statement(connection: BaseDatabaseWrapper, fields: dict[str, Any], subscribers: list[str]) -> int:
+    sql = _PUBLISH_SQL.format(
+        event=connection.ops.quote_name(EventRecord._meta.db_table),
+        delivery=connection.ops.quote_name(Delivery._meta.db_table),
+    )
+    params = {
+        **fields,
+        "payload": json.dumps(fields["payload"], cls=DjangoJSONEncoder),
+        "pending": Delivery.Status.PENDING,
+        "subscribers": subscribers,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def nudge_on_commit(connection: BaseDatabaseWrapper) -> None:
