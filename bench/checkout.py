@@ -1,9 +1,11 @@
 """Benchmark the whole checkout: customers check out and pay; how fast are orders confirmed?
 
-    .venv/bin/python bench/checkout.py [--customers 200] [--concurrency 16] [--timeout 180]
+    .venv/bin/python bench/checkout.py [--customers 200] [--concurrency 12] [--server split|asgi] [--timeout 180]
 
-Runs everything on 127.0.0.1, as production would: uvicorn (2 workers) serving the shop,
-one Celery worker (2 processes) with beat, and the fake Razorpay sending signed webhooks.
+Runs everything on 127.0.0.1, as production would: gunicorn (2 gthread workers) serving
+HTTP and uvicorn the websockets (`--server asgi`: uvicorn with 2 workers for both), one
+Celery worker (2 processes, BENCH_WORKER_PROCESSES) with beat, and the fake Razorpay
+sending signed webhooks.
 Its own database (shop_bench_checkout, dropped and seeded with the demo shop) and Redis db 13.
 
 1. Prepare (not timed): N customers register, add an address and fill a cart over HTTP.
@@ -14,8 +16,9 @@ Its own database (shop_bench_checkout, dropped and seeded with the demo shop) an
    Concurrency C customers at a time.
 
 Figures: confirmed orders per second over the checkout phase; checkout POST to confirmed
-(p50, p99; from the order's confirmed_at, not by polling); oversold = units confirmed beyond the stock received;
-lost = orders answered 202 that were not decided (confirmed or cancelled) in time.
+(p50, p99; from the order's confirmed_at, not by polling); oversold = units confirmed
+beyond the stock received; lost = orders answered 202 that were not decided (confirmed or
+cancelled) in time. Before the last line: CPU milliseconds per order of each process group.
 Last line: orders_per_s=<n> p50_ms=<n> p99_ms=<n> oversold=<n> lost=<n>
 """
 
@@ -312,7 +315,7 @@ def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-ar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument(
         "--server", choices=["split", "asgi"], default="split", help="WSGI for HTTP + ASGI for /ws/, or ASGI for all"
