@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from inventory.events import StoreUpdated
-from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from orders.events import OrderAdjusted, OrderCancelled, OrderConfirmed, OrderPlaced
 from shop.eventbus import PermanentError, subscriber
 
 from . import services
@@ -70,3 +70,10 @@ def free_slot_and_shipment_for_cancelled_order(event: OrderCancelled) -> None:
     """Give the slot's place back and stop any shipment; both idempotent."""
     services.release_slot(order_id=event.order_id)
     services.cancel_shipment_for_order(order_id=event.order_id)
+
+
+@subscriber(OrderAdjusted)
+def collect_adjusted_cash_on_delivery(event: OrderAdjusted) -> None:
+    """Items short or lighter at picking: the rider collects the order's new total."""
+    if event.payment_method == "cod":
+        services.set_cash_to_collect(order_id=event.order_id, amount_paise=event.final_total_paise)

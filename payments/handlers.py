@@ -60,7 +60,10 @@ def refund_or_void_cancelled_order(event: OrderCancelled) -> None:
 @subscriber(OrderAdjusted, own_transaction=True)
 def refund_picking_adjustment(event: OrderAdjusted) -> None:
     """Prepaid orders get the shortfall back; cash-on-delivery customers simply pay less at the door."""
-    if event.payment_method != "razorpay" or event.refund_paise == 0:
+    if event.payment_method == "cod":
+        services.set_cash_due(order_id=event.order_id, amount_paise=event.final_total_paise)
+        return
+    if event.refund_paise == 0:
         return
     try:
         services.refund_payment(

@@ -11,6 +11,7 @@ from .shipments import (
     fail_delivery,
     pack_shipment,
     return_shipment,
+    set_cash_to_collect,
 )
 from .slots import BookingOutcome, book_slot, generate_slots, release_slot, set_slot_capacity
 from .zones import configure_zone, record_store, set_slot_template, validate_zone
@@ -34,6 +35,7 @@ __all__ = [
     "record_store",
     "release_slot",
     "return_shipment",
+    "set_cash_to_collect",
     "set_rider_availability",
     "set_slot_capacity",
     "set_slot_template",

@@ -280,3 +280,27 @@ def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
     shipment.cancelled_at = timezone.now()
     shipment.save(update_fields=["status", "cancelled_at"])
     return shipment
+
+
+#: Before the rider hands the parcel over, the amount to collect may still change.
+_COLLECT_ADJUSTABLE = frozenset(
+    {ShipmentStatus.PENDING, ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.OUT_FOR_DELIVERY}
+)
+
+
+@transaction.atomic
+def set_cash_to_collect(*, order_id: UUID, amount_paise: int) -> Shipment | None:
+    """A cash-on-delivery order's total changed after picking: the rider collects the new total.
+
+    Idempotent; None when the order has no shipment. A shipment already delivered (or
+    gone back) keeps what was recorded at the door.
+    """
+    if amount_paise < 0:
+        raise ValidationError({"amount_paise": ["Cash to collect is a non-negative amount."]})
+    shipment = Shipment.objects.select_for_update().filter(order_id=order_id).first()
+    if shipment is None or shipment.payment_method != PaymentMethod.COD:
+        return shipment
+    if shipment.status in _COLLECT_ADJUSTABLE and shipment.cod_amount_paise != amount_paise:
+        shipment.cod_amount_paise = amount_paise
+        shipment.save(update_fields=["cod_amount_paise"])
+    return shipment

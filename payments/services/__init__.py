@@ -9,6 +9,7 @@ from .intents import (
     ensure_razorpay_order,
     receipt_for,
     request_payment,
+    set_cash_due,
     settle_cash_on_delivery,
     verify_callback,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "refund_payment",
     "request_payment",
     "send_refund",
+    "set_cash_due",
     "settle_cash_on_delivery",
     "verify_callback",
 ]

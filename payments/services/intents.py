@@ -177,6 +177,19 @@ def cancel_payment(*, order_id: UUID, reason: str) -> PaymentIntent:
     return follow_up(intent_id=intent.id)
 
 
+def set_cash_due(*, order_id: UUID, amount_paise: int) -> PaymentIntent | None:
+    """A cash-on-delivery order's total fell after picking: the cash due falls with it."""
+    with transaction.atomic():
+        intent = PaymentIntent.objects.select_for_update().filter(order_id=order_id).first()
+        if intent is None or intent.method != PaymentIntent.Method.COD or intent.status != Status.CREATED:
+            return intent
+        if 0 <= amount_paise < intent.amount_paise:
+            note(intent, source="order", text=f"cash due {intent.amount_paise}p -> {amount_paise}p after picking")
+            intent.amount_paise = amount_paise
+            intent.save(update_fields=["amount_paise", "updated_at"])
+        return intent
+
+
 def settle_cash_on_delivery(
     *, order_id: UUID, cash_collected_paise: int, collected_at: datetime
 ) -> PaymentIntent | None:

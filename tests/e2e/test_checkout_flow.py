@@ -7,6 +7,7 @@ from delivery.models import Shipment, Slot
 from delivery.services.picking import PickInput
 from inventory.models import Reservation, Stock
 from orders.models import Order
+from payments.models import PaymentIntent
 from shop.eventbus.models import Delivery
 from shop.eventbus.testing import deliver_pending
 
@@ -55,6 +56,39 @@ def test_cash_on_delivery_from_basket_to_doorstep(shop: Shop) -> None:
         "pending", "confirmed", "picking", "packed", "out_for_delivery", "delivered",
     ]  # fmt: skip
     assert not Delivery.objects.exclude(status="done").exists()  # every handler ran cleanly
+
+
+def test_cash_on_delivery_short_at_picking_the_rider_collects_the_new_total(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    assert shipment.cod_amount_paise == 6000 + 26000 + 2000
+
+    picks = [
+        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
+        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+        for line in shipment.lines.all()
+    ]  # fmt: skip
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    deliver_pending()
+
+    shipment.refresh_from_db()
+    order = Order.objects.get(pk=order_id)
+    assert order.final_total_paise == 3000 + 26000 + 2000
+    assert shipment.cod_amount_paise == order.final_total_paise  # what the rider's app asks for
+    intent = PaymentIntent.objects.get(order_id=order_id)
+    assert intent.amount_paise == order.final_total_paise  # the cash due, for settling at the door
+
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=order.final_total_paise)
+    deliver_pending()
+    order.refresh_from_db()
+    assert (order.status, order.payment_state, order.paid_paise) == ("delivered", "collected", 31000)
+    assert not Delivery.objects.exclude(status="done").exists()
 
 
 def test_out_of_stock_cancels_with_nothing_left_reserved_and_the_slot_freed(db: None) -> None:
