@@ -253,6 +253,42 @@ def test_own_transaction_subscribers_commit_each_delivery_apart() -> None:
     assert sum("INSERT INTO eventbus_inboxentry" in q["sql"] for q in queries.captured_queries) == 1 + 3
 
 
+def test_a_failing_own_transaction_handler_leaves_nothing_and_is_retried() -> None:
+    """Alone in its transaction, a handler runs without a savepoint: when it fails the
+    whole transaction (its effect and the inbox row) rolls back, the retry is recorded."""
+    from shop.eventbus import registry
+
+    sub = registry.get_subscription("busapp.record_thing")
+    assert sub is not None
+    calls: list[int] = []
+
+    def flaky(event: ThingHappened) -> None:
+        calls.append(event.n)
+        Effect.objects.create(subscriber="own", key="k", n=len(calls))
+        if len(calls) == 1:
+            raise ConnectionError("the far side blinked")
+
+    own = registry.Subscription(
+        name=sub.name, event_type=sub.event_type, handler=flaky, retry=sub.retry, own_transaction=True
+    )
+    registry._subscriptions[registry._subscriptions.index(sub)] = own
+    registry._clear_caches()
+    try:
+        _publish(ThingHappened(n=7), "k")
+        deliver_pending()
+        delivery = Delivery.objects.get(subscriber="busapp.record_thing")
+        assert (delivery.status, delivery.attempts, delivery.error_type) == ("pending", 1, "builtins.ConnectionError")
+        assert not Effect.objects.filter(subscriber="own").exists()
+        assert not InboxEntry.objects.filter(subscriber="busapp.record_thing").exists()
+        deliver_pending(ignore_backoff=True)
+    finally:
+        registry._subscriptions[registry._subscriptions.index(own)] = sub
+        registry._clear_caches()
+    assert list(Effect.objects.filter(subscriber="own").values_list("n", flat=True)) == [2]
+    assert Delivery.objects.get(subscriber="busapp.record_thing").status == "done"
+    assert InboxEntry.objects.filter(subscriber="busapp.record_thing").count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_drain_waits_for_what_another_worker_holds() -> None:
     import threading
