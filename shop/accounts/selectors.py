@@ -17,3 +17,8 @@ def list_addresses(*, user: User) -> QuerySet[Address]:
 def get_address(*, user_id: UUID, address_id: UUID) -> Address | None:
     """One of the customer's addresses, or None (apps use this, not the table)."""
     return Address.objects.filter(pk=address_id, user_id=user_id).first()
+
+
+def get_contact(*, user_id: UUID) -> User | None:
+    """The user to write to (email, name, phone), or None; apps use this, not the table."""
+    return User.objects.filter(pk=user_id, is_active=True).only("id", "email", "full_name", "phone").first()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .context import current_event_id
 from .errors import ContractError, EventNotRegistered, PermanentError, PublishOutsideTransaction
 from .registry import RetryPolicy, subscriber
 
@@ -28,6 +29,7 @@ __all__ = [
     "PermanentError",
     "PublishOutsideTransaction",
     "RetryPolicy",
+    "current_event_id",
     "publish",
     "subscriber",
 ]

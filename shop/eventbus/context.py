@@ -33,6 +33,14 @@ def current_trace() -> Trace:
     return Trace(correlation_id=request_id or uuid.uuid4().hex, causation_id=None, request_id=request_id)
 
 
+def current_event_id() -> UUID:
+    """Inside a handler: the id of the event being handled (a natural idempotency key)."""
+    trace = _handling.get()
+    if trace is None or trace.causation_id is None:
+        raise LookupError("current_event_id() is only known inside an event handler")
+    return trace.causation_id
+
+
 @contextmanager
 def handling(*, event_id: UUID, name: str, subscriber: str, correlation_id: str, request_id: str) -> Iterator[None]:
     """While a handler runs: what it publishes is caused by this event; logs say so."""

@@ -201,6 +201,23 @@ EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
 # The embedded default has no beat: a thread of the web process sweeps instead.
 EVENTBUS_INPROCESS_SWEEPER = env_bool("EVENTBUS_INPROCESS_SWEEPER", default=CELERY_TASK_ALWAYS_EAGER)
 
+# --- Mail (notifications) ------------------------------------------------------
+# Without EMAIL_HOST, messages are printed to the log (the console backend).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Demo Grocery <orders@demo.shop.in>")
+# Where links in messages point, and who gets staff alerts (low stock, failed refunds).
+SHOP_PUBLIC_URL = env_str("SHOP_PUBLIC_URL", "http://127.0.0.1:8000")
+SHOP_STAFF_EMAILS = env_list("SHOP_STAFF_EMAILS", ["ops@demo.shop.in"])
+
 # --- The business -------------------------------------------------------------------
 
 # The legal entity on GST invoices (the defaults are a demo company).

@@ -1,0 +1,99 @@
+"""The notifications app's subscriptions: each writes one message (or remembers a recipient)."""
+
+from __future__ import annotations
+
+from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked
+from inventory.events import StockLow
+from orders.events import OrderCancelled, OrderConfirmed
+from payments.events import PaymentRefunded, RefundFailed, RefundRequested
+from shop.eventbus import current_event_id, subscriber
+
+from . import services
+from .models import Notification
+
+K = Notification.Kind
+
+
+@subscriber(OrderConfirmed)
+def confirm_to_customer(event: OrderConfirmed) -> None:
+    services.record_recipient(order_id=event.order_id, customer_id=event.customer_id)
+    services.notify_customer(
+        kind=K.ORDER_CONFIRMED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        customer_id=event.customer_id,
+        amount_paise=event.total_paise,
+    )
+
+
+@subscriber(OrderCancelled)
+def cancellation_to_customer(event: OrderCancelled) -> None:
+    services.record_recipient(order_id=event.order_id, customer_id=event.customer_id)
+    services.notify_customer(
+        kind=K.ORDER_CANCELLED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        customer_id=event.customer_id,
+        reason=event.reason.replace("_", " "),
+    )
+
+
+@subscriber(ShipmentPacked)
+def packed_to_customer(event: ShipmentPacked) -> None:
+    services.notify_customer(kind=K.ORDER_PACKED, source_event_id=current_event_id(), order_id=event.order_id)
+
+
+@subscriber(ShipmentOutForDelivery)
+def on_its_way_to_customer(event: ShipmentOutForDelivery) -> None:
+    services.notify_customer(kind=K.OUT_FOR_DELIVERY, source_event_id=current_event_id(), order_id=event.order_id)
+
+
+@subscriber(ShipmentDelivered)
+def delivered_to_customer(event: ShipmentDelivered) -> None:
+    services.notify_customer(kind=K.ORDER_DELIVERED, source_event_id=current_event_id(), order_id=event.order_id)
+
+
+@subscriber(RefundRequested)
+def refund_started_to_customer(event: RefundRequested) -> None:
+    services.notify_customer(
+        kind=K.REFUND_INITIATED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        amount_paise=event.amount_paise,
+        reason=event.reason,
+    )
+
+
+@subscriber(PaymentRefunded)
+def refund_done_to_customer(event: PaymentRefunded) -> None:
+    services.notify_customer(
+        kind=K.REFUND_PROCESSED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        amount_paise=event.amount_paise,
+        bank_reference=event.bank_reference or "not given by the bank yet",
+    )
+
+
+@subscriber(StockLow)
+def stock_low_to_staff(event: StockLow) -> None:
+    services.alert_staff(
+        kind=K.STAFF_STOCK_LOW,
+        source_event_id=current_event_id(),
+        sku_id=event.sku_id,
+        store_id=event.store_id,
+        available=event.available,
+        threshold=event.threshold,
+    )
+
+
+@subscriber(RefundFailed)
+def refund_failed_to_staff(event: RefundFailed) -> None:
+    services.alert_staff(
+        kind=K.STAFF_REFUND_FAILED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        refund_id=event.refund_id,
+        amount_paise=event.amount_paise,
+        reason=event.reason,
+    )

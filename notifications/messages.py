@@ -1,0 +1,63 @@
+"""The words of each message: plain text, rupees as customers read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shop.money import format_inr
+
+from .models import Notification
+
+K = Notification.Kind
+
+_SUBJECTS: dict[str, str] = {
+    K.ORDER_CONFIRMED: "Your order {ref} is confirmed",
+    K.ORDER_CANCELLED: "Your order {ref} was cancelled",
+    K.ORDER_PACKED: "Your order {ref} is packed",
+    K.OUT_FOR_DELIVERY: "Your order {ref} is on its way",
+    K.ORDER_DELIVERED: "Your order {ref} was delivered",
+    K.REFUND_INITIATED: "Refund of {amount} started for order {ref}",
+    K.REFUND_PROCESSED: "Refund of {amount} for order {ref} is done",
+    K.STAFF_STOCK_LOW: "Stock low: {sku_id} at store {store_id} ({available} left)",
+    K.STAFF_REFUND_FAILED: "Refund failed for order {ref}: act on it",
+}
+
+_BODIES: dict[str, str] = {
+    K.ORDER_CONFIRMED: (
+        "Hello {name},\n\nThank you! Your order {ref} for {amount} is confirmed and the store is "
+        "picking it now.\n\nTrack it: {order_url}\n"
+    ),
+    K.ORDER_CANCELLED: (
+        "Hello {name},\n\nYour order {ref} was cancelled ({reason}). Anything you paid is refunded "
+        "to the way you paid; we will write when the bank has it.\n\nDetails: {order_url}\n"
+    ),
+    K.ORDER_PACKED: "Hello {name},\n\nYour order {ref} is packed and waits for its rider.\n\n{order_url}\n",
+    K.OUT_FOR_DELIVERY: "Hello {name},\n\nYour order {ref} left the store and is on its way to you.\n\n{order_url}\n",
+    K.ORDER_DELIVERED: (
+        "Hello {name},\n\nYour order {ref} was delivered. Your tax invoice: {invoice_url}\n\n"
+        "Thank you for shopping with us.\n"
+    ),
+    K.REFUND_INITIATED: (
+        "Hello {name},\n\nWe started a refund of {amount} for order {ref} ({reason}). Banks take 5-7 "
+        "working days; we will write again with the bank's reference.\n"
+    ),
+    K.REFUND_PROCESSED: (
+        "Hello {name},\n\nYour refund of {amount} for order {ref} is processed. Bank reference: "
+        "{bank_reference}. Quote it to your bank if it has not arrived yet.\n"
+    ),
+    K.STAFF_STOCK_LOW: "SKU {sku_id} at store {store_id}: {available} sellable, threshold {threshold}.\n",
+    K.STAFF_REFUND_FAILED: (
+        "The refund {refund_id} of {amount} for order {ref} failed: {reason}\n"
+        "The amount is refundable again: refund it from the order's admin page.\n"
+    ),
+}
+
+
+def render(kind: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of a message of `kind`; amounts in paise become rupees."""
+    values = {"name": "there", "reason": "", **context}
+    if "amount_paise" in values:
+        values["amount"] = format_inr(int(values["amount_paise"]))
+    if "order_id" in values:
+        values["ref"] = str(values["order_id"])[:8].upper()
+    return _SUBJECTS[kind].format(**values)[:200], _BODIES[kind].format(**values)

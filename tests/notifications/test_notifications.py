@@ -1,0 +1,142 @@
+"""Customers hear about their order (confirmed to delivered, refunds); staff get alerts."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.test import override_settings
+
+from delivery import services as delivery
+from delivery.models import Shipment
+from delivery.services.picking import PickInput
+from inventory.events import StockLow
+from notifications import services
+from notifications.models import Notification
+from orders.models import Order
+from payments.fake_razorpay import FakeRazorpay
+from shop.eventbus import publish
+from shop.eventbus.models import Delivery
+from shop.eventbus.testing import deliver_pending
+from tests.e2e.conftest import ATTA, MILK, Shop
+
+pytestmark = pytest.mark.django_db
+
+
+def _sent() -> list[tuple[str, list[str]]]:
+    services.send_pending(older_than_seconds=-1)  # what the task would do after commit
+    return [(message.subject, message.to) for message in mail.outbox]
+
+
+def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    ref = order_id[:8].upper()
+
+    assert _sent() == [(f"Your order {ref} is confirmed", [customer.user.email])]
+    assert "₹340.00" in mail.outbox[0].body
+    assert f"/api/v1/orders/{order_id}/" in mail.outbox[0].body
+
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [
+        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
+    ]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=Order.objects.get(pk=order_id).total_paise)
+    deliver_pending()
+
+    assert [subject for subject, _ in _sent()] == [
+        f"Your order {ref} is confirmed",
+        f"Your order {ref} is packed",
+        f"Your order {ref} is on its way",
+        f"Your order {ref} was delivered",
+    ]
+    assert f"/api/v1/orders/{order_id}/invoice/" in mail.outbox[-1].body
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    assert not Delivery.objects.exclude(status="done").exists()
+
+
+def test_a_redelivered_event_writes_no_second_message(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    customer.checkout("cod")
+    deliver_pending()
+    Delivery.objects.filter(subscriber="notifications.confirm_to_customer").update(status="pending")
+    from shop.eventbus.models import InboxEntry
+
+    InboxEntry.objects.filter(subscriber="notifications.confirm_to_customer").delete()  # as if it never committed
+
+    deliver_pending()
+    assert Notification.objects.filter(kind="order_confirmed").count() == 1
+    assert len(_sent()) == 1
+
+
+def test_refunds_are_announced_with_the_bank_reference(shop: Shop, fake: FakeRazorpay) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("razorpay")
+    deliver_pending()
+    fake.pay(Order.objects.get(pk=order_id).razorpay_order_id)
+    fake.deliver_webhooks()
+    deliver_pending()
+    assert customer.client.post(f"/api/v1/orders/{order_id}/cancel/").status_code == 200
+    deliver_pending()
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    subjects = [subject for subject, _ in _sent()]
+    ref = order_id[:8].upper()
+    assert subjects == [
+        f"Your order {ref} is confirmed",
+        f"Your order {ref} was cancelled",
+        f"Refund of ₹340.00 started for order {ref}",
+        f"Refund of ₹340.00 for order {ref} is done",
+    ]
+    bank_reference = Order.objects.get(pk=order_id).refunds.get().bank_reference
+    assert bank_reference
+    assert bank_reference in mail.outbox[-1].body
+
+
+@override_settings(SHOP_STAFF_EMAILS=["ops@example.in", "lead@example.in"])
+def test_staff_hear_about_low_stock(shop: Shop) -> None:
+    with transaction.atomic():
+        publish(StockLow(store_id=shop.store_id, sku_id=MILK, available=3, threshold=5), key="k")
+    deliver_pending()
+    assert _sent() == [(f"Stock low: {MILK} at store {shop.store_id} (3 left)", ["ops@example.in", "lead@example.in"])]
+
+
+class BrokenMailServer:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def send_messages(self, messages: object) -> int:
+        raise ConnectionRefusedError("the mail server is down")
+
+
+@override_settings(EMAIL_BACKEND="tests.notifications.test_notifications.BrokenMailServer")
+def test_a_mail_server_down_is_retried_then_given_up_visibly(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    customer.checkout("cod")
+    deliver_pending()
+    for _ in range(services.MAX_ATTEMPTS):
+        services.send_pending(older_than_seconds=-1)
+    notification = Notification.objects.get(kind="order_confirmed")
+    assert (notification.status, notification.attempts) == ("failed", services.MAX_ATTEMPTS)
+    assert "mail server is down" in notification.last_error
+    assert services.send_pending(older_than_seconds=-1) == 0  # failed ones wait for staff
+
+
+def test_the_message_is_sent_after_commit_by_a_task(shop: Shop, django_capture_on_commit_callbacks) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    customer.checkout("cod")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_pending()
+    assert [message.to for message in mail.outbox] == [[customer.user.email]]
+    assert Notification.objects.get().status == "sent"
