@@ -1,5 +1,9 @@
-"""The analytics app's URL space (its API under /api/v1/ and web pages, if any)."""
+"""The analytics app's URL space: staff reports under /api/v1/analytics/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+app_name = "analytics"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/analytics/", include("analytics.api.urls")),
+]

@@ -1,0 +1,70 @@
+"""Staff reports: a store's days (or every store's), newest first."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors
+from ..models import StoreDay
+
+MAX_DAYS = 366
+
+
+class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
+    average_order_paise = serializers.IntegerField(read_only=True)
+    cod_share_percent = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = StoreDay
+        fields = (
+            "store_id", "date", "orders_confirmed", "gmv_paise", "average_order_paise", "cod_orders",
+            "cod_share_percent", "orders_cancelled", "cancelled_by_reason", "orders_delivered",
+        )  # fmt: skip
+
+
+class ReportQuery(serializers.Serializer[dict[str, Any]]):
+    store_id = serializers.UUIDField(required=False)
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        until: date = attrs.get("until") or timezone.localdate()
+        since: date = attrs.get("since") or until - timedelta(days=6)
+        if since > until:
+            raise serializers.ValidationError({"since": "since must not be after until."})
+        if (until - since).days >= MAX_DAYS:
+            raise serializers.ValidationError({"since": f"At most {MAX_DAYS} days at a time."})
+        return {**attrs, "since": since, "until": until}
+
+
+class StoreDaysApi(APIView):
+    """Orders confirmed, GMV, average order, COD share, cancellations by reason, deliveries."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
+            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
+        ],
+        responses={200: StoreDayOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = ReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = selectors.store_days(
+            store_id=query.validated_data.get("store_id"),
+            since=query.validated_data["since"],
+            until=query.validated_data["until"],
+        )
+        return Response({"results": StoreDayOutput(days, many=True).data})
