@@ -212,9 +212,7 @@ class Ledger:
                 changes["reserved"] = F("reserved") + reserved
             if level != previous:
                 changes["available"] = level
-            announce = level != stock.published_available and worth_announcing(
-                published=stock.published_available, level=level
-            )
+            announce = worth_announcing(published=stock.published_available, level=level)
             if announce:
                 changes["published_available"] = level
             if changes:
@@ -241,6 +239,8 @@ def worth_announcing(*, published: int, level: int) -> bool:
     left" stays right where it matters (near zero a step is under one unit: every move
     is announced). Reservation, not the projection, decides what can be sold.
     """
+    if level == published:
+        return False
     if (published > 0) != (level > 0):
         return True
     return abs(level - published) * 100 >= published * level_step_percent()

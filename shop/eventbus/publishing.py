@@ -113,11 +113,11 @@ deliveries AS (
     SELECT event.seq, subscriber, %(key)s, event.seq, %(pending)s, 0, %(occurred_at)s, '', '', '', '', '', 0
     FROM event, unnest(%(subscribers)s::varchar[]) AS subscriber
 )
-SELECT seq FROM event
+SELECT 1
 """
 
 
-def _insert_in_one_statement(connection: BaseDatabaseWrapper, fields: dict[str, Any], subscribers: list[str]) -> int:
+def _insert_in_one_statement(connection: BaseDatabaseWrapper, fields: dict[str, Any], subscribers: list[str]) -> None:
     sql = _PUBLISH_SQL.format(
         event=connection.ops.quote_name(EventRecord._meta.db_table),
         delivery=connection.ops.quote_name(Delivery._meta.db_table),
@@ -130,7 +130,6 @@ def _insert_in_one_statement(connection: BaseDatabaseWrapper, fields: dict[str, 
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
 
 
 def nudge_on_commit(connection: BaseDatabaseWrapper) -> None:
