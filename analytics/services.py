@@ -1,4 +1,6 @@
-"""Counting: each handler adds its event to the store's day, once (the bus's inbox sees to it)."""
+"""Counting: each handler adds its event to the store's day, once (the bus's inbox sees to it).
+
+The counters join their handler's transaction without a savepoint: a failure fails the handler."""
 
 from __future__ import annotations
 
@@ -20,12 +22,12 @@ def _add(store_id: UUID, day: date | None, **increments: int) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def count_confirmed(*, store_id: UUID, total_paise: int, cash_on_delivery: bool, day: date | None = None) -> None:
     _add(store_id, day, orders_confirmed=1, gmv_paise=total_paise, cod_orders=int(cash_on_delivery))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def count_cancelled(*, store_id: UUID, reason: str, day: date | None = None) -> None:
     day = day or timezone.localdate()
     StoreDay.objects.get_or_create(store_id=store_id, date=day)
@@ -35,6 +37,6 @@ def count_cancelled(*, store_id: UUID, reason: str, day: date | None = None) -> 
     row.save(update_fields=["orders_cancelled", "cancelled_by_reason"])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def count_delivered(*, store_id: UUID, day: date | None = None) -> None:
     _add(store_id, day, orders_delivered=1)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -37,7 +38,17 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import celery_worker, cpu_by_group, ensure_database, percentile, progress, start, stop
+from bench.common import (
+    celery_worker,
+    cpu_by_group,
+    ensure_database,
+    machine_speed,
+    percentile,
+    profile,
+    progress,
+    start,
+    stop,
+)
 
 # Everything on Celery's default queue, as in production; the Redis db is the bench's own.
 QUEUE = "celery"
@@ -305,6 +316,7 @@ def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-ar
     gunicorn = [
         sys.executable, "-m", "gunicorn", "shop.wsgi:application", "--bind", f"127.0.0.1:{WEB_PORT}",
         "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
+        "--keep-alive", "30",  # the clients come straight in, not through a proxy
     ]  # fmt: skip
     return [
         start(gunicorn, log=f"/tmp/{RUN}-web.log", env=env),
@@ -318,10 +330,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument(
+        "--profile",
+        default="",
+        help="py-spy these process groups during the checkout phase (comma-separated: web,worker,websockets,"
+        "fake_razorpay); collapsed stacks to /tmp/<run>-<group>.txt",
+    )
+    parser.add_argument(
         "--server", choices=["split", "asgi"], default="split", help="WSGI for HTTP + ASGI for /ws/, or ASGI for all"
     )
     args = parser.parse_args()
 
+    speed_before = machine_speed()
     ensure_database(ENV["DATABASE_URL"], fresh=True)
     import redis
 
@@ -365,12 +384,17 @@ def main() -> None:
         groups = {"fake_razorpay": procs[0].pid, "web": procs[1].pid, "worker": procs[-1].pid}
         if len(procs) == 4:
             groups["websockets"] = procs[2].pid
+        profilers = [
+            profile(groups[label], out=f"/tmp/{RUN}-{label}.txt") for label in filter(None, args.profile.split(","))
+        ]
         cpu_before = cpu_by_group(groups)
         started = time.time()
         deadline = started + args.timeout
         run_pool(customers, args.concurrency, lambda c: check_out_and_pay(c, slot_id, deadline))
         wait_for_decisions(customers, deadline)
         cpu_after = cpu_by_group(groups)
+        for profiler in profilers:
+            stop(profiler, signal_=signal.SIGINT)
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -388,7 +412,10 @@ def main() -> None:
     )
     spent = {label: cpu_after[label] - cpu_before[label] for label in cpu_after}
     per_order = ", ".join(f"{label} {1000 * used / max(1, len(decided)):.0f}" for label, used in spent.items())
-    progress(f"CPU ms per decided order: {per_order}")
+    progress(f"CPU ms per decided order: {per_order}; all {1000 * sum(spent.values()) / max(1, len(decided)):.0f}")
+    progress(
+        f"machine speed: {1000 * speed_before:.0f} ms before, {1000 * machine_speed():.0f} ms after (lower is faster)"
+    )
     p50 = percentile(latencies, 0.50) if latencies else 0.0
     p99 = percentile(latencies, 0.99) if latencies else 0.0
     rate = len(confirmed) / elapsed

@@ -55,15 +55,36 @@ def celery_worker(
     return start(cmd, log=log, env=env)
 
 
-def stop(proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
+def stop(proc: subprocess.Popen[bytes], *, timeout: float = 60, signal_: int = signal.SIGTERM) -> None:
     """SIGTERM (a graceful stop), then SIGKILL to the whole group if it lingers."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal_)
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def profile(pid: int, *, out: str) -> subprocess.Popen[bytes]:
+    """Sample `pid` and its children with py-spy (pip install py-spy) until stopped with SIGINT;
+    collapsed stacks (one line per stack, its sample count last) go to `out`.
+    BENCH_PYSPY_ARGS adds options: `--gil` samples only the thread holding the GIL (CPU, not waits)."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(py_spy), "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", "200"]
+    cmd += os.environ.get("BENCH_PYSPY_ARGS", "").split()
+    return start([*cmd, "--nonblocking", "--output", out], log=f"{out}.log")
+
+
+def machine_speed() -> float:
+    """Seconds one core takes for a fixed piece of pure Python (lower is faster): this VM's
+    speed moves by a third from minute to minute, so CPU figures are read against it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.process_time() - started)
+    return best
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

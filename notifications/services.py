@@ -30,14 +30,20 @@ MAX_ATTEMPTS = 5
 
 
 def record_recipient(*, order_id: UUID, customer_id: UUID) -> None:
-    Recipient.objects.update_or_create(order_id=order_id, defaults={"customer_id": customer_id})
+    # One INSERT ... ON CONFLICT DO UPDATE (update_or_create would take a savepoint and a lock first).
+    Recipient.objects.bulk_create(
+        [Recipient(order_id=order_id, customer_id=customer_id)],
+        update_conflicts=True,
+        unique_fields=["order_id"],
+        update_fields=["customer_id"],
+    )
 
 
 def _public_url(path: str) -> str:
     return f"{settings.SHOP_PUBLIC_URL.rstrip('/')}{path}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the handler's transaction
 def notify_customer(
     *, kind: str, source_event_id: UUID, order_id: UUID, customer_id: UUID | None = None, **context: Any
 ) -> Notification | None:
@@ -68,7 +74,7 @@ def notify_customer(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the handler's transaction
 def alert_staff(*, kind: str, source_event_id: UUID, order_id: UUID | None = None, **context: Any) -> Notification:
     """Write a message to the staff's address list (SHOP_STAFF_EMAILS)."""
     subject, body = messages.render(kind, **({"order_id": order_id} if order_id else {}), **context)

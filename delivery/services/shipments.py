@@ -62,7 +62,7 @@ def _validate_new(
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@transaction.atomic  # raises ValidationError for callers to catch: keep the savepoint
 def create_shipment(
     *,
     order_id: UUID,

@@ -105,7 +105,7 @@ def _refusal(*, slot: Slot | None, pincode: str, now: datetime) -> BookingFailur
     return None
 
 
-@transaction.atomic
+@transaction.atomic  # callers catch Conflict and go on: keep the savepoint
 def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | None = None) -> BookingOutcome:
     """Book a slot for an order, never past capacity or cut-off; idempotent per order.
 

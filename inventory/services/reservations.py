@@ -71,7 +71,7 @@ def reserve_stock(
     ttl = reservation_ttl_seconds() if ttl_seconds is None else ttl_seconds
     if ttl <= 0:
         raise InvalidStockRequest(f"A reservation's time-to-live must be positive, got {ttl} s.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a failure fails the caller: no savepoint to roll back to
         store = get_store(store_id)
         stocks = lock_stocks(store_id=store_id, sku_ids=wanted)
         # Read after the locks: a concurrent reserve of the same order has committed by now.
@@ -298,7 +298,7 @@ def hold_for_fulfilment(*, order_id: UUID, now: datetime | None = None) -> Reser
     """A confirmed order's stock stays held until picking: its time-to-live no longer applies."""
     now = now or timezone.now()
     hold = timedelta(seconds=getattr(settings, "INVENTORY_CONFIRMED_HOLD_SECONDS", 3 * 24 * 3600))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
         if reservation is not None and reservation.status == Reservation.Status.ACTIVE:
             reservation.expires_at = max(reservation.expires_at, now + hold)

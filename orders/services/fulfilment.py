@@ -1,4 +1,6 @@
-"""After confirmation: the shipment's progress moves the order, and picking may owe money back."""
+"""After confirmation: the shipment's progress moves the order, and picking may owe money back.
+
+Called by handlers, in their transaction (joined without a savepoint, as in saga.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ class PickedLineInput:
     quantity_picked: int
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_shipment_created(*, order_id: UUID, shipment_id: UUID, tracking_code: str) -> Order:
     """The store has the pick list: the order is being picked."""
     order = lock(order_id)
@@ -37,7 +39,7 @@ def record_shipment_created(*, order_id: UUID, shipment_id: UUID, tracking_code:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
     """What was found: shortfalls and lighter weights become one adjustment owed back."""
     order = lock(order_id)
@@ -103,21 +105,21 @@ def advance(order: Order, target: str, *, reason: str) -> bool:
     return True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_packed(*, order_id: UUID) -> Order:
     order = lock(order_id)
     advance(order, S.PACKED, reason="packed")
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_out_for_delivery(*, order_id: UUID, attempt: int) -> Order:
     order = lock(order_id)
     advance(order, S.OUT_FOR_DELIVERY, reason=f"out for delivery (attempt {attempt})")
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_delivered(*, order_id: UUID, delivered_at: datetime, cash_collected_paise: int = 0) -> Order:
     order = lock(order_id)
     if advance(order, S.DELIVERED, reason="delivered"):
@@ -130,7 +132,7 @@ def record_delivered(*, order_id: UUID, delivered_at: datetime, cash_collected_p
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_delivery_failed(*, order_id: UUID, reason: str, will_retry: bool) -> Order:
     """A failed attempt: back to packed for another try, or cancelled when the goods go back."""
     order = lock(order_id)
@@ -143,7 +145,7 @@ def record_delivery_failed(*, order_id: UUID, reason: str, will_retry: bool) -> 
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_refund(
     *,
     order_id: UUID,

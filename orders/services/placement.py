@@ -40,7 +40,7 @@ def payment_window() -> timedelta:
     return timedelta(seconds=getattr(settings, "ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a failure fails the caller: no savepoint to roll back to
 def place_order(
     *,
     order_id: UUID,

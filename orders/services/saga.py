@@ -1,7 +1,8 @@
 """The process manager: what each leg's outcome does to the order.
 
 Each function is called by a handler of another app's event, in that handler's
-transaction. They lock the order (the legs' handlers run concurrently), move only
+transaction (joined without a savepoint: a failure fails the handler, whose delivery
+rolls back as a whole). They lock the order (the legs' handlers run concurrently), move only
 forward, and are idempotent: a redelivered or late event changes nothing.
 """
 
@@ -22,7 +23,7 @@ from .state import lock, transition
 S = Order.Status
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_stock_reserved(*, order_id: UUID, reservation_id: UUID) -> Order:
     """Inventory holds the order's stock."""
     order = lock(order_id)
@@ -34,7 +35,7 @@ def record_stock_reserved(*, order_id: UUID, reservation_id: UUID) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_stock_failed(*, order_id: UUID, reason: str) -> Order:
     """Inventory could not reserve: the order is cancelled."""
     order = lock(order_id)
@@ -45,7 +46,7 @@ def record_stock_failed(*, order_id: UUID, reason: str) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_stock_expired(*, order_id: UUID) -> Order:
     """Inventory let the checkout's hold lapse: an order still waiting for payment cannot be confirmed."""
     order = lock(order_id)
@@ -57,7 +58,7 @@ def record_stock_expired(*, order_id: UUID) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime, ends_at: datetime) -> Order:
     """Delivery booked the order's slot."""
     order = lock(order_id)
@@ -70,7 +71,7 @@ def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime,
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_slot_failed(*, order_id: UUID, reason: str) -> Order:
     """Delivery could not book the slot (full, past cut-off, not serviceable): cancelled."""
     order = lock(order_id)
@@ -81,7 +82,7 @@ def record_slot_failed(*, order_id: UUID, reason: str) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment_requested(
     *, order_id: UUID, intent_id: UUID, razorpay_order_id: str, key_id: str, pay_url: str = ""
 ) -> Order:
@@ -99,7 +100,7 @@ def record_payment_requested(
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment_captured(*, order_id: UUID, amount_paise: int) -> Order:
     """The money is in (webhook or fetch). On a cancelled order payments refunds it by itself."""
     order = lock(order_id)
@@ -111,7 +112,7 @@ def record_payment_captured(*, order_id: UUID, amount_paise: int) -> Order:
     return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment_failed(*, order_id: UUID, reason: str) -> Order:
     """The payment attempt failed: the order is cancelled (a late capture is refunded by payments)."""
     order = lock(order_id)

@@ -50,7 +50,7 @@ def request_payment(
         raise ValidationError({"amount_paise": ["must be a whole, non-negative number of paise"]})
     if method == PaymentIntent.Method.RAZORPAY and amount_paise < MIN_RAZORPAY_PAISE:
         raise ValidationError({"amount_paise": ["Razorpay takes at least 100 paise (Rs 1.00)"]})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a refusal fails the caller: no savepoint to roll back to
         intent, created = PaymentIntent.objects.get_or_create(
             order_id=order_id,
             defaults={

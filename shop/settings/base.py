@@ -108,6 +108,16 @@ TEMPLATES = [
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 8)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_SERVER_SIDE_BINDING", True
+    ):
+        # Parameters travel apart from the SQL, and psycopg prepares a statement once a
+        # connection has run it a few times: PostgreSQL parses and plans it only once.
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
+        }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
         # A connection pool per process (psycopg_pool): under ASGI each request runs in
         # its own thread, so persistent per-thread connections would pile up.
