@@ -29,6 +29,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -324,11 +325,30 @@ def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-ar
     ]
 
 
+def worker_processes(pool: str, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """One prefork worker with its beat, or BENCH_WORKER_PROCESSES solo workers and a beat of their own."""
+    log = f"/tmp/{RUN}-worker.log"
+    if pool == "prefork":
+        return [celery_worker(QUEUE, log=log, env=env, beat=True)]
+    count = int(os.environ.get("BENCH_WORKER_PROCESSES", "2"))
+    beat = [sys.executable, "-m", "celery", "-A", "shop", "beat", "--loglevel=WARNING", f"--schedule=/tmp/{RUN}-beat"]
+    return [
+        *(celery_worker(QUEUE, log=log, env=env, pool="solo") for _ in range(count)),
+        start(beat, log=f"/tmp/{RUN}-beat.log", env=env),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument(
+        "--worker-pool",
+        choices=["prefork", "solo"],
+        default="prefork",
+        help="one prefork worker of BENCH_WORKER_PROCESSES processes, or as many solo workers",
+    )
     parser.add_argument(
         "--profile",
         default="",
@@ -350,23 +370,16 @@ def main() -> None:
 
     connections.close_all()
     run_env = {"EVENTBUS_NUDGE_ON_COMMIT": "1"}
-    procs = [
-        start(
-            [
-                sys.executable,
-                "manage.py",
-                "fake_razorpay",
-                "--port",
-                str(FAKE_PORT),
-                "--webhook-url",
-                f"{BASE}/payments/razorpay/webhook/",
-            ],
-            log=f"/tmp/{RUN}-fake.log",
-            env=run_env,
-        ),
-        *web_servers(args.server, run_env),
-        celery_worker(QUEUE, log=f"/tmp/{RUN}-worker.log", env=run_env, beat=True),
-    ]
+    fake = [sys.executable, "manage.py", "fake_razorpay", "--port", str(FAKE_PORT)]
+    fake += ["--webhook-url", f"{BASE}/payments/razorpay/webhook/"]
+    servers = web_servers(args.server, run_env)
+    groups: dict[str, list[subprocess.Popen[bytes]]] = {
+        "fake_razorpay": [start(fake, log=f"/tmp/{RUN}-fake.log", env=run_env)],
+        "web": servers[:1],
+        "websockets": servers[1:],
+        "worker": worker_processes(args.worker_pool, run_env),
+    }
+    procs = [proc for group in groups.values() for proc in group]
     try:
         import requests
 
@@ -381,18 +394,18 @@ def main() -> None:
         progress(f"preparing {args.customers} customers (register, address, cart)")
         run_pool(customers, args.concurrency, lambda c: prepare(c, skus))
         progress(f"checking out and paying, {args.concurrency} at a time")
-        groups = {"fake_razorpay": procs[0].pid, "web": procs[1].pid, "worker": procs[-1].pid}
-        if len(procs) == 4:
-            groups["websockets"] = procs[2].pid
+        pids = {label: [proc.pid for proc in group] for label, group in groups.items() if group}
         profilers = [
-            profile(groups[label], out=f"/tmp/{RUN}-{label}.txt") for label in filter(None, args.profile.split(","))
+            profile(pid, out=f"/tmp/{RUN}-{label}-{pid}.txt")
+            for label in filter(None, args.profile.split(","))
+            for pid in pids[label]
         ]
-        cpu_before = cpu_by_group(groups)
+        cpu_before = cpu_by_group(pids)
         started = time.time()
         deadline = started + args.timeout
         run_pool(customers, args.concurrency, lambda c: check_out_and_pay(c, slot_id, deadline))
         wait_for_decisions(customers, deadline)
-        cpu_after = cpu_by_group(groups)
+        cpu_after = cpu_by_group(pids)
         for profiler in profilers:
             stop(profiler, signal_=signal.SIGINT)
     finally:

@@ -42,14 +42,19 @@ def start(cmd: list[str], *, log: str, env: dict[str, str] | None = None) -> sub
 
 
 def celery_worker(
-    queue: str, *, log: str, env: dict[str, str] | None = None, beat: bool = False
+    queue: str, *, log: str, env: dict[str, str] | None = None, beat: bool = False, pool: str = "prefork"
 ) -> subprocess.Popen[bytes]:
+    """A Celery worker: prefork with BENCH_WORKER_PROCESSES processes, or (pool="solo") one
+    process that takes its messages and runs its tasks itself."""
     cmd = [
         sys.executable, "-m", "celery", "-A", "shop", "worker", "--loglevel=WARNING", "-Q", queue,
-        f"--concurrency={os.environ.get('BENCH_WORKER_PROCESSES', '2')}",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-n", f"bench-{os.getpid()}-{time.monotonic_ns() % 10000}@%h",
+        "-n", f"bench-{os.getpid()}-{time.monotonic_ns() % 100000}@%h",
     ]  # fmt: skip
+    if pool == "solo":
+        cmd += ["--pool", "solo"]
+    else:
+        cmd += [f"--concurrency={os.environ.get('BENCH_WORKER_PROCESSES', '2')}"]
     if beat:
         cmd += ["-B", f"--schedule=/tmp/{queue}-beat"]
     return start(cmd, log=log, env=env)
@@ -113,15 +118,15 @@ def _process_tree() -> dict[int, tuple[int, str]]:
     return tree
 
 
-def cpu_by_group(groups: dict[str, int]) -> dict[str, float]:
-    """CPU seconds used so far by each named process and its descendants, and by PostgreSQL."""
+def cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each named group of processes and their descendants, and by PostgreSQL."""
     tree = _process_tree()
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in tree.items():
         children.setdefault(parent, []).append(pid)
     used: dict[str, float] = {}
-    for label, root in groups.items():
-        stack, total = [root], 0.0
+    for label, roots in groups.items():
+        stack, total = list(roots), 0.0
         while stack:
             pid = stack.pop()
             total += _cpu_seconds(pid)

@@ -36,6 +36,7 @@ from . import conf, metrics, registry
 from .context import handling
 from .errors import ContractError, PermanentError
 from .models import Delivery, InboxEntry
+from .models import Event as EventRecord
 from .registry import Subscription
 
 log = structlog.get_logger("shop.eventbus")
@@ -100,7 +101,8 @@ def _deliver_batch(batch_size: int | None, ignore_backoff: bool) -> int:
 
 
 def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[Delivery]:
-    """Lease the claimable heads of (subscriber, key) lines to this worker."""
+    """Lease the claimable heads of (subscriber, key) lines to this worker; returns them
+    with their events, in publish order."""
     now = timezone.now()
     earlier_undone = Delivery.objects.filter(
         subscriber=OuterRef("subscriber"), key=OuterRef("key"), seq__lt=OuterRef("seq"), status__in=_UNDONE
@@ -108,21 +110,69 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
     claimable = Delivery.objects.filter(status=Delivery.Status.PENDING)
     if not ignore_backoff:
         claimable = claimable.filter(available_at__lte=now)
+    heads = claimable.filter(~Exists(earlier_undone)).order_by("seq", "id").values_list("id", flat=True)[:batch_size]
+    lease = {
+        "status": Delivery.Status.IN_FLIGHT,
+        "claimed_by": token,
+        "lease_expires_at": now + timedelta(seconds=conf.get("EVENTBUS_LEASE_SECONDS")),
+    }
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        return _claim_in_one_statement(connection, heads, lease)
     with transaction.atomic():
-        ids = list(
-            claimable.filter(~Exists(earlier_undone))
-            .order_by("seq", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:batch_size]
-        )
+        ids = list(heads.select_for_update(skip_locked=True))
         if not ids:
             return []
-        Delivery.objects.filter(id__in=ids).update(
-            status=Delivery.Status.IN_FLIGHT,
-            claimed_by=token,
-            lease_expires_at=now + timedelta(seconds=conf.get("EVENTBUS_LEASE_SECONDS")),
-        )
+        Delivery.objects.filter(id__in=ids).update(**lease)
     return list(Delivery.objects.filter(id__in=ids).select_related("event").order_by("seq", "id"))
+
+
+def _claim_in_one_statement(connection: Any, heads: Any, lease: dict[str, Any]) -> list[Delivery]:
+    """Claim, lease and load in one round trip (the claim runs on every nudge and sweep):
+    UPDATE ... WHERE id IN (the locked heads) RETURNING, joined to the events."""
+    delivery_fields = [f for f in Delivery._meta.concrete_fields]
+    event_fields = [f for f in EventRecord._meta.concrete_fields]
+    quote = connection.ops.quote_name
+    heads_sql, heads_params = heads.query.sql_with_params()
+    heads_sql += " FOR UPDATE SKIP LOCKED"  # after the LIMIT; Django will not compile it outside a transaction
+    returning = ", ".join(f"d.{quote(f.column)}" for f in delivery_fields)
+    sql = (
+        f"WITH claimed AS (UPDATE {quote(Delivery._meta.db_table)} AS d "  # noqa: S608 - names from the models
+        f"SET {quote('status')} = %s, {quote('claimed_by')} = %s, {quote('lease_expires_at')} = %s "
+        f"WHERE d.{quote('id')} IN ({heads_sql}) RETURNING {returning}) "
+        f"SELECT claimed.*, {', '.join(f'e.{quote(f.column)}' for f in event_fields)} "
+        f"FROM claimed JOIN {quote(EventRecord._meta.db_table)} AS e "
+        f"ON e.{quote(EventRecord._meta.pk.column)} = claimed.{quote('event_id')} "
+        f"ORDER BY claimed.{quote('seq')}, claimed.{quote('id')}"
+    )
+    params = [lease["status"], lease["claimed_by"], lease["lease_expires_at"], *heads_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = _row_converters(connection, [*delivery_fields, *event_fields])
+    claimed = []
+    split = len(delivery_fields)
+    for row in rows:
+        values = [convert(value) for convert, value in zip(converters, row, strict=True)]
+        delivery = Delivery.from_db(DEFAULT_DB_ALIAS, [f.attname for f in delivery_fields], values[:split])
+        delivery.event = EventRecord.from_db(DEFAULT_DB_ALIAS, [f.attname for f in event_fields], values[split:])
+        claimed.append(delivery)
+    return claimed
+
+
+def _row_converters(connection: Any, fields: list[Any]) -> list[Any]:
+    """What the ORM does to a raw column value of each field (JSON, UUIDs, timestamps)."""
+    converters = []
+    for field in fields:
+        chain = [*connection.ops.get_db_converters(field), *field.get_db_converters(connection)]
+
+        def convert(value: Any, chain: list[Any] = chain, field: Any = field) -> Any:
+            for step in chain:
+                value = step(value, field, connection)
+            return value
+
+        converters.append(convert)
+    return converters
 
 
 def _run(claimed: list[Delivery], *, token: str) -> None:
