@@ -130,8 +130,8 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
 def _claim_in_one_statement(connection: Any, heads: Any, lease: dict[str, Any]) -> list[Delivery]:
     """Claim, lease and load in one round trip (the claim runs on every nudge and sweep):
     UPDATE ... WHERE id IN (the locked heads) RETURNING, joined to the events."""
-    delivery_fields = [f for f in Delivery._meta.concrete_fields]
-    event_fields = [f for f in EventRecord._meta.concrete_fields]
+    delivery_fields = list(Delivery._meta.concrete_fields)
+    event_fields = list(EventRecord._meta.concrete_fields)
     quote = connection.ops.quote_name
     heads_sql, heads_params = heads.query.sql_with_params()
     heads_sql += " FOR UPDATE SKIP LOCKED"  # after the LIMIT; Django will not compile it outside a transaction
