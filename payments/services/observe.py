@@ -118,7 +118,18 @@ def observe_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent:
         intent = apply_payment(payment=payment, source=source)
     if intent is None:
         raise LookupError(f"payment {payment.get('id')} is for no order of ours")
-    return follow_up(intent_id=intent.id)
+    return follow_up(intent_id=intent.id) if needs_follow_up(intent) else intent
+
+
+def needs_follow_up(intent: PaymentIntent) -> bool:
+    """Whether follow_up() may have something to do for the intent as just applied: an
+    authorisation to capture, or money in for an order no longer payable."""
+    from .refunds import MIN_REFUND_PAISE
+
+    if intent.status == Status.AUTHORIZED:
+        return True
+    remaining = intent.captured_paise - intent.refunded_paise
+    return intent.cancelled_at is not None and intent.status == Status.CAPTURED and remaining >= MIN_REFUND_PAISE
 
 
 def _capture_now(intent: PaymentIntent) -> bool:

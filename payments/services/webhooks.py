@@ -11,8 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import conf, gateway
-from ..models import WebhookEvent
-from .observe import apply_payment, follow_up
+from ..models import PaymentIntent, WebhookEvent
+from .observe import apply_payment, follow_up, needs_follow_up
 from .refunds import apply_refund
 
 log = structlog.get_logger("payments")
@@ -66,27 +66,27 @@ def process_webhook(*, webhook_id: int) -> WebhookEvent:
             event = WebhookEvent.objects.select_for_update().get(id=webhook_id)
             if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
                 return event
-            intent_id = _apply(event)
+            intent = _apply(event)
             event.attempts += 1
             event.processed_at = timezone.now()
-            event.save()
+            event.save(update_fields=["status", "note", "attempts", "processed_at"])  # the payload stays as received
     except Exception as exc:
         with transaction.atomic():
             WebhookEvent.objects.filter(id=webhook_id).update(
                 status=WebhookEvent.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:300], attempts=F("attempts") + 1
             )
         raise
-    if intent_id is not None:
+    if intent is not None and needs_follow_up(intent):
         try:
-            follow_up(intent_id=intent_id)
+            follow_up(intent_id=intent.id)
         except gateway.GatewayProblem as exc:
             # The event is applied; the reconciler retries the capture or refund.
-            log.warning("payments.follow_up_failed", intent_id=str(intent_id), error=str(exc))
+            log.warning("payments.follow_up_failed", intent_id=str(intent.id), error=str(exc))
     return event
 
 
-def _apply(event: WebhookEvent) -> Any:
-    """Apply the event's entity; returns the intent id to follow up, if any."""
+def _apply(event: WebhookEvent) -> PaymentIntent | None:
+    """Apply the event's entity; returns the payment's intent as it now stands, if any."""
     envelope = event.payload
     if event.event_type in PAYMENT_EVENTS:
         payment = _entity(envelope, "payment")
@@ -95,7 +95,7 @@ def _apply(event: WebhookEvent) -> Any:
             event.status, event.note = WebhookEvent.Status.IGNORED, "no intent for this Razorpay order"
             return None
         event.status = WebhookEvent.Status.PROCESSED
-        return intent.id
+        return intent
     if event.event_type in REFUND_EVENTS:
         entity = _entity(envelope, "refund")
         refund = apply_refund(refund=entity, source="webhook", reason="refund.failed webhook") if entity else None
