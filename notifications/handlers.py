@@ -7,6 +7,7 @@ from inventory.events import StockLow
 from orders.events import OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested
 from shop.eventbus import current_event_id, subscriber
+from shop.eventbus.events import DeliveryDeadLettered
 
 from . import services
 from .models import Notification
@@ -96,4 +97,22 @@ def refund_failed_to_staff(event: RefundFailed) -> None:
         refund_id=event.refund_id,
         amount_paise=event.amount_paise,
         reason=event.reason,
+    )
+
+
+@subscriber(DeliveryDeadLettered)
+def dead_letter_to_staff(event: DeliveryDeadLettered) -> None:
+    """A subscriber gave up on an event: what it should have done has not happened."""
+    services.alert_staff(
+        kind=K.STAFF_DEAD_LETTER,
+        source_event_id=current_event_id(),
+        subscriber=event.subscriber,
+        event_name=event.event_name,
+        event_id=event.event_id,
+        event_key=event.event_key,
+        error_kind=event.error_kind,
+        error=event.error,
+        attempts=event.attempts,
+        delivery_id=event.delivery_id,
+        admin_url=services.public_url(f"/admin/eventbus/deadletter/{event.delivery_id}/change/"),
     )

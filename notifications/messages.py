@@ -20,6 +20,7 @@ _SUBJECTS: dict[str, str] = {
     K.REFUND_PROCESSED: "Refund of {amount} for order {ref} is done",
     K.STAFF_STOCK_LOW: "Stock low: {sku_id} at store {store_id} ({available} left)",
     K.STAFF_REFUND_FAILED: "Refund failed for order {ref}: act on it",
+    K.STAFF_DEAD_LETTER: "Dead letter: {subscriber} gave up on {event_name} ({error_kind})",
 }
 
 _BODIES: dict[str, str] = {
@@ -49,6 +50,13 @@ _BODIES: dict[str, str] = {
     K.STAFF_REFUND_FAILED: (
         "The refund {refund_id} of {amount} for order {ref} failed: {reason}\n"
         "The amount is refundable again: refund it from the order's admin page.\n"
+    ),
+    K.STAFF_DEAD_LETTER: (
+        "{subscriber} gave up on event {event_name} {event_id} (key {event_key}) after {attempts} attempt(s).\n"
+        "Why: {error_kind}: {error}\n\n"
+        "Whatever that subscriber does for this event has not happened. Fix the cause, then replay it:\n"
+        "{admin_url}\n"
+        "or: python manage.py eventbus replay {delivery_id}\n"
     ),
 }
 

@@ -30,6 +30,7 @@ class Notification(models.Model):
         REFUND_PROCESSED = "refund_processed", "Refund processed"
         STAFF_STOCK_LOW = "staff_stock_low", "Staff: stock low"
         STAFF_REFUND_FAILED = "staff_refund_failed", "Staff: refund failed"
+        STAFF_DEAD_LETTER = "staff_dead_letter", "Staff: event delivery dead-lettered"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

@@ -39,7 +39,7 @@ def record_recipient(*, order_id: UUID, customer_id: UUID) -> None:
     )
 
 
-def _public_url(path: str) -> str:
+def public_url(path: str) -> str:
     return f"{settings.SHOP_PUBLIC_URL.rstrip('/')}{path}"
 
 
@@ -59,8 +59,8 @@ def notify_customer(
         kind,
         order_id=order_id,
         name=(contact.full_name if contact and contact.full_name else "there"),
-        order_url=_public_url(f"/api/v1/orders/{order_id}/"),
-        invoice_url=_public_url(f"/api/v1/orders/{order_id}/invoice/"),
+        order_url=public_url(f"/api/v1/orders/{order_id}/"),
+        invoice_url=public_url(f"/api/v1/orders/{order_id}/invoice/"),
         **context,
     )
     return _write(

@@ -35,8 +35,10 @@ from shop.events import Event
 from . import conf, metrics, registry
 from .context import handling
 from .errors import ContractError, PermanentError
+from .events import DeliveryDeadLettered
 from .models import Delivery, InboxEntry
 from .models import Event as EventRecord
+from .publishing import publish
 from .registry import Subscription
 
 log = structlog.get_logger("shop.eventbus")
@@ -342,14 +344,44 @@ def _record(outcomes: list[_Outcome], *, token: str) -> None:
                 **_error_fields(outcome),
             )
         elif outcome.status == "dead":
-            Delivery.objects.filter(id=outcome.delivery.id, claimed_by=token).update(
+            fields = _error_fields(outcome)
+            died = Delivery.objects.filter(id=outcome.delivery.id, claimed_by=token).update(
                 status=Delivery.Status.DEAD,
                 attempts=F("attempts") + 1,
                 dead_at=now,
                 lease_expires_at=None,
                 error_kind=outcome.error_kind,
-                **_error_fields(outcome),
+                **fields,
             )
+            if died:
+                _announce_dead(
+                    outcome.delivery,
+                    error_kind=outcome.error_kind,
+                    error=fields["last_error"],
+                    attempts=outcome.delivery.attempts + 1,
+                    dead_at=now,
+                )
+
+
+def _announce_dead(delivery: Delivery, *, error_kind: str, error: str, attempts: int, dead_at: Any) -> None:
+    """Publish DeliveryDeadLettered with the dead outcome (same transaction), so someone looks."""
+    event = delivery.event
+    if event.name == DeliveryDeadLettered.name:
+        return  # the alert itself died: announcing it again could go round forever
+    publish(
+        DeliveryDeadLettered(
+            delivery_id=delivery.id,
+            subscriber=delivery.subscriber,
+            event_id=event.event_id,
+            event_name=event.name,
+            event_key=event.key,
+            error_kind=error_kind,
+            error=error[:500],
+            attempts=attempts,
+            dead_at=dead_at,
+        ),
+        key=delivery.subscriber,
+    )
 
 
 def _error_fields(outcome: _Outcome) -> dict[str, Any]:
@@ -369,8 +401,9 @@ def reap_expired_leases() -> int:
     with transaction.atomic():
         expired = list(
             Delivery.objects.filter(status=Delivery.Status.IN_FLIGHT, lease_expires_at__lt=now)
-            .select_for_update(skip_locked=True)
-            .only("id", "subscriber", "attempts", "claimed_by")
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .only("id", "subscriber", "attempts", "claimed_by", "event__event_id", "event__name", "event__key")
         )
         for delivery in expired:
             subscription = registry.get_subscription(delivery.subscriber)
@@ -385,6 +418,9 @@ def reap_expired_leases() -> int:
                     error_kind=Delivery.ErrorKind.LOST,
                     error_type="LeaseExpired",
                     last_error=error,
+                )
+                _announce_dead(
+                    delivery, error_kind=Delivery.ErrorKind.LOST, error=error, attempts=attempts, dead_at=now
                 )
             else:
                 Delivery.objects.filter(id=delivery.id).update(

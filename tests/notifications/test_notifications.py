@@ -17,6 +17,7 @@ from orders.models import Order
 from payments.fake_razorpay import FakeRazorpay
 from shop.eventbus import publish
 from shop.eventbus.models import Delivery
+from shop.eventbus.models import Event as EventRecord
 from shop.eventbus.testing import deliver_pending
 from tests.e2e.conftest import ATTA, MILK, Shop
 
@@ -108,6 +109,23 @@ def test_staff_hear_about_low_stock(shop: Shop) -> None:
         publish(StockLow(store_id=shop.store_id, sku_id=MILK, available=3, threshold=5), key="k")
     deliver_pending()
     assert _sent() == [(f"Stock low: {MILK} at store {shop.store_id} (3 left)", ["ops@example.in", "lead@example.in"])]
+
+
+@override_settings(SHOP_STAFF_EMAILS=["ops@example.in"], SHOP_PUBLIC_URL="https://shop.example.in")
+def test_staff_hear_when_a_subscriber_gives_up_on_an_event(shop: Shop) -> None:
+    with transaction.atomic():
+        event_id = publish(StockLow(store_id=shop.store_id, sku_id=MILK, available=3, threshold=5), key="k")
+    EventRecord.objects.filter(event_id=event_id).update(payload={"available": "three"})  # breaks the contract
+
+    deliver_pending()
+
+    dead = Delivery.objects.get(event__event_id=event_id, subscriber="notifications.stock_low_to_staff")
+    assert dead.status == "dead"
+    subject = f"Dead letter: notifications.stock_low_to_staff gave up on {StockLow.name} (contract)"
+    assert _sent() == [(subject, ["ops@example.in"])]
+    body = mail.outbox[0].body
+    assert f"https://shop.example.in/admin/eventbus/deadletter/{dead.id}/change/" in body
+    assert f"manage.py eventbus replay {dead.id}" in body
 
 
 class BrokenMailServer:
