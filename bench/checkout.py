@@ -1,6 +1,7 @@
 """Benchmark the whole checkout: customers check out and pay; how fast are orders confirmed?
 
     .venv/bin/python bench/checkout.py [--customers 200] [--concurrency 12] [--server split|asgi] [--timeout 180]
+        [--worker-pool prefork|solo] [--profile web,worker,websockets,fake_razorpay]
 
 Runs everything on 127.0.0.1, as production would: gunicorn (2 gthread workers) serving
 HTTP and uvicorn the websockets (`--server asgi`: uvicorn with 2 workers for both), one
@@ -18,7 +19,10 @@ Its own database (shop_bench_checkout, dropped and seeded with the demo shop) an
 Figures: confirmed orders per second over the checkout phase; checkout POST to confirmed
 (p50, p99; from the order's confirmed_at, not by polling); oversold = units confirmed
 beyond the stock received; lost = orders answered 202 that were not decided (confirmed or
-cancelled) in time. Before the last line: CPU milliseconds per order of each process group.
+cancelled) in time. Before the last line: CPU milliseconds per order of each process group,
+and the machine's speed (the VM's varies by a third: read the CPU figures against it).
+--profile samples the named groups with py-spy (`pip install py-spy`; BENCH_PYSPY_ARGS=--gil
+for CPU only) into /tmp/<run>-<group>-<pid>.txt, collapsed stacks.
 Last line: orders_per_s=<n> p50_ms=<n> p99_ms=<n> oversold=<n> lost=<n>
 """
 
