@@ -16,7 +16,7 @@ from .intents import (
 from .observe import apply_payment, follow_up, observe_payment
 from .reconcile import reconcile
 from .refunds import apply_refund, refund_payment, send_refund
-from .webhooks import InvalidWebhook, process_webhook, record_webhook
+from .webhooks import InvalidWebhook, nudge_processing, process_received_webhooks, process_webhook, record_webhook
 
 __all__ = [
     "InvalidWebhook",
@@ -25,7 +25,9 @@ __all__ = [
     "cancel_payment",
     "ensure_razorpay_order",
     "follow_up",
+    "nudge_processing",
     "observe_payment",
+    "process_received_webhooks",
     "process_webhook",
     "receipt_for",
     "reconcile",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import structlog
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -50,7 +52,58 @@ def record_webhook(*, body: bytes, signature: str, event_id: str) -> tuple[Webho
             stored = WebhookEvent.objects.create(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
             return stored, True
     except IntegrityError:
+        # Razorpay sent it again: one that failed here is tried again with this delivery.
+        WebhookEvent.objects.filter(event_id=event_id, status=WebhookEvent.Status.FAILED).update(
+            status=WebhookEvent.Status.RECEIVED
+        )
         return WebhookEvent.objects.get(event_id=event_id), False
+
+
+#: The task that applies stored webhooks, by name (entry points do not import each other).
+PROCESS_WEBHOOKS_TASK = "payments.process_webhooks_task"
+#: Set while a run of that task waits in the queue: Razorpay sends several webhooks per
+#: payment, and one run applies all that are stored by the time it starts.
+NUDGE_WAITING_KEY = "payments:webhooks-nudge-waiting"
+NUDGE_COALESCE_SECONDS = 2
+
+
+def nudge_processing() -> None:
+    """Ask a worker to apply the stored webhooks, unless a run is already waiting to."""
+    from shop.celery import app
+
+    eager = app.conf.task_always_eager  # the embedded default and the tests: it runs right here
+    if not eager and not cache.add(NUDGE_WAITING_KEY, 1, timeout=NUDGE_COALESCE_SECONDS):
+        return  # the waiting run will find this webhook stored
+    try:
+        app.signature(PROCESS_WEBHOOKS_TASK).delay()
+    except Exception:
+        # Stored is what Razorpay needs to hear about; the reconciler applies it later.
+        cache.delete(NUDGE_WAITING_KEY)
+        log.exception("payments.webhook_enqueue_failed")
+
+
+def process_received_webhooks(*, batch: int = 50, max_seconds: float = 5.0) -> int:
+    """Apply the stored, not yet applied webhooks in arrival order until none is left (or
+    time is up); returns how many were tried. Two runs may meet on a row: process_webhook
+    locks it, and the second finds it applied. A failure is recorded on its row (FAILED)
+    and left to the reconciler."""
+    deadline = time.monotonic() + max_seconds
+    tried = 0
+    while time.monotonic() < deadline:
+        waiting = list(
+            WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED)
+            .order_by("received_at", "id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not waiting:
+            break
+        for webhook_id in waiting:
+            tried += 1
+            try:
+                process_webhook(webhook_id=webhook_id)
+            except Exception:
+                log.exception("payments.webhook_failed", webhook_id=webhook_id)
+    return tried
 
 
 def _entity(envelope: dict[str, Any], name: str) -> dict[str, Any] | None:

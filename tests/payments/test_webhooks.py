@@ -211,3 +211,61 @@ def test_a_capture_for_a_different_amount_does_not_mark_the_order_paid(fake, cli
     assert intent.status == "created"
     assert intent.transitions.last().note == "refused: amount 100 does not match"
     assert published == []
+
+
+def test_one_queued_run_applies_every_webhook_that_arrives_while_it_waits(fake, monkeypatch):
+    """Razorpay sends three webhooks per payment: with a worker, one task run applies them all."""
+    from django.core.cache import cache
+
+    from payments.services.webhooks import NUDGE_WAITING_KEY
+    from payments.tasks import process_webhooks_task
+    from shop.celery import app
+
+    queued = []
+
+    class Queued:  # what the broker would get
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def delay(self) -> None:
+            queued.append(self.name)
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # as with a worker
+    monkeypatch.setattr(app, "signature", Queued)
+    cache.delete(NUDGE_WAITING_KEY)
+    try:
+        _three_webhooks_one_run(fake, queued, process_webhooks_task)
+    finally:
+        app.conf.task_always_eager = eager
+
+
+def _three_webhooks_one_run(fake, queued, process_webhooks_task) -> None:
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+
+    assert [status for _, status in fake.deliver_webhooks()] == [200, 200, 200]
+    assert queued == ["payments.process_webhooks_task"]  # one run for the three
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"received"}
+
+    assert process_webhooks_task() == 3  # the worker's run
+    intent.refresh_from_db()
+    assert (intent.status, intent.captured_paise) == ("captured", 45_000)
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+    fake.pay(request(30_000).razorpay_order_id)  # after the run started, the next webhook queues again
+    fake.deliver_webhooks()
+    assert queued == ["payments.process_webhooks_task"] * 2
+
+
+def test_a_webhook_that_failed_here_is_tried_again_when_razorpay_resends_it(fake, client):
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    captured = next(sent for sent in fake.ledger.sent if json.loads(sent.body)["event"] == "payment.captured")
+    WebhookEvent.objects.filter(event_id=captured.event_id).update(status="failed", note="DB went away")
+
+    response = _post(client, captured.body, signature=captured.signature, event_id=captured.event_id)
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get(event_id=captured.event_id).status == "processed"
