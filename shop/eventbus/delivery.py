@@ -131,23 +131,25 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
 
 def _claim_in_one_statement(connection: Any, heads: Any, lease: dict[str, Any]) -> list[Delivery]:
     """Claim, lease and load in one round trip (the claim runs on every nudge and sweep):
-    UPDATE ... WHERE id IN (the locked heads) RETURNING, joined to the events."""
+    UPDATE ... FROM (the locked heads) RETURNING, joined to the events."""
     delivery_fields = list(Delivery._meta.concrete_fields)
     event_fields = list(EventRecord._meta.concrete_fields)
     quote = connection.ops.quote_name
     heads_sql, heads_params = heads.query.sql_with_params()
     heads_sql += " FOR UPDATE SKIP LOCKED"  # after the LIMIT; Django will not compile it outside a transaction
     returning = ", ".join(f"d.{quote(f.column)}" for f in delivery_fields)
+    # MATERIALIZED: the locking LIMIT query runs exactly once, whatever plan the UPDATE gets.
     sql = (
-        f"WITH claimed AS (UPDATE {quote(Delivery._meta.db_table)} AS d "  # noqa: S608 - names from the models
+        f"WITH heads AS MATERIALIZED ({heads_sql}), "  # noqa: S608 - names from the models
+        f"claimed AS (UPDATE {quote(Delivery._meta.db_table)} AS d "
         f"SET {quote('status')} = %s, {quote('claimed_by')} = %s, {quote('lease_expires_at')} = %s "
-        f"WHERE d.{quote('id')} IN ({heads_sql}) RETURNING {returning}) "
+        f"FROM heads WHERE d.{quote('id')} = heads.{quote('id')} RETURNING {returning}) "
         f"SELECT claimed.*, {', '.join(f'e.{quote(f.column)}' for f in event_fields)} "
         f"FROM claimed JOIN {quote(EventRecord._meta.db_table)} AS e "
         f"ON e.{quote(EventRecord._meta.pk.column)} = claimed.{quote('event_id')} "
         f"ORDER BY claimed.{quote('seq')}, claimed.{quote('id')}"
     )
-    params = [lease["status"], lease["claimed_by"], lease["lease_expires_at"], *heads_params]
+    params = [*heads_params, lease["status"], lease["claimed_by"], lease["lease_expires_at"]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
