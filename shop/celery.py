@@ -29,6 +29,23 @@ def register_periodic_task(
     }
 
 
+def send_once(task: Any, *, waiting_key: str, coalesce_seconds: float, **options: Any) -> bool:
+    """Send `task` (a task or a signature) unless an earlier send of it still waits in the
+    broker's queue: the task deletes `waiting_key` as it starts, and that one run does the
+    work of every caller meanwhile. Eager (tests, the embedded default): always, it runs here.
+    Returns whether it sent; a broker error is raised, and the key cleared for the next caller."""
+    from django.core.cache import cache
+
+    if not app.conf.task_always_eager and not cache.add(waiting_key, 1, timeout=coalesce_seconds):
+        return False
+    try:
+        task.apply_async(**options)
+    except Exception:
+        cache.delete(waiting_key)
+        raise
+    return True
+
+
 def _serve_worker_metrics(port: int) -> None:
     from prometheus_client import start_http_server
 

@@ -124,12 +124,16 @@ def observe_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent:
 def needs_follow_up(intent: PaymentIntent) -> bool:
     """Whether follow_up() may have something to do for the intent as just applied: an
     authorisation to capture, or money in for an order no longer payable."""
+    return intent.status == Status.AUTHORIZED or _refund_owed(intent) > 0
+
+
+def _refund_owed(intent: PaymentIntent) -> int:
+    """Paise captured for an order no longer payable and not yet refunded (0 below Razorpay's minimum)."""
     from .refunds import MIN_REFUND_PAISE
 
-    if intent.status == Status.AUTHORIZED:
-        return True
     remaining = intent.captured_paise - intent.refunded_paise
-    return intent.cancelled_at is not None and intent.status == Status.CAPTURED and remaining >= MIN_REFUND_PAISE
+    owed = intent.cancelled_at is not None and intent.status == Status.CAPTURED and remaining >= MIN_REFUND_PAISE
+    return remaining if owed else 0
 
 
 def _capture_now(intent: PaymentIntent) -> bool:
@@ -141,7 +145,7 @@ def _capture_now(intent: PaymentIntent) -> bool:
 
 def follow_up(*, intent_id: UUID) -> PaymentIntent:
     """Capture an authorised payment; refund money that came in for an order no longer payable."""
-    from .refunds import MIN_REFUND_PAISE, refund_payment
+    from .refunds import refund_payment
 
     intent = PaymentIntent.objects.get(id=intent_id)
     if intent.status == Status.AUTHORIZED and _capture_now(intent):
@@ -153,11 +157,11 @@ def follow_up(*, intent_id: UUID) -> PaymentIntent:
         with transaction.atomic():
             apply_payment(payment=payment, source="capture")
         intent.refresh_from_db()
-    remaining = intent.captured_paise - intent.refunded_paise
-    if intent.cancelled_at is not None and intent.status == Status.CAPTURED and remaining >= MIN_REFUND_PAISE:
+    owed = _refund_owed(intent)
+    if owed:
         refund_payment(
             order_id=intent.order_id,
-            amount_paise=remaining,
+            amount_paise=owed,
             idempotency_key=f"unpayable-{intent.id.hex}",
             reason=f"order no longer payable: {intent.cancel_reason}"[:200],
             source="auto",

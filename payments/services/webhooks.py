@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import structlog
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -69,16 +68,13 @@ NUDGE_COALESCE_SECONDS = 2
 
 def nudge_processing() -> None:
     """Ask a worker to apply the stored webhooks, unless a run is already waiting to."""
-    from shop.celery import app
+    from shop.celery import app, send_once
 
-    eager = app.conf.task_always_eager  # the embedded default and the tests: it runs right here
-    if not eager and not cache.add(NUDGE_WAITING_KEY, 1, timeout=NUDGE_COALESCE_SECONDS):
-        return  # the waiting run will find this webhook stored
     try:
-        app.signature(PROCESS_WEBHOOKS_TASK).delay()
+        task = app.signature(PROCESS_WEBHOOKS_TASK)
+        send_once(task, waiting_key=NUDGE_WAITING_KEY, coalesce_seconds=NUDGE_COALESCE_SECONDS)
     except Exception:
         # Stored is what Razorpay needs to hear about; the reconciler applies it later.
-        cache.delete(NUDGE_WAITING_KEY)
         log.exception("payments.webhook_enqueue_failed")
 
 

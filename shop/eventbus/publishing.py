@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -144,19 +143,22 @@ def nudge_on_commit(connection: BaseDatabaseWrapper) -> None:
 
 
 def _nudge() -> None:
-    from shop.celery import app
+    from shop.celery import app, send_once
 
     from .delivery import is_delivering
     from .tasks import deliver_task
 
-    if app.conf.task_always_eager:
-        if is_delivering():
-            return  # in-process: the delivery loop running in this thread takes the new events
-    elif not cache.add(NUDGE_WAITING_KEY, 1, timeout=conf.get("EVENTBUS_NUDGE_COALESCE_SECONDS")):
-        return  # a nudge is already waiting in the queue: one is enough, it delivers everything
-
+    if app.conf.task_always_eager and is_delivering():
+        return  # in-process: the delivery loop running in this thread takes the new events
     try:
-        deliver_task.apply_async(queue=conf.get("EVENTBUS_QUEUE"), retry=False)
+        # One nudge waiting in the queue is enough: it delivers everything committed.
+        send_once(
+            deliver_task,
+            waiting_key=NUDGE_WAITING_KEY,
+            coalesce_seconds=conf.get("EVENTBUS_NUDGE_COALESCE_SECONDS"),
+            queue=conf.get("EVENTBUS_QUEUE"),
+            retry=False,
+        )
     except Exception as exc:
         # The events are committed; beat's sweep delivers them without the nudge.
         metrics.nudge_failures.inc()

@@ -227,7 +227,7 @@ def test_one_queued_run_applies_every_webhook_that_arrives_while_it_waits(fake, 
         def __init__(self, name: str) -> None:
             self.name = name
 
-        def delay(self) -> None:
+        def apply_async(self, **options: object) -> None:
             queued.append(self.name)
 
     eager = app.conf.task_always_eager
