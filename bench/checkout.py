@@ -1,7 +1,7 @@
 """Benchmark the whole checkout: customers check out and pay; how fast are orders confirmed?
 
     .venv/bin/python bench/checkout.py [--customers 200] [--concurrency 12] [--server split|asgi] [--timeout 180]
-        [--worker-pool prefork|solo] [--profile web,worker,websockets,fake_razorpay]
+        [--worker-pool prefork|solo] [--profile web,worker,websockets,fake_razorpay] [--log-statements]
 
 Runs everything on 127.0.0.1, as production would: gunicorn (2 gthread workers) serving
 HTTP and uvicorn the websockets (`--server asgi`: uvicorn with 2 workers for both), one
@@ -360,6 +360,11 @@ def main() -> None:
         "fake_razorpay); collapsed stacks to /tmp/<run>-<group>.txt",
     )
     parser.add_argument(
+        "--log-statements",
+        action="store_true",
+        help="PostgreSQL logs every statement of the run (log_statement=all on the bench's database) to its server log",
+    )
+    parser.add_argument(
         "--server", choices=["split", "asgi"], default="split", help="WSGI for HTTP + ASGI for /ws/, or ASGI for all"
     )
     args = parser.parse_args()
@@ -370,8 +375,12 @@ def main() -> None:
 
     redis.Redis.from_url(ENV["REDIS_URL"]).flushdb()  # the bench's own Redis db: queues, cache
     skus, slot_id, received = seed(args.customers)
-    from django.db import connections
+    from django.db import connection, connections
 
+    if args.log_statements:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {connection.settings_dict['NAME']} SET log_statement = 'all'")
+        progress("PostgreSQL logs every statement of this run to its server log (log_statement=all)")
     connections.close_all()
     run_env = {"EVENTBUS_NUDGE_ON_COMMIT": "1"}
     fake = [sys.executable, "manage.py", "fake_razorpay", "--port", str(FAKE_PORT)]

@@ -115,7 +115,7 @@ def fetch_refund(refund_id: str) -> dict[str, Any]:
 
 def payment_signature_ok(*, stored_order_id: str, payment_id: str, signature: str) -> bool:
     """Checkout's signature, checked against the Razorpay order id WE stored (constant time)."""
-    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()))
+    sdk = client()  # this thread's: a new SDK client builds a requests session each time
     params = {"razorpay_order_id": stored_order_id, "razorpay_payment_id": payment_id, "razorpay_signature": signature}
     try:
         return bool(sdk.utility.verify_payment_signature(params))
@@ -127,7 +127,7 @@ def webhook_signature_ok(*, body: bytes, signature: str) -> bool:
     """X-Razorpay-Signature over the raw bytes (the SDK wants them as str)."""
     if not signature:
         return False
-    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()))
+    sdk = client()
     try:
         return bool(sdk.utility.verify_webhook_signature(body.decode("utf-8"), signature, conf.webhook_secret()))
     except (SignatureVerificationError, UnicodeDecodeError, TypeError):

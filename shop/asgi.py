@@ -16,7 +16,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from shop.api.websocket import TokenAuthMiddleware  # noqa: E402
+from shop.celery import warm_up  # noqa: E402
 from shop.routing import websocket_urlpatterns  # noqa: E402
+
+warm_up()  # the first request that sends a task does not pay for Celery's imports
 
 application = ProtocolTypeRouter(
     {

@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 
 application = get_wsgi_application()
+
+from shop.celery import warm_up  # noqa: E402 - after Django is set up
+
+warm_up()  # the first request that sends a task does not pay for Celery's imports

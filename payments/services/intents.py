@@ -21,7 +21,7 @@ from ..events import CashCollected, PaymentRequested
 from ..models import PaymentIntent
 from ..states import Status
 from ._common import lock_intent, move, note
-from .observe import follow_up, observe_payment
+from .observe import apply_payment, follow_up, needs_follow_up
 
 log = structlog.get_logger("payments")
 
@@ -150,19 +150,22 @@ def verify_callback(
     if not (same_order and signed):
         log.warning("payments.callback_refused", intent_id=str(intent_id), same_order=same_order)
         raise PaymentRefused("the payment signature does not match this order", code="bad_signature", status_code=400)
-    with transaction.atomic():
+    # The signature says the browser saw success, not that money moved: ask Razorpay.
+    try:
+        payment: dict[str, Any] | None = gateway.fetch_payment(razorpay_payment_id)
+    except gateway.GatewayProblem as exc:
+        log.info("payments.callback_fetch_failed", intent_id=str(intent_id), error=str(exc))
+        payment = None  # the webhooks (or the reconciler) will tell
+    with transaction.atomic():  # what the browser saw and what Razorpay says, together
         intent = PaymentIntent.objects.select_for_update().get(id=intent_id)
         intent.client_verified_at = intent.client_verified_at or timezone.now()
         if intent.status in (Status.CREATED, Status.FAILED):
             move(intent, Status.ATTEMPTED, source="callback", text="signature verified", payment_id=razorpay_payment_id)
             intent.razorpay_payment_id = razorpay_payment_id
         intent.save(update_fields=["client_verified_at", "status", "razorpay_payment_id", "updated_at"])
-    # The signature says the browser saw success, not that money moved: ask Razorpay.
-    try:
-        return observe_payment(payment=gateway.fetch_payment(razorpay_payment_id), source="callback")
-    except gateway.GatewayProblem as exc:
-        log.info("payments.callback_fetch_failed", intent_id=str(intent_id), error=str(exc))
-        return PaymentIntent.objects.get(id=intent_id)
+        if payment is not None and apply_payment(payment=payment, source="callback", intent=intent) is None:
+            log.warning("payments.callback_payment_mismatch", intent_id=str(intent_id), payment_id=razorpay_payment_id)
+    return follow_up(intent_id=intent.id) if needs_follow_up(intent) else intent
 
 
 def cancel_payment(*, order_id: UUID, reason: str) -> PaymentIntent:

@@ -6,6 +6,7 @@ intent forward along the state machine, and the event of a step is published onc
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -39,12 +40,18 @@ def _when(payment: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(created, tz=UTC) if isinstance(created, int) else timezone.now()
 
 
-def apply_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent | None:  # noqa: PLR0911 - one exit per kind of stale news
-    """Apply one payment entity inside the caller's transaction; None if the order is not ours."""
+def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
+    *, payment: dict[str, Any], source: str, intent: PaymentIntent | None = None
+) -> PaymentIntent | None:
+    """Apply one payment entity inside the caller's transaction; None if the order is not
+    ours. `intent`: the payment's intent, already locked by the caller (not looked up again)."""
     order_id = payment.get("order_id")
     if not order_id:
         return None
-    intent = PaymentIntent.objects.select_for_update().filter(razorpay_order_id=str(order_id)).first()
+    if intent is None:
+        intent = PaymentIntent.objects.select_for_update().filter(razorpay_order_id=str(order_id)).first()
+    elif not hmac.compare_digest(str(order_id).encode(), (intent.razorpay_order_id or "").encode()):
+        return None
     if intent is None:
         return None
     target = _OBSERVED.get(str(payment.get("status")))

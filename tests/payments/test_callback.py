@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from payments import services
+from payments import gateway, services
 from payments.events import PaymentCaptured
 from payments.models import PaymentIntent
 from shop.eventbus.testing import captured_events
@@ -144,3 +144,23 @@ def test_the_pay_page_refuses_a_cancelled_order(fake, client):
 
     assert response.status_code == 404
     assert b"Nothing to pay" in response.content
+
+
+def test_when_razorpay_cannot_be_asked_the_callback_marks_client_verified_and_waits(fake, client, monkeypatch):
+    intent = request(45_000)
+    fields = fake.pay(intent.razorpay_order_id)
+
+    def unavailable(payment_id: str) -> dict[str, object]:
+        raise gateway.Unavailable("502 Bad Gateway")
+
+    monkeypatch.setattr(gateway, "fetch_payment", unavailable)
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+
+    assert response.status_code == 200
+    assert b"being confirmed" in response.content
+    intent.refresh_from_db()
+    # The browser's word alone moves no money: attempted, verified, and the webhooks will tell.
+    assert (intent.status, intent.razorpay_payment_id) == ("attempted", fields["razorpay_payment_id"])
+    assert intent.client_verified_at is not None
+    assert published == []
