@@ -82,6 +82,23 @@ def _metrics_for_pool_process(**_: Any) -> None:
         _serve_worker_metrics(int(base) + int(getattr(current_process(), "index", 0)))
 
 
+@signals.worker_process_init.connect
+def _tune_pool_process(**_: Any) -> None:
+    """A prefork process, just forked: freeze what it inherited (see shop.runtime)."""
+    from shop.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
+
+
+@signals.worker_ready.connect
+def _tune_worker(**_: Any) -> None:
+    """The worker's main process (the one that runs tasks in the solo and thread pools),
+    once started (see shop.runtime)."""
+    from shop.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
+
+
 @signals.worker_init.connect
 def _metrics_for_solo_worker(sender: Any = None, **_: Any) -> None:
     """Solo and thread pools run tasks in the main process: it serves /metrics itself."""
