@@ -17,8 +17,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from shop.api.websocket import TokenAuthMiddleware  # noqa: E402
 from shop.celery import warm_up  # noqa: E402
-from shop.runtime import tune_garbage_collector  # noqa: E402
 from shop.routing import websocket_urlpatterns  # noqa: E402
+from shop.runtime import tune_garbage_collector  # noqa: E402
 
 warm_up()  # the first request that sends a task does not pay for Celery's imports
 
