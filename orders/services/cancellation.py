@@ -20,7 +20,7 @@ def cancel_locked(order: Order, reason: str, *, detail: str = "") -> None:
     """Cancel an order the caller has locked; the event makes the other apps undo their part."""
     from_status = order.status
     order.cancel_reason = reason
-    transition(order, S.CANCELLED, reason=f"{reason}: {detail}" if detail else reason)
+    transition(order, S.CANCELLED, reason=f"{reason}: {detail}" if detail else reason, also=("cancel_reason",))
     publish(
         OrderCancelled(
             order_id=order.id,

@@ -94,7 +94,16 @@ def record_payment_requested(
     order.razorpay_order_id = razorpay_order_id
     order.razorpay_key_id = key_id
     order.pay_url = pay_url
-    order.save()
+    order.save(
+        update_fields=[
+            "payment_state",
+            "payment_intent_id",
+            "razorpay_order_id",
+            "razorpay_key_id",
+            "pay_url",
+            "updated_at",
+        ]
+    )
     if order.status == S.PENDING:
         transition(order, S.AWAITING_PAYMENT, reason="payment requested")
     return order

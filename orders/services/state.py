@@ -44,20 +44,24 @@ def lock(order_id: UUID) -> Order:
     return Order.objects.select_for_update().get(pk=order_id)
 
 
-def transition(order: Order, to_status: str, *, reason: str = "") -> None:
-    """Move the order (locked by the caller) to `to_status`, record and publish it."""
+#: The moment each state records on the order, besides its status.
+_STAMPS = {S.CONFIRMED: "confirmed_at", S.DELIVERED: "delivered_at", S.CANCELLED: "cancelled_at"}
+
+
+def transition(order: Order, to_status: str, *, reason: str = "", also: tuple[str, ...] = ()) -> None:
+    """Move the order (locked by the caller) to `to_status`, record and publish it.
+    Writes the status and its moment; `also` names other fields the caller changed with it."""
     if to_status not in ALLOWED[order.status]:
         raise IllegalTransition(order, to_status)
     now = timezone.now()
     from_status = order.status
     order.status = to_status
-    if to_status == S.CONFIRMED:
-        order.confirmed_at = now
-    elif to_status == S.DELIVERED:
-        order.delivered_at = now
-    elif to_status == S.CANCELLED:
-        order.cancelled_at = now
-    order.save()
+    fields = ["status", "updated_at", *also]
+    stamp = _STAMPS.get(to_status)
+    if stamp:
+        setattr(order, stamp, now)
+        fields.append(stamp)
+    order.save(update_fields=fields)
     OrderTransition.objects.create(order=order, from_status=from_status, to_status=to_status, reason=reason, at=now)
     publish(
         OrderStatusChanged(
