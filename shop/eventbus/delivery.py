@@ -326,13 +326,7 @@ def _record(outcomes: list[_Outcome], *, token: str) -> None:
     now = timezone.now()
     finished = [o.delivery.id for o in outcomes if o.status in ("done", "duplicate")]
     if finished:
-        Delivery.objects.filter(id__in=finished, claimed_by=token).update(
-            status=Delivery.Status.DONE,
-            attempts=F("attempts") + 1,
-            completed_at=now,
-            lease_expires_at=None,
-            error_kind="",
-        )
+        _mark_done(finished, token=token, now=now)
     for outcome in outcomes:
         if outcome.status == "retry":
             subscription = registry.get_subscription(outcome.delivery.subscriber)
@@ -363,6 +357,20 @@ def _record(outcomes: list[_Outcome], *, token: str) -> None:
                     attempts=outcome.delivery.attempts + 1,
                     dead_at=now,
                 )
+
+
+def _mark_done(ids: list[int], *, token: str, now: Any) -> None:
+    """The hot path's one write per batch, as plain SQL (the ORM's query building cost more
+    than the statement): done, if the lease is still ours."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    in_ids = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, completed_at = %s, "  # noqa: S608 - no user input
+            f"lease_expires_at = NULL, error_kind = '' WHERE claimed_by = %s AND id IN ({in_ids})",
+            [Delivery.Status.DONE, connection.ops.adapt_datetimefield_value(now), token, *ids],
+        )
 
 
 def _announce_dead(delivery: Delivery, *, error_kind: str, error: str, attempts: int, dead_at: Any) -> None:
