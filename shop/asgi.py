@@ -12,6 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -21,6 +22,7 @@ from shop.routing import websocket_urlpatterns  # noqa: E402
 from shop.runtime import tune_garbage_collector  # noqa: E402
 
 warm_up()  # the first request that sends a task does not pay for Celery's imports
+get_channel_layer()  # nor the first websocket for the channel layer's (connects to nothing yet)
 
 application = ProtocolTypeRouter(
     {
