@@ -12,17 +12,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from shop.api.websocket import TokenAuthMiddleware  # noqa: E402
-from shop.celery import warm_up  # noqa: E402
 from shop.routing import websocket_urlpatterns  # noqa: E402
-from shop.runtime import tune_garbage_collector  # noqa: E402
-
-warm_up()  # the first request that sends a task does not pay for Celery's imports
-get_channel_layer()  # nor the first websocket for the channel layer's (connects to nothing yet)
+from shop.runtime import prepare_web_process  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -32,4 +27,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
-tune_garbage_collector()  # last: what start-up made is frozen
+prepare_web_process(websockets=True)

@@ -1,4 +1,5 @@
-"""Tuning of the long-running processes (web servers, Celery workers): the garbage collector.
+"""Tuning of the long-running processes (web servers, Celery workers): what they load
+before the first request, and the garbage collector.
 
 A Django process keeps a few hundred thousand objects from start-up (modules, models,
 URL patterns, templates) and allocates many short-lived ones per request or task. At
@@ -41,3 +42,22 @@ def tune_garbage_collector() -> bool:
     gc.freeze()
     gc.set_threshold(*chosen)
     return True
+
+
+def prepare_web_process(*, websockets: bool = False) -> None:
+    """For wsgi.py / asgi.py, once Django is set up: load now what the first requests would
+    otherwise load (Celery's task machinery, the template engines and their tag libraries,
+    the channel layer), then tune the collector. Connects to nothing: a broker or Redis that
+    is down does not stop a server starting."""
+    from django.template import engines
+
+    from shop.celery import warm_up
+
+    warm_up()
+    for engine in engines.all():
+        _ = engine.name
+    if websockets:
+        from channels.layers import get_channel_layer
+
+        get_channel_layer()
+    tune_garbage_collector()  # last: what start-up made is frozen

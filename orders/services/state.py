@@ -45,7 +45,7 @@ def lock(order_id: UUID) -> Order:
 
 
 #: The moment each state records on the order, besides its status.
-_STAMPS = {S.CONFIRMED: "confirmed_at", S.DELIVERED: "delivered_at", S.CANCELLED: "cancelled_at"}
+_STAMPS: dict[str, str] = {S.CONFIRMED: "confirmed_at", S.DELIVERED: "delivered_at", S.CANCELLED: "cancelled_at"}
 
 
 def transition(order: Order, to_status: str, *, reason: str = "", also: tuple[str, ...] = ()) -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from shop import runtime
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -53,3 +59,27 @@ def test_a_malformed_setting_stops_the_process_with_a_reason(monkeypatch, value)
 
     with pytest.raises(ValueError, match="SHOP_GC_THRESHOLDS must be three positive whole numbers"):
         runtime.thresholds()
+
+
+@pytest.mark.integration
+def test_web_servers_start_prepared_even_with_redis_down() -> None:
+    """wsgi.py and asgi.py load Celery, the templates and the channel layer at start and
+    freeze them; none of it connects, so a broker that is down does not stop a server."""
+    script = (
+        "import gc, sys; import shop.wsgi, shop.asgi; "
+        "from shop.celery import app; "
+        "print(app.finalized, 'django.templatetags.static' in sys.modules, gc.get_freeze_count() > 10000)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shop.settings.base",
+        "DJANGO_SECRET_KEY": "test-only-not-secret",
+        "REDIS_URL": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+        "SHOP_GC_THRESHOLDS": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "True"]
