@@ -3,7 +3,7 @@ store and day updates: each handler has a transaction of its own, to hold it bri
 
 from __future__ import annotations
 
-from delivery.events import ShipmentDelivered
+from delivery.events import ShipmentDelivered, ShipmentPicked
 from orders.events import OrderCancelled, OrderConfirmed
 from shop.eventbus import subscriber
 
@@ -25,3 +25,8 @@ def count_cancelled_order(event: OrderCancelled) -> None:
 @subscriber(ShipmentDelivered, own_transaction=True)
 def count_delivered_order(event: ShipmentDelivered) -> None:
     services.count_delivered(store_id=event.store_id)
+
+
+@subscriber(ShipmentPicked, own_transaction=True)
+def count_picked_shipment(event: ShipmentPicked) -> None:
+    services.count_picked(store_id=event.store_id, outcomes=[line.outcome for line in event.lines])

@@ -17,6 +17,10 @@ class StoreDay(models.Model):
     #: {"out_of_stock": 3, "payment_timeout": 1, ...}
     cancelled_by_reason = models.JSONField(default=dict)
     orders_delivered = models.PositiveIntegerField(default=0)
+    #: Picking (shipments picked that day): lines in all, lines short, lines weighed.
+    lines_picked = models.PositiveIntegerField(default=0)
+    lines_short = models.PositiveIntegerField(default=0, help_text="Found fewer than ordered (or none)")
+    lines_weighed = models.PositiveIntegerField(default=0, help_text="Sold by weight: picked at its actual weight")
 
     class Meta:
         ordering = ["-date", "store_id"]
@@ -32,3 +36,31 @@ class StoreDay(models.Model):
     @property
     def cod_share_percent(self) -> float:
         return round(100 * self.cod_orders / self.orders_confirmed, 1) if self.orders_confirmed else 0.0
+
+    @property
+    def fill_rate_percent(self) -> float | None:
+        """Lines picked in full (or at their weight) out of lines picked; None before any picking."""
+        if not self.lines_picked:
+            return None
+        return round(100 * (self.lines_picked - self.lines_short) / self.lines_picked, 1)
+
+
+class StoreHour(models.Model):
+    """One store's hour (Asia/Kolkata): orders confirmed and their GMV, for the day's curve."""
+
+    store_id = models.UUIDField()
+    #: The start of the local hour, e.g. 2026-11-22 18:00+05:30.
+    hour = models.DateTimeField()
+    orders_confirmed = models.PositiveIntegerField(default=0)
+    gmv_paise = models.BigIntegerField(default=0, help_text="Totals of the orders confirmed")
+
+    class Meta:
+        ordering = ["hour", "store_id"]
+        constraints = [models.UniqueConstraint(fields=["store_id", "hour"], name="analytics_one_row_per_store_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.hour:%Y-%m-%d %H:00}"
+
+    @property
+    def average_order_paise(self) -> int:
+        return self.gmv_paise // self.orders_confirmed if self.orders_confirmed else 0

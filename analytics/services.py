@@ -1,30 +1,71 @@
-"""Counting: each handler adds its event to the store's day, once (the bus's inbox sees to it).
+"""Counting: each handler adds its event to the store's day (and hour), once (the bus's
+inbox sees to it).
 
-The counters join their handler's transaction without a savepoint: a failure fails the handler."""
+The counters join their handler's transaction without a savepoint: a failure fails the
+handler. A count is one statement: INSERT the row with the increments as its values, or
+add them to the row already there (ON CONFLICT ... DO UPDATE), on PostgreSQL and SQLite.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
-from .models import StoreDay
+from .models import StoreDay, StoreHour
+
+
+def local_hour(moment: datetime | None = None) -> datetime:
+    """The start of the Asia/Kolkata hour that `moment` (default now) falls in."""
+    return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return str(field.column)
+
+
+def _add_to(model: type[Model], *, keys: dict[str, Any], increments: dict[str, int]) -> None:
+    """Add `increments` to the row `keys` names, creating it (other fields at their defaults)."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    row = model(**keys, **increments)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    table = quote(str(model._meta.db_table))
+    added = [quote(_column(model, name)) for name in increments]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - no user input
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(quote(_column(model, name)) for name in keys)}) "
+        f"DO UPDATE SET {', '.join(f'{column} = {table}.{column} + EXCLUDED.{column}' for column in added)}"
+    )
+    values = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def _add(store_id: UUID, day: date | None, **increments: int) -> None:
-    day = day or timezone.localdate()
-    StoreDay.objects.get_or_create(store_id=store_id, date=day)
-    StoreDay.objects.filter(store_id=store_id, date=day).update(
-        **{field: F(field) + amount for field, amount in increments.items()}
-    )
+    _add_to(StoreDay, keys={"store_id": store_id, "date": day or timezone.localdate()}, increments=increments)
 
 
 @transaction.atomic(savepoint=False)
-def count_confirmed(*, store_id: UUID, total_paise: int, cash_on_delivery: bool, day: date | None = None) -> None:
-    _add(store_id, day, orders_confirmed=1, gmv_paise=total_paise, cod_orders=int(cash_on_delivery))
+def count_confirmed(
+    *, store_id: UUID, total_paise: int, cash_on_delivery: bool, day: date | None = None, at: datetime | None = None
+) -> None:
+    """An order confirmed: its store's day and hour (of `at`, default now; `day` overrides the day)."""
+    hour = local_hour(at)
+    _add(store_id, day or hour.date(), orders_confirmed=1, gmv_paise=total_paise, cod_orders=int(cash_on_delivery))
+    _add_to(
+        StoreHour,
+        keys={"store_id": store_id, "hour": hour},
+        increments={"orders_confirmed": 1, "gmv_paise": total_paise},
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -40,3 +81,15 @@ def count_cancelled(*, store_id: UUID, reason: str, day: date | None = None) -> 
 @transaction.atomic(savepoint=False)
 def count_delivered(*, store_id: UUID, day: date | None = None) -> None:
     _add(store_id, day, orders_delivered=1)
+
+
+@transaction.atomic(savepoint=False)
+def count_picked(*, store_id: UUID, outcomes: list[str], day: date | None = None) -> None:
+    """A shipment picked: one outcome per line (found, short or weighed)."""
+    _add(
+        store_id,
+        day,
+        lines_picked=len(outcomes),
+        lines_short=outcomes.count("short"),
+        lines_weighed=outcomes.count("weighed"),
+    )

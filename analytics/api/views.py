@@ -1,4 +1,4 @@
-"""Staff reports: a store's days (or every store's), newest first."""
+"""Staff reports: a store's days (or every store's), newest first; one day hour by hour."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
-from ..models import StoreDay
+from ..models import StoreDay, StoreHour
 
 MAX_DAYS = 366
 
@@ -22,13 +22,24 @@ MAX_DAYS = 366
 class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
     average_order_paise = serializers.IntegerField(read_only=True)
     cod_share_percent = serializers.FloatField(read_only=True)
+    fill_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = StoreDay
         fields = (
             "store_id", "date", "orders_confirmed", "gmv_paise", "average_order_paise", "cod_orders",
             "cod_share_percent", "orders_cancelled", "cancelled_by_reason", "orders_delivered",
+            "lines_picked", "lines_short", "lines_weighed", "fill_rate_percent",
         )  # fmt: skip
+
+
+class StoreHourOutput(serializers.ModelSerializer[StoreHour]):
+    hour = serializers.DateTimeField(read_only=True)  # in Asia/Kolkata, e.g. 2026-11-22T18:00:00+05:30
+    average_order_paise = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StoreHour
+        fields = ("store_id", "hour", "orders_confirmed", "gmv_paise", "average_order_paise")
 
 
 class ReportQuery(serializers.Serializer[dict[str, Any]]):
@@ -68,3 +79,29 @@ class StoreDaysApi(APIView):
             until=query.validated_data["until"],
         )
         return Response({"results": StoreDayOutput(days, many=True).data})
+
+
+class HourQuery(serializers.Serializer[dict[str, Any]]):
+    store_id = serializers.UUIDField(required=False)
+    date = serializers.DateField(required=False)
+
+
+class StoreHoursApi(APIView):
+    """One day's orders confirmed and GMV hour by hour (Asia/Kolkata), for the hours that had any."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            OpenApiParameter("date", str, description="The day, YYYY-MM-DD (default: today)"),
+        ],
+        responses={200: StoreHourOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = HourQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        hours = selectors.store_hours(
+            store_id=query.validated_data.get("store_id"), day=query.validated_data.get("date") or timezone.localdate()
+        )
+        return Response({"results": StoreHourOutput(hours, many=True).data})

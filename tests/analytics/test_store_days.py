@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from analytics import services
 from analytics.models import StoreDay
 from delivery import services as delivery
 from delivery.models import Shipment
@@ -26,12 +30,21 @@ def _staff_client() -> APIClient:
     return client
 
 
-def _deliver(order_id: str) -> None:
+def _pick(order_id: str, *, short: int = 0) -> Shipment:
+    """Pick the order's shipment: every line found, but the first `short` lines one short."""
     shipment = Shipment.objects.get(order_id=order_id)
     picks = [
-        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
+        PickInput(line_id=line.id, outcome="short", quantity_picked=line.quantity - 1)
+        if n < short
+        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+        for n, line in enumerate(shipment.lines.order_by("title"))
     ]
     delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    return shipment
+
+
+def _deliver(order_id: str) -> None:
+    shipment = _pick(order_id)
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
     delivery.dispatch_shipment(shipment_id=shipment.id)
@@ -71,6 +84,10 @@ def test_the_days_orders_money_and_outcomes_add_up(shop: Shop) -> None:
             "orders_cancelled": 1,
             "cancelled_by_reason": {"customer_cancelled": 1},
             "orders_delivered": 1,
+            "lines_picked": 2,
+            "lines_short": 0,
+            "lines_weighed": 0,
+            "fill_rate_percent": 100.0,
         }
     ]
 
@@ -85,3 +102,61 @@ def test_reports_are_for_staff_and_refuse_bad_filters(db: None) -> None:
     bad = staff.get("/api/v1/analytics/store-days/?since=2026-11-30&until=2026-11-01")
     assert bad.status_code == 400
     assert "since" in bad.json()["error"]["fields"]
+
+
+def test_fill_rate_counts_the_lines_picked_short(shop: Shop) -> None:
+    full, partly = shop.customer(), shop.customer()
+    full.fill_cart((MILK, 2), (ATTA, 1))
+    partly.fill_cart((MILK, 3), (ATTA, 2))
+    full_id, partly_id = full.checkout("cod"), partly.checkout("cod")
+    deliver_pending()
+    before = StoreDay.objects.get(store_id=shop.store_id, date=timezone.localdate())
+    assert (before.lines_picked, before.fill_rate_percent) == (0, None)  # nothing picked yet
+
+    _pick(full_id)
+    _pick(partly_id, short=1)
+    deliver_pending()
+
+    day = StoreDay.objects.get(store_id=shop.store_id, date=timezone.localdate())
+    assert (day.lines_picked, day.lines_short, day.lines_weighed) == (4, 1, 0)
+    assert day.fill_rate_percent == 75.0
+    assert not Delivery.objects.exclude(status="done").exists()
+
+
+def test_hours_are_local_and_a_late_order_counts_on_the_local_day(db: None) -> None:
+    store = uuid.uuid4()
+    # 18:15 UTC is 23:45 in Kolkata on the 21st; 18:45 UTC is 00:15 on the 22nd.
+    services.count_confirmed(store_id=store, total_paise=10_000, cash_on_delivery=False, at=_utc(18, 15))
+    services.count_confirmed(store_id=store, total_paise=30_000, cash_on_delivery=True, at=_utc(18, 45))
+    services.count_confirmed(store_id=store, total_paise=20_001, cash_on_delivery=False, at=_utc(18, 50))
+
+    days = {day.date.isoformat(): (day.orders_confirmed, day.gmv_paise) for day in StoreDay.objects.all()}
+    assert days == {"2026-11-21": (1, 10_000), "2026-11-22": (2, 50_001)}
+    report = _staff_client().get(f"/api/v1/analytics/store-hours/?store_id={store}&date=2026-11-22")
+    assert report.status_code == 200
+    assert report.json()["results"] == [
+        {
+            "store_id": str(store),
+            "hour": "2026-11-22T00:00:00+05:30",
+            "orders_confirmed": 2,
+            "gmv_paise": 50_001,
+            "average_order_paise": 25_000,
+        }
+    ]
+    eve = _staff_client().get(f"/api/v1/analytics/store-hours/?store_id={store}&date=2026-11-21").json()
+    assert [(hour["hour"], hour["orders_confirmed"]) for hour in eve["results"]] == [("2026-11-21T23:00:00+05:30", 1)]
+
+
+def test_hourly_reports_are_for_staff_and_refuse_a_bad_date(db: None) -> None:
+    customer = APIClient()
+    customer.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    assert customer.get("/api/v1/analytics/store-hours/").status_code == 403
+    staff = _staff_client()
+    assert staff.get("/api/v1/analytics/store-hours/").json() == {"results": []}
+    bad = staff.get("/api/v1/analytics/store-hours/?date=22-11-2026")
+    assert bad.status_code == 400
+    assert "date" in bad.json()["error"]["fields"]
+
+
+def _utc(hour: int, minute: int) -> datetime:
+    return datetime(2026, 11, 21, hour, minute, tzinfo=UTC)
