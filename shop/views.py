@@ -1,4 +1,4 @@
-"""Process-level endpoints: liveness, readiness, and the error pages."""
+"""Process-level endpoints: the front page, liveness, readiness, and the error pages."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found, server_error
 
 from shop.api.errors import json_404, json_500
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a newcomer who opens the server lands: the API docs, the admin, the probes."""
+    return render(request, "shop/home.html", {"mode": "embedded" if settings.EMBEDDED else "production"})
 
 
 @never_cache

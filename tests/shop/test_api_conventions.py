@@ -10,6 +10,16 @@ def test_healthz(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_the_front_page_points_to_the_api_docs_the_admin_and_the_probes(client: Client) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for link in ('href="/api/docs/"', 'href="/admin/"', 'href="/healthz"', 'href="/readyz"'):
+        assert link in page
+    assert "Running in production mode" in page  # the tests run on PostgreSQL and Redis
+
+
 @pytest.mark.django_db
 def test_readyz_checks_database_and_redis(client: Client) -> None:
     response = client.get("/readyz")
