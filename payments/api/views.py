@@ -25,7 +25,7 @@ def refused(exc: PaymentRefused) -> ApiError:
     return ApiError(exc.message, code=exc.code, status_code=exc.status_code)
 
 
-class RefundOutputSerializer(serializers.ModelSerializer):
+class PaymentRefundOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Refund
         fields = [
@@ -49,7 +49,7 @@ class PaymentDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.ModelSerializer):
-        refunds = RefundOutputSerializer(many=True, read_only=True)
+        refunds = PaymentRefundOutputSerializer(many=True, read_only=True)
         checkout = serializers.SerializerMethodField()
 
         class Meta:
@@ -106,7 +106,7 @@ class RefundCreateApi(APIView):
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_-]{10,64}$")
         speed = serializers.ChoiceField(choices=["normal", "optimum"], default="normal")
 
-    @extend_schema(request=InputSerializer, responses={201: RefundOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={201: PaymentRefundOutputSerializer})
     def post(self, request: Request, order_id: UUID) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,4 +114,4 @@ class RefundCreateApi(APIView):
             refund = services.refund_payment(order_id=order_id, source="api", **data.validated_data)
         except PaymentRefused as exc:
             raise refused(exc) from exc
-        return Response(RefundOutputSerializer(refund).data, status=status.HTTP_201_CREATED)
+        return Response(PaymentRefundOutputSerializer(refund).data, status=status.HTTP_201_CREATED)

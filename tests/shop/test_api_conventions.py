@@ -65,3 +65,14 @@ def test_malformed_json_answers_400_in_error_shape(client: Client) -> None:
     response = client.post("/api/v1/auth/register/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+@pytest.mark.django_db
+def test_no_two_apps_serializers_share_a_schema_component(client: Client) -> None:
+    """drf-spectacular keeps only one of two serializers with the same component name, and
+    the schema then describes one app's payload with the other's fields."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+
+    assert set(components["RefundOutput"]["properties"]) >= {"refund_id", "at"}  # the order's refunds
+    assert set(components["PaymentRefundOutput"]["properties"]) >= {"razorpay_refund_id", "idempotency_key"}
