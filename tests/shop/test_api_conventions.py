@@ -76,3 +76,13 @@ def test_no_two_apps_serializers_share_a_schema_component(client: Client) -> Non
 
     assert set(components["RefundOutput"]["properties"]) >= {"refund_id", "at"}  # the order's refunds
     assert set(components["PaymentRefundOutput"]["properties"]) >= {"razorpay_refund_id", "idempotency_key"}
+
+
+def test_the_schema_generates_without_warnings(tmp_path) -> None:
+    """A warning means a component or an enum the generator had to guess a name for (or,
+    worse, merged): `--fail-on-warn` turns any into an error."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert "OrderStatusEnum" in (tmp_path / "schema.yaml").read_text()
