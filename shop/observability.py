@@ -61,6 +61,9 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     )
     structlog.configure(
         processors=[
+            # First: a call below the logger's level (the bus's debug lines, in production)
+            # stops here, before the context is merged and the time stamped.
+            structlog.stdlib.filter_by_level,
             *_SHARED_PROCESSORS,
             structlog.processors.StackInfoRenderer(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

@@ -37,3 +37,13 @@ def test_the_stock_backend_would_not_share() -> None:
     assert first._cache._get_connection_pool(True) is not second._cache._get_connection_pool(True)
     ours = RedisCache("redis://127.0.0.1:6379/15", {}), RedisCache("redis://127.0.0.1:6379/15", {})
     assert ours[0]._cache._get_connection_pool(True) is ours[1]._cache._get_connection_pool(True)
+
+
+def test_cache_calls_share_one_client_per_pool() -> None:
+    """Django builds a redis.Redis per call; ours keeps one over each shared pool."""
+    ours = RedisCache("redis://127.0.0.1:6379/15", {}), RedisCache("redis://127.0.0.1:6379/15", {})
+    client = ours[0]._cache.get_client(write=True)
+    assert ours[1]._cache.get_client(write=True) is client
+    ours[0].set("one-client-probe", 7)
+    assert ours[1].get("one-client-probe") == 7
+    assert DjangoRedisCache("redis://127.0.0.1:6379/15", {})._cache.get_client(write=True) is not client
