@@ -26,3 +26,34 @@ def test_staff_see_orders_and_cancel_them(client) -> None:
     order.refresh_from_db()
     assert (order.status, order.cancel_reason) == ("cancelled", "staff_cancelled")
     assert Order.objects.get(pk=order.id).transitions.last().to_status == "cancelled"
+
+
+def test_staff_filter_by_store_and_slot_and_reach_the_payment_refund_and_shipment(client) -> None:
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    mine, other = place(), place()
+    intent_id, shipment_id = uuid.uuid4(), uuid.uuid4()
+    Order.objects.filter(pk=mine.pk).update(
+        slot_starts_at=timezone.now() + timedelta(hours=3),
+        payment_intent_id=intent_id,
+        payment_state="captured",
+        paid_paise=mine.total_paise,
+        shipment_id=shipment_id,
+        tracking_code="DLZTRACK1",
+    )
+
+    by_store = client.get(f"/admin/orders/order/?store={mine.store_id}")
+    by_slot = client.get(f"/admin/orders/order/?slot={mine.slot_id}")
+    page = client.get(f"/admin/orders/order/{mine.id}/change/").content.decode()
+
+    assert [o.pk for o in by_store.context["cl"].result_list] == [mine.pk]
+    assert [o.pk for o in by_slot.context["cl"].result_list] == [mine.pk]
+    assert str(other.store_id)[:8] in by_store.content.decode()  # the filter lists both stores
+    assert f"/admin/payments/paymentintent/{intent_id}/change/" in page
+    assert f"/admin/payments/paymentintent/{intent_id}/refund/" in page
+    assert f'/admin/delivery/shipment/{shipment_id}/change/">DLZTRACK1</a>' in page
