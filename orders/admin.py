@@ -75,9 +75,7 @@ class SlotFilter(admin.SimpleListFilter):
             .order_by("-slot_starts_at", "slot_id")
             .distinct()[:30]
         )
-        return [
-            (str(slot_id), f"{timezone.localtime(starts):%d %b %H:%M} ({str(slot_id)[:8]})") for slot_id, starts in slots
-        ]
+        return [(str(slot), f"{timezone.localtime(starts):%d %b %H:%M} ({str(slot)[:8]})") for slot, starts in slots]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
         return queryset.filter(slot_id=self.value()) if self.value() else queryset
