@@ -59,7 +59,8 @@ class StoreFilter(admin.SimpleListFilter):
         return [(str(store_id), str(store_id)[:8]) for store_id in stores[:50]]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        return queryset.filter(store_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(store_id=value) if value else queryset
 
 
 class SlotFilter(admin.SimpleListFilter):
@@ -78,7 +79,8 @@ class SlotFilter(admin.SimpleListFilter):
         return [(str(slot), f"{timezone.localtime(starts):%d %b %H:%M} ({str(slot)[:8]})") for slot, starts in slots]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        return queryset.filter(slot_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(slot_id=value) if value else queryset
 
 
 def _admin_link(name: str, object_id: Any, label: str) -> str:
