@@ -64,6 +64,12 @@ class OrderInvoiceApi(APIView):
 
     renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors keep the API's one JSON shape, also where the page was asked for as HTML."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, order_id: UUID) -> Response:
         order = _own_order(request, order_id)
@@ -77,6 +83,6 @@ class OrderInvoiceApi(APIView):
         if request.accepted_renderer.format == "json":
             return Response(InvoiceOutput(invoice).data)
         response = Response({"invoice": invoice}, template_name="orders/invoice.html")
-        if request.query_params.get("download"):
+        if request.query_params.get("download", "").lower() in ("1", "true", "yes"):
             response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.serial}.html"'
         return response

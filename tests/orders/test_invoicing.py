@@ -325,7 +325,8 @@ def test_before_delivery_the_invoice_answers_not_invoiced() -> None:
     }
     by_accept = client.get(f"/api/v1/orders/{order.id}/invoice/", HTTP_ACCEPT="application/json")
     assert (by_accept.status_code, by_accept.json()["error"]["code"]) == (404, "not_invoiced")
-    assert client.get(f"/api/v1/orders/{order.id}/invoice/").status_code == 404  # HTML: DRF's plain error page
+    as_page = client.get(f"/api/v1/orders/{order.id}/invoice/", HTTP_ACCEPT="text/html")
+    assert (as_page.status_code, as_page.json()["error"]["code"]) == (404, "not_invoiced")  # one error shape
 
 
 def test_the_invoice_as_json() -> None:
@@ -393,8 +394,11 @@ def test_download_saves_the_invoice_as_an_attachment() -> None:
     order = _with_fees(customer_id=asha.id)
     invoice = _deliver(order, at=datetime(2027, 6, 1, 12, 0, tzinfo=IST))
 
-    response = _client_for(asha).get(f"/api/v1/orders/{order.id}/invoice/?download=1")
+    client = _client_for(asha)
+    response = client.get(f"/api/v1/orders/{order.id}/invoice/?download=1")
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="invoice-GS2728-000001.html"'
     assert invoice.serial.encode() in response.content
+    shown = client.get(f"/api/v1/orders/{order.id}/invoice/?download=0")
+    assert (shown.status_code, shown.has_header("Content-Disposition")) == (200, False)
