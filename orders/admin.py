@@ -48,26 +48,34 @@ class RefundInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class StoreFilter(admin.SimpleListFilter):
+class _ByIdFilter(admin.SimpleListFilter):
+    """Orders whose `field` (another app's id) is the chosen one."""
+
+    field = ""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class StoreFilter(_ByIdFilter):
     """The stores that have orders (orders knows a store by its id only)."""
 
     title = "store"
     parameter_name = "store"
+    field = "store_id"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         stores = Order.objects.order_by("store_id").values_list("store_id", flat=True).distinct()
         return [(str(store_id), str(store_id)[:8]) for store_id in stores[:50]]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        value = self.value()
-        return queryset.filter(store_id=value) if value else queryset
 
-
-class SlotFilter(admin.SimpleListFilter):
+class SlotFilter(_ByIdFilter):
     """Delivery slots by their start, the latest first (the 30 most recent that have orders)."""
 
     title = "slot"
     parameter_name = "slot"
+    field = "slot_id"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         slots = (
@@ -77,10 +85,6 @@ class SlotFilter(admin.SimpleListFilter):
             .distinct()[:30]
         )
         return [(str(slot), f"{timezone.localtime(starts):%d %b %H:%M} ({str(slot)[:8]})") for slot, starts in slots]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        value = self.value()
-        return queryset.filter(slot_id=value) if value else queryset
 
 
 def _admin_link(name: str, object_id: Any, label: str) -> str:

@@ -2,7 +2,7 @@
 
 The same series as `django_prometheus.db.backends.postgresql` (django_db_execute_total,
 django_db_query_duration_seconds, django_db_errors_total, connections), but the labelled
-children are looked up once per connection, not on every statement: the stock wrapper
+children are looked up once per process, not on every statement: the stock wrapper
 spent about as much CPU on `labels()` and its context managers as psycopg did sending a
 prepared statement.
 """
@@ -23,30 +23,25 @@ def counted_cursor(cursor_class: Any, alias: str, vendor: str) -> Any:
     executed_many = execute_many_total.labels(alias, vendor)
     duration = query_duration_seconds.labels(alias, vendor)
 
+    def counted(run: Any, statements: int, *args: Any, **kwargs: Any) -> Any:
+        executed.inc(statements)
+        started = perf_counter()
+        try:
+            return run(*args, **kwargs)
+        except Exception as exc:
+            errors_total.labels(alias, vendor, type(exc).__name__).inc()
+            raise
+        finally:
+            duration.observe(perf_counter() - started)
+
     class CountedCursor(cursor_class):
         def execute(self, *args: Any, **kwargs: Any) -> Any:
-            executed.inc()
-            started = perf_counter()
-            try:
-                return super().execute(*args, **kwargs)
-            except Exception as exc:
-                errors_total.labels(alias, vendor, type(exc).__name__).inc()
-                raise
-            finally:
-                duration.observe(perf_counter() - started)
+            return counted(super().execute, 1, *args, **kwargs)
 
         def executemany(self, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
             params_seq = list(params_seq)
-            executed.inc(len(params_seq))
             executed_many.inc(len(params_seq))
-            started = perf_counter()
-            try:
-                return super().executemany(query, params_seq, *args, **kwargs)
-            except Exception as exc:
-                errors_total.labels(alias, vendor, type(exc).__name__).inc()
-                raise
-            finally:
-                duration.observe(perf_counter() - started)
+            return counted(super().executemany, len(params_seq), query, params_seq, *args, **kwargs)
 
     return CountedCursor
 
