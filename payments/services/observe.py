@@ -134,6 +134,13 @@ def needs_follow_up(intent: PaymentIntent) -> bool:
     return intent.status == Status.AUTHORIZED or _refund_owed(intent) > 0
 
 
+def follow_up_due(intent: PaymentIntent) -> bool:
+    """Whether follow_up() would call Razorpay now: an authorisation to capture at once, or
+    a refund owed. (A fresh authorisation is Razorpay's to auto-capture; the reconciler
+    captures it after the grace period if Razorpay did not.)"""
+    return (intent.status == Status.AUTHORIZED and _capture_now(intent)) or _refund_owed(intent) > 0
+
+
 def _refund_owed(intent: PaymentIntent) -> int:
     """Paise captured for an order no longer payable and not yet refunded (0 below Razorpay's minimum)."""
     from .refunds import MIN_REFUND_PAISE

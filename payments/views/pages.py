@@ -23,7 +23,7 @@ log = structlog.get_logger("payments")
 @csrf_exempt
 @require_POST
 def razorpay_webhook(request: HttpRequest) -> HttpResponse:
-    """Verify on the raw bytes, store once, answer 200 at once; a worker applies it."""
+    """Verify on the raw bytes, store once and apply; a worker takes what needs Razorpay or failed."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -40,7 +40,7 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
         log.warning("payments.webhook_refused", reason=str(exc))
         return JsonResponse(error_body("invalid_webhook", str(exc)), status=400)
     if event.status == event.Status.RECEIVED:
-        services.nudge_processing()  # one worker run applies this and whatever else arrived meanwhile
+        services.nudge_processing()  # one worker run takes this and whatever else is waiting
     return JsonResponse({"status": "ok"})
 
 

@@ -97,3 +97,44 @@ def test_the_same_webhook_delivered_in_parallel_is_stored_once(fake):
 
     assert sorted(results) == [False, False, False, True]
     assert WebhookEvent.objects.count() == 1
+
+
+def test_a_webhook_for_a_locked_intent_is_left_to_the_worker_instead_of_waiting(fake, monkeypatch):
+    """Razorpay wants its answer within 5 s: a webhook does not queue behind a long lock."""
+    from django.db import transaction
+
+    from payments.services import webhooks
+
+    monkeypatch.setattr(webhooks, "APPLY_LOCK_TIMEOUT", "100ms")
+    intent = services.request_payment(order_id=uuid.uuid4(), amount_paise=1000)
+    fake.pay(intent.razorpay_order_id)
+    captured = next(item for item in fake.ledger.take_outbox() if b'"payment.captured"' in item.body)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_intent() -> None:
+        try:
+            with transaction.atomic():
+                PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_intent)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        stored, new = services.record_webhook(
+            body=captured.body, signature=captured.signature, event_id=captured.event_id
+        )
+        still_held = not release.is_set()
+    finally:
+        release.set()
+        holder.join()
+
+    assert (new, stored.status, still_held) == (True, "received", True)
+    intent.refresh_from_db()
+    assert intent.status == "created"  # the worker applies it: process_webhook
+    services.process_webhook(webhook_id=stored.id)
+    intent.refresh_from_db()
+    assert intent.status == "captured"

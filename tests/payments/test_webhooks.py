@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from payments import services
 from payments.events import PaymentCaptured, PaymentFailed
 from payments.fake_razorpay import sign
 from payments.models import PaymentTransition, WebhookEvent
@@ -213,49 +214,99 @@ def test_a_capture_for_a_different_amount_does_not_mark_the_order_paid(fake, cli
     assert published == []
 
 
-def test_one_queued_run_applies_every_webhook_that_arrives_while_it_waits(fake, monkeypatch):
-    """Razorpay sends three webhooks per payment: with a worker, one task run applies them all."""
+@pytest.fixture
+def queued(monkeypatch):
+    """The names of the tasks sent to the broker, as with a worker (not run here)."""
     from django.core.cache import cache
 
     from payments.services.webhooks import NUDGE_WAITING_KEY
-    from payments.tasks import process_webhooks_task
     from shop.celery import app
 
-    queued = []
+    sent: list[str] = []
 
     class Queued:  # what the broker would get
         def __init__(self, name: str) -> None:
             self.name = name
 
         def apply_async(self, **options: object) -> None:
-            queued.append(self.name)
+            sent.append(self.name)
 
     eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False  # as with a worker
+    app.conf.task_always_eager = False
     monkeypatch.setattr(app, "signature", Queued)
     cache.delete(NUDGE_WAITING_KEY)
     try:
-        _three_webhooks_one_run(fake, queued, process_webhooks_task)
+        yield sent
     finally:
         app.conf.task_always_eager = eager
 
 
-def _three_webhooks_one_run(fake, queued, process_webhooks_task) -> None:
+def test_a_payments_webhooks_are_applied_as_they_arrive_with_no_worker_run(fake, queued):
     intent = request(45_000)
     fake.pay(intent.razorpay_order_id)
 
-    assert [status for _, status in fake.deliver_webhooks()] == [200, 200, 200]
+    with captured_events() as published:
+        assert [status for _, status in fake.deliver_webhooks()] == [200, 200, 200]
+
+    intent.refresh_from_db()
+    assert (intent.status, intent.captured_paise) == ("captured", 45_000)
+    assert set(WebhookEvent.objects.values_list("status", "attempts")) == {("processed", 1)}
+    assert all(processed is not None for processed in WebhookEvent.objects.values_list("processed_at", flat=True))
+    assert [type(e) for e in published] == [PaymentCaptured]
+    assert queued == []
+
+
+def test_webhooks_that_could_not_be_applied_wait_for_one_worker_run(fake, queued, monkeypatch):
+    """Applying failed (a lock, a bug): stored for the worker, 200 to Razorpay, one run for all."""
+    from django.db import OperationalError
+
+    from payments.services import webhooks
+    from payments.tasks import process_webhooks_task
+
+    def busy(event):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    intent = request(45_000)
+    fake.pay(intent.razorpay_order_id)
+    with monkeypatch.context() as patched:
+        patched.setattr(webhooks, "_apply", busy)
+        assert [status for _, status in fake.deliver_webhooks()] == [200, 200, 200]
+
     assert queued == ["payments.process_webhooks_task"]  # one run for the three
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"received"}
+    intent.refresh_from_db()
+    assert intent.status == "created"  # nothing half-applied
 
     assert process_webhooks_task() == 3  # the worker's run
     intent.refresh_from_db()
     assert (intent.status, intent.captured_paise) == ("captured", 45_000)
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
 
-    fake.pay(request(30_000).razorpay_order_id)  # after the run started, the next webhook queues again
-    fake.deliver_webhooks()
+    with monkeypatch.context() as patched:  # after the run started, the next deferred webhook queues again
+        patched.setattr(webhooks, "_apply", busy)
+        fake.pay(request(30_000).razorpay_order_id)
+        fake.deliver_webhooks()
     assert queued == ["payments.process_webhooks_task"] * 2
+
+
+def test_money_for_a_cancelled_order_is_applied_at_once_and_refunded_by_the_worker(fake, queued):
+    """Calling Razorpay (the refund) is the worker's: the webhook stays RECEIVED for it."""
+    from payments.tasks import process_webhooks_task
+
+    intent = request(45_000)
+    services.cancel_payment(order_id=intent.order_id, reason="payment_timeout")
+    fake.pay(intent.razorpay_order_id)
+
+    assert [status for _, status in fake.deliver_webhooks()] == [200, 200, 200]
+    intent.refresh_from_db()
+    assert (intent.status, intent.captured_paise, intent.refunded_paise) == ("captured", 45_000, 0)
+    assert "received" in set(WebhookEvent.objects.values_list("status", flat=True))
+    assert queued == ["payments.process_webhooks_task"]
+
+    process_webhooks_task()
+    intent.refresh_from_db()
+    assert intent.refunded_paise == 45_000
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
 
 
 def test_a_webhook_that_failed_here_is_tried_again_when_razorpay_resends_it(fake, client):
