@@ -194,7 +194,8 @@ def _run(claimed: list[Delivery], *, token: str) -> None:
     # line is kept by the claim, which takes one head per line.)
     shared.sort(key=lambda delivery: (delivery.key, delivery.seq, delivery.id))
     if shared:
-        _run_group(shared, token=token)
+        # One delivery alone needs no savepoint of its own: its transaction is one.
+        _run_group(shared, token=token, alone=len(shared) == 1)
     for delivery in isolated:
         _run_group([delivery], token=token, alone=True)
 

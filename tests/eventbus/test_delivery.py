@@ -12,7 +12,7 @@ from shop.eventbus.models import Delivery, Event, InboxEntry
 from shop.eventbus.registry import RetryPolicy
 from shop.eventbus.services import replay_dead_letters
 from shop.eventbus.testing import deliver_pending
-from tests.eventbus.busapp.events import Chained, Poison, ThingHappened
+from tests.eventbus.busapp.events import Chained, Poison, Slow, ThingHappened
 from tests.eventbus.busapp.models import Effect
 
 pytestmark = pytest.mark.django_db
@@ -328,3 +328,20 @@ def test_a_shared_batch_runs_in_key_order_so_two_workers_lock_alike() -> None:
 
     handled = list(Effect.objects.filter(subscriber="busapp.record_thing").order_by("id").values_list("n", flat=True))
     assert handled == [2, 1, 3]  # k1, k2, k3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lone_delivery_runs_in_its_transaction_without_a_savepoint() -> None:
+    """A batch of one (the common case when orders trickle in) is its own transaction: no
+    SAVEPOINT / RELEASE round trips around the handler; a batch of two keeps one each."""
+    _publish(Slow(token=uuid.uuid4(), seconds=0), "one")  # one subscriber: one delivery
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_pending() == 1
+    assert Effect.objects.filter(subscriber="busapp.sleep_then_record").count() == 1
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+
+    _publish(Slow(token=uuid.uuid4(), seconds=0), "two")
+    _publish(Slow(token=uuid.uuid4(), seconds=0), "three")
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_pending() == 2
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]) == 2
