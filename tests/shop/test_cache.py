@@ -47,3 +47,15 @@ def test_cache_calls_share_one_client_per_pool() -> None:
     ours[0].set("one-client-probe", 7)
     assert ours[1].get("one-client-probe") == 7
     assert DjangoRedisCache("redis://127.0.0.1:6379/15", {})._cache.get_client(write=True) is not client
+
+
+def test_redis_replies_are_parsed_by_hiredis() -> None:
+    """The C parser (requirements: redis[hiredis]) for the cache, sessions, broker and channel layer."""
+    from redis._parsers import _HiredisParser
+
+    cache = RedisCache("redis://127.0.0.1:6379/15", {})
+    connection = cache._cache.get_client(write=True).connection_pool.get_connection()
+    try:
+        assert isinstance(connection._parser, _HiredisParser)
+    finally:
+        cache._cache.get_client(write=True).connection_pool.release(connection)
