@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from shop.accounts.models import User
+from shop.db import one_or_none
 
 from .events import FeePolicy, FeeTier
 from .models import Rider, Shipment, Slot, Store, Zone
@@ -44,10 +45,10 @@ def fee_policy(*, zone: Zone) -> FeePolicy:
 
 def _served(*, pincode: str) -> tuple[Zone, Store] | None:
     """The active zone serving a pincode and its store, if the store is open."""
-    zone = Zone.objects.filter(pincodes__pincode=pincode, is_active=True).first()
+    zone = one_or_none(Zone.objects.filter(pincodes__pincode=pincode, is_active=True))
     if zone is None:
         return None
-    store = Store.objects.filter(store_id=zone.store_id, is_open=True).first()
+    store = one_or_none(Store.objects.filter(store_id=zone.store_id, is_open=True))
     return (zone, store) if store else None
 
 

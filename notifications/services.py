@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shop.accounts.selectors import get_contact
+from shop.db import one_or_none
 
 from . import messages
 from .models import Notification, Recipient
@@ -49,7 +50,7 @@ def notify_customer(
 ) -> Notification | None:
     """Write the customer's message about their order; None when the order's customer is unknown."""
     if customer_id is None:
-        recipient = Recipient.objects.filter(order_id=order_id).first()
+        recipient = one_or_none(Recipient.objects.filter(order_id=order_id))
         if recipient is None:
             log.warning("notifications.no_recipient", order_id=str(order_id), kind=kind)
             return None
@@ -90,7 +91,7 @@ def alert_staff(*, kind: str, source_event_id: UUID, order_id: UUID | None = Non
 
 
 def _write(*, source_event_id: UUID, kind: str, **fields: Any) -> Notification:
-    existing = Notification.objects.filter(source_event_id=source_event_id, kind=kind).first()
+    existing = one_or_none(Notification.objects.filter(source_event_id=source_event_id, kind=kind))
     if existing is not None:
         return existing
     status = Notification.Status.PENDING if fields["to"] else Notification.Status.SKIPPED
@@ -120,7 +121,7 @@ def _enqueue(notification_id: UUID) -> None:
 def send(*, notification_id: UUID) -> Notification:
     """Send one pending message; a failure is recorded and left for the sweep (up to MAX_ATTEMPTS)."""
     with transaction.atomic():
-        notification = Notification.objects.select_for_update(skip_locked=True).filter(id=notification_id).first()
+        notification = one_or_none(Notification.objects.select_for_update(skip_locked=True).filter(id=notification_id))
         if notification is None or notification.status != Notification.Status.PENDING:
             return notification or Notification.objects.get(id=notification_id)
         notification.attempts += 1

@@ -6,15 +6,17 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from shop.db import one_or_none
+
 from .models import PaymentIntent, Refund
 
 
 def get_intent(*, intent_id: UUID) -> PaymentIntent | None:
-    return PaymentIntent.objects.filter(id=intent_id).first()
+    return one_or_none(PaymentIntent.objects.filter(id=intent_id))
 
 
 def get_intent_for_order(*, order_id: UUID) -> PaymentIntent | None:
-    return PaymentIntent.objects.filter(order_id=order_id).prefetch_related("refunds").first()
+    return one_or_none(PaymentIntent.objects.filter(order_id=order_id).prefetch_related("refunds"))
 
 
 def list_refunds(*, order_id: UUID) -> QuerySet[Refund]:

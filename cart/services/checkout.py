@@ -14,6 +14,7 @@ from rest_framework import status
 
 from shop.accounts.selectors import get_address
 from shop.api.errors import ApiError
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
@@ -38,7 +39,7 @@ def submit_checkout(
 ) -> CheckoutResult:
     """Turn the customer's cart into a submitted checkout, or answer the earlier one for this key."""
     fingerprint = request_fingerprint({"address_id": address_id, "slot_id": slot_id, "payment_method": payment_method})
-    earlier = Checkout.objects.filter(customer_id=customer_id, idempotency_key=idempotency_key).first()
+    earlier = one_or_none(Checkout.objects.filter(customer_id=customer_id, idempotency_key=idempotency_key))
     if earlier is not None:
         return _replay(earlier, fingerprint)
     try:
@@ -74,7 +75,7 @@ def _submit(
     record = Checkout.objects.create(
         customer_id=customer_id, idempotency_key=key, request_hash=fingerprint, order_id=uuid.uuid4(), total_paise=0
     )
-    cart = Cart.objects.select_for_update().filter(customer_id=customer_id).first()
+    cart = one_or_none(Cart.objects.select_for_update().filter(customer_id=customer_id))
     if cart is None or not cart.lines.exists():
         raise ApiError("Your cart is empty.", code="empty_cart")
     address = get_address(user_id=customer_id, address_id=address_id)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shop.accounts.validators import validate_pincode
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from .. import events
@@ -81,7 +82,7 @@ def create_shipment(
 
     Without `slot_id` the shipment takes the slot the order booked, if any.
     """
-    existing = Shipment.objects.filter(order_id=order_id).first()
+    existing = one_or_none(Shipment.objects.filter(order_id=order_id))
     if existing is not None:
         return existing
     _validate_new(
@@ -92,11 +93,11 @@ def create_shipment(
         store_id=store_id,
     )
     if slot_id is not None:
-        slot = Slot.objects.filter(pk=slot_id).first()
+        slot = one_or_none(Slot.objects.filter(pk=slot_id))
         if slot is None:
             raise ValidationError({"slot_id": ["No such slot."]})
     else:  # the slot the order booked, if it did
-        booking = SlotBooking.objects.filter(order_id=order_id, status=SlotBooking.Status.BOOKED).first()
+        booking = one_or_none(SlotBooking.objects.filter(order_id=order_id, status=SlotBooking.Status.BOOKED))
         slot = booking.slot if booking else None
     zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
     try:
@@ -273,7 +274,7 @@ def return_shipment(*, shipment_id: UUID) -> Shipment:
 @transaction.atomic
 def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
     """The order was cancelled before it left the store; idempotent, None if there is no shipment."""
-    shipment = Shipment.objects.filter(order_id=order_id).first()
+    shipment = one_or_none(Shipment.objects.filter(order_id=order_id))
     if shipment is None or shipment.status == ShipmentStatus.CANCELLED:
         return shipment
     shipment = move(shipment.pk, ShipmentStatus.CANCELLED, "cancelled")
@@ -297,7 +298,7 @@ def set_cash_to_collect(*, order_id: UUID, amount_paise: int) -> Shipment | None
     """
     if amount_paise < 0:
         raise ValidationError({"amount_paise": ["Cash to collect is a non-negative amount."]})
-    shipment = Shipment.objects.select_for_update().filter(order_id=order_id).first()
+    shipment = one_or_none(Shipment.objects.select_for_update().filter(order_id=order_id))
     if shipment is None or shipment.payment_method != PaymentMethod.COD:
         return shipment
     if shipment.status in _COLLECT_ADJUSTABLE and shipment.cod_amount_paise != amount_paise:

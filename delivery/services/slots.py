@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from .. import selectors
@@ -113,10 +114,10 @@ def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | No
     committed, so the saga hears of it.
     """
     now = now or timezone.now()
-    existing = SlotBooking.objects.filter(order_id=order_id).first()
+    existing = one_or_none(SlotBooking.objects.filter(order_id=order_id))
     if existing is not None:
         return _replay(existing, slot_id)
-    slot = Slot.objects.select_related("zone").filter(pk=slot_id).first()
+    slot = one_or_none(Slot.objects.select_related("zone").filter(pk=slot_id))
     reason = _refusal(slot=slot, pincode=pincode, now=now)
     if slot is None or reason is not None:
         return _refuse(order_id=order_id, slot_id=slot_id, reason=reason or "unknown_slot")
@@ -155,7 +156,7 @@ def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | No
 @transaction.atomic
 def release_slot(*, order_id: UUID) -> SlotBooking | None:
     """Free an order's slot and restore its capacity; a second release (or none booked) does nothing."""
-    booking = SlotBooking.objects.select_for_update().filter(order_id=order_id).first()
+    booking = one_or_none(SlotBooking.objects.select_for_update().filter(order_id=order_id))
     if booking is None or booking.status == SlotBooking.Status.RELEASED:
         return booking
     booking.status = SlotBooking.Status.RELEASED

@@ -11,6 +11,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import F
 
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from ..errors import InvalidStockRequest, NotFound, UnknownSku
@@ -88,7 +89,7 @@ def check_steps(wanted: dict[UUID, int], skus: dict[UUID, Sku]) -> None:
 
 
 def get_store(store_id: UUID) -> Store:
-    store = Store.objects.filter(pk=store_id).first()
+    store = one_or_none(Store.objects.filter(pk=store_id))
     if store is None:
         raise NotFound(f"No store {store_id}.")
     return store

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from ..errors import InvalidStockRequest, NotFound, ReservationStateError, StockConflict
@@ -75,7 +76,7 @@ def reserve_stock(
         store = get_store(store_id)
         stocks = lock_stocks(store_id=store_id, sku_ids=wanted)
         # Read after the locks: a concurrent reserve of the same order has committed by now.
-        existing = Reservation.objects.filter(order_id=order_id).first()
+        existing = one_or_none(Reservation.objects.filter(order_id=order_id))
         if existing is not None:
             return _already(existing)
         asked = tuple(StockLine(sku_id=sku_id, quantity=quantity) for sku_id, quantity in wanted.items())
@@ -154,7 +155,7 @@ def release_stock(*, order_id: UUID, reason: str = "cancelled", now: datetime | 
 def _release_order(*, order_id: UUID, reason: str, now: datetime) -> tuple[Reservation | None, bool]:
     """Release under the reservation's row lock; says whether this call released it."""
     with transaction.atomic():
-        reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
+        reservation = one_or_none(Reservation.objects.select_for_update().filter(order_id=order_id))
         if reservation is None or reservation.status == Reservation.Status.RELEASED:
             return reservation, False
         if reservation.status == Reservation.Status.COMMITTED:
@@ -223,7 +224,7 @@ def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
+        reservation = one_or_none(Reservation.objects.select_for_update().filter(order_id=order_id))
         if reservation is None:
             raise NotFound(f"No reservation for order {order_id}.")
         if reservation.status == Reservation.Status.COMMITTED:
@@ -299,7 +300,7 @@ def hold_for_fulfilment(*, order_id: UUID, now: datetime | None = None) -> Reser
     now = now or timezone.now()
     hold = timedelta(seconds=getattr(settings, "INVENTORY_CONFIRMED_HOLD_SECONDS", 3 * 24 * 3600))
     with transaction.atomic(savepoint=False):
-        reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
+        reservation = one_or_none(Reservation.objects.select_for_update().filter(order_id=order_id))
         if reservation is not None and reservation.status == Reservation.Status.ACTIVE:
             reservation.expires_at = max(reservation.expires_at, now + hold)
             reservation.save(update_fields=["expires_at"])

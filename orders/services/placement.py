@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.eventbus import PermanentError, publish
 from shop.money import gst_included_paise, line_total_paise
 
@@ -57,7 +58,7 @@ def place_order(
     total_paise: int,
 ) -> Order:
     """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow."""
-    existing = Order.objects.filter(pk=order_id).first()
+    existing = one_or_none(Order.objects.filter(pk=order_id))
     if existing is not None:
         return existing  # a redelivered checkout: the order exists already
     if payment_method not in Order.PaymentMethod.values:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shop.db import one_or_none
+
 from ..errors import PaymentRefused
 from ..models import PaymentIntent, PaymentTransition
 from ..states import check_move
@@ -11,7 +13,7 @@ from ..states import check_move
 
 def lock_intent(*, order_id: UUID) -> PaymentIntent:
     """The order's intent, locked for this transaction."""
-    intent = PaymentIntent.objects.select_for_update().filter(order_id=order_id).first()
+    intent = one_or_none(PaymentIntent.objects.select_for_update().filter(order_id=order_id))
     if intent is None:
         raise PaymentRefused(f"no payment was requested for order {order_id}", code="not_found", status_code=404)
     return intent

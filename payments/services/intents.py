@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from .. import conf, gateway
@@ -140,7 +141,7 @@ def verify_callback(
     *, intent_id: UUID, razorpay_order_id: str, razorpay_payment_id: str, razorpay_signature: str
 ) -> PaymentIntent:
     """Checkout's callback: the signature must match the order id WE stored. Marks client-verified only."""
-    intent = PaymentIntent.objects.filter(id=intent_id).first()
+    intent = one_or_none(PaymentIntent.objects.filter(id=intent_id))
     if intent is None or not intent.razorpay_order_id:
         raise PaymentRefused("unknown payment", code="not_found", status_code=404)
     same_order = hmac.compare_digest(razorpay_order_id.encode(), intent.razorpay_order_id.encode())
@@ -183,7 +184,7 @@ def cancel_payment(*, order_id: UUID, reason: str) -> PaymentIntent:
 def set_cash_due(*, order_id: UUID, amount_paise: int) -> PaymentIntent | None:
     """A cash-on-delivery order's total fell after picking: the cash due falls with it."""
     with transaction.atomic():
-        intent = PaymentIntent.objects.select_for_update().filter(order_id=order_id).first()
+        intent = one_or_none(PaymentIntent.objects.select_for_update().filter(order_id=order_id))
         if intent is None or intent.method != PaymentIntent.Method.COD or intent.status != Status.CREATED:
             return intent
         if 0 <= amount_paise < intent.amount_paise:
@@ -198,7 +199,7 @@ def settle_cash_on_delivery(
 ) -> PaymentIntent | None:
     """Delivery reports the cash collected: settle the order's COD intent, once."""
     with transaction.atomic():
-        intent = PaymentIntent.objects.select_for_update().filter(order_id=order_id).first()
+        intent = one_or_none(PaymentIntent.objects.select_for_update().filter(order_id=order_id))
         if intent is None or intent.method != PaymentIntent.Method.COD or intent.status != Status.CREATED:
             return intent
         if cash_collected_paise > intent.amount_paise:

@@ -15,6 +15,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.eventbus import publish
 
 from .. import conf, gateway
@@ -49,7 +50,7 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     if not order_id:
         return None
     if intent is None:
-        intent = PaymentIntent.objects.select_for_update().filter(razorpay_order_id=str(order_id)).first()
+        intent = one_or_none(PaymentIntent.objects.select_for_update().filter(razorpay_order_id=str(order_id)))
     elif not hmac.compare_digest(str(order_id).encode(), (intent.razorpay_order_id or "").encode()):
         return None
     if intent is None:

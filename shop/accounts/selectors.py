@@ -6,6 +6,8 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from shop.db import one_or_none
+
 from .models import Address, User
 
 
@@ -16,9 +18,9 @@ def list_addresses(*, user: User) -> QuerySet[Address]:
 
 def get_address(*, user_id: UUID, address_id: UUID) -> Address | None:
     """One of the customer's addresses, or None (apps use this, not the table)."""
-    return Address.objects.filter(pk=address_id, user_id=user_id).first()
+    return one_or_none(Address.objects.filter(pk=address_id, user_id=user_id))
 
 
 def get_contact(*, user_id: UUID) -> User | None:
     """The user to write to (email, name, phone), or None; apps use this, not the table."""
-    return User.objects.filter(pk=user_id, is_active=True).only("id", "email", "full_name", "phone").first()
+    return one_or_none(User.objects.filter(pk=user_id, is_active=True).only("id", "email", "full_name", "phone"))
