@@ -41,7 +41,9 @@ def reserve_stock_for_order(event: OrderPlaced) -> None:
         raise PermanentError(str(exc)) from exc
 
 
-@subscriber(OrderConfirmed, own_transaction=True)
+# Shares the batch's transaction: it locks only the order's own reservation row (keyed
+# like the event), not the stock rows every checkout of a SKU contends for.
+@subscriber(OrderConfirmed)
 def hold_stock_of_confirmed_order(event: OrderConfirmed) -> None:
     """Paid (or cash on delivery) and booked: keep the stock until picking, past the checkout's TTL."""
     services.hold_for_fulfilment(order_id=event.order_id)

@@ -93,11 +93,13 @@ def create_shipment(
         store_id=store_id,
     )
     if slot_id is not None:
-        slot = one_or_none(Slot.objects.filter(pk=slot_id))
+        slot = one_or_none(Slot.objects.select_related("zone").filter(pk=slot_id))
         if slot is None:
             raise ValidationError({"slot_id": ["No such slot."]})
     else:  # the slot the order booked, if it did
-        booking = one_or_none(SlotBooking.objects.filter(order_id=order_id, status=SlotBooking.Status.BOOKED))
+        booking = one_or_none(
+            SlotBooking.objects.select_related("slot__zone").filter(order_id=order_id, status=SlotBooking.Status.BOOKED)
+        )
         slot = booking.slot if booking else None
     zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
     try:

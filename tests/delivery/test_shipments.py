@@ -428,3 +428,16 @@ def test_a_shipment_takes_the_slot_its_order_booked(slot, store) -> None:
     shipment = _create(store, order_id=order_id)
 
     assert shipment.slot == slot
+
+
+@pytest.mark.django_db
+def test_opening_a_shipment_reads_the_slot_with_its_zone_in_one_query(slot, store) -> None:
+    """The saga opens one per confirmed order: no lazy load of the slot's zone."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        shipment = _create(store, slot_id=slot.id)
+
+    assert shipment.zone == slot.zone
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if 'FROM "delivery_zone"' in sql]  # the zone came with the slot (a JOIN)

@@ -40,13 +40,10 @@ def test_the_subscriptions_are_registered():
         "inventory.commit_stock_when_picked",
     }
     # They lock hot stock rows: each delivery commits on its own.
-    saga = {
-        "reserve_stock_for_order",
-        "hold_stock_of_confirmed_order",
-        "release_stock_of_cancelled_order",
-        "commit_stock_when_picked",
-    }
+    saga = {"reserve_stock_for_order", "release_stock_of_cancelled_order", "commit_stock_when_picked"}
     assert all(registry.get_subscription(f"inventory.{name}").own_transaction for name in saga)
+    # Only the order's own reservation row: it shares the batch's transaction.
+    assert not registry.get_subscription("inventory.hold_stock_of_confirmed_order").own_transaction
 
 
 def test_the_periodic_tasks_are_scheduled():
