@@ -86,8 +86,9 @@ def _store_applied(*, event_id: str, envelope: dict[str, Any]) -> WebhookEvent:
     """Apply the event, then insert it with the outcome: one transaction. A duplicate
     event id fails the insert, and the rollback takes the (idempotent) apply with it."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{APPLY_LOCK_TIMEOUT}'")
+        if connection.vendor == "postgresql":  # SQLite (the embedded default) has one writer anyway
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{APPLY_LOCK_TIMEOUT}'")
         event = WebhookEvent(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
         intent = _apply(event)
         if intent is not None and follow_up_due(intent):
