@@ -22,7 +22,7 @@ from ..events import CashCollected, PaymentRequested
 from ..models import PaymentIntent
 from ..states import Status
 from ._common import lock_intent, move, note
-from .observe import apply_payment, follow_up, needs_follow_up
+from .observe import apply_payment, follow_up, follow_up_due
 
 log = structlog.get_logger("payments")
 
@@ -166,7 +166,7 @@ def verify_callback(
         intent.save(update_fields=["client_verified_at", "status", "razorpay_payment_id", "updated_at"])
         if payment is not None and apply_payment(payment=payment, source="callback", intent=intent) is None:
             log.warning("payments.callback_payment_mismatch", intent_id=str(intent_id), payment_id=razorpay_payment_id)
-    return follow_up(intent_id=intent.id) if needs_follow_up(intent) else intent
+    return follow_up(intent_id=intent.id) if follow_up_due(intent) else intent
 
 
 def cancel_payment(*, order_id: UUID, reason: str) -> PaymentIntent:

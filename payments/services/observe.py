@@ -126,13 +126,7 @@ def observe_payment(*, payment: dict[str, Any], source: str) -> PaymentIntent:
         intent = apply_payment(payment=payment, source=source)
     if intent is None:
         raise LookupError(f"payment {payment.get('id')} is for no order of ours")
-    return follow_up(intent_id=intent.id) if needs_follow_up(intent) else intent
-
-
-def needs_follow_up(intent: PaymentIntent) -> bool:
-    """Whether follow_up() may have something to do for the intent as just applied: an
-    authorisation to capture, or money in for an order no longer payable."""
-    return intent.status == Status.AUTHORIZED or _refund_owed(intent) > 0
+    return follow_up(intent_id=intent.id) if follow_up_due(intent) else intent
 
 
 def follow_up_due(intent: PaymentIntent) -> bool:

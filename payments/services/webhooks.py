@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from .. import conf, gateway
 from ..models import PaymentIntent, WebhookEvent
-from .observe import apply_payment, follow_up, follow_up_due, needs_follow_up
+from .observe import apply_payment, follow_up, follow_up_due
 from .refunds import apply_refund
 
 log = structlog.get_logger("payments")
@@ -60,21 +60,25 @@ def record_webhook(*, body: bytes, signature: str, event_id: str) -> tuple[Webho
     except IntegrityError:
         if not WebhookEvent.objects.filter(event_id=event_id).exists():
             raise  # not a redelivery: a real integrity problem
-        # Razorpay sent it again: one that failed here is tried again with this delivery.
-        WebhookEvent.objects.filter(event_id=event_id, status=WebhookEvent.Status.FAILED).update(
-            status=WebhookEvent.Status.RECEIVED
-        )
-        return WebhookEvent.objects.get(event_id=event_id), False
     except Exception as exc:  # applying failed or a lock was busy: store it for the worker
         log.warning("payments.webhook_deferred", event_id=event_id, error=f"{type(exc).__name__}: {exc}"[:300])
         try:
+            stored = _received(event_id, envelope)
             with transaction.atomic():
-                stored = WebhookEvent.objects.create(
-                    event_id=event_id, event_type=envelope["event"][:60], payload=envelope
-                )
-                return stored, True
+                stored.save(force_insert=True)
+            return stored, True
         except IntegrityError:  # stored meanwhile by a parallel delivery of the same event
-            return WebhookEvent.objects.get(event_id=event_id), False
+            pass
+    # Razorpay sent it again: one that failed here is tried again with this delivery.
+    WebhookEvent.objects.filter(event_id=event_id, status=WebhookEvent.Status.FAILED).update(
+        status=WebhookEvent.Status.RECEIVED
+    )
+    return WebhookEvent.objects.get(event_id=event_id), False
+
+
+def _received(event_id: str, envelope: dict[str, Any]) -> WebhookEvent:
+    """The inbox row of an event, not yet saved (status RECEIVED)."""
+    return WebhookEvent(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
 
 
 #: How long applying a webhook as it arrives may wait for a row lock (a worker holding the
@@ -89,7 +93,7 @@ def _store_applied(*, event_id: str, envelope: dict[str, Any]) -> WebhookEvent:
         if connection.vendor == "postgresql":  # SQLite (the embedded default) has one writer anyway
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = '{APPLY_LOCK_TIMEOUT}'")
-        event = WebhookEvent(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
+        event = _received(event_id, envelope)
         intent = _apply(event)
         if intent is not None and follow_up_due(intent):
             event.status = WebhookEvent.Status.RECEIVED  # applied; the worker calls Razorpay
@@ -166,7 +170,7 @@ def process_webhook(*, webhook_id: int) -> WebhookEvent:
                 status=WebhookEvent.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:300], attempts=F("attempts") + 1
             )
         raise
-    if intent is not None and needs_follow_up(intent):
+    if intent is not None and follow_up_due(intent):
         try:
             follow_up(intent_id=intent.id)
         except gateway.GatewayProblem as exc:

@@ -1,12 +1,10 @@
 """The embedded default: SQLite, no Redis, no worker; the same delivery code runs after commit."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tests.embedded import run_embedded
 
 SCRIPT = """
 from django.db import transaction
@@ -30,25 +28,7 @@ print("statuses", sorted(set(Delivery.objects.values_list("subscriber", "status"
 
 @pytest.mark.integration
 def test_embedded_default_delivers_in_process_after_commit(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shop.settings.test",
-        "DATABASE_URL": "",  # embedded: SQLite
-        "REDIS_URL": "",  # embedded: local memory, Celery eager
-        "SQLITE_PATH": str(tmp_path / "embedded.sqlite3"),
-        "EVENTBUS_NUDGE_ON_COMMIT": "1",
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True, timeout=40)
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=40,
-        check=False,
-    )
+    result = run_embedded(SCRIPT, tmp_path, EVENTBUS_NUDGE_ON_COMMIT="1")
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "effects 2" in result.stdout

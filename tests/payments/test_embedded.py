@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tests.embedded import run_embedded
 
 SCRIPT = """
 import uuid
@@ -32,24 +30,7 @@ print("intent", intent.status, intent.captured_paise)
 
 @pytest.mark.integration
 def test_webhooks_are_applied_as_they_arrive_on_sqlite(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shop.settings.test",
-        "DATABASE_URL": "",  # embedded: SQLite
-        "REDIS_URL": "",  # embedded: local memory, Celery eager
-        "SQLITE_PATH": str(tmp_path / "embedded.sqlite3"),
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True, timeout=60)
-    result = subprocess.run(
-        [*manage, "shell", "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_embedded(SCRIPT, tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count(" processed True") == 3, result.stdout
