@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
+from shop.db import one_or_none
 from shop.money import format_inr, gst_included_paise, line_total_paise
 
 from .models import Availability, Cart, CartLine, Sku, StorePrice, Zone, ZonePincode
@@ -68,7 +69,7 @@ def price_cart(cart: Cart, *, now: datetime | None = None) -> PricedCart:
             StorePrice.objects.filter(store_id=cart.store_id, sku_id__in=sku_ids).values_list("sku_id", "price_paise")
         )
         stock = {a.sku_id: a for a in Availability.objects.filter(store_id=cart.store_id, sku_id__in=sku_ids)}
-    zone = Zone.objects.filter(zone_id=cart.zone_id).first() if cart.zone_id else None
+    zone = one_or_none(Zone.objects.filter(zone_id=cart.zone_id)) if cart.zone_id else None
     priced = PricedCart(
         cart=cart, lines=[_price_line(line, skus.get(line.sku_id), overrides, stock, cart) for line in lines], zone=zone
     )

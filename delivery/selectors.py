@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shop.accounts.models import User
@@ -50,6 +50,15 @@ def _served(*, pincode: str) -> tuple[Zone, Store] | None:
         return None
     store = one_or_none(Store.objects.filter(store_id=zone.store_id, is_open=True))
     return (zone, store) if store else None
+
+
+def serves(*, zone: Zone, pincode: str) -> bool:
+    """Whether `zone` is the one serving `pincode` now (active, its store open): one query,
+    the same answer as `zone_for_pincode(pincode=pincode) == zone`."""
+    if not zone.is_active:
+        return False
+    open_store = Store.objects.filter(store_id=OuterRef("store_id"), is_open=True)
+    return Zone.objects.filter(pk=zone.pk, pincodes__pincode=pincode).filter(Exists(open_store)).exists()
 
 
 def zone_for_pincode(*, pincode: str) -> Zone | None:

@@ -75,7 +75,8 @@ def _submit(
     record = Checkout.objects.create(
         customer_id=customer_id, idempotency_key=key, request_hash=fingerprint, order_id=uuid.uuid4(), total_paise=0
     )
-    cart = one_or_none(Cart.objects.select_for_update().filter(customer_id=customer_id))
+    # The lines come with the cart (pricing below reads the same list): one query for both checks.
+    cart = one_or_none(Cart.objects.select_for_update().prefetch_related("lines").filter(customer_id=customer_id))
     if cart is None or not cart.lines.exists():
         raise ApiError("Your cart is empty.", code="empty_cart")
     address = get_address(user_id=customer_id, address_id=address_id)

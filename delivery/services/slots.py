@@ -99,7 +99,7 @@ def _refusal(*, slot: Slot | None, pincode: str, now: datetime) -> BookingFailur
     if slot is None:
         return "unknown_slot"
     # A pincode belongs to one zone: the slot's zone must be the one serving it (active, store open).
-    if selectors.zone_for_pincode(pincode=pincode) != slot.zone:
+    if not selectors.serves(zone=slot.zone, pincode=pincode):
         return "not_serviceable"
     if slot.cutoff_at <= now:
         return "past_cutoff"

@@ -95,11 +95,12 @@ def get_store(store_id: UUID) -> Store:
     return store
 
 
-def lock_stocks(*, store_id: UUID, sku_ids: Iterable[UUID]) -> list[Stock]:
-    """Lock the stock rows of these SKUs at the store, always in primary-key order (no deadlock)."""
+def lock_stocks(*, store_id: UUID, sku_ids: Iterable[UUID], with_store: bool = False) -> list[Stock]:
+    """Lock the stock rows of these SKUs at the store, always in primary-key order (no deadlock),
+    read with their SKUs (and, `with_store`, the store: it is not locked)."""
     return list(
         Stock.objects.select_for_update(of=("self",))
-        .select_related("sku")
+        .select_related("sku", *(("store",) if with_store else ()))
         .filter(store_id=store_id, sku_id__in=list(sku_ids))
         .order_by("pk")
     )

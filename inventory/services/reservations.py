@@ -65,7 +65,7 @@ def reserve_stock(
 ) -> ReservationOutcome:
     """Hold every line of an order at a store, or none; publishes StockReserved or StockReservationFailed."""
     wanted = sum_lines(lines)
-    skus = known_skus(wanted)
+    skus = known_skus(wanted)  # bad input is refused before any lock (and leaves the caller's transaction usable)
     check_steps(wanted, skus)
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -73,8 +73,8 @@ def reserve_stock(
     if ttl <= 0:
         raise InvalidStockRequest(f"A reservation's time-to-live must be positive, got {ttl} s.")
     with transaction.atomic(savepoint=False):  # a failure fails the caller: no savepoint to roll back to
-        store = get_store(store_id)
-        stocks = lock_stocks(store_id=store_id, sku_ids=wanted)
+        stocks = lock_stocks(store_id=store_id, sku_ids=wanted, with_store=True)
+        store = stocks[0].store if stocks else get_store(store_id)  # read with the stock rows
         # Read after the locks: a concurrent reserve of the same order has committed by now.
         existing = one_or_none(Reservation.objects.filter(order_id=order_id))
         if existing is not None:

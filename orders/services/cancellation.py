@@ -16,11 +16,13 @@ from .state import CUSTOMER_CANCELLABLE, IllegalTransition, lock, transition
 S = Order.Status
 
 
-def cancel_locked(order: Order, reason: str, *, detail: str = "") -> None:
-    """Cancel an order the caller has locked; the event makes the other apps undo their part."""
+def cancel_locked(order: Order, reason: str, *, detail: str = "", also: tuple[str, ...] = ()) -> None:
+    """Cancel an order the caller has locked; the event makes the other apps undo their part.
+    `also` names other fields the caller changed, written with the cancellation."""
     from_status = order.status
     order.cancel_reason = reason
-    transition(order, S.CANCELLED, reason=f"{reason}: {detail}" if detail else reason, also=("cancel_reason",))
+    text = f"{reason}: {detail}" if detail else reason
+    transition(order, S.CANCELLED, reason=text, also=("cancel_reason", *also))
     publish(
         OrderCancelled(
             order_id=order.id,

@@ -17,7 +17,7 @@ from ..events import AdjustedLine, OrderAdjusted
 from ..models import Order, OrderLine, OrderRefund
 from .cancellation import cancel_locked
 from .invoicing import issue_invoice
-from .state import lock, transition
+from .state import lock, transition, write
 
 S = Order.Status
 
@@ -32,10 +32,12 @@ class PickedLineInput:
 def record_shipment_created(*, order_id: UUID, shipment_id: UUID, tracking_code: str) -> Order:
     """The store has the pick list: the order is being picked."""
     order = lock(order_id)
+    changed: tuple[str, ...] = ()
     if order.shipment_id is None:
         order.shipment_id, order.tracking_code = shipment_id, tracking_code
-        order.save(update_fields=["shipment_id", "tracking_code", "updated_at"])
-    advance(order, S.PICKING, reason="shipment created")
+        changed = ("shipment_id", "tracking_code")
+    if not advance(order, S.PICKING, reason="shipment created", also=changed):
+        write(order, changed)
     return order
 
 
@@ -96,12 +98,14 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
 FORWARD = (S.CONFIRMED, S.PICKING, S.PACKED, S.OUT_FOR_DELIVERY, S.DELIVERED)
 
 
-def advance(order: Order, target: str, *, reason: str) -> bool:
-    """Walk a locked order forward to `target`; False if it is already there, past it, or off the path."""
+def advance(order: Order, target: str, *, reason: str, also: tuple[str, ...] = ()) -> bool:
+    """Walk a locked order forward to `target`; False if it is already there, past it, or off
+    the path. `also` names fields the caller changed, written with the first step."""
     if order.status not in FORWARD or FORWARD.index(order.status) >= FORWARD.index(target):
         return False
     for step in FORWARD[FORWARD.index(order.status) + 1 : FORWARD.index(target) + 1]:
-        transition(order, step, reason=reason if step == target else f"{reason} (implied)")
+        transition(order, step, reason=reason if step == target else f"{reason} (implied)", also=also)
+        also = ()
     return True
 
 

@@ -18,7 +18,7 @@ from shop.eventbus import publish
 from ..events import OrderConfirmed
 from ..models import Order
 from .placement import line_item
-from .state import lock, transition
+from .state import lock, transition, write
 
 S = Order.Status
 
@@ -30,8 +30,7 @@ def record_stock_reserved(*, order_id: UUID, reservation_id: UUID) -> Order:
     if order.stock_state == Order.StockState.PENDING:
         order.stock_state = Order.StockState.RESERVED
         order.reservation_id = reservation_id
-        order.save(update_fields=["stock_state", "reservation_id", "updated_at"])
-        _confirm_if_ready(order)
+        _confirm_if_ready(order, changed=("stock_state", "reservation_id"))
     return order
 
 
@@ -39,10 +38,11 @@ def record_stock_reserved(*, order_id: UUID, reservation_id: UUID) -> Order:
 def record_stock_failed(*, order_id: UUID, reason: str) -> Order:
     """Inventory could not reserve: the order is cancelled."""
     order = lock(order_id)
+    changed: tuple[str, ...] = ()
     if order.stock_state == Order.StockState.PENDING:
         order.stock_state = Order.StockState.FAILED
-        order.save(update_fields=["stock_state", "updated_at"])
-    _cancel_if_open(order, "store_closed" if reason == "store_closed" else "out_of_stock")
+        changed = ("stock_state",)
+    _cancel_if_open(order, "store_closed" if reason == "store_closed" else "out_of_stock", changed=changed)
     return order
 
 
@@ -50,11 +50,12 @@ def record_stock_failed(*, order_id: UUID, reason: str) -> Order:
 def record_stock_expired(*, order_id: UUID) -> Order:
     """Inventory let the checkout's hold lapse: an order still waiting for payment cannot be confirmed."""
     order = lock(order_id)
+    changed: tuple[str, ...] = ()
     if order.stock_state == Order.StockState.RESERVED:
         order.stock_state = Order.StockState.RELEASED
-        order.save(update_fields=["stock_state", "updated_at"])
+        changed = ("stock_state",)
     waiting_for_money = order.payment_method == Order.PaymentMethod.RAZORPAY
-    _cancel_if_open(order, "payment_timeout" if waiting_for_money else "confirmation_timeout")
+    _cancel_if_open(order, "payment_timeout" if waiting_for_money else "confirmation_timeout", changed=changed)
     return order
 
 
@@ -66,8 +67,7 @@ def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime,
         order.slot_state = Order.SlotState.BOOKED
         order.booking_id = booking_id
         order.slot_starts_at, order.slot_ends_at = starts_at, ends_at
-        order.save(update_fields=["slot_state", "booking_id", "slot_starts_at", "slot_ends_at", "updated_at"])
-        _confirm_if_ready(order)
+        _confirm_if_ready(order, changed=("slot_state", "booking_id", "slot_starts_at", "slot_ends_at"))
     return order
 
 
@@ -75,10 +75,11 @@ def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime,
 def record_slot_failed(*, order_id: UUID, reason: str) -> Order:
     """Delivery could not book the slot (full, past cut-off, not serviceable): cancelled."""
     order = lock(order_id)
+    changed: tuple[str, ...] = ()
     if order.slot_state == Order.SlotState.PENDING:
         order.slot_state = Order.SlotState.FAILED
-        order.save(update_fields=["slot_state", "updated_at"])
-    _cancel_if_open(order, "slot_unavailable")
+        changed = ("slot_state",)
+    _cancel_if_open(order, "slot_unavailable", changed=changed)
     return order
 
 
@@ -94,18 +95,11 @@ def record_payment_requested(
     order.razorpay_order_id = razorpay_order_id
     order.razorpay_key_id = key_id
     order.pay_url = pay_url
-    order.save(
-        update_fields=[
-            "payment_state",
-            "payment_intent_id",
-            "razorpay_order_id",
-            "razorpay_key_id",
-            "pay_url",
-            "updated_at",
-        ]
-    )
+    changed = ("payment_state", "payment_intent_id", "razorpay_order_id", "razorpay_key_id", "pay_url")
     if order.status == S.PENDING:
-        transition(order, S.AWAITING_PAYMENT, reason="payment requested")
+        transition(order, S.AWAITING_PAYMENT, reason="payment requested", also=changed)
+    else:
+        write(order, changed)
     return order
 
 
@@ -116,8 +110,7 @@ def record_payment_captured(*, order_id: UUID, amount_paise: int) -> Order:
     if order.payment_state in (Order.PaymentState.PENDING, Order.PaymentState.REQUESTED, Order.PaymentState.FAILED):
         order.payment_state = Order.PaymentState.CAPTURED
         order.paid_paise = amount_paise
-        order.save(update_fields=["payment_state", "paid_paise", "updated_at"])
-        _confirm_if_ready(order)
+        _confirm_if_ready(order, changed=("payment_state", "paid_paise"))
     return order
 
 
@@ -127,8 +120,7 @@ def record_payment_failed(*, order_id: UUID, reason: str) -> Order:
     order = lock(order_id)
     if order.payment_state in (Order.PaymentState.PENDING, Order.PaymentState.REQUESTED):
         order.payment_state = Order.PaymentState.FAILED
-        order.save(update_fields=["payment_state", "updated_at"])
-        _cancel_if_open(order, "payment_failed", detail=reason)
+        _cancel_if_open(order, "payment_failed", detail=reason, changed=("payment_state",))
     return order
 
 
@@ -137,7 +129,8 @@ def address_text(address: dict[str, str]) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _confirm_if_ready(order: Order) -> None:
+def _confirm_if_ready(order: Order, *, changed: tuple[str, ...]) -> None:
+    """Confirm the locked order when every leg is in; `changed` fields are written either way."""
     paid = order.payment_state in (Order.PaymentState.CAPTURED, Order.PaymentState.COD)
     if (
         order.status in (S.PENDING, S.AWAITING_PAYMENT)
@@ -145,7 +138,8 @@ def _confirm_if_ready(order: Order) -> None:
         and order.slot_state == Order.SlotState.BOOKED
         and paid
     ):
-        transition(order, S.CONFIRMED, reason="stock, slot and payment in")
+        transition(order, S.CONFIRMED, reason="stock, slot and payment in", also=changed)
+        changed = ()
         publish(
             OrderConfirmed(
                 order_id=order.id,
@@ -162,10 +156,14 @@ def _confirm_if_ready(order: Order) -> None:
             ),
             key=order.id,
         )
+    write(order, changed)
 
 
-def _cancel_if_open(order: Order, reason: str, *, detail: str = "") -> None:
+def _cancel_if_open(order: Order, reason: str, *, detail: str = "", changed: tuple[str, ...] = ()) -> None:
+    """Cancel the locked order if it is still open; `changed` fields are written either way."""
     from .cancellation import cancel_locked
 
     if order.status in (S.PENDING, S.AWAITING_PAYMENT):
-        cancel_locked(order, reason, detail=detail)
+        cancel_locked(order, reason, detail=detail, also=changed)
+    else:
+        write(order, changed)

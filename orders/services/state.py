@@ -48,6 +48,12 @@ def lock(order_id: UUID) -> Order:
 _STAMPS: dict[str, str] = {S.CONFIRMED: "confirmed_at", S.DELIVERED: "delivered_at", S.CANCELLED: "cancelled_at"}
 
 
+def write(order: Order, changed: tuple[str, ...]) -> None:
+    """Save the fields a caller changed on a locked order when no transition wrote them."""
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
+
+
 def transition(order: Order, to_status: str, *, reason: str = "", also: tuple[str, ...] = ()) -> None:
     """Move the order (locked by the caller) to `to_status`, record and publish it.
     Writes the status and its moment; `also` names other fields the caller changed with it."""

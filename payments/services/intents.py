@@ -76,25 +76,39 @@ def request_payment(
                 intent.save(update_fields=["status", "updated_at"])
     if intent.method == PaymentIntent.Method.COD or intent.razorpay_order_id:
         return intent
-    return ensure_razorpay_order(intent_id=intent.id, fresh=created)
+    # Inserted by a transaction still open (the saga's handler): no one else can see the
+    # row, let alone lock it, so there is nothing to lock again.
+    held = intent if created and transaction.get_connection().in_atomic_block else None
+    return ensure_razorpay_order(intent_id=intent.id, fresh=created, held=held)
 
 
-def ensure_razorpay_order(*, intent_id: UUID, fresh: bool = False, source: str = "service") -> PaymentIntent:
-    """Give a pending intent its Razorpay order: look it up by receipt first, create it at most once."""
+def ensure_razorpay_order(
+    *, intent_id: UUID, fresh: bool = False, source: str = "service", held: PaymentIntent | None = None
+) -> PaymentIntent:
+    """Give a pending intent its Razorpay order: look it up by receipt first, create it at most once.
+    `held`: the intent, already the caller's own in its open transaction (no lock to take)."""
     try:
+        if held is not None:
+            _open_razorpay_order(held, fresh=fresh, source=source)
+            return held
         with transaction.atomic():
             # The row lock serialises two callers for one order, so only one creates.
             intent = PaymentIntent.objects.select_for_update().get(id=intent_id)
             if intent.razorpay_order_id or intent.cancelled_at is not None:
                 return intent  # has its order, or the order can no longer be paid
-            order = None if fresh else gateway.find_order_by_receipt(intent.receipt)
-            if order is None:
-                order = _create_order(intent)
-            _adopt(intent, order, source=source)
+            _open_razorpay_order(intent, fresh=fresh, source=source)
             return intent
     except gateway.GatewayProblem as exc:
         _record_error(intent_id, f"Razorpay order: {type(exc).__name__}: {exc}")
         raise
+
+
+def _open_razorpay_order(intent: PaymentIntent, *, fresh: bool, source: str) -> None:
+    """The intent (locked by the caller) gets its Razorpay order: the one with its receipt, or a new one."""
+    order = None if fresh else gateway.find_order_by_receipt(intent.receipt)
+    if order is None:
+        order = _create_order(intent)
+    _adopt(intent, order, source=source)
 
 
 def _create_order(intent: PaymentIntent) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from delivery import services
+from delivery import selectors, services
 from delivery.events import FeePolicy, FeeTier, ZoneConfigured
 from delivery.handlers import keep_store_projection
 from delivery.models import Slot, Store, Zone, ZonePincode
@@ -19,7 +19,7 @@ from inventory.events import StoreUpdated
 from shop.eventbus import publish
 from shop.eventbus.testing import captured_events, deliver_pending
 
-from .factories import StoreFactory, ZoneFactory
+from .factories import StoreFactory, ZoneFactory, ZonePincodeFactory
 
 POLICY = FeePolicy(
     min_order_value_paise=9900,
@@ -239,3 +239,25 @@ def test_the_stored_zone_event_reads_back_as_the_contract() -> None:
     record = EventRecord.objects.get(name="delivery.zone_configured.v1")
     assert record.payload["fee_policy"]["late_night_start"] == "23:00:00"
     assert ZoneConfigured.model_validate(record.payload) == published[0]
+
+
+@pytest.mark.parametrize(
+    ("pincode", "zone_active", "store_open", "served"),
+    [
+        ("560038", True, True, True),
+        ("560008", True, True, True),
+        ("560095", True, True, False),  # another zone's pincode
+        ("560038", False, True, False),  # the zone is switched off
+        ("560038", True, False, False),  # its store is closed
+    ],
+)
+def test_booking_s_one_query_check_agrees_with_the_pincode_lookup(
+    zone: Zone, store: Store, pincode: str, zone_active: bool, store_open: bool, served: bool
+) -> None:
+    ZonePincodeFactory(zone=ZoneFactory(code="koramangala"), pincode="560095")
+    Zone.objects.filter(pk=zone.pk).update(is_active=zone_active)
+    Store.objects.filter(pk=store.pk).update(is_open=store_open)
+    zone.refresh_from_db()
+
+    assert selectors.serves(zone=zone, pincode=pincode) is served
+    assert (selectors.zone_for_pincode(pincode=pincode) == zone) is served
