@@ -165,12 +165,15 @@ def verify_callback(
     if not (same_order and signed):
         log.warning("payments.callback_refused", intent_id=str(intent_id), same_order=same_order)
         raise PaymentRefused("the payment signature does not match this order", code="bad_signature", status_code=400)
-    # The signature says the browser saw success, not that money moved: ask Razorpay.
-    try:
-        payment: dict[str, Any] | None = gateway.fetch_payment(razorpay_payment_id)
-    except gateway.GatewayProblem as exc:
-        log.info("payments.callback_fetch_failed", intent_id=str(intent_id), error=str(exc))
-        payment = None  # the webhooks (or the reconciler) will tell
+    # The signature says the browser saw success, not that money moved: ask Razorpay,
+    # unless its webhook has already told us the money is in.
+    payment: dict[str, Any] | None = None
+    if intent.status not in (Status.CAPTURED, Status.REFUNDED):
+        try:
+            payment = gateway.fetch_payment(razorpay_payment_id)
+        except gateway.GatewayProblem as exc:
+            log.info("payments.callback_fetch_failed", intent_id=str(intent_id), error=str(exc))
+            # the webhooks (or the reconciler) will tell
     with transaction.atomic():  # what the browser saw and what Razorpay says, together
         intent = PaymentIntent.objects.select_for_update().get(id=intent_id)
         intent.client_verified_at = intent.client_verified_at or timezone.now()

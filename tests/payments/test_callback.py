@@ -164,3 +164,25 @@ def test_when_razorpay_cannot_be_asked_the_callback_marks_client_verified_and_wa
     assert (intent.status, intent.razorpay_payment_id) == ("attempted", fields["razorpay_payment_id"])
     assert intent.client_verified_at is not None
     assert published == []
+
+
+def test_a_callback_after_the_capture_webhook_asks_razorpay_nothing(fake, client, monkeypatch):
+    intent = request(45_000)
+    fields = fake.pay(intent.razorpay_order_id)
+    fake.deliver_webhooks()  # Razorpay's webhooks won the race: the money is known
+    intent.refresh_from_db()
+    assert intent.status == "captured"
+
+    def no_fetch(payment_id: str) -> dict[str, object]:
+        raise AssertionError(f"fetched {payment_id} although its capture is known")
+
+    monkeypatch.setattr(gateway, "fetch_payment", no_fetch)
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+
+    assert response.status_code == 200
+    assert b"Payment received" in response.content
+    intent.refresh_from_db()
+    assert intent.client_verified_at is not None
+    assert intent.status == "captured"
+    assert published == []  # captured once, by the webhook
