@@ -19,12 +19,12 @@ from shop.api.websocket import TokenAuthMiddleware  # noqa: E402
 from shop.routing import websocket_urlpatterns  # noqa: E402
 from shop.runtime import prepare_web_process  # noqa: E402
 
+routes = URLRouter(websocket_urlpatterns())
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns())))
-        ),
+        # API clients by their token; browsers by their session cookie.
+        "websocket": AllowedHostsOriginValidator(TokenAuthMiddleware(routes, sessions=AuthMiddlewareStack(routes))),
     }
 )
 prepare_web_process(websockets=True)

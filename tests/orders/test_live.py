@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import transaction
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from orders import services
@@ -87,6 +89,28 @@ def test_anonymous_and_other_customers_are_refused() -> None:
     assert async_to_sync(attempt)(None) == (False, 4401)
     assert async_to_sync(attempt)("not-a-token") == (False, 4401)
     assert async_to_sync(attempt)(stranger) == (False, 4404)
+
+
+def test_a_browser_is_known_by_its_session_cookie() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id)
+    browser = Client()
+    browser.force_login(asha)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async def attempt(cookie: str) -> tuple[bool, Any, dict[str, Any] | None]:
+        headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())]
+        communicator = WebsocketCommunicator(application, f"/ws/v1/orders/{order.id}/", headers=headers)
+        connected, code = await communicator.connect(timeout=5)
+        first = await communicator.receive_json_from(timeout=5) if connected else None
+        await communicator.disconnect()
+        return connected, code, first
+
+    connected, _, first = async_to_sync(attempt)(cookie)
+    assert connected
+    assert first is not None
+    assert first["id"] == str(order.id)
+    assert async_to_sync(attempt)(f"{settings.SESSION_COOKIE_NAME}=not-a-session")[:2] == (False, 4401)
 
 
 def test_a_rolled_back_change_is_not_pushed() -> None:
