@@ -7,10 +7,10 @@ deliver_pending().
 A worker claims up to EVENTBUS_BATCH_SIZE deliveries with SELECT ... FOR UPDATE SKIP
 LOCKED: only the head of each (subscriber, key) line, so a key's events are handled
 one after another in publish order, and a key whose head is failing holds back only
-itself. The claim is a lease; the batch then runs in one transaction, each handler
-in a savepoint together with its inbox row, and the outcomes are written in the same
-transaction. A worker killed mid-batch commits nothing: its lease expires and the
-batch is claimed again.
+itself. The claim is a lease; the batch then runs in one transaction with its inbox rows, and the outcomes
+are written in the same transaction. Handlers run without savepoints; if one fails, the
+batch runs again with a savepoint around each handler, so only the failure is undone.
+A worker killed mid-batch commits nothing: its lease expires and the batch is claimed again.
 """
 
 from __future__ import annotations
@@ -194,52 +194,35 @@ def _run(claimed: list[Delivery], *, token: str) -> None:
     # line is kept by the claim, which takes one head per line.)
     shared.sort(key=lambda delivery: (delivery.key, delivery.seq, delivery.id))
     if shared:
-        # One delivery alone needs no savepoint of its own: its transaction is one.
-        _run_group(shared, token=token, alone=len(shared) == 1)
+        _run_group(shared, token=token)
     for delivery in isolated:
-        _run_group([delivery], token=token, alone=True)
+        _run_group([delivery], token=token)
 
 
 class _Abandon(Exception):
-    """Roll a lone delivery's transaction back; its outcome is recorded in a new one."""
+    """Roll the batch's transaction back: a handler failed with no savepoint to fall back to."""
 
     def __init__(self, outcome: _Outcome) -> None:
         super().__init__(outcome.status)
         self.outcome = outcome
 
 
-def _run_group(claimed: list[Delivery], *, token: str, alone: bool = False) -> None:
-    """Deliver `claimed` in one transaction, each handler in a savepoint. A delivery `alone`
-    in its transaction needs no savepoint (two statements fewer): when its handler fails,
-    the whole transaction rolls back and the outcome is written in a fresh one."""
-    outcomes: list[_Outcome] = []
+def _run_group(claimed: list[Delivery], *, token: str) -> None:
+    """Deliver `claimed` in one transaction, optimistically: no savepoint per handler (two
+    statements fewer each), since handlers seldom fail. When one does, the whole transaction
+    rolls back: a delivery alone records its outcome in a fresh transaction; a batch runs
+    again with a savepoint around each handler, which keeps the failure apart from the
+    others' effects. (Rolled back, a handler left nothing: its on-commit work is dropped too.)"""
+    alone = len(claimed) == 1
     try:
-        with transaction.atomic():
-            ready: list[tuple[Delivery, Subscription, Event]] = []
-            for delivery in claimed:
-                loaded = _load(delivery)
-                if isinstance(loaded, _Outcome):
-                    outcomes.append(loaded)
-                else:
-                    ready.append((delivery, *loaded))
-            # One statement enters the whole batch in the inbox; what was there already is a redelivery.
-            entered = _enter_inbox([(d.subscriber, d.event.event_id) for d, _, _ in ready])
-            for delivery, subscription, event in ready:
-                if (delivery.subscriber, delivery.event.event_id) not in entered:
-                    outcomes.append(_Outcome(delivery, "duplicate"))
-                    continue
-                outcome = _handle(delivery, subscription, event, savepoint=not alone)
-                if outcome.status != "done":
-                    if alone:
-                        raise _Abandon(outcome)
-                    # The handler's savepoint is gone; its inbox row must go too, or a retry would be skipped.
-                    InboxEntry.objects.filter(subscriber=delivery.subscriber, event_id=delivery.event.event_id).delete()
-                outcomes.append(outcome)
-            _record(outcomes, token=token)
-    except _Abandon as abandoned:  # the handler's effect and the inbox row are rolled back
-        outcomes = [abandoned.outcome]
-        with transaction.atomic():
-            _record(outcomes, token=token)
+        outcomes = _attempt(claimed, token=token, savepoints=False, final=alone)
+    except _Abandon as abandoned:
+        if alone:
+            outcomes = [abandoned.outcome]
+            with transaction.atomic():
+                _record(outcomes, token=token)
+        else:
+            outcomes = _attempt(claimed, token=token, savepoints=True, final=True)
     now = timezone.now()
     for outcome in outcomes:
         sub = outcome.delivery.subscriber
@@ -249,6 +232,35 @@ def _run_group(claimed: list[Delivery], *, token: str, alone: bool = False) -> N
             metrics.lag_seconds.labels(subscriber=sub).observe(
                 (now - outcome.delivery.event.occurred_at).total_seconds()
             )
+
+
+def _attempt(claimed: list[Delivery], *, token: str, savepoints: bool, final: bool) -> list[_Outcome]:
+    """One transaction over the batch. Without `savepoints`, a failing handler raises _Abandon
+    (`final`: its failure is the one recorded, so it is logged; otherwise the batch runs again)."""
+    outcomes: list[_Outcome] = []
+    with transaction.atomic():
+        ready: list[tuple[Delivery, Subscription, Event]] = []
+        for delivery in claimed:
+            loaded = _load(delivery)
+            if isinstance(loaded, _Outcome):
+                outcomes.append(loaded)
+            else:
+                ready.append((delivery, *loaded))
+        # One statement enters the whole batch in the inbox; what was there already is a redelivery.
+        entered = _enter_inbox([(d.subscriber, d.event.event_id) for d, _, _ in ready])
+        for delivery, subscription, event in ready:
+            if (delivery.subscriber, delivery.event.event_id) not in entered:
+                outcomes.append(_Outcome(delivery, "duplicate"))
+                continue
+            outcome = _handle(delivery, subscription, event, savepoint=savepoints, log_failure=final)
+            if outcome.status != "done":
+                if not savepoints:
+                    raise _Abandon(outcome)
+                # The handler's savepoint is gone; its inbox row must go too, or a retry would be skipped.
+                InboxEntry.objects.filter(subscriber=delivery.subscriber, event_id=delivery.event.event_id).delete()
+            outcomes.append(outcome)
+        _record(outcomes, token=token)
+    return outcomes
 
 
 def _load(delivery: Delivery) -> tuple[Subscription, Event] | _Outcome:
@@ -266,7 +278,9 @@ def _load(delivery: Delivery) -> tuple[Subscription, Event] | _Outcome:
         return _Outcome(delivery, "dead", Delivery.ErrorKind.CONTRACT, exc, traceback.format_exc())
 
 
-def _handle(delivery: Delivery, subscription: Subscription, event: Event, *, savepoint: bool = True) -> _Outcome:
+def _handle(
+    delivery: Delivery, subscription: Subscription, event: Event, *, savepoint: bool = True, log_failure: bool = True
+) -> _Outcome:
     record = delivery.event
     with handling(
         event_id=record.event_id,
@@ -280,14 +294,17 @@ def _handle(delivery: Delivery, subscription: Subscription, event: Event, *, sav
             with transaction.atomic(savepoint=savepoint):  # the handler's effect, or nothing
                 subscription.handler(event)
         except PermanentError as exc:
-            log.warning("eventbus_permanent_failure", error=repr(exc))
+            if log_failure:
+                log.warning("eventbus_permanent_failure", error=repr(exc))
             return _Outcome(delivery, "dead", Delivery.ErrorKind.PERMANENT, exc, traceback.format_exc())
         except Exception as exc:
             attempt = delivery.attempts + 1
             if attempt >= subscription.retry.attempts:
-                log.error("eventbus_retries_exhausted", attempts=attempt, error=repr(exc))
+                if log_failure:
+                    log.error("eventbus_retries_exhausted", attempts=attempt, error=repr(exc))
                 return _Outcome(delivery, "dead", Delivery.ErrorKind.EXCEPTION, exc, traceback.format_exc())
-            log.warning("eventbus_handler_failed", attempts=attempt, error=repr(exc))
+            if log_failure:
+                log.warning("eventbus_handler_failed", attempts=attempt, error=repr(exc))
             return _Outcome(delivery, "retry", "", exc, traceback.format_exc())
         elapsed = time.perf_counter() - started
         log.debug("eventbus_handled", duration_ms=round(elapsed * 1000, 2))

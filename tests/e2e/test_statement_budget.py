@@ -31,11 +31,11 @@ pytestmark = pytest.mark.django_db
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
     "checkout": 15,
-    "saga until payment is requested": 74,
+    "saga until payment is requested": 68,
     "pay page": 1,
     "callback": 9,
     "webhooks": 15,
-    "saga after the payment": 56,
+    "saga after the payment": 50,
 }
 
 

@@ -1,6 +1,10 @@
 """Delivery: exactly-once effect, per-key order, retries, dead letters, upcasting, tracing."""
 
+import dataclasses
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -21,6 +25,23 @@ pytestmark = pytest.mark.django_db
 def _publish(event, key) -> uuid.UUID:
     with transaction.atomic():
         return publish(event, key=key)
+
+
+@contextmanager
+def _handled_by(name: str, handler: Any, **changes: Any) -> Iterator[None]:
+    """Swap a subscription's handler (and settings) for the length of a test."""
+    from shop.eventbus import registry
+
+    sub = registry.get_subscription(name)
+    assert sub is not None
+    swapped = dataclasses.replace(sub, handler=handler, **changes)
+    registry._subscriptions[registry._subscriptions.index(sub)] = swapped
+    registry._clear_caches()
+    try:
+        yield
+    finally:
+        registry._subscriptions[registry._subscriptions.index(swapped)] = sub
+        registry._clear_caches()
 
 
 def test_each_subscriber_applies_an_event_once() -> None:
@@ -98,23 +119,13 @@ def test_same_subscriber_same_key_waits_behind_a_retrying_event(small_batches) -
         Effect.objects.create(subscriber="flaky", key="k", n=event.n)
 
     original = handlers.record_thing
-    from shop.eventbus import registry
-
-    sub = registry.get_subscription("busapp.record_thing")
-    assert sub is not None
-    patched = registry.Subscription(
-        name=sub.name, event_type=sub.event_type, handler=flaky, retry=RetryPolicy(3, 0.0, 0.0)
-    )
-    registry._subscriptions[registry._subscriptions.index(sub)] = patched
-    registry._clear_caches()
-    try:
-        with override_settings(EVENTBUS_BATCH_SIZE=10):
-            _publish(ThingHappened(n=0), "k")
-            _publish(ThingHappened(n=1), "k")
-            deliver_pending(ignore_backoff=True)
-    finally:
-        registry._subscriptions[registry._subscriptions.index(patched)] = sub
-        registry._clear_caches()
+    with (
+        _handled_by("busapp.record_thing", flaky, retry=RetryPolicy(3, 0.0, 0.0)),
+        override_settings(EVENTBUS_BATCH_SIZE=10),
+    ):
+        _publish(ThingHappened(n=0), "k")
+        _publish(ThingHappened(n=1), "k")
+        deliver_pending(ignore_backoff=True)
     assert original is handlers.record_thing
     assert calls == [0, 0, 1]  # 1 waited until 0 succeeded
     assert list(Effect.objects.filter(subscriber="flaky").values_list("n", flat=True)) == [0, 1]
@@ -228,27 +239,14 @@ def test_a_batch_costs_a_bounded_number_of_queries() -> None:
 
 
 def test_own_transaction_subscribers_commit_each_delivery_apart() -> None:
-    from shop.eventbus import registry
-
-    sub = registry.get_subscription("busapp.record_thing")
-    assert sub is not None
-
     def record(event: ThingHappened) -> None:
         Effect.objects.create(subscriber="own", key="k", n=event.n)
 
-    own = registry.Subscription(
-        name=sub.name, event_type=sub.event_type, handler=record, retry=sub.retry, own_transaction=True
-    )
-    registry._subscriptions[registry._subscriptions.index(sub)] = own
-    registry._clear_caches()
-    try:
+    with _handled_by("busapp.record_thing", record, own_transaction=True):
         for n in range(3):
             _publish(ThingHappened(n=n), f"k{n}")
         with CaptureQueriesContext(connection) as queries:
             deliver_pending()
-    finally:
-        registry._subscriptions[registry._subscriptions.index(own)] = sub
-        registry._clear_caches()
     assert sorted(Effect.objects.filter(subscriber="own").values_list("n", flat=True)) == [0, 1, 2]
     # One inbox insert for the shared batch (the v2 subscriber) and one per own-transaction delivery.
     assert sum("INSERT INTO eventbus_inboxentry" in q["sql"] for q in queries.captured_queries) == 1 + 3
@@ -257,10 +255,6 @@ def test_own_transaction_subscribers_commit_each_delivery_apart() -> None:
 def test_a_failing_own_transaction_handler_leaves_nothing_and_is_retried() -> None:
     """Alone in its transaction, a handler runs without a savepoint: when it fails the
     whole transaction (its effect and the inbox row) rolls back, the retry is recorded."""
-    from shop.eventbus import registry
-
-    sub = registry.get_subscription("busapp.record_thing")
-    assert sub is not None
     calls: list[int] = []
 
     def flaky(event: ThingHappened) -> None:
@@ -269,12 +263,7 @@ def test_a_failing_own_transaction_handler_leaves_nothing_and_is_retried() -> No
         if len(calls) == 1:
             raise ConnectionError("the far side blinked")
 
-    own = registry.Subscription(
-        name=sub.name, event_type=sub.event_type, handler=flaky, retry=sub.retry, own_transaction=True
-    )
-    registry._subscriptions[registry._subscriptions.index(sub)] = own
-    registry._clear_caches()
-    try:
+    with _handled_by("busapp.record_thing", flaky, own_transaction=True):
         _publish(ThingHappened(n=7), "k")
         deliver_pending()
         delivery = Delivery.objects.get(subscriber="busapp.record_thing")
@@ -282,9 +271,6 @@ def test_a_failing_own_transaction_handler_leaves_nothing_and_is_retried() -> No
         assert not Effect.objects.filter(subscriber="own").exists()
         assert not InboxEntry.objects.filter(subscriber="busapp.record_thing").exists()
         deliver_pending(ignore_backoff=True)
-    finally:
-        registry._subscriptions[registry._subscriptions.index(own)] = sub
-        registry._clear_caches()
     assert list(Effect.objects.filter(subscriber="own").values_list("n", flat=True)) == [2]
     assert Delivery.objects.get(subscriber="busapp.record_thing").status == "done"
     assert InboxEntry.objects.filter(subscriber="busapp.record_thing").count() == 1
@@ -331,9 +317,9 @@ def test_a_shared_batch_runs_in_key_order_so_two_workers_lock_alike() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lone_delivery_runs_in_its_transaction_without_a_savepoint() -> None:
-    """A batch of one (the common case when orders trickle in) is its own transaction: no
-    SAVEPOINT / RELEASE round trips around the handler; a batch of two keeps one each."""
+def test_a_batch_runs_without_savepoints_while_its_handlers_succeed() -> None:
+    """Handlers seldom fail, so a batch (of one or of many) runs in its transaction with no
+    SAVEPOINT / RELEASE round trips around each handler."""
     _publish(Slow(token=uuid.uuid4(), seconds=0), "one")  # one subscriber: one delivery
     with CaptureQueriesContext(connection) as queries:
         assert deliver_pending() == 1
@@ -344,4 +330,34 @@ def test_a_lone_delivery_runs_in_its_transaction_without_a_savepoint() -> None:
     _publish(Slow(token=uuid.uuid4(), seconds=0), "three")
     with CaptureQueriesContext(connection) as queries:
         assert deliver_pending() == 2
-    assert len([q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]) == 2
+    assert Effect.objects.filter(subscriber="busapp.sleep_then_record").count() == 3
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_handler_undoes_only_itself_and_counts_one_attempt() -> None:
+    """When a handler fails, the optimistic transaction rolls back whole and the batch runs
+    again with a savepoint per handler: the others' effects are kept, the failing one's
+    effect and inbox row are not, and its attempt is counted once."""
+
+    def record_unless_13(event: ThingHappened) -> None:
+        Effect.objects.create(subscriber="busapp.record_thing", key="k", n=event.n)
+        if event.n == 13:
+            raise ConnectionError("13 is unlucky today")
+
+    with _handled_by("busapp.record_thing", record_unless_13):
+        for n in (12, 13, 14):
+            _publish(ThingHappened(n=n), f"k{n}")
+        with CaptureQueriesContext(connection) as queries:
+            deliver_pending()
+
+    assert sorted(Effect.objects.filter(subscriber="busapp.record_thing").values_list("n", flat=True)) == [12, 14]
+    assert sorted(Effect.objects.filter(subscriber="busapp.record_thing_v2").values_list("n", flat=True)) == [
+        12,
+        13,
+        14,
+    ]
+    failed = Delivery.objects.get(subscriber="busapp.record_thing", event__key="k13")
+    assert (failed.status, failed.attempts, failed.error_type) == ("pending", 1, "builtins.ConnectionError")
+    assert not InboxEntry.objects.filter(subscriber="busapp.record_thing", event_id=failed.event.event_id).exists()
+    assert [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]  # the second run
