@@ -43,9 +43,15 @@ def fee_policy(*, zone: Zone) -> FeePolicy:
     )
 
 
+def _serving(pincode: str) -> QuerySet[Zone]:
+    """The zone serving a pincode, if any: active, with its store open (a pincode belongs to one zone)."""
+    open_store = Store.objects.filter(store_id=OuterRef("store_id"), is_open=True)
+    return Zone.objects.filter(pincodes__pincode=pincode, is_active=True).filter(Exists(open_store))
+
+
 def _served(*, pincode: str) -> tuple[Zone, Store] | None:
     """The active zone serving a pincode and its store, if the store is open."""
-    zone = one_or_none(Zone.objects.filter(pincodes__pincode=pincode, is_active=True))
+    zone = one_or_none(_serving(pincode))
     if zone is None:
         return None
     store = one_or_none(Store.objects.filter(store_id=zone.store_id, is_open=True))
@@ -53,18 +59,13 @@ def _served(*, pincode: str) -> tuple[Zone, Store] | None:
 
 
 def serves(*, zone: Zone, pincode: str) -> bool:
-    """Whether `zone` is the one serving `pincode` now (active, its store open): one query,
-    the same answer as `zone_for_pincode(pincode=pincode) == zone`."""
-    if not zone.is_active:
-        return False
-    open_store = Store.objects.filter(store_id=OuterRef("store_id"), is_open=True)
-    return Zone.objects.filter(pk=zone.pk, pincodes__pincode=pincode).filter(Exists(open_store)).exists()
+    """Whether `zone` is the one serving `pincode` now: one query (a slot booking's check)."""
+    return _serving(pincode).filter(pk=zone.pk).exists()
 
 
 def zone_for_pincode(*, pincode: str) -> Zone | None:
     """The active zone serving a pincode whose store is open, or None."""
-    served = _served(pincode=pincode)
-    return served[0] if served else None
+    return one_or_none(_serving(pincode))
 
 
 def open_slots(

@@ -80,7 +80,8 @@ def test_a_malformed_pincode_is_a_400_in_the_error_shape(api_client: APIClient, 
 
 @pytest.mark.django_db
 def test_slots_list_open_slots_of_a_date_with_places_left(api_client: APIClient, zone) -> None:
-    tomorrow = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    # Tomorrow morning: both standard slots fall on one date whatever the time of the run.
+    tomorrow = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
     first = SlotFactory(zone=zone, starts_at=tomorrow, capacity=10, booked=3)
     second = SlotFactory(zone=zone, starts_at=tomorrow + timedelta(hours=2), capacity=10, booked=10)
     SlotFactory(zone=zone, starts_at=tomorrow + timedelta(days=1))  # another date

@@ -21,6 +21,14 @@ def _callback(client, intent: PaymentIntent, fields: dict[str, str]):
     return client.post(f"/payments/razorpay/callback/{intent.id}/", data=fields)
 
 
+def _callback_fetching_with(fetch, monkeypatch, client, intent: PaymentIntent, fields: dict[str, str]):
+    """The callback, with Razorpay's payment fetch answered by `fetch`; returns (response, events published)."""
+    monkeypatch.setattr(gateway, "fetch_payment", fetch)
+    with captured_events() as published:
+        response = _callback(client, intent, fields)
+    return response, published
+
+
 def test_a_valid_callback_marks_client_verified_and_confirms_by_fetching_the_payment(fake, client):
     intent = request(45_000)
     fields = fake.pay(intent.razorpay_order_id)
@@ -153,9 +161,7 @@ def test_when_razorpay_cannot_be_asked_the_callback_marks_client_verified_and_wa
     def unavailable(payment_id: str) -> dict[str, object]:
         raise gateway.Unavailable("502 Bad Gateway")
 
-    monkeypatch.setattr(gateway, "fetch_payment", unavailable)
-    with captured_events() as published:
-        response = _callback(client, intent, fields)
+    response, published = _callback_fetching_with(unavailable, monkeypatch, client, intent, fields)
 
     assert response.status_code == 200
     assert b"being confirmed" in response.content
@@ -176,9 +182,7 @@ def test_a_callback_after_the_capture_webhook_asks_razorpay_nothing(fake, client
     def no_fetch(payment_id: str) -> dict[str, object]:
         raise AssertionError(f"fetched {payment_id} although its capture is known")
 
-    monkeypatch.setattr(gateway, "fetch_payment", no_fetch)
-    with captured_events() as published:
-        response = _callback(client, intent, fields)
+    response, published = _callback_fetching_with(no_fetch, monkeypatch, client, intent, fields)
 
     assert response.status_code == 200
     assert b"Payment received" in response.content
