@@ -45,8 +45,29 @@ def client(*, retry: bool = False) -> razorpay.Client:
     return cached[key]
 
 
+class _Client(razorpay.Client):
+    """The SDK's client, without the per-call work that gives the same answer every time.
+
+    The SDK looks its own version up in the installed packages' metadata on every request
+    (for the User-Agent), and requests reads the proxy variables of the environment on
+    every request. Both are read once, when the client is made: the client only ever talks
+    to one base URL, so the proxies for that URL (NO_PROXY included) cannot change under it.
+    The SDK passes the auth and the CA bundle itself, so nothing else of the environment
+    applies (`trust_env`: netrc, REQUESTS_CA_BUNDLE).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._version = super()._get_version()
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        self.session.trust_env = False
+
+    def _get_version(self) -> str:
+        return str(self._version)
+
+
 def _new_client(*, retry: bool) -> razorpay.Client:
-    sdk = razorpay.Client(auth=(conf.key_id(), conf.key_secret()), base_url=conf.base_url())
+    sdk = _Client(auth=(conf.key_id(), conf.key_secret()), base_url=conf.base_url())
     # Retries resend POSTs: only where Razorpay dedupes them (refunds with their header).
     sdk.enable_retry(retry)
     if retry:

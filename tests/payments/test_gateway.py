@@ -30,3 +30,27 @@ def test_another_configuration_gets_another_client(fake, settings):
     first = gateway.client()
     settings.RAZORPAY_KEY_ID = "rzp_test_other"
     assert gateway.client() is not first
+
+
+def test_the_client_reads_the_proxy_for_razorpay_from_the_environment_once(fake, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    proxied = gateway._new_client(retry=False)
+    assert proxied.session.proxies == {"http": "http://proxy.internal:3128"}
+    assert proxied.session.trust_env is False  # not read again on every request
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the fake's host: straight through
+    direct = gateway._new_client(retry=False)
+    assert "http" not in direct.session.proxies
+    assert direct.order.create({"amount": 1000, "currency": "INR", "receipt": "r-np"})["status"] == "created"
+
+
+def test_the_user_agent_names_the_sdk_version_and_the_shop(fake):
+    import importlib.metadata
+
+    seen: list[str] = []
+    sdk = gateway._new_client(retry=False)
+    send = sdk.session.send
+    sdk.session.send = lambda request, **kw: (seen.append(request.headers["User-Agent"]), send(request, **kw))[1]  # type: ignore[method-assign]
+    sdk.order.create({"amount": 1000, "currency": "INR", "receipt": "r-ua"})
+    assert seen == [f"Razorpay-Python/{importlib.metadata.version('razorpay')} grocery-shop/1 "]
