@@ -180,9 +180,15 @@ def verify_callback(
         if intent.status in (Status.CREATED, Status.FAILED):
             move(intent, Status.ATTEMPTED, source="callback", text="signature verified", payment_id=razorpay_payment_id)
             intent.razorpay_payment_id = razorpay_payment_id
-        intent.save(update_fields=["client_verified_at", "status", "razorpay_payment_id", "updated_at"])
-        if payment is not None and apply_payment(payment=payment, source="callback", intent=intent) is None:
+        changed = ["client_verified_at", "status", "razorpay_payment_id", "updated_at"]
+        verified_status = intent.status
+        if (
+            payment is not None
+            and apply_payment(payment=payment, source="callback", intent=intent, also=changed) is None
+        ):
             log.warning("payments.callback_payment_mismatch", intent_id=str(intent_id), payment_id=razorpay_payment_id)
+        if payment is None or intent.status == verified_status:  # apply_payment saved nothing
+            intent.save(update_fields=changed)
     return follow_up(intent_id=intent.id) if follow_up_due(intent) else intent
 
 

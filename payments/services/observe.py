@@ -7,6 +7,7 @@ intent forward along the state machine, and the event of a step is published onc
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -42,10 +43,12 @@ def _when(payment: dict[str, Any]) -> datetime:
 
 
 def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
-    *, payment: dict[str, Any], source: str, intent: PaymentIntent | None = None
+    *, payment: dict[str, Any], source: str, intent: PaymentIntent | None = None, also: Sequence[str] = ()
 ) -> PaymentIntent | None:
     """Apply one payment entity inside the caller's transaction; None if the order is not
-    ours. `intent`: the payment's intent, already locked by the caller (not looked up again)."""
+    ours. `intent`: the payment's intent, already locked by the caller (not looked up again).
+    The intent is saved if and only if its status moves; `also` names fields the caller
+    changed on it, saved in that same UPDATE (the caller saves them itself otherwise)."""
     order_id = payment.get("order_id")
     if not order_id:
         return None
@@ -60,7 +63,7 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     if target is None:
         return intent
     if target == Status.FAILED:
-        _apply_failure(intent, payment, source=source)
+        _apply_failure(intent, payment, source=source, also=also)
         return intent
     if payment.get("amount") != intent.amount_paise or payment.get("currency", "INR") != intent.currency:
         note(
@@ -76,7 +79,7 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     late = intent.status == Status.FAILED
     move(intent, target, source=source, payment_id=payment_id, text="late authorisation" if late else "")
     intent.razorpay_payment_id = payment_id
-    fields = ["status", "razorpay_payment_id", "updated_at"]
+    fields = list(dict.fromkeys(["status", "razorpay_payment_id", "updated_at", *also]))
     if target == Status.CAPTURED:
         intent.captured_paise = intent.amount_paise
         fields.append("captured_paise")
@@ -95,7 +98,7 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     return intent
 
 
-def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: str) -> None:
+def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: str, also: Sequence[str]) -> None:
     payment_id = str(payment.get("id", ""))
     if intent.status == Status.FAILED and intent.razorpay_payment_id == payment_id:
         return  # the same failure again
@@ -106,7 +109,8 @@ def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: st
     move(intent, Status.FAILED, source=source, payment_id=payment_id, text=f"{code}: {description}")
     intent.razorpay_payment_id = payment_id
     intent.failure_code, intent.failure_description = code, description
-    intent.save(update_fields=["status", "razorpay_payment_id", "failure_code", "failure_description", "updated_at"])
+    fields = ["status", "razorpay_payment_id", "failure_code", "failure_description", "updated_at", *also]
+    intent.save(update_fields=list(dict.fromkeys(fields)))
     publish(
         PaymentFailed(
             order_id=intent.order_id,

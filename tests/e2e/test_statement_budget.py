@@ -33,7 +33,7 @@ BUDGET = {
     "checkout": 15,
     "saga until payment is requested": 68,
     "pay page": 1,
-    "callback": 9,
+    "callback": 8,
     "webhooks": 15,
     "saga after the payment": 50,
 }
