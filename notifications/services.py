@@ -15,11 +15,11 @@ from uuid import UUID
 import structlog
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shop.accounts.selectors import get_contact
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 
 from . import messages
 from .models import Notification, Recipient
@@ -91,18 +91,12 @@ def alert_staff(*, kind: str, source_event_id: UUID, order_id: UUID | None = Non
 
 
 def _write(*, source_event_id: UUID, kind: str, **fields: Any) -> Notification:
-    existing = one_or_none(Notification.objects.filter(source_event_id=source_event_id, kind=kind))
-    if existing is not None:
-        return existing
     status = Notification.Status.PENDING if fields["to"] else Notification.Status.SKIPPED
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                source_event_id=source_event_id, kind=kind, status=status, **fields
-            )
-    except IntegrityError:  # the same event's message, written by a concurrent delivery
-        return Notification.objects.get(source_event_id=source_event_id, kind=kind)
-    if status == Notification.Status.PENDING:
+    # Once per event and kind: a redelivered event (or a concurrent delivery) gets the message already written.
+    notification, created = create_or_get(
+        Notification, {"source_event_id": source_event_id, "kind": kind}, status=status, **fields
+    )
+    if created and status == Notification.Status.PENDING:
         transaction.on_commit(lambda: _enqueue(notification.id), robust=True)
     return notification
 

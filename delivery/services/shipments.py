@@ -9,11 +9,11 @@ from typing import get_args
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shop.accounts.validators import validate_pincode
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from .. import events
@@ -102,24 +102,23 @@ def create_shipment(
         )
         slot = booking.slot if booking else None
     zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
-    try:
-        with transaction.atomic():
-            shipment = Shipment.objects.create(
-                order_id=order_id,
-                customer_id=customer_id,
-                store_id=store_id,
-                slot=slot,
-                zone=zone,
-                tracking_code=new_tracking_code(),
-                payment_method=payment_method,
-                cod_amount_paise=cod_amount_paise,
-                recipient_name=recipient_name,
-                recipient_phone=recipient_phone,
-                address=address,
-                pincode=pincode,
-            )
-    except IntegrityError:  # a concurrent call for the same order won
-        return Shipment.objects.get(order_id=order_id)
+    shipment, new = create_or_get(
+        Shipment,
+        {"order_id": order_id},
+        customer_id=customer_id,
+        store_id=store_id,
+        slot=slot,
+        zone=zone,
+        tracking_code=new_tracking_code(),
+        payment_method=payment_method,
+        cod_amount_paise=cod_amount_paise,
+        recipient_name=recipient_name,
+        recipient_phone=recipient_phone,
+        address=address,
+        pincode=pincode,
+    )
+    if not new:  # a concurrent call for the same order won
+        return shipment
     created = ShipmentLine.objects.bulk_create(
         [
             ShipmentLine(

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from .. import selectors
@@ -122,13 +122,11 @@ def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | No
     if slot is None or reason is not None:
         return _refuse(order_id=order_id, slot_id=slot_id, reason=reason or "unknown_slot")
 
-    try:
-        # The booking row first: a concurrent request for the same order waits on the
-        # unique index here and then replays this one's result.
-        with transaction.atomic():
-            booking = SlotBooking.objects.create(order_id=order_id, slot=slot, pincode=pincode)
-    except IntegrityError:
-        return _replay(SlotBooking.objects.get(order_id=order_id), slot_id)
+    # The booking row first: a concurrent request for the same order waits on the
+    # unique index here and then replays this one's result.
+    booking, created = create_or_get(SlotBooking, {"order_id": order_id}, slot=slot, pincode=pincode)
+    if not created:
+        return _replay(booking, slot_id)
 
     # One conditional UPDATE: PostgreSQL re-checks the WHERE on the latest row version
     # after waiting for a concurrent booker's lock, so `booked` can never pass capacity.

@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from ..errors import InvalidStockRequest, NotFound, ReservationStateError, StockConflict
@@ -108,14 +108,12 @@ def reserve_stock(
             publish(failed, key=order_id)
             return ReservationOutcome(reservation=None, shortfalls=failed.shortfalls, reason=failed.reason)
 
-        try:
-            with transaction.atomic():
-                reservation = Reservation.objects.create(
-                    order_id=order_id, store=store, expires_at=now + timedelta(seconds=ttl)
-                )
-        except IntegrityError:
+        reservation, created = create_or_get(
+            Reservation, {"order_id": order_id}, store=store, expires_at=now + timedelta(seconds=ttl)
+        )
+        if not created:
             # The same order reserved other SKUs concurrently (no common lock) and committed first.
-            return _already(Reservation.objects.get(order_id=order_id))
+            return _already(reservation)
         ledger = Ledger()
         reservation_lines = []
         for stock in stocks:

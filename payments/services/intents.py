@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from .. import conf, gateway
@@ -52,17 +52,16 @@ def request_payment(
     if method == PaymentIntent.Method.RAZORPAY and amount_paise < MIN_RAZORPAY_PAISE:
         raise ValidationError({"amount_paise": ["Razorpay takes at least 100 paise (Rs 1.00)"]})
     with transaction.atomic(savepoint=False):  # a refusal fails the caller: no savepoint to roll back to
-        intent, created = PaymentIntent.objects.get_or_create(
-            order_id=order_id,
-            defaults={
-                "amount_paise": amount_paise,
-                "method": method,
-                "customer_id": customer_id,
-                "customer_name": customer_name[:120],
-                "customer_email": customer_email[:254],
-                "customer_contact": customer_contact[:20],
-                "receipt": receipt_for(order_id),
-            },
+        intent, created = create_or_get(
+            PaymentIntent,
+            {"order_id": order_id},
+            amount_paise=amount_paise,
+            method=method,
+            customer_id=customer_id,
+            customer_name=customer_name[:120],
+            customer_email=customer_email[:254],
+            customer_contact=customer_contact[:20],
+            receipt=receipt_for(order_id),
         )
         if not created and (intent.amount_paise != amount_paise or intent.method != method):
             raise PaymentRefused(

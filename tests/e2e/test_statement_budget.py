@@ -31,11 +31,11 @@ pytestmark = pytest.mark.django_db
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
     "checkout": 15,
-    "saga until payment is requested": 68,
+    "saga until payment is requested": 61,
     "pay page": 1,
     "callback": 8,
     "webhooks": 15,
-    "saga after the payment": 50,
+    "saga after the payment": 45,
 }
 
 
