@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework import status
 
 from shop.accounts.selectors import get_address
 from shop.api.errors import ApiError
-from shop.db import one_or_none
+from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
@@ -39,23 +39,20 @@ def submit_checkout(
 ) -> CheckoutResult:
     """Turn the customer's cart into a submitted checkout, or answer the earlier one for this key."""
     fingerprint = request_fingerprint({"address_id": address_id, "slot_id": slot_id, "payment_method": payment_method})
-    earlier = one_or_none(Checkout.objects.filter(customer_id=customer_id, idempotency_key=idempotency_key))
-    if earlier is not None:
-        return _replay(earlier, fingerprint)
-    try:
-        with transaction.atomic():
-            return _submit(
-                customer_id,
-                idempotency_key,
-                fingerprint,
-                address_id=address_id,
-                slot_id=slot_id,
-                payment_method=payment_method,
-            )
-    except IntegrityError:
-        # The same key raced us and won: answer what it answered.
-        earlier = Checkout.objects.get(customer_id=customer_id, idempotency_key=idempotency_key)
-        return _replay(earlier, fingerprint)
+    with transaction.atomic():
+        # The key first: a replay finds the earlier checkout here; a concurrent twin waits
+        # on the key's index until this one commits, then replays it (or, if this one was
+        # refused and rolled back, is checked afresh).
+        record, created = create_or_get(
+            Checkout,
+            {"customer_id": customer_id, "idempotency_key": idempotency_key},
+            request_hash=fingerprint,
+            order_id=uuid.uuid4(),
+            total_paise=0,
+        )
+        if not created:
+            return _replay(record, fingerprint)
+        return _submit(record, address_id=address_id, slot_id=slot_id, payment_method=payment_method)
 
 
 def _replay(earlier: Checkout, fingerprint: str) -> CheckoutResult:
@@ -68,13 +65,8 @@ def _replay(earlier: Checkout, fingerprint: str) -> CheckoutResult:
     return CheckoutResult(order_id=earlier.order_id, total_paise=earlier.total_paise, replayed=True)
 
 
-def _submit(
-    customer_id: UUID, key: str, fingerprint: str, *, address_id: UUID, slot_id: UUID, payment_method: str
-) -> CheckoutResult:
-    # The key first: a concurrent twin fails here, before anything is published.
-    record = Checkout.objects.create(
-        customer_id=customer_id, idempotency_key=key, request_hash=fingerprint, order_id=uuid.uuid4(), total_paise=0
-    )
+def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method: str) -> CheckoutResult:
+    customer_id = record.customer_id
     # The lines come with the cart (pricing below reads the same list): one query for both checks.
     cart = one_or_none(Cart.objects.select_for_update().prefetch_related("lines").filter(customer_id=customer_id))
     if cart is None or not cart.lines.exists():

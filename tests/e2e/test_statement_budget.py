@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
-    "checkout": 15,
+    "checkout": 14,
     "saga until payment is requested": 61,
     "pay page": 1,
     "callback": 8,
