@@ -63,7 +63,6 @@ def _validate_new(
         raise ValidationError(errors)
 
 
-@transaction.atomic  # raises ValidationError for callers to catch: keep the savepoint
 def create_shipment(
     *,
     order_id: UUID,
@@ -102,52 +101,55 @@ def create_shipment(
         )
         slot = booking.slot if booking else None
     zone = slot.zone if slot else Zone.objects.filter(pincodes__pincode=pincode).first()
-    shipment, new = create_or_get(
-        Shipment,
-        {"order_id": order_id},
-        customer_id=customer_id,
-        store_id=store_id,
-        slot=slot,
-        zone=zone,
-        tracking_code=new_tracking_code(),
-        payment_method=payment_method,
-        cod_amount_paise=cod_amount_paise,
-        recipient_name=recipient_name,
-        recipient_phone=recipient_phone,
-        address=address,
-        pincode=pincode,
-    )
-    if not new:  # a concurrent call for the same order won
-        return shipment
-    created = ShipmentLine.objects.bulk_create(
-        [
-            ShipmentLine(
-                shipment=shipment,
-                sku_id=line.sku_id,
-                title=line.title,
-                quantity=line.quantity,
-                sold_by_weight=line.sold_by_weight,
-            )
-            for line in lines
-        ]
-    )
-    publish(
-        events.ShipmentCreated(
-            shipment_id=shipment.id,
-            order_id=order_id,
+    # Checked and read above (ValidationError raised before any write, so a caller that
+    # catches it goes on in its own transaction); the writes need no savepoint.
+    with transaction.atomic(savepoint=False):
+        shipment, new = create_or_get(
+            Shipment,
+            {"order_id": order_id},
+            customer_id=customer_id,
             store_id=store_id,
-            slot_id=slot.id if slot else None,
-            tracking_code=shipment.tracking_code,
-            lines=tuple(
-                events.ShipmentLine(
-                    line_id=line.id, sku_id=line.sku_id, quantity=line.quantity, sold_by_weight=line.sold_by_weight
+            slot=slot,
+            zone=zone,
+            tracking_code=new_tracking_code(),
+            payment_method=payment_method,
+            cod_amount_paise=cod_amount_paise,
+            recipient_name=recipient_name,
+            recipient_phone=recipient_phone,
+            address=address,
+            pincode=pincode,
+        )
+        if not new:  # a concurrent call for the same order won
+            return shipment
+        created = ShipmentLine.objects.bulk_create(
+            [
+                ShipmentLine(
+                    shipment=shipment,
+                    sku_id=line.sku_id,
+                    title=line.title,
+                    quantity=line.quantity,
+                    sold_by_weight=line.sold_by_weight,
                 )
-                for line in created
+                for line in lines
+            ]
+        )
+        publish(
+            events.ShipmentCreated(
+                shipment_id=shipment.id,
+                order_id=order_id,
+                store_id=store_id,
+                slot_id=slot.id if slot else None,
+                tracking_code=shipment.tracking_code,
+                lines=tuple(
+                    events.ShipmentLine(
+                        line_id=line.id, sku_id=line.sku_id, quantity=line.quantity, sold_by_weight=line.sold_by_weight
+                    )
+                    for line in created
+                ),
             ),
-        ),
-        key=order_id,
-    )
-    return shipment
+            key=order_id,
+        )
+        return shipment
 
 
 def move(shipment_id: UUID, to: ShipmentStatus, verb: str) -> Shipment:

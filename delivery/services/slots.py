@@ -106,17 +106,26 @@ def _refusal(*, slot: Slot | None, pincode: str, now: datetime) -> BookingFailur
     return None
 
 
-@transaction.atomic  # callers catch Conflict and go on: keep the savepoint
 def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | None = None) -> BookingOutcome:
     """Book a slot for an order, never past capacity or cut-off; idempotent per order.
 
     A refusal is an outcome, not an exception: it is published (SlotBookingFailed) and
-    committed, so the saga hears of it.
+    committed, so the saga hears of it. A repeated request answers what the first one got,
+    or raises Conflict (another slot, or released): raised after the transaction, which
+    wrote nothing, so a caller that catches it can go on in its own.
     """
-    now = now or timezone.now()
+    booked = _book(order_id=order_id, slot_id=slot_id, pincode=pincode, now=now or timezone.now())
+    return _replay(booked, slot_id) if isinstance(booked, SlotBooking) else booked
+
+
+# No savepoint inside the caller's transaction (the saga's handler): nothing here raises
+# for a caller to catch, and what fails, fails the caller.
+@transaction.atomic(savepoint=False)
+def _book(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime) -> BookingOutcome | SlotBooking:
+    """The outcome of booking, or the order's earlier booking (for book_slot to replay)."""
     existing = one_or_none(SlotBooking.objects.filter(order_id=order_id))
     if existing is not None:
-        return _replay(existing, slot_id)
+        return existing
     slot = one_or_none(Slot.objects.select_related("zone").filter(pk=slot_id))
     reason = _refusal(slot=slot, pincode=pincode, now=now)
     if slot is None or reason is not None:
@@ -126,7 +135,7 @@ def book_slot(*, order_id: UUID, slot_id: UUID, pincode: str, now: datetime | No
     # unique index here and then replays this one's result.
     booking, created = create_or_get(SlotBooking, {"order_id": order_id}, slot=slot, pincode=pincode)
     if not created:
-        return _replay(booking, slot_id)
+        return booking
 
     # One conditional UPDATE: PostgreSQL re-checks the WHERE on the latest row version
     # after waiting for a concurrent booker's lock, so `booked` can never pass capacity.

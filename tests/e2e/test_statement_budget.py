@@ -31,11 +31,11 @@ pytestmark = pytest.mark.django_db
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
     "checkout": 14,
-    "saga until payment is requested": 61,
+    "saga until payment is requested": 59,
     "pay page": 1,
     "callback": 8,
     "webhooks": 15,
-    "saga after the payment": 45,
+    "saga after the payment": 43,
 }
 
 
