@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shop.db import one_or_none
+from shop.db import create_or_get
 from shop.eventbus import PermanentError, publish
 from shop.money import gst_included_paise, line_total_paise
 
@@ -58,9 +58,6 @@ def place_order(
     total_paise: int,
 ) -> Order:
     """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow."""
-    existing = one_or_none(Order.objects.filter(pk=order_id))
-    if existing is not None:
-        return existing  # a redelivered checkout: the order exists already
     if payment_method not in Order.PaymentMethod.values:
         raise CheckoutRejected(f"unknown payment method {payment_method!r}")
     if not lines:
@@ -79,8 +76,9 @@ def place_order(
         raise CheckoutRejected(f"total {total_paise} != lines {subtotal} + fees {fees}")
 
     now = timezone.now()
-    order = Order.objects.create(
-        id=order_id,
+    order, new = create_or_get(
+        Order,
+        {"id": order_id},
         customer_id=customer_id,
         store_id=store_id,
         slot_id=slot_id,
@@ -105,6 +103,8 @@ def place_order(
         payment_due_at=now + payment_window(),
         placed_at=now,
     )
+    if not new:
+        return order  # a redelivered checkout: the order exists already
     created = OrderLine.objects.bulk_create(
         [
             OrderLine(

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
     "checkout": 14,
-    "saga until payment is requested": 59,
+    "saga until payment is requested": 58,
     "pay page": 1,
     "callback": 8,
     "webhooks": 15,
