@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -87,3 +88,24 @@ def test_two_transactions_creating_one_row_at_once_make_one_and_both_get_it() ->
     assert sorted(created for _, created in got) == [False, True]
     assert len({pk for pk, _ in got}) == 1
     assert InboxEntry.objects.filter(event_id=event_id).count() == 1
+
+
+EMBEDDED_SCRIPT = """
+import uuid
+from shop.db import create_or_get
+from shop.eventbus.models import InboxEntry
+event_id = uuid.uuid4()
+first, created = create_or_get(InboxEntry, {"subscriber": "a.b", "event_id": event_id})
+again, created_again = create_or_get(InboxEntry, {"subscriber": "a.b", "event_id": event_id})
+print("first", created, "again", created_again, "same", first.pk == again.pk, "rows", InboxEntry.objects.count())
+"""
+
+
+@pytest.mark.integration
+def test_create_or_get_on_sqlite_the_embedded_default(tmp_path: Path) -> None:
+    from tests.embedded import run_embedded
+
+    result = run_embedded(EMBEDDED_SCRIPT, tmp_path)  # INSERT OR IGNORE ... RETURNING there
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "first True again False same True rows 1" in result.stdout, result.stdout
