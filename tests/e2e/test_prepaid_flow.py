@@ -13,10 +13,11 @@ from orders import services as orders
 from orders.models import Order
 from payments.fake_razorpay import FakeRazorpay
 from payments.models import PaymentIntent
+from shop.eventbus.delivery import deliver_batch
 from shop.eventbus.models import Delivery
 from shop.eventbus.testing import deliver_pending
 
-from .conftest import ATTA, MILK, Customer, Shop
+from .conftest import ATTA, MILK, Customer, Shop, build_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,41 @@ def test_customer_cancel_after_payment_is_refunded_in_full(shop: Shop, fake: Fak
     assert [(r["amount_paise"], r["status"]) for r in refunds] == [(34000, "processed")]
     assert refunds[0]["bank_reference"]
     assert _reserved(shop) == 0
+
+
+def test_a_slot_found_full_after_the_payment_cancels_and_refunds_it(db: None, fake: FakeRazorpay) -> None:
+    """Delivery answers late (its worker was behind): the customer has paid by the time the
+    slot turns out to be full. The order is cancelled, and the money goes back."""
+    shop = build_shop(slot_capacity=1)
+    late, early = shop.customer(), shop.customer()
+    late.fill_cart((MILK, 2), (ATTA, 1))
+    late_id = late.checkout("razorpay")
+    deliver_batch()  # orders places it: OrderPlaced asks for stock, slot and payment
+    booking = Delivery.objects.filter(subscriber="delivery.book_slot_for_order", status="pending")
+    assert booking.update(available_at=timezone.now() + timedelta(hours=1)) == 1  # delivery is behind
+    deliver_pending()
+    order = Order.objects.get(pk=late_id)
+    assert (order.status, order.slot_state) == ("awaiting_payment", "pending")
+    early.fill_cart((MILK, 1))
+    early_id = early.checkout("cod")
+    deliver_pending()  # the other order takes the slot's one place meanwhile
+    assert Order.objects.get(pk=early_id).status == "picking"
+
+    _pay(fake, order)
+    assert (order.status, order.payment_state) == ("awaiting_payment", "captured")  # paid, slot still unknown
+
+    booking.update(available_at=timezone.now())  # delivery catches up: the slot is full
+    deliver_pending()
+    fake.deliver_webhooks()  # refund.processed
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "slot_unavailable")
+    assert order.refunded_paise == 34000
+    assert PaymentIntent.objects.get(order_id=order.id).refunded_paise == 34000
+    assert _reserved(shop) == 1  # only the other order's milk is held
+    assert Slot.objects.get(pk=shop.slot.id).booked == 1
+    assert not Delivery.objects.exclude(status="done").exists()
 
 
 def test_picking_shortfall_is_refunded_in_part(shop: Shop, fake: FakeRazorpay) -> None:
