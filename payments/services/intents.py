@@ -153,7 +153,9 @@ def _record_error(intent_id: UUID, message: str) -> None:
 def verify_callback(
     *, intent_id: UUID, razorpay_order_id: str, razorpay_payment_id: str, razorpay_signature: str
 ) -> PaymentIntent:
-    """Checkout's callback: the signature must match the order id WE stored. Marks client-verified only."""
+    """Checkout's callback: the signature must match the order id WE stored. Marks the intent
+    client-verified, and applies the payment as Razorpay reports it (fetched, unless a
+    webhook has already brought the capture): the browser's word alone moves no money."""
     intent = one_or_none(PaymentIntent.objects.filter(id=intent_id))
     if intent is None or not intent.razorpay_order_id:
         raise PaymentRefused("unknown payment", code="not_found", status_code=404)

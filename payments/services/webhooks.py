@@ -19,6 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from shop.db import create_or_get
+
 from .. import conf, gateway
 from ..models import PaymentIntent, WebhookEvent
 from .observe import apply_payment, follow_up, follow_up_due
@@ -62,13 +64,10 @@ def record_webhook(*, body: bytes, signature: str, event_id: str) -> tuple[Webho
             raise  # not a redelivery: a real integrity problem
     except Exception as exc:  # applying failed or a lock was busy: store it for the worker
         log.warning("payments.webhook_deferred", event_id=event_id, error=f"{type(exc).__name__}: {exc}"[:300])
-        try:
-            stored = _received(event_id, envelope)
-            with transaction.atomic():
-                stored.save(force_insert=True)
+        # Unless a parallel delivery of the same event stored it meanwhile.
+        stored, new = create_or_get(WebhookEvent, {"event_id": event_id}, **_received_fields(envelope))
+        if new:
             return stored, True
-        except IntegrityError:  # stored meanwhile by a parallel delivery of the same event
-            pass
     # Razorpay sent it again: one that failed here is tried again with this delivery.
     WebhookEvent.objects.filter(event_id=event_id, status=WebhookEvent.Status.FAILED).update(
         status=WebhookEvent.Status.RECEIVED
@@ -76,9 +75,9 @@ def record_webhook(*, body: bytes, signature: str, event_id: str) -> tuple[Webho
     return WebhookEvent.objects.get(event_id=event_id), False
 
 
-def _received(event_id: str, envelope: dict[str, Any]) -> WebhookEvent:
-    """The inbox row of an event, not yet saved (status RECEIVED)."""
-    return WebhookEvent(event_id=event_id, event_type=envelope["event"][:60], payload=envelope)
+def _received_fields(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The inbox row of an event, as it is first stored (status RECEIVED), but for its id."""
+    return {"event_type": envelope["event"][:60], "payload": envelope}
 
 
 #: How long applying a webhook as it arrives may wait for a row lock (a worker holding the
@@ -93,7 +92,7 @@ def _store_applied(*, event_id: str, envelope: dict[str, Any]) -> WebhookEvent:
         if connection.vendor == "postgresql":  # SQLite (the embedded default) has one writer anyway
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = '{APPLY_LOCK_TIMEOUT}'")
-        event = _received(event_id, envelope)
+        event = WebhookEvent(event_id=event_id, **_received_fields(envelope))
         intent = _apply(event)
         if intent is not None and follow_up_due(intent):
             event.status = WebhookEvent.Status.RECEIVED  # applied; the worker calls Razorpay
