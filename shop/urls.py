@@ -8,7 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from shop import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.storefront, name="storefront"),
+    path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),  # /metrics

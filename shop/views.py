@@ -1,4 +1,4 @@
-"""Process-level endpoints: the front page, liveness, readiness, and the error pages."""
+"""Process-level endpoints: the web shop's page, the server's front page, liveness, readiness, errors."""
 
 from __future__ import annotations
 
@@ -8,14 +8,25 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.defaults import page_not_found, server_error
 
 from shop.api.errors import json_404, json_500
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """Where a newcomer who opens the server lands: the API docs, the admin, the probes."""
-    return render(request, "shop/home.html", {"mode": "embedded" if settings.EMBEDDED else "production"})
+def _mode() -> str:
+    return "embedded" if settings.EMBEDDED else "production"
+
+
+@ensure_csrf_cookie  # the page's API calls send it back (X-CSRFToken) with the session cookie
+def storefront(request: HttpRequest) -> HttpResponse:
+    """The web shop: one page that talks to the public API, as any other client of the shop does."""
+    return render(request, "shop/storefront.html", {"mode": _mode()})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """For developers and operators: the mode, the API docs, the admin, the probes."""
+    return render(request, "shop/home.html", {"mode": _mode()})
 
 
 @never_cache

@@ -10,12 +10,22 @@ def test_healthz(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_the_front_page_points_to_the_api_docs_the_admin_and_the_probes(client: Client) -> None:
+def test_the_front_page_is_the_web_shop_and_sets_the_csrf_cookie_its_api_calls_send(client: Client) -> None:
     response = client.get("/")
 
     assert response.status_code == 200
     page = response.content.decode()
-    for link in ('href="/api/docs/"', 'href="/admin/"', 'href="/healthz"', 'href="/readyz"'):
+    assert 'src="/static/shop/storefront.js"' in page
+    assert 'href="/about/"' in page
+    assert response.cookies["csrftoken"].value
+
+
+def test_the_about_page_points_to_the_shop_the_api_docs_the_admin_and_the_probes(client: Client) -> None:
+    response = client.get("/about/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for link in ('href="/"', 'href="/api/docs/"', 'href="/admin/"', 'href="/healthz"', 'href="/readyz"'):
         assert link in page
     assert "Running in production mode" in page  # the tests run on PostgreSQL and Redis
 

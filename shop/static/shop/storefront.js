@@ -1,0 +1,745 @@
+// The web shop: a single page over the public API (/api/v1/), the same API every client uses.
+// No build step, no framework: hash routes (#/, #/p/<slug>, #/cart, #/checkout, #/orders,
+// #/orders/<id>, #/login, #/register), DOM built with h() (text is never parsed as HTML).
+
+const PINCODE_KEY = "shop.pincode";
+const CHECKOUT_KEY = "shop.checkout"; // {body, key}: a retried submission reuses its Idempotency-Key
+const FINAL = new Set(["delivered", "cancelled"]);
+const CUSTOMER_CAN_CANCEL = new Set(["pending", "awaiting_payment", "confirmed", "picking"]);
+const STEPS = ["pending", "awaiting_payment", "confirmed", "picking", "packed", "out_for_delivery", "delivered"];
+const STATUS_LABEL = {
+  pending: "Placed",
+  awaiting_payment: "Awaiting payment",
+  confirmed: "Confirmed",
+  picking: "Being picked",
+  packed: "Packed",
+  out_for_delivery: "Out for delivery",
+  delivered: "Delivered",
+  cancelled: "Cancelled",
+};
+const STATES = [
+  "Andaman and Nicobar Islands", "Andhra Pradesh", "Arunachal Pradesh", "Assam", "Bihar", "Chandigarh",
+  "Chhattisgarh", "Dadra and Nagar Haveli and Daman and Diu", "Delhi", "Goa", "Gujarat", "Haryana",
+  "Himachal Pradesh", "Jammu and Kashmir", "Jharkhand", "Karnataka", "Kerala", "Ladakh", "Lakshadweep",
+  "Madhya Pradesh", "Maharashtra", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Odisha", "Puducherry",
+  "Punjab", "Rajasthan", "Sikkim", "Tamil Nadu", "Telangana", "Tripura", "Uttar Pradesh", "Uttarakhand",
+  "West Bengal",
+];
+
+const state = { me: null, cart: null, serviceability: null, categories: null, skus: new Map(), leave: null };
+const $ = (selector, root = document) => root.querySelector(selector);
+
+// --- small helpers ---------------------------------------------------------------------
+
+/** An element: h("a", {href: "#/"}, "text", child, ...). Attributes starting with "on" are listeners. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "class") el.className = value;
+    else if (value === true) el.setAttribute(name, "");
+    else el.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
+/** Integer paise as rupees, e.g. 123450 -> ₹1,234.50. */
+const rupees = (paise) => inr.format((paise || 0) / 100);
+const when = (iso, options) => new Date(iso).toLocaleString("en-IN", options);
+const time = (iso) => when(iso, { hour: "numeric", minute: "2-digit" });
+const day = (iso) => when(iso, { weekday: "short", day: "numeric", month: "short" });
+const slotLabel = (start, end) => `${day(start)}, ${time(start)} – ${time(end)}`;
+
+function quantityLabel(quantity, soldBy) {
+  if (soldBy !== "weight") return String(quantity);
+  return quantity >= 1000 ? `${(quantity / 1000).toLocaleString("en-IN")} kg` : `${quantity} g`;
+}
+
+function cookie(name) {
+  const match = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+class ApiError extends Error {
+  constructor(status, message, fields) {
+    super(message);
+    this.status = status;
+    this.fields = fields || {};
+  }
+}
+
+/** A call to the shop's API: JSON in and out, the session cookie and its CSRF token; errors throw ApiError. */
+async function api(path, { method = "GET", body, headers = {} } = {}) {
+  const options = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  if (method !== "GET") options.headers["X-CSRFToken"] = cookie("csrftoken");
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, "The shop cannot be reached. Check your connection and try again.");
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data && data.error;
+    throw new ApiError(response.status, (error && error.message) || `The shop answered ${response.status}.`, error && error.fields);
+  }
+  return data;
+}
+
+let flashTimer;
+function flash(message, kind = "info") {
+  const box = $("#flash");
+  box.textContent = message;
+  box.className = kind;
+  box.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => (box.hidden = true), kind === "error" ? 8000 : 3500);
+}
+
+/** Shows a failed call: a form's own error line and its fields, or the flash. */
+function showError(error, form) {
+  if (!(error instanceof ApiError)) console.error(error);
+  const message = error instanceof ApiError ? error.message : "Something went wrong. Please try again.";
+  if (!form) return flash(message, "error");
+  const line = $(".error.form-error", form);
+  line.textContent = message;
+  line.hidden = false;
+  for (const [field, problems] of Object.entries((error && error.fields) || {})) {
+    const input = form.elements[field];
+    if (input && input.setCustomValidity) {
+      input.setCustomValidity(problems.join(" "));
+      input.reportValidity();
+      input.addEventListener("input", () => input.setCustomValidity(""), { once: true });
+    }
+  }
+}
+
+function formData(form) {
+  return Object.fromEntries([...new FormData(form)].map(([key, value]) => [key, String(value).trim()]));
+}
+
+async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// --- session, cart, pincode ----------------------------------------------------------------
+
+async function loadMe() {
+  try {
+    state.me = await api("/api/v1/auth/me/");
+  } catch (error) {
+    if (error.status !== 401 && error.status !== 403) throw error;
+    state.me = null;
+  }
+  $("#login-link").hidden = !!state.me;
+  $("#logout-button").hidden = !state.me;
+  $("#orders-link").hidden = !state.me;
+  if (state.me) $("#logout-button").textContent = `Log out (${state.me.full_name || state.me.email})`;
+}
+
+function setCart(cart) {
+  state.cart = cart;
+  const count = cart.lines.filter((line) => line.sold_by !== "weight").reduce((sum, line) => sum + line.quantity, 0)
+    + cart.lines.filter((line) => line.sold_by === "weight").length;
+  $("#cart-count").textContent = count;
+  $("#cart-total").textContent = rupees(cart.lines.length ? cart.total_paise : 0);
+  $("#pincode-label").textContent = cart.pincode || "set pincode";
+  for (const holder of document.querySelectorAll("[data-sku-controls]")) {
+    const sku = state.skus.get(holder.dataset.skuControls);
+    if (sku) holder.replaceChildren(skuControls(sku));
+  }
+}
+
+async function loadCart() {
+  setCart(await api("/api/v1/cart/"));
+}
+
+const storeId = () => (state.cart && state.cart.store_id) || "";
+
+async function choosePincode(pincode) {
+  const where = await api(`/api/v1/delivery/serviceability/?pincode=${encodeURIComponent(pincode)}`);
+  if (!where.serviceable) throw new ApiError(422, where.message || `We do not deliver to ${pincode} yet.`);
+  setCart(await api("/api/v1/cart/", { method: "PATCH", body: { pincode } }));
+  state.serviceability = where;
+  localStorage.setItem(PINCODE_KEY, pincode);
+  flash(where.message);
+  return where;
+}
+
+/** Asks for the pincode in the dialog; resolves true once one that we deliver to is set. */
+function askPincode() {
+  const dialog = $("#pincode-dialog");
+  const form = $("#pincode-form");
+  const error = $("#pincode-error");
+  form.elements.pincode.value = (state.cart && state.cart.pincode) || "";
+  error.hidden = true;
+  dialog.showModal();
+  return new Promise((resolve) => {
+    const done = (ok) => {
+      form.onsubmit = null;
+      $("#pincode-cancel").onclick = null;
+      dialog.close();
+      resolve(ok);
+    };
+    $("#pincode-cancel").onclick = () => done(false);
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      try {
+        await choosePincode(form.elements.pincode.value.trim());
+        done(true);
+        route();
+      } catch (failure) {
+        error.textContent = failure.message;
+        error.hidden = false;
+      }
+    };
+  });
+}
+
+// --- adding to the cart -------------------------------------------------------------------
+
+const lineOf = (skuId) => state.cart && state.cart.lines.find((line) => line.sku_id === skuId);
+
+async function changeLine(sku, delta) {
+  if (!storeId() && !(await askPincode())) return;
+  const line = lineOf(sku.id);
+  const quantity = Math.min((line ? line.quantity : 0) + delta * sku.step, sku.max_per_order);
+  try {
+    let cart;
+    if (!line) cart = await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: sku.id, quantity } });
+    else if (quantity <= 0) cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
+    else cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { quantity } });
+    if (cart) setCart(cart);
+    else await loadCart();
+    if (location.hash.startsWith("#/cart")) route(); // line totals and fees change with it
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** "Add", or − quantity + once the SKU is in the cart. */
+function skuControls(sku) {
+  if (!sku.in_stock && !lineOf(sku.id)) return h("span", { class: "out" }, "Out of stock");
+  const line = lineOf(sku.id);
+  if (!line) {
+    return h("button", { type: "button", class: "add", "aria-label": `Add ${sku.name}`, onclick: () => changeLine(sku, 1) }, "Add");
+  }
+  return h("span", { class: "stepper" },
+    h("button", { type: "button", "aria-label": `One less ${sku.name}`, onclick: () => changeLine(sku, -1) }, "−"),
+    h("span", { class: "quantity" }, quantityLabel(line.quantity, line.sold_by)),
+    h("button", {
+      type: "button", "aria-label": `One more ${sku.name}`, disabled: line.quantity + sku.step > sku.max_per_order,
+      onclick: () => changeLine(sku, 1),
+    }, "+"));
+}
+
+function priceBlock(sku) {
+  const perStep = sku.sold_by === "weight";
+  return h("div", { class: "price" },
+    h("strong", {}, rupees(perStep ? sku.step_price_paise : sku.price_paise)),
+    perStep ? h("span", { class: "muted" }, ` / ${quantityLabel(sku.step, "weight")}${sku.approx ? " (approx.)" : ""}`) : null,
+    sku.mrp_paise > sku.price_paise
+      ? h("span", { class: "mrp" }, "MRP ", h("s", {}, rupees(perStep ? Math.round((sku.mrp_paise * sku.step) / 1000) : sku.mrp_paise)))
+      : null,
+    sku.discount_percent ? h("span", { class: "off" }, `${sku.discount_percent}% off`) : null);
+}
+
+function remember(product, sku) {
+  const known = { ...sku, name: `${product.title} ${sku.pack_label}`.trim() };
+  state.skus.set(sku.id, known);
+  return known;
+}
+
+function productCard(product) {
+  const skus = product.skus.map((sku) => remember(product, sku));
+  let chosen = skus.find((sku) => lineOf(sku.id)) || skus.find((sku) => sku.in_stock) || skus[0];
+  const controls = h("div", { class: "controls", "data-sku-controls": chosen.id }, skuControls(chosen));
+  const price = h("div", {}, priceBlock(chosen));
+  const picker = skus.length > 1
+    ? h("select", {
+        "aria-label": `Pack of ${product.title}`,
+        onchange: (event) => {
+          chosen = state.skus.get(event.target.value);
+          controls.dataset.skuControls = chosen.id;
+          controls.replaceChildren(skuControls(chosen));
+          price.replaceChildren(priceBlock(chosen));
+        },
+      }, skus.map((sku) => h("option", { value: sku.id, selected: sku === chosen }, sku.pack_label + (sku.in_stock ? "" : " (out of stock)"))))
+    : h("span", { class: "pack" }, chosen.pack_label);
+  return h("article", { class: "card", "data-product": product.slug },
+    h("a", { href: `#/p/${product.slug}` },
+      product.image ? h("img", { src: product.image.medium, alt: product.image.alt, loading: "lazy", width: 160, height: 160 }) : h("div", { class: "noimg" }),
+      h("h3", {}, product.title)),
+    h("p", { class: "muted" }, product.brand ? product.brand.name : product.category.name),
+    picker, price, controls);
+}
+
+// --- pages --------------------------------------------------------------------------------
+
+async function homePage(params) {
+  if (!state.categories) state.categories = await api("/api/v1/catalog/categories/");
+  const q = params.get("q") || "";
+  const category = params.get("category") || "";
+  const page = Number(params.get("page") || 1);
+  $("#search-input").value = q;
+  const query = new URLSearchParams({ page_size: "24", page: String(page) });
+  if (q) query.set("q", q);
+  if (category) query.set("category", category);
+  if (storeId()) query.set("store", storeId());
+  const products = await api(`/api/v1/catalog/products/?${query}`);
+  const link = (changes) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) value ? next.set(key, value) : next.delete(key);
+    return `#/?${next}`;
+  };
+  const chips = state.categories.map((top) =>
+    h("a", { class: `chip${category === top.slug || category.startsWith(top.slug) ? " on" : ""}`, href: link({ category: top.slug, page: "" }) }, top.name));
+  const current = state.categories.find((top) => top.slug === category || top.children.some((child) => child.slug === category));
+  const subchips = current
+    ? current.children.map((child) => h("a", { class: `chip small${child.slug === category ? " on" : ""}`, href: link({ category: child.slug, page: "" }) }, child.name))
+    : [];
+  const pages = Math.max(1, Math.ceil(products.count / 24));
+  return [
+    storeId() ? null : h("p", { class: "notice" }, "Set your pincode to see the prices and stock of the store that delivers to you. ",
+      h("button", { type: "button", class: "primary", onclick: askPincode }, "Set pincode")),
+    h("nav", { class: "chips" }, h("a", { class: `chip${category ? "" : " on"}`, href: link({ category: "", page: "" }) }, "All"), chips),
+    subchips.length ? h("nav", { class: "chips" }, subchips) : null,
+    h("p", { class: "muted" }, q ? `${products.count} results for “${q}”` : `${products.count} products`),
+    products.results.length
+      ? h("section", { class: "grid" }, products.results.map(productCard))
+      : h("p", {}, "Nothing matches. Try another word, or ", h("a", { href: "#/" }, "browse everything"), "."),
+    pages > 1 ? h("nav", { class: "pager" },
+      page > 1 ? h("a", { href: link({ page: String(page - 1) }) }, "← Previous") : null,
+      h("span", {}, `Page ${page} of ${pages}`),
+      page < pages ? h("a", { href: link({ page: String(page + 1) }) }, "Next →") : null) : null,
+  ];
+}
+
+async function productPage(slug) {
+  const query = storeId() ? `?store=${storeId()}` : "";
+  const product = await api(`/api/v1/catalog/products/${encodeURIComponent(slug)}/${query}`);
+  const rows = product.skus.map((sku) => remember(product, sku)).map((sku) =>
+    h("li", { class: "sku-row" }, h("span", { class: "pack" }, sku.pack_label), priceBlock(sku),
+      h("div", { class: "controls", "data-sku-controls": sku.id }, skuControls(sku))));
+  const image = product.images && product.images[0] ? product.images[0] : product.image;
+  return h("article", { class: "product" },
+    image ? h("img", { src: image.large, alt: image.alt, width: 320, height: 320 }) : null,
+    h("div", {},
+      h("p", { class: "muted" }, h("a", { href: `#/?category=${product.category.slug}` }, product.category.name)),
+      h("h1", {}, product.title),
+      product.brand ? h("p", { class: "muted" }, product.brand.name) : null,
+      h("ul", { class: "skus" }, rows),
+      h("p", {}, product.description),
+      h("dl", { class: "facts" },
+        h("dt", {}, "GST"), h("dd", {}, `${product.gst_rate_bp / 100}% (HSN ${product.hsn_code}), included in the price`),
+        h("dt", {}, "Storage"), h("dd", {}, product.storage),
+        product.shelf_life_days ? [h("dt", {}, "Shelf life"), h("dd", {}, `${product.shelf_life_days} days`)] : null,
+        h("dt", {}, "Diet"), h("dd", {}, [product.diet, product.is_vegan ? "vegan" : null, product.is_organic ? "organic" : null].filter(Boolean).join(", ")))));
+}
+
+function totals(summary, extra = []) {
+  const rows = [
+    ["Items", summary.subtotal_paise],
+    ["You save (on MRP)", -summary.savings_paise, "save"],
+    ["Delivery fee", summary.delivery_fee_paise],
+    ["Small cart fee", summary.small_cart_fee_paise],
+    ["Late night fee", summary.late_night_fee_paise],
+    ...extra,
+  ];
+  return h("dl", { class: "totals" },
+    rows.filter(([, paise]) => paise).map(([label, paise, kind]) =>
+      [h("dt", {}, label), h("dd", { class: kind || "" }, kind === "save" ? `− ${rupees(-paise)}` : rupees(paise))]),
+    h("dt", { class: "grand" }, "Total"), h("dd", { class: "grand", id: "grand-total" }, rupees(summary.final_total_paise ?? summary.total_paise)),
+    h("dt", { class: "muted" }, "GST included"), h("dd", { class: "muted" }, rupees(summary.tax_included_paise)));
+}
+
+async function cartPage() {
+  await loadCart();
+  const cart = state.cart;
+  if (!cart.lines.length) {
+    return [h("h1", {}, "Your cart"), h("p", {}, "Your cart is empty. ", h("a", { href: "#/" }, "Start shopping"), ".")];
+  }
+  const lines = cart.lines.map((line) => {
+    if (!state.skus.has(line.sku_id)) {
+      // Not seen in the catalogue on this visit: its limit is checked by the cart API.
+      state.skus.set(line.sku_id, { id: line.sku_id, name: line.name, step: line.step, max_per_order: 1e6, in_stock: true });
+    }
+    const sku = state.skus.get(line.sku_id);
+    const replacement = h("select", {
+      "aria-label": `If ${line.name} is out of stock`,
+      onchange: async (event) => {
+        try {
+          setCart(await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement: event.target.value } }));
+        } catch (error) {
+          showError(error);
+        }
+      },
+    }, [["best_match", "replace with the best match"], ["refund", "refund it, no replacement"], ...(line.replacement === "specific" ? [["specific", "replace with my choice"]] : [])]
+      .map(([value, label]) => h("option", { value, selected: line.replacement === value }, label)));
+    return h("li", { class: `line${line.orderable ? "" : " problem"}`, "data-line": line.sku_id },
+      line.image_url ? h("img", { src: line.image_url, alt: "", width: 64, height: 64 }) : h("div", { class: "noimg small" }),
+      h("div", { class: "what" },
+        h("strong", {}, line.name),
+        h("div", { class: "muted" }, `${rupees(line.unit_price_paise)}${line.sold_by === "weight" ? " / kg" : " each"} · GST ${line.gst_rate_bp / 100}%`),
+        line.problems.map((problem) => h("div", { class: "warning" }, problem)),
+        h("label", { class: "muted" }, "If out of stock: ", replacement)),
+      h("div", { class: "controls", "data-sku-controls": line.sku_id }, skuControls(sku)),
+      h("div", { class: "amount" }, rupees(line.line_total_paise),
+        line.savings_paise ? h("div", { class: "save" }, `save ${rupees(line.savings_paise)}`) : null),
+      h("button", {
+        type: "button", class: "link", "aria-label": `Remove ${line.name}`,
+        onclick: async () => {
+          try {
+            await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
+            await loadCart();
+            route();
+          } catch (error) {
+            showError(error);
+          }
+        },
+      }, "Remove"));
+  });
+  return [
+    h("h1", {}, "Your cart"),
+    h("p", { class: "muted" }, `Delivering to ${cart.pincode}. `, h("button", { type: "button", class: "link", onclick: askPincode }, "Change")),
+    h("div", { class: "columns" },
+      h("ul", { class: "lines" }, lines),
+      h("aside", { class: "summary" },
+        totals(cart),
+        cart.problems.map((problem) => h("p", { class: "warning" }, problem)),
+        h("a", { class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout", "aria-disabled": !cart.can_check_out }, "Check out"))),
+  ];
+}
+
+function addressForm(onSaved) {
+  const form = h("form", { class: "address-form", id: "address-form" },
+    h("h3", {}, "A new address"),
+    h("label", {}, "Name ", h("input", { name: "name", required: true, autocomplete: "name", value: (state.me && state.me.full_name) || "" })),
+    h("label", {}, "Phone ", h("input", { name: "phone", inputmode: "tel", autocomplete: "tel", value: (state.me && state.me.phone) || "" })),
+    h("label", {}, "House, street ", h("input", { name: "line1", required: true, autocomplete: "address-line1" })),
+    h("label", {}, "Area ", h("input", { name: "line2", autocomplete: "address-line2" })),
+    h("label", {}, "Landmark ", h("input", { name: "landmark" })),
+    h("label", {}, "City ", h("input", { name: "city", required: true, autocomplete: "address-level2", value: "Bengaluru" })),
+    h("label", {}, "State ", h("select", { name: "state", required: true }, STATES.map((name) => h("option", { selected: name === "Karnataka" }, name)))),
+    h("label", {}, "Pincode ", h("input", { name: "pincode", required: true, inputmode: "numeric", pattern: "[1-9][0-9]{5}", value: state.cart.pincode || "" })),
+    h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit" }, "Save address"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await busy($("button[type=submit]", form), async () => {
+      try {
+        onSaved(await api("/api/v1/addresses/", { method: "POST", body: formData(form) }));
+      } catch (error) {
+        showError(error, form);
+      }
+    });
+  });
+  return form;
+}
+
+async function checkoutPage() {
+  if (!state.me) return navigate("#/login?next=/checkout");
+  await loadCart();
+  const cart = state.cart;
+  if (!cart.lines.length) return navigate("#/cart");
+  const [addresses, slots] = await Promise.all([
+    api("/api/v1/addresses/?page_size=100"),
+    api(`/api/v1/delivery/slots/?pincode=${cart.pincode}`),
+  ]);
+  const usable = addresses.results.filter((address) => address.pincode === cart.pincode);
+  const form = h("form", { id: "checkout-form" });
+  const addressList = h("fieldset", {}, h("legend", {}, `Deliver to (pincode ${cart.pincode})`),
+    usable.length ? usable.map((address, index) => h("label", { class: "choice" },
+      h("input", { type: "radio", name: "address_id", value: address.id, required: true, checked: address.is_default || index === 0 }),
+      ` ${address.name}, ${address.line1}${address.line2 ? `, ${address.line2}` : ""}, ${address.city} ${address.pincode}`))
+      : h("p", { class: "muted" }, `No saved address in ${cart.pincode} yet: add one below.`),
+    addresses.results.length > usable.length ? h("p", { class: "muted" }, "Addresses in other pincodes are served by another store: change the cart's pincode to use them.") : null);
+  const byDay = new Map();
+  for (const slot of slots.slots) {
+    if (!byDay.has(slot.date)) byDay.set(slot.date, []);
+    byDay.get(slot.date).push(slot);
+  }
+  const firstOpen = slots.slots.find((slot) => slot.remaining > 0);
+  const slotList = h("fieldset", { class: "slots" }, h("legend", {}, "Delivery slot"),
+    slots.slots.length ? [...byDay.values()].map((daySlots) => h("div", { class: "day" },
+      h("h4", {}, day(daySlots[0].starts_at)),
+      daySlots.map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
+        h("input", { type: "radio", name: "slot_id", value: slot.id, required: true, disabled: !slot.remaining, checked: slot === firstOpen }),
+        ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
+        slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
+        h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full")))))
+      : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
+  const payment = h("fieldset", {}, h("legend", {}, "Payment"),
+    h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
+    h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
+  form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await busy($("#place-order"), () => placeOrder(form));
+  });
+  return [
+    h("h1", {}, "Checkout"),
+    h("div", { class: "columns" },
+      h("div", {}, form, addressForm(() => route())),
+      h("aside", { class: "summary" }, h("h3", {}, `${cart.lines.length} item${cart.lines.length === 1 ? "" : "s"}`), totals(cart),
+        cart.problems.map((problem) => h("p", { class: "warning" }, problem)))),
+  ];
+}
+
+async function placeOrder(form) {
+  const body = formData(form);
+  const serial = JSON.stringify(body);
+  // The same submission (a double click, a retry after a lost answer) keeps its key: one order.
+  let saved = JSON.parse(sessionStorage.getItem(CHECKOUT_KEY) || "null");
+  if (!saved || saved.body !== serial) saved = { body: serial, key: crypto.randomUUID() };
+  sessionStorage.setItem(CHECKOUT_KEY, JSON.stringify(saved));
+  try {
+    const placed = await api("/api/v1/checkout/", { method: "POST", body, headers: { "Idempotency-Key": saved.key } });
+    sessionStorage.removeItem(CHECKOUT_KEY);
+    navigate(`#/orders/${placed.order_id}`);
+    loadCart().catch(() => {});
+  } catch (error) {
+    if (error.status && error.status < 500) sessionStorage.removeItem(CHECKOUT_KEY); // refused: a new attempt is a new submission
+    showError(error, form);
+  }
+}
+
+function progress(order) {
+  if (order.status === "cancelled") return null;
+  const steps = order.payment_method === "cod" ? STEPS.filter((step) => step !== "awaiting_payment") : STEPS;
+  const at = steps.indexOf(order.status);
+  return h("ol", { class: "progress" }, steps.map((step, index) =>
+    h("li", { class: index < at ? "done" : index === at ? "now" : "" }, STATUS_LABEL[step])));
+}
+
+function renderOrder(order) {
+  const razorpay = order.payment && order.payment.razorpay;
+  const canPay = order.status === "awaiting_payment" && razorpay && razorpay.pay_url;
+  const lines = order.lines.map((line) => h("tr", {},
+    h("td", {}, line.name),
+    h("td", { class: "num" }, quantityLabel(line.quantity, line.sold_by),
+      line.picked_quantity !== null && line.picked_quantity !== line.quantity ? h("div", { class: "warning" }, `picked ${quantityLabel(line.picked_quantity, line.sold_by)}`) : null),
+    h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise ? h("div", { class: "save" }, `refund ${rupees(line.refund_paise)}`) : null)));
+  const extra = [
+    ["Adjustment after picking", order.totals.adjustment_paise],
+    ["Paid", order.totals.paid_paise],
+    ["Refunded", order.totals.refunded_paise],
+  ];
+  return [
+    h("p", {}, h("a", { href: "#/orders" }, "← Your orders")),
+    h("h1", {}, "Order ", h("code", {}, order.id.slice(0, 8))),
+    h("p", { class: `status status-${order.status}`, id: "order-status", "data-status": order.status },
+      STATUS_LABEL[order.status] || order.status,
+      order.cancel_reason ? h("span", { class: "reason" }, ` (${order.cancel_reason.replaceAll("_", " ")})`) : null),
+    progress(order),
+    canPay ? h("div", { class: "notice" },
+      h("a", { class: "button primary", href: razorpay.pay_url, id: "pay-now" }, `Pay ${rupees(razorpay.amount)} now`),
+      order.payment_due_at ? h("span", { class: "muted" }, ` Unpaid orders are cancelled at ${time(order.payment_due_at)}.`) : null) : null,
+    order.status === "pending" ? h("p", { class: "muted" }, "Checking stock, your slot and payment…") : null,
+    h("div", { class: "columns" },
+      h("div", {},
+        h("table", { class: "order-lines" }, h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", { class: "num" }, "Qty"), h("th", { class: "num" }, "Amount"))), h("tbody", {}, lines)),
+        h("h3", {}, "Timeline"),
+        h("ol", { class: "timeline" }, order.timeline.map((step) => h("li", {}, `${when(step.at, { dateStyle: "medium", timeStyle: "short" })}: ${STATUS_LABEL[step.to_status] || step.to_status}`, step.reason ? h("span", { class: "muted" }, ` (${step.reason})`) : null))),
+        order.refunds.length ? [h("h3", {}, "Refunds"), h("ul", {}, order.refunds.map((refund) => h("li", {}, `${when(refund.at, { dateStyle: "medium" })}: ${rupees(refund.amount_paise)} ${refund.status}`, refund.reason ? h("span", { class: "muted" }, ` (${refund.reason})`) : null)))] : null),
+      h("aside", { class: "summary" },
+        totals(order.totals, extra),
+        h("p", {}, order.payment_method === "cod" ? "Cash on delivery" : "Paid online (Razorpay)"),
+        order.slot_starts_at ? h("p", {}, "Slot: ", slotLabel(order.slot_starts_at, order.slot_ends_at)) : null,
+        order.address ? h("p", { class: "muted" }, `${order.address.name}, ${order.address.line1}, ${order.address.city} ${order.address.pincode}`) : null,
+        order.shipment && order.shipment.tracking_code ? h("p", {}, "Tracking code ", h("code", {}, order.shipment.tracking_code)) : null,
+        order.status === "delivered" ? h("p", {},
+          h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice"), " · ",
+          h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1` }, "download")) : null,
+        CUSTOMER_CAN_CANCEL.has(order.status) ? h("button", { type: "button", id: "cancel-order", onclick: (event) => cancelOrder(order, event.target) }, "Cancel order") : null)),
+  ];
+}
+
+async function cancelOrder(order, button) {
+  const paid = order.totals.paid_paise > 0;
+  if (!confirm(paid ? "Cancel this order? What you paid is refunded to your payment method." : "Cancel this order?")) return;
+  await busy(button, async () => {
+    try {
+      const updated = await api(`/api/v1/orders/${order.id}/cancel/`, { method: "POST" });
+      $("#app").replaceChildren(...renderOrder(updated).flat().filter(Boolean));
+      flash(paid ? "Order cancelled; your refund is on its way." : "Order cancelled.");
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+/** The order's page; it follows the order's websocket (polling if the socket cannot open). */
+async function orderPage(orderId) {
+  if (!state.me) return navigate(`#/login?next=/orders/${orderId}`);
+  const order = await api(`/api/v1/orders/${orderId}/`);
+  let socket = null;
+  let timer = null;
+  let closed = false;
+  const refresh = async () => {
+    try {
+      const fresh = await api(`/api/v1/orders/${orderId}/`);
+      if (!closed && location.hash === `#/orders/${orderId}`) $("#app").replaceChildren(...renderOrder(fresh).flat().filter(Boolean));
+      if (FINAL.has(fresh.status)) stop();
+    } catch (error) {
+      if (error.status === 404) stop();
+    }
+  };
+  const poll = () => {
+    if (!timer && !closed) timer = setInterval(refresh, 3000);
+  };
+  const stop = () => {
+    closed = true;
+    clearInterval(timer);
+    if (socket) socket.close();
+  };
+  if (!FINAL.has(order.status)) {
+    try {
+      socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/v1/orders/${orderId}/`);
+      socket.onmessage = refresh;
+      socket.onclose = () => !closed && poll();
+    } catch {
+      poll();
+    }
+  }
+  state.leave = stop;
+  return renderOrder(order);
+}
+
+async function ordersPage() {
+  if (!state.me) return navigate("#/login?next=/orders");
+  const orders = await api("/api/v1/orders/?page_size=50");
+  if (!orders.results.length) return [h("h1", {}, "Your orders"), h("p", {}, "No orders yet. ", h("a", { href: "#/" }, "Start shopping"), ".")];
+  return [
+    h("h1", {}, "Your orders"),
+    h("table", { class: "orders" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Placed"), h("th", {}, "Order"), h("th", {}, "Status"), h("th", {}, "Delivery"), h("th", { class: "num" }, "Total"))),
+      h("tbody", {}, orders.results.map((order) => h("tr", {},
+        h("td", {}, when(order.placed_at, { dateStyle: "medium", timeStyle: "short" })),
+        h("td", {}, h("a", { href: `#/orders/${order.id}` }, order.id.slice(0, 8))),
+        h("td", { class: `status-${order.status}` }, STATUS_LABEL[order.status] || order.status),
+        h("td", {}, order.slot_starts_at ? slotLabel(order.slot_starts_at, order.slot_ends_at) : ""),
+        h("td", { class: "num" }, rupees(order.final_total_paise)))))),
+  ];
+}
+
+function authPage(kind, params) {
+  const next = params.get("next") || "/";
+  const registering = kind === "register";
+  const form = h("form", { class: "auth", id: `${kind}-form` },
+    h("h1", {}, registering ? "Create your account" : "Log in"),
+    registering ? h("label", {}, "Name ", h("input", { name: "full_name", autocomplete: "name" })) : null,
+    h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email" })),
+    registering ? h("label", {}, "Mobile ", h("input", { name: "phone", inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210" })) : null,
+    h("label", {}, "Password ", h("input", { name: "password", type: "password", required: true, minlength: registering ? 8 : null, autocomplete: registering ? "new-password" : "current-password" })),
+    h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit", class: "primary" }, registering ? "Create account" : "Log in"),
+    h("p", {}, registering
+      ? ["Have an account? ", h("a", { href: `#/login?next=${encodeURIComponent(next)}` }, "Log in")]
+      : ["New here? ", h("a", { href: `#/register?next=${encodeURIComponent(next)}` }, "Create an account")]));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await busy($("button[type=submit]", form), async () => {
+      const body = Object.fromEntries(Object.entries(formData(form)).filter(([, value]) => value !== ""));
+      try {
+        if (registering) await api("/api/v1/auth/register/", { method: "POST", body });
+        await api("/api/v1/auth/login/", { method: "POST", body: { email: body.email, password: body.password } });
+        await loadMe();
+        await loadCart(); // the visitor's cart is merged into the customer's
+        navigate(`#${next}`);
+      } catch (error) {
+        showError(error, form);
+      }
+    });
+  });
+  return form;
+}
+
+// --- routing ------------------------------------------------------------------------------
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+  return null;
+}
+
+let routing = 0;
+async function route() {
+  if (state.leave) {
+    state.leave();
+    state.leave = null;
+  }
+  const ticket = ++routing;
+  const [path, query] = (location.hash.slice(1) || "/").split("?");
+  const params = new URLSearchParams(query || "");
+  const parts = path.split("/").filter(Boolean);
+  let view;
+  try {
+    if (parts.length === 0) view = await homePage(params);
+    else if (parts[0] === "p" && parts[1]) view = await productPage(decodeURIComponent(parts[1]));
+    else if (parts[0] === "cart") view = await cartPage();
+    else if (parts[0] === "checkout") view = await checkoutPage();
+    else if (parts[0] === "orders" && parts[1]) view = await orderPage(parts[1]);
+    else if (parts[0] === "orders") view = await ordersPage();
+    else if (parts[0] === "login" || parts[0] === "register") view = authPage(parts[0], params);
+    else view = [h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) return navigate(`#/login?next=${encodeURIComponent(path)}`);
+    view = [h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"), h("p", { class: "error" }, error.message),
+      h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
+  }
+  if (view === null || ticket !== routing) return; // navigated elsewhere meanwhile
+  $("#app").replaceChildren(...[view].flat(2).filter(Boolean));
+  document.title = `${$("#app h1") ? `${$("#app h1").textContent} · ` : ""}Grocery shop`;
+}
+
+async function start() {
+  $("#pincode-button").addEventListener("click", askPincode);
+  $("#search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = $("#search-input").value.trim();
+    navigate(q ? `#/?q=${encodeURIComponent(q)}` : "#/");
+  });
+  $("#logout-button").addEventListener("click", async () => {
+    try {
+      await api("/api/v1/auth/logout/", { method: "POST" });
+    } catch (error) {
+      showError(error);
+    }
+    await loadMe();
+    await loadCart();
+    navigate("#/");
+  });
+  window.addEventListener("hashchange", route);
+  await loadMe();
+  await loadCart();
+  const remembered = localStorage.getItem(PINCODE_KEY);
+  if (remembered && state.cart.pincode !== remembered) {
+    try {
+      await choosePincode(remembered);
+    } catch {
+      localStorage.removeItem(PINCODE_KEY);
+    }
+  }
+  await route();
+}
+
+start().catch((error) => {
+  $("#app").replaceChildren(h("h1", {}, "The shop could not start"), h("p", { class: "error" }, error.message));
+});
