@@ -13,9 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from shop.api.errors import error_body
+from shop.money import format_inr
 
 from .. import conf, selectors, services
 from ..errors import PaymentRefused
+from ..models import PaymentIntent
 
 log = structlog.get_logger("payments")
 
@@ -49,8 +51,8 @@ def razorpay_webhook(request: HttpRequest) -> HttpResponse:
 def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
     """Checkout posts here: verify the signature against our stored order id; not yet paid."""
     if request.POST.get("error[code]"):
-        context = {"outcome": "failed", "message": request.POST.get("error[description]", "The payment failed.")}
-        return render(request, "payments/callback.html", context)
+        message = request.POST.get("error[description]", "The payment failed.")
+        return _outcome(request, "failed", selectors.get_intent(intent_id=intent_id), message=message)
     try:
         intent = services.verify_callback(
             intent_id=intent_id,
@@ -59,10 +61,24 @@ def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
             razorpay_signature=request.POST.get("razorpay_signature", ""),
         )
     except PaymentRefused as exc:
-        context = {"outcome": "refused", "message": exc.message}
-        return render(request, "payments/callback.html", context, status=exc.status_code)
-    outcome = "paid" if intent.status in ("captured", "refunded") else "processing"
-    return render(request, "payments/callback.html", {"outcome": outcome, "intent": intent})
+        intent = selectors.get_intent(intent_id=intent_id)
+        return _outcome(request, "refused", intent, message=exc.message, status=exc.status_code)
+    return _outcome(request, "paid" if intent.status in ("captured", "refunded") else "processing", intent)
+
+
+def _outcome(
+    request: HttpRequest, outcome: str, intent: PaymentIntent | None, *, message: str = "", status: int = 200
+) -> HttpResponse:
+    """The page the customer lands on after checkout, with the way back to their order in the web shop."""
+    order_page = reverse("storefront") + (f"#/orders/{intent.order_id}" if intent is not None else "#/orders")
+    context = {
+        "outcome": outcome,
+        "intent": intent,
+        "amount": format_inr(intent.amount_paise) if intent is not None else "",
+        "message": message,
+        "order_page": order_page,
+    }
+    return render(request, "payments/callback.html", context, status=status)
 
 
 @require_GET
@@ -71,7 +87,7 @@ def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
     intent = selectors.get_intent(intent_id=intent_id)
     payable = intent is not None and intent.cancelled_at is None and intent.status in ("created", "attempted", "failed")
     if intent is None or not intent.razorpay_order_id or not payable:
-        return render(request, "payments/callback.html", {"outcome": "unavailable"}, status=404)
+        return _outcome(request, "unavailable", intent, status=404)
     callback_url = request.build_absolute_uri(reverse("payments:callback", kwargs={"intent_id": intent.id}))
     if conf.is_local():
         query = urlencode({"callback_url": callback_url})
@@ -85,4 +101,5 @@ def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
         "callback_url": callback_url,
         "prefill": {"name": intent.customer_name, "email": intent.customer_email, "contact": intent.customer_contact},
     }
-    return render(request, "payments/pay.html", {"intent": intent, "options": options})
+    context = {"intent": intent, "options": options, "amount": format_inr(intent.amount_paise)}
+    return render(request, "payments/pay.html", context)

@@ -37,7 +37,12 @@ def test_a_valid_callback_marks_client_verified_and_confirms_by_fetching_the_pay
         response = _callback(client, intent, fields)
 
     assert response.status_code == 200
-    assert b"Payment received" in response.content
+    page = response.content.decode()
+    assert "Payment received" in page
+    assert "₹450.00 paid" in page
+    # The customer is taken back to the order in the web shop.
+    assert f'content="3;url=/#/orders/{intent.order_id}"' in page
+    assert f'href="/#/orders/{intent.order_id}"' in page
     intent.refresh_from_db()
     assert intent.client_verified_at is not None
     assert intent.razorpay_payment_id == fields["razorpay_payment_id"]
@@ -127,7 +132,10 @@ def test_a_failed_checkout_shows_the_failure_and_changes_nothing(fake, client):
     response = _callback(client, intent, fields)
 
     assert response.status_code == 200
-    assert b"Payment failed" in response.content
+    page = response.content.decode()
+    assert "Payment failed" in page
+    assert f'href="/#/orders/{intent.order_id}"' in page  # where the customer can try again
+    assert "http-equiv" not in page
     intent.refresh_from_db()
     assert intent.status == "created"  # the payment.failed webhook will say so
 
