@@ -41,7 +41,7 @@ function h(tag, attrs = {}, ...children) {
     else if (value === true) el.setAttribute(name, "");
     else el.setAttribute(name, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -51,7 +51,8 @@ function h(tag, attrs = {}, ...children) {
 const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR" });
 /** Integer paise as rupees, e.g. 123450 -> ₹1,234.50. */
 const rupees = (paise) => inr.format((paise || 0) / 100);
-const when = (iso, options) => new Date(iso).toLocaleString("en-IN", options);
+// The shop's clock is India's, wherever the customer's browser is.
+const when = (iso, options) => new Date(iso).toLocaleString("en-IN", { timeZone: "Asia/Kolkata", ...options });
 const time = (iso) => when(iso, { hour: "numeric", minute: "2-digit" });
 const day = (iso) => when(iso, { weekday: "short", day: "numeric", month: "short" });
 const slotLabel = (start, end) => `${day(start)}, ${time(start)} – ${time(end)}`;
@@ -352,20 +353,22 @@ async function productPage(slug) {
         h("dt", {}, "Diet"), h("dd", {}, [product.diet, product.is_vegan ? "vegan" : null, product.is_organic ? "organic" : null].filter(Boolean).join(", ")))));
 }
 
-function totals(summary, extra = []) {
+function totals(summary, { before = [], after = [] } = {}) {
   const rows = [
     ["Items", summary.subtotal_paise],
     ["You save (on MRP)", -summary.savings_paise, "save"],
     ["Delivery fee", summary.delivery_fee_paise],
     ["Small cart fee", summary.small_cart_fee_paise],
     ["Late night fee", summary.late_night_fee_paise],
-    ...extra,
+    ...before,
   ];
+  const row = ([label, paise, kind]) =>
+    [h("dt", {}, label), h("dd", { class: kind || "" }, kind === "save" ? `− ${rupees(-paise)}` : rupees(paise))];
   return h("dl", { class: "totals" },
-    rows.filter(([, paise]) => paise).map(([label, paise, kind]) =>
-      [h("dt", {}, label), h("dd", { class: kind || "" }, kind === "save" ? `− ${rupees(-paise)}` : rupees(paise))]),
+    rows.filter(([, paise]) => paise).map(row),
     h("dt", { class: "grand" }, "Total"), h("dd", { class: "grand", id: "grand-total" }, rupees(summary.final_total_paise ?? summary.total_paise)),
-    h("dt", { class: "muted" }, "GST included"), h("dd", { class: "muted" }, rupees(summary.tax_included_paise)));
+    h("dt", { class: "muted" }, "GST included"), h("dd", { class: "muted" }, rupees(summary.tax_included_paise)),
+    after.filter(([, paise]) => paise).map(row));
 }
 
 async function cartPage() {
@@ -475,18 +478,25 @@ async function checkoutPage() {
     byDay.get(slot.date).push(slot);
   }
   const firstOpen = slots.slots.find((slot) => slot.remaining > 0);
+  const dayPanel = h("div", { class: "day" });
+  const showDay = (date) => {
+    for (const tab of dayTabs.children) tab.classList.toggle("on", tab.dataset.date === date);
+    const checked = form.querySelector("input[name=slot_id]:checked");
+    const chosen = checked && checked.value;
+    dayPanel.replaceChildren(...byDay.get(date).map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
+      h("input", { type: "radio", name: "slot_id", value: slot.id, required: true, disabled: !slot.remaining, checked: chosen ? slot.id === chosen : slot === firstOpen }),
+      ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
+      slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
+      h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full"))));
+  };
+  const dayTabs = h("div", { class: "chips" }, [...byDay.keys()].map((date) =>
+    h("button", { type: "button", class: "chip", "data-date": date, onclick: () => showDay(date) }, day(byDay.get(date)[0].starts_at))));
   const slotList = h("fieldset", { class: "slots" }, h("legend", {}, "Delivery slot"),
-    slots.slots.length ? [...byDay.values()].map((daySlots) => h("div", { class: "day" },
-      h("h4", {}, day(daySlots[0].starts_at)),
-      daySlots.map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
-        h("input", { type: "radio", name: "slot_id", value: slot.id, required: true, disabled: !slot.remaining, checked: slot === firstOpen }),
-        ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
-        slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
-        h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full")))))
-      : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
+    slots.slots.length ? [dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
   const payment = h("fieldset", {}, h("legend", {}, "Payment"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
+  if (firstOpen) showDay(firstOpen.date);
   form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }),
     h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`));
   form.addEventListener("submit", async (event) => {
@@ -536,11 +546,10 @@ function renderOrder(order) {
     h("td", { class: "num" }, quantityLabel(line.quantity, line.sold_by),
       line.picked_quantity !== null && line.picked_quantity !== line.quantity ? h("div", { class: "warning" }, `picked ${quantityLabel(line.picked_quantity, line.sold_by)}`) : null),
     h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise ? h("div", { class: "save" }, `refund ${rupees(line.refund_paise)}`) : null)));
-  const extra = [
-    ["Adjustment after picking", order.totals.adjustment_paise],
-    ["Paid", order.totals.paid_paise],
-    ["Refunded", order.totals.refunded_paise],
-  ];
+  const extra = {
+    before: [["Adjustment after picking", order.totals.adjustment_paise]],
+    after: [["Paid", order.totals.paid_paise], ["Refunded", order.totals.refunded_paise]],
+  };
   return [
     h("p", {}, h("a", { href: "#/orders" }, "← Your orders")),
     h("h1", {}, "Order ", h("code", {}, order.id.slice(0, 8))),
