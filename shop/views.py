@@ -20,8 +20,13 @@ def _mode() -> str:
 
 @ensure_csrf_cookie  # the page's API calls send it back (X-CSRFToken) with the session cookie
 def storefront(request: HttpRequest) -> HttpResponse:
-    """The web shop: one page that talks to the public API, as any other client of the shop does."""
-    return render(request, "shop/storefront.html", {"mode": _mode()})
+    """The web shop: one page that talks to the public API, as any other client of the shop does.
+    Who is signed in comes with the page (the session), so a visitor's first paint asks nothing."""
+    user = request.user
+    me = None
+    if user.is_authenticated:
+        me = {"id": str(user.pk), "email": user.email, "full_name": user.full_name, "phone": str(user.phone or "")}
+    return render(request, "shop/storefront.html", {"mode": _mode(), "me": me})
 
 
 def about(request: HttpRequest) -> HttpResponse:

@@ -96,3 +96,17 @@ def test_the_schema_generates_without_warnings(tmp_path) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
 
     assert "OrderStatusEnum" in (tmp_path / "schema.yaml").read_text()
+
+
+@pytest.mark.django_db
+def test_the_web_shop_page_says_who_is_signed_in(client: Client) -> None:
+    from tests.accounts.factories import UserFactory
+
+    assert '<script id="signed-in" type="application/json">null</script>' in client.get("/").content.decode()
+
+    user = UserFactory(email="asha@example.in", full_name="Asha <b>")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+
+    assert '"email": "asha@example.in"' in page
+    assert "Asha \\u003Cb\\u003E" in page  # escaped: a name cannot break out of the script element

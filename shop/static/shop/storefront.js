@@ -147,6 +147,10 @@ async function loadMe() {
     if (error.status !== 401 && error.status !== 403) throw error;
     state.me = null;
   }
+  showMe();
+}
+
+function showMe() {
   $("#login-link").hidden = !!state.me;
   $("#logout-button").hidden = !state.me;
   $("#orders-link").hidden = !state.me;
@@ -736,7 +740,8 @@ async function start() {
     navigate("#/");
   });
   window.addEventListener("hashchange", route);
-  await loadMe();
+  state.me = JSON.parse($("#signed-in").textContent); // the page says who is signed in
+  showMe();
   await loadCart();
   const remembered = localStorage.getItem(PINCODE_KEY);
   if (remembered && state.cart.pincode !== remembered) {
