@@ -40,6 +40,9 @@ def snapshot(order: Order) -> dict[str, Any]:
         "status": order.status,
         "cancel_reason": order.cancel_reason,
         "payment": payment_details(order),
+        "final_total_paise": order.final_total_paise,
+        "paid_paise": order.paid_paise,
+        "refunded_paise": order.refunded_paise,
         "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
         "updated_at": order.updated_at.isoformat() if order.updated_at else None,
     }

@@ -13,6 +13,7 @@ from django.db import transaction
 from shop.eventbus import publish
 from shop.money import line_total_paise
 
+from .. import live
 from ..events import AdjustedLine, OrderAdjusted
 from ..models import Order, OrderLine, OrderRefund
 from .cancellation import cancel_locked
@@ -89,6 +90,7 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
             ),
             key=order.id,
         )
+        live.announce(order)  # the page shows the new total and what comes back
     return order
 
 
@@ -178,4 +180,5 @@ def record_refund(
         refund.save()
     order.refunded_paise = sum(r.amount_paise for r in order.refunds.filter(status="processed"))
     order.save(update_fields=["refunded_paise", "updated_at"])
+    live.announce(order)  # the customer watching the order sees the refund arrive
     return order

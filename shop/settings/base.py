@@ -167,7 +167,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # The layer waits for messages with a 5 s blocking pop (BZPOPMIN); redis-py 8 reads
+            # with a 5 s socket timeout by default, so an idle socket's consumer died every
+            # 5 s (channels_redis#422). Reads may wait longer than the pop; a dead peer is
+            # still noticed (keepalive, and the next pop's timeout).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_keepalive": True}]},
         }
     }
 else:

@@ -164,3 +164,39 @@ def test_socket_opened_before_the_order_is_placed_speaks_from_its_first_change()
     assert heard["status"] == "pending"
     assert "customer_id" not in heard
     assert refused == ("websocket.close", 4404)
+
+
+def test_a_refund_is_pushed_to_the_customer_watching_a_cancelled_order() -> None:
+    """The status stays "cancelled" while the money goes back: the refund is news of its own."""
+    from django.utils import timezone
+
+    asha = UserFactory()
+    order = place(customer_id=asha.id)
+    services.cancel_order(order_id=order.id, by_staff=False)
+    live.flush()
+    token = _token_for(asha)
+
+    def refund() -> None:
+        services.record_refund(
+            order_id=order.id,
+            refund_id=uuid.uuid4(),
+            amount_paise=12_300,
+            status="processed",
+            bank_reference="rfnd_ref_1",
+            at=timezone.now(),
+        )
+        live.flush()
+
+    async def conversation() -> list[dict[str, Any]]:
+        communicator = _communicator(order.id, token)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        heard = [await communicator.receive_json_from(timeout=5)]
+        await sync_to_async(refund)()
+        heard.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return heard
+
+    first, refunded = async_to_sync(conversation)()
+    assert (first["status"], first["refunded_paise"]) == ("cancelled", 0)
+    assert (refunded["status"], refunded["refunded_paise"]) == ("cancelled", 12_300)
