@@ -33,6 +33,13 @@ REFUND_EVENTS = {"refund.processed", "refund.failed"}
 MAX_EVENT_ID = 64
 
 
+class RefundNotVisibleYet(Exception):
+    """A refund webhook names a refund of ours (its notes carry our refund id) that this
+    transaction cannot see yet: the refund is asked for from inside an event handler's
+    transaction, and Razorpay may settle and call back before that commits. Raised so the
+    event is stored and applied again later (the worker, then the reconciler), not ignored."""
+
+
 class InvalidWebhook(Exception):
     """Unsigned, forged, oversized or malformed: answered 400, nothing stored."""
 
@@ -193,6 +200,9 @@ def _apply(event: WebhookEvent) -> PaymentIntent | None:
         entity = _entity(envelope, "refund")
         refund = apply_refund(refund=entity, source="webhook", reason="refund.failed webhook") if entity else None
         if refund is None:
+            notes = entity.get("notes") if entity else None
+            if isinstance(notes, dict) and notes.get("refund_id"):
+                raise RefundNotVisibleYet(f"refund {notes['refund_id']} is not (yet) in our records")
             event.status, event.note = WebhookEvent.Status.IGNORED, "no refund of ours"
             return None
         event.status = WebhookEvent.Status.PROCESSED

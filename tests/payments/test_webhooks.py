@@ -320,3 +320,70 @@ def test_a_webhook_that_failed_here_is_tried_again_when_razorpay_resends_it(fake
 
     assert response.status_code == 200
     assert WebhookEvent.objects.get(event_id=captured.event_id).status == "processed"
+
+
+def test_a_refund_webhook_that_overtakes_our_commit_waits_for_the_worker_instead_of_being_ignored(fake, queued):
+    """An event handler asks for a refund inside its transaction; Razorpay may settle and call
+    back before that commits. The webhook names our refund (its notes), which this transaction
+    cannot see yet: it is stored for the worker, which applies it once the refund is there."""
+    import uuid
+
+    from django.db.models import F
+
+    from payments import gateway
+    from payments.models import PaymentIntent, Refund
+    from payments.tasks import process_webhooks_task
+
+    from .helpers import paid_intent
+
+    intent = paid_intent(fake, 45_000)
+    refund_id = uuid.uuid4()
+    # Razorpay has the refund (and sends refund.processed at once)...
+    gateway.refund_payment(
+        payment_id=intent.razorpay_payment_id,
+        amount_paise=45_000,
+        speed="normal",
+        receipt=refund_id.hex,
+        idempotency_key="early-webhook-0001",
+        notes={"order_id": str(intent.order_id), "refund_id": str(refund_id)},
+    )
+    assert [status for _, status in fake.deliver_webhooks()] == [200]
+    # ...before the handler that asked for it committed our row: not ignored, kept for the worker.
+    early = WebhookEvent.objects.filter(event_type="refund.processed")
+    assert list(early.values_list("status", flat=True)) == ["received"]
+    assert queued == ["payments.process_webhooks_task"]
+
+    # The handler's transaction commits (what refund_payment writes), then the worker runs.
+    Refund.objects.create(
+        id=refund_id, intent=intent, idempotency_key="early-webhook-0001", amount_paise=45_000, reason="customer asked"
+    )
+    PaymentIntent.objects.filter(id=intent.id).update(refunded_paise=F("refunded_paise") + 45_000)
+    assert process_webhooks_task() == 1
+
+    refund = Refund.objects.get(id=refund_id)
+    assert (refund.status, refund.razorpay_refund_id) == ("processed", next(iter(fake.ledger.refunds)))
+    assert list(early.values_list("status", flat=True)) == ["processed"]
+    intent.refresh_from_db()
+    assert intent.status == "refunded"
+
+
+def test_a_refund_webhook_for_a_refund_made_elsewhere_is_ignored(fake):
+    """A refund made in Razorpay's dashboard carries none of our notes: nothing to wait for."""
+    from payments import gateway
+
+    from .helpers import paid_intent
+
+    intent = paid_intent(fake, 45_000)
+    fake.deliver_webhooks()
+    WebhookEvent.objects.all().delete()
+    gateway.refund_payment(
+        payment_id=intent.razorpay_payment_id,
+        amount_paise=10_000,
+        speed="normal",
+        receipt="dashboard-refund",
+        idempotency_key="dashboard-0001",
+        notes={},
+    )
+    fake.deliver_webhooks()
+
+    assert list(WebhookEvent.objects.values_list("status", "note")) == [("ignored", "no refund of ours")]
