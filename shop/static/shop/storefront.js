@@ -4,7 +4,9 @@
 
 const PINCODE_KEY = "shop.pincode";
 const CHECKOUT_KEY = "shop.checkout"; // {body, key}: a retried submission reuses its Idempotency-Key
-const FINAL = new Set(["delivered", "cancelled"]);
+/** Nothing more that the customer waits for will happen: delivered, or cancelled with any payment back. */
+const settled = (order) =>
+  order.status === "delivered" || (order.status === "cancelled" && order.totals.refunded_paise >= order.totals.paid_paise);
 const CUSTOMER_CAN_CANCEL = new Set(["pending", "awaiting_payment", "confirmed", "picking"]);
 const STEPS = ["pending", "awaiting_payment", "confirmed", "picking", "packed", "out_for_delivery", "delivered"];
 const STATUS_LABEL = {
@@ -220,8 +222,18 @@ function askPincode() {
 
 const lineOf = (skuId) => state.cart && state.cart.lines.find((line) => line.sku_id === skuId);
 
+// Cart changes run one after another, each from the cart the previous one answered:
+// two quick taps on + add two steps, not one.
+let cartQueue = Promise.resolve();
+
 async function changeLine(sku, delta) {
   if (!storeId() && !(await askPincode())) return;
+  const run = cartQueue.then(() => applyChange(sku, delta));
+  cartQueue = run.catch(() => {});
+  return run;
+}
+
+async function applyChange(sku, delta) {
   const line = lineOf(sku.id);
   const quantity = Math.min((line ? line.quantity : 0) + delta * sku.step, sku.max_per_order);
   try {
@@ -312,9 +324,9 @@ async function homePage(params) {
     for (const [key, value] of Object.entries(changes)) value ? next.set(key, value) : next.delete(key);
     return `#/?${next}`;
   };
-  const chips = state.categories.map((top) =>
-    h("a", { class: `chip${category === top.slug || category.startsWith(top.slug) ? " on" : ""}`, href: link({ category: top.slug, page: "" }) }, top.name));
   const current = state.categories.find((top) => top.slug === category || top.children.some((child) => child.slug === category));
+  const chips = state.categories.map((top) =>
+    h("a", { class: `chip${top === current ? " on" : ""}`, href: link({ category: top.slug, page: "" }) }, top.name));
   const subchips = current
     ? current.children.map((child) => h("a", { class: `chip small${child.slug === category ? " on" : ""}`, href: link({ category: child.slug, page: "" }) }, child.name))
     : [];
@@ -590,7 +602,7 @@ async function cancelOrder(order, button) {
   await busy(button, async () => {
     try {
       const updated = await api(`/api/v1/orders/${order.id}/cancel/`, { method: "POST" });
-      $("#app").replaceChildren(...renderOrder(updated).flat().filter(Boolean));
+      showView(renderOrder(updated));
       flash(paid ? "Order cancelled; your refund is on its way." : "Order cancelled.");
     } catch (error) {
       showError(error);
@@ -598,41 +610,61 @@ async function cancelOrder(order, button) {
   });
 }
 
-/** The order's page; it follows the order's websocket (polling if the socket cannot open). */
+const showView = (view) => $("#app").replaceChildren(...[view].flat(Infinity).filter(Boolean));
+
+/** The order's page; it follows the order's websocket (polling if the socket cannot open).
+ * Checkout answers before the saga places the order: until it exists the page says so and waits. */
 async function orderPage(orderId) {
   if (!state.me) return navigate(`#/login?next=/orders/${orderId}`);
-  const order = await api(`/api/v1/orders/${orderId}/`);
+  let order = null;
+  try {
+    order = await api(`/api/v1/orders/${orderId}/`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+  }
+  const here = `#/orders/${orderId}`;
   let socket = null;
   let timer = null;
   let closed = false;
-  const refresh = async () => {
-    try {
-      const fresh = await api(`/api/v1/orders/${orderId}/`);
-      if (!closed && location.hash === `#/orders/${orderId}`) $("#app").replaceChildren(...renderOrder(fresh).flat().filter(Boolean));
-      if (FINAL.has(fresh.status)) stop();
-    } catch (error) {
-      if (error.status === 404) stop();
-    }
-  };
-  const poll = () => {
-    if (!timer && !closed) timer = setInterval(refresh, 3000);
-  };
+  let missing = 0;
   const stop = () => {
     closed = true;
     clearInterval(timer);
     if (socket) socket.close();
   };
-  if (!FINAL.has(order.status)) {
+  const poll = (every) => {
+    clearInterval(timer);
+    if (!closed) timer = setInterval(refresh, every);
+  };
+  async function refresh() {
+    try {
+      const fresh = await api(`/api/v1/orders/${orderId}/`);
+      if (closed || location.hash !== here) return;
+      showView(renderOrder(fresh));
+      if (settled(fresh)) stop();
+      else if (socket && socket.readyState === WebSocket.OPEN) clearInterval(timer); // the socket carries on
+    } catch (error) {
+      if (error.status === 404 && ++missing > 40 && !closed) {
+        stop();
+        showView([h("h1", {}, "Not found"), h("p", { class: "error" }, "No such order."), h("p", {}, h("a", { href: "#/orders" }, "Your orders"))]);
+      }
+    }
+  }
+  if (!order || !settled(order)) {
     try {
       socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/v1/orders/${orderId}/`);
       socket.onmessage = refresh;
-      socket.onclose = () => !closed && poll();
+      socket.onclose = () => !closed && poll(3000);
     } catch {
-      poll();
+      poll(3000);
     }
+    if (!order) poll(1500); // until the order exists, also when its first push is missed
   }
   state.leave = stop;
-  return renderOrder(order);
+  if (order) return renderOrder(order);
+  return [h("h1", {}, "Placing your order…"),
+    h("p", { class: "status", id: "order-status", "data-status": "placing" }, "We are checking stock, your slot and payment."),
+    h("p", { class: "muted" }, "This page updates by itself.")];
 }
 
 async function ordersPage() {
@@ -718,7 +750,7 @@ async function route() {
       h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   }
   if (view === null || ticket !== routing) return; // navigated elsewhere meanwhile
-  $("#app").replaceChildren(...[view].flat(2).filter(Boolean));
+  showView(view);
   document.title = `${$("#app h1") ? `${$("#app h1").textContent} · ` : ""}Grocery shop`;
 }
 

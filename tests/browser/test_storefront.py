@@ -1,0 +1,225 @@
+"""The web shop as customers use it: Chromium clicks through the storefront while the real
+server, a real Celery worker and the fake Razorpay do the rest."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from delivery import services as delivery
+from delivery.models import Shipment
+from delivery.services.picking import PickInput
+from orders.models import Order
+from payments.models import PaymentIntent
+from shop.accounts.models import User
+
+from .conftest import BrowserShop, wait_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+SAGA_TIMEOUT_MS = 30_000
+
+
+def _status(page: Page) -> Locator:
+    return page.locator("#order-status")
+
+
+def _set_pincode(shop: BrowserShop, pincode: str) -> None:
+    from playwright.sync_api import expect
+
+    page = shop.page
+    page.click("#pincode-button")
+    page.fill("#pincode-form input[name=pincode]", pincode)
+    page.click("#pincode-form button[type=submit]")
+    expect(page.locator("#pincode-label")).to_have_text(pincode)
+
+
+def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_refund(
+    browser_shop: BrowserShop,
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    browser_shop.goto("/")
+
+    # A pincode we do not serve is refused with the reason; ours sets the store's prices.
+    page.click("#pincode-button")
+    page.fill("#pincode-form input[name=pincode]", "110001")
+    page.click("#pincode-form button[type=submit]")
+    expect(page.locator("#pincode-error")).to_contain_text("110001")
+    page.fill("#pincode-form input[name=pincode]", "560038")
+    page.click("#pincode-form button[type=submit]")
+    expect(page.locator("#pincode-label")).to_have_text("560038")
+    expect(page.locator("article.card")).to_have_count(2)
+
+    page.fill("#search-input", "atta")
+    page.press("#search-input", "Enter")
+    atta = page.locator("article.card", has_text="Whole Wheat Atta")
+    expect(page.locator("article.card")).to_have_count(1)
+    expect(atta.locator(".price")).to_contain_text("₹260.00")
+    expect(atta.locator(".price")).to_contain_text("13% off")
+    atta.get_by_role("button", name="Add").click()
+    expect(atta.locator(".stepper .quantity")).to_have_text("1")
+    atta.get_by_role("button", name=re.compile("One more")).click()
+    expect(atta.locator(".stepper .quantity")).to_have_text("2")
+    expect(page.locator("#cart-count")).to_have_text("2")
+
+    page.click("#cart-link")
+    line = page.locator("li.line", has_text="Whole Wheat Atta")
+    expect(line.locator(".amount")).to_contain_text("₹520.00")
+    expect(page.locator("#grand-total")).to_have_text("₹540.00")  # ₹20 delivery fee
+    page.click("#to-checkout")
+
+    # Checking out asks the visitor to sign up; the visitor's cart comes along.
+    page.get_by_role("link", name="Create an account").click()
+    email = f"asha-{uuid.uuid4().hex[:6]}@example.in"
+    page.fill("#register-form input[name=full_name]", "Asha Rao")
+    page.fill("#register-form input[name=email]", email)
+    page.fill("#register-form input[name=phone]", "9876543210")
+    page.fill("#register-form input[name=password]", "a-long-enough-password")
+    page.click("#register-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Checkout")
+    expect(page.locator("#place-order")).to_contain_text("₹540.00")
+
+    page.fill("#address-form input[name=line1]", "12 CMH Road")
+    page.click("#address-form button[type=submit]")
+    expect(page.locator("#checkout-form input[name=address_id]")).to_be_checked()
+    expect(page.locator("#checkout-form input[name=slot_id]:checked")).to_have_count(1)
+    expect(page.locator("#checkout-form input[value=razorpay]")).to_be_checked()
+    page.click("#place-order")
+
+    expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
+    order_id = page.url.rsplit("/", 1)[1]
+    pay = page.locator("#pay-now")
+    expect(pay).to_have_text("Pay ₹540.00 now", timeout=SAGA_TIMEOUT_MS)  # pushed over the websocket
+    expect(page.locator("#cart-count")).to_have_text("0")
+    pay.click()
+
+    # The fake's checkout page stands in for Razorpay's; its callback leads back to the order.
+    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
+    page.click("#pay")
+    expect(page.locator("h1")).to_have_text("Payment received")
+    expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
+    expect(_status(page)).to_have_attribute("data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator(".summary")).to_contain_text("Paid")
+
+    order = Order.objects.get(pk=order_id)
+    assert order.customer_id == User.objects.get(email=email).pk
+    assert (order.total_paise, order.payment_method) == (54_000, "razorpay")
+    assert PaymentIntent.objects.get(order_id=order_id).status == "captured"
+
+    # Cancelling before packing refunds what was paid; the page hears it.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#cancel-order")
+    expect(_status(page)).to_have_attribute("data-status", "cancelled")
+    expect(page.locator(".summary")).to_contain_text("Refunded", timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator("#cancel-order")).to_have_count(0)
+    wait_for(
+        lambda: PaymentIntent.objects.get(order_id=order_id).status == "refunded",
+        timeout=30,
+        what="the refund",
+        worker=browser_shop.worker,
+    )
+    assert Order.objects.filter(customer_id=order.customer_id).count() == 1
+
+
+def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    customer = browser_shop.customer(full_name="Ravi Kumar")
+    page = browser_shop.page
+    browser_shop.goto("/#/login?next=/")
+    page.fill("#login-form input[name=email]", customer.email)
+    page.fill("#login-form input[name=password]", "wrong password")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-form .form-error")).to_have_text("Email or password is wrong.")
+    page.fill("#login-form input[name=password]", customer.password)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#logout-button")).to_contain_text("Ravi Kumar")
+    _set_pincode(browser_shop, "560038")
+
+    page.locator("article.card", has_text="Toned Milk").locator("a").first.click()
+    expect(page.locator("h1")).to_have_text("Toned Milk")
+    expect(page.locator(".facts")).to_contain_text("included in the price")
+    page.get_by_role("button", name="Add").click()
+    for _ in range(2):
+        page.get_by_role("button", name=re.compile("One more")).click()
+    expect(page.locator(".stepper .quantity")).to_have_text("3")
+
+    page.click("#cart-link")
+    page.click("#to-checkout")
+    page.check("#checkout-form input[value=cod]")
+    page.click("#place-order")
+    expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
+    order_id = page.url.rsplit("/", 1)[1]
+    # Cash on delivery needs no payment: stock and slot confirm it, and picking starts.
+    expect(_status(page)).to_have_attribute("data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator(".progress")).not_to_contain_text("Awaiting payment")
+    expect(page.locator("#pay-now")).to_have_count(0)
+
+    # The store picks (one short), packs and sends it; the page follows without a reload.
+    wait_for(lambda: Shipment.objects.filter(order_id=order_id).exists(), timeout=30, what="the shipment")
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [PickInput(line_id=line.id, outcome="short", quantity_picked=2) for line in shipment.lines.all()]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    expect(page.locator("#grand-total")).to_have_text("₹80.00", timeout=SAGA_TIMEOUT_MS)  # 2 x ₹30 + ₹20 delivery
+    expect(page.locator(".order-lines")).to_contain_text("picked 2")
+    delivery.pack_shipment(shipment_id=shipment.id)
+    expect(_status(page)).to_have_attribute("data-status", "packed", timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator("#cancel-order")).to_have_count(0)  # too late for the customer to cancel
+    delivery.assign_rider(shipment_id=shipment.id)
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=8_000)
+    expect(_status(page)).to_have_attribute("data-status", "delivered", timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator(".timeline li")).to_have_count(6)  # placed, confirmed, picking, packed, out, delivered
+
+    with page.context.expect_page() as invoice_tab:
+        page.click("#invoice-link")
+    invoice = invoice_tab.value
+    expect(invoice.locator("body")).to_contain_text("Tax invoice", ignore_case=True)
+    expect(invoice.locator("body")).to_contain_text("CGST")
+    expect(invoice.locator("body")).to_contain_text("Toned Milk")
+
+
+def test_a_checkout_retried_after_a_lost_answer_places_one_order(browser_shop: BrowserShop) -> None:
+    """The answer to the first Place order is lost on the way back; the customer clicks again.
+    The page sends the same Idempotency-Key, so the shop answers with the same order."""
+    from playwright.sync_api import Route, expect
+
+    customer = browser_shop.customer()
+    page = browser_shop.page
+    browser_shop.log_in(customer)
+    browser_shop.goto("/")
+    _set_pincode(browser_shop, "560038")
+    page.locator("article.card", has_text="Toned Milk").get_by_role("button", name="Add").click()
+    expect(page.locator("#cart-count")).to_have_text("1")
+    browser_shop.goto("/#/checkout")
+    page.check("#checkout-form input[value=cod]")
+
+    keys: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        response = route.fetch()  # the shop takes the order...
+        if len(keys) == 1:
+            assert response.status == 202, response.text()
+            route.abort("connectionreset")  # ...and the browser never hears about it
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/api/v1/checkout/", lose_the_first_answer)
+    page.click("#place-order")
+    expect(page.locator("#checkout-form .form-error")).to_contain_text("cannot be reached")
+    page.click("#place-order")
+    expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
+
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    orders = list(Order.objects.filter(customer_id=customer.user.pk).values_list("id", flat=True))
+    assert [str(order_id) for order_id in orders] == [page.url.rsplit("/", 1)[1]]
