@@ -61,8 +61,8 @@ def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
             razorpay_signature=request.POST.get("razorpay_signature", ""),
         )
     except PaymentRefused as exc:
-        intent = selectors.get_intent(intent_id=intent_id)
-        return _outcome(request, "refused", intent, message=exc.message, status=exc.status_code)
+        known = selectors.get_intent(intent_id=intent_id)
+        return _outcome(request, "refused", known, message=exc.message, status=exc.status_code)
     return _outcome(request, "paid" if intent.status in ("captured", "refunded") else "processing", intent)
 
 
