@@ -90,7 +90,7 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
     page.fill("#address-form input[name=line1]", "12 CMH Road")
     page.click("#address-form button[type=submit]")
     expect(page.locator("#checkout-form input[name=address_id]")).to_be_checked()
-    expect(page.locator("#checkout-form input[name=slot_id]:checked")).to_have_count(1)
+    expect(page.locator("#checkout-form input[name=slot_pick]:checked")).to_have_count(1)
     expect(page.locator("#checkout-form input[value=razorpay]")).to_be_checked()
     page.click("#place-order")
 
@@ -154,10 +154,17 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
 
     page.click("#cart-link")
     page.click("#to-checkout")
+    # The later slot, chosen on its day's tab; a look at the first day does not undo it.
+    later = browser_shop.data.slots[-1]
+    page.locator(".slots .chips button").last.click()
+    page.check(f"#checkout-form input[value='{later.id}']")
+    page.locator(".slots .chips button").first.click()
     page.check("#checkout-form input[value=cod]")
     page.click("#place-order")
     expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
     order_id = page.url.rsplit("/", 1)[1]
+    wait_for(lambda: Order.objects.filter(pk=order_id).exists(), timeout=30, what="the order")
+    assert Order.objects.get(pk=order_id).slot_id == later.id
     # Cash on delivery needs no payment: stock and slot confirm it, and picking starts.
     expect(_status(page)).to_have_attribute("data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS)
     expect(page.locator(".progress")).not_to_contain_text("Awaiting payment")

@@ -159,6 +159,15 @@ function showMe() {
   if (state.me) $("#logout-button").textContent = `Log out (${state.me.full_name || state.me.email})`;
 }
 
+/** Focus back on the control with the same label after a re-render (keyboard users stay put). */
+function keepFocus(render) {
+  const label = document.activeElement && document.activeElement.getAttribute("aria-label");
+  render();
+  if (!label) return;
+  const again = [...document.querySelectorAll("[aria-label]")].find((el) => el.getAttribute("aria-label") === label);
+  if (again) again.focus();
+}
+
 function setCart(cart) {
   state.cart = cart;
   const count = cart.lines.filter((line) => line.sold_by !== "weight").reduce((sum, line) => sum + line.quantity, 0)
@@ -166,15 +175,25 @@ function setCart(cart) {
   $("#cart-count").textContent = count;
   $("#cart-total").textContent = rupees(cart.lines.length ? cart.total_paise : 0);
   $("#pincode-label").textContent = cart.pincode || "set pincode";
-  for (const holder of document.querySelectorAll("[data-sku-controls]")) {
-    const sku = state.skus.get(holder.dataset.skuControls);
-    if (sku) holder.replaceChildren(skuControls(sku));
-  }
+  keepFocus(() => {
+    for (const holder of document.querySelectorAll("[data-sku-controls]")) {
+      const sku = state.skus.get(holder.dataset.skuControls);
+      if (sku) holder.replaceChildren(skuControls(sku));
+    }
+  });
 }
 
-async function loadCart() {
-  setCart(await api("/api/v1/cart/"));
+// Every read and write of the cart runs after the one before, each from the cart the
+// previous one answered: two quick taps on + add two steps, and no late answer
+// overwrites a newer cart.
+let cartQueue = Promise.resolve();
+function queued(work) {
+  const run = cartQueue.then(work);
+  cartQueue = run.catch(() => {});
+  return run;
 }
+
+const loadCart = () => queued(async () => setCart(await api("/api/v1/cart/")));
 
 const storeId = () => (state.cart && state.cart.store_id) || "";
 
@@ -222,15 +241,10 @@ function askPincode() {
 
 const lineOf = (skuId) => state.cart && state.cart.lines.find((line) => line.sku_id === skuId);
 
-// Cart changes run one after another, each from the cart the previous one answered:
-// two quick taps on + add two steps, not one.
-let cartQueue = Promise.resolve();
-
 async function changeLine(sku, delta) {
   if (!storeId() && !(await askPincode())) return;
-  const run = cartQueue.then(() => applyChange(sku, delta));
-  cartQueue = run.catch(() => {});
-  return run;
+  await queued(() => applyChange(sku, delta));
+  if (location.hash.startsWith("#/cart")) route(); // line totals and fees change with it
 }
 
 async function applyChange(sku, delta) {
@@ -241,9 +255,7 @@ async function applyChange(sku, delta) {
     if (!line) cart = await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: sku.id, quantity } });
     else if (quantity <= 0) cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
     else cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { quantity } });
-    if (cart) setCart(cart);
-    else await loadCart();
-    if (location.hash.startsWith("#/cart")) route(); // line totals and fees change with it
+    setCart(cart || (await api("/api/v1/cart/")));
   } catch (error) {
     showError(error);
   }
@@ -402,11 +414,14 @@ async function cartPage() {
     const replacement = h("select", {
       "aria-label": `If ${line.name} is out of stock`,
       onchange: async (event) => {
-        try {
-          setCart(await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement: event.target.value } }));
-        } catch (error) {
-          showError(error);
-        }
+        const replacement = event.target.value;
+        await queued(async () => {
+          try {
+            setCart(await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement } }));
+          } catch (error) {
+            showError(error);
+          }
+        });
       },
     }, [["best_match", "replace with the best match"], ["refund", "refund it, no replacement"], ...(line.replacement === "specific" ? [["specific", "replace with my choice"]] : [])]
       .map(([value, label]) => h("option", { value, selected: line.replacement === value }, label)));
@@ -423,13 +438,14 @@ async function cartPage() {
       h("button", {
         type: "button", class: "link", "aria-label": `Remove ${line.name}`,
         onclick: async () => {
-          try {
-            await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
-            await loadCart();
-            route();
-          } catch (error) {
-            showError(error);
-          }
+          await queued(async () => {
+            try {
+              setCart((await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/")));
+            } catch (error) {
+              showError(error);
+            }
+          });
+          route();
         },
       }, "Remove"));
   });
@@ -441,7 +457,7 @@ async function cartPage() {
       h("aside", { class: "summary" },
         totals(cart),
         cart.problems.map((problem) => h("p", { class: "warning" }, problem)),
-        h("a", { class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout", "aria-disabled": !cart.can_check_out }, "Check out"))),
+        h("a", { class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout", "aria-disabled": cart.can_check_out ? null : "true" }, "Check out"))),
   ];
 }
 
@@ -494,13 +510,16 @@ async function checkoutPage() {
     byDay.get(slot.date).push(slot);
   }
   const firstOpen = slots.slots.find((slot) => slot.remaining > 0);
+  let chosenSlot = firstOpen ? firstOpen.id : ""; // kept while the customer looks at other days
+  const slotField = h("input", { type: "hidden", name: "slot_id", value: chosenSlot });
   const dayPanel = h("div", { class: "day" });
   const showDay = (date) => {
     for (const tab of dayTabs.children) tab.classList.toggle("on", tab.dataset.date === date);
-    const checked = form.querySelector("input[name=slot_id]:checked");
-    const chosen = checked && checked.value;
     dayPanel.replaceChildren(...byDay.get(date).map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
-      h("input", { type: "radio", name: "slot_id", value: slot.id, required: true, disabled: !slot.remaining, checked: chosen ? slot.id === chosen : slot === firstOpen }),
+      h("input", {
+        type: "radio", name: "slot_pick", value: slot.id, disabled: !slot.remaining, checked: slot.id === chosenSlot,
+        onchange: () => (chosenSlot = slotField.value = slot.id),
+      }),
       ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
       slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
       h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full"))));
@@ -508,7 +527,7 @@ async function checkoutPage() {
   const dayTabs = h("div", { class: "chips" }, [...byDay.keys()].map((date) =>
     h("button", { type: "button", class: "chip", "data-date": date, onclick: () => showDay(date) }, day(byDay.get(date)[0].starts_at))));
   const slotList = h("fieldset", { class: "slots" }, h("legend", {}, "Delivery slot"),
-    slots.slots.length ? [dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
+    slots.slots.length ? [slotField, dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
   const payment = h("fieldset", {}, h("legend", {}, "Payment"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
@@ -528,12 +547,24 @@ async function checkoutPage() {
   ];
 }
 
+/** A random UUID (crypto.randomUUID needs a secure context; plain HTTP on a LAN has none). */
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 async function placeOrder(form) {
   const body = formData(form);
+  delete body.slot_pick; // the radios of the day on screen; slot_id holds the choice
+  if (!body.slot_id) return showError(new ApiError(400, "Choose a delivery slot."), form);
   const serial = JSON.stringify(body);
   // The same submission (a double click, a retry after a lost answer) keeps its key: one order.
   let saved = JSON.parse(sessionStorage.getItem(CHECKOUT_KEY) || "null");
-  if (!saved || saved.body !== serial) saved = { body: serial, key: crypto.randomUUID() };
+  if (!saved || saved.body !== serial) saved = { body: serial, key: newKey() };
   sessionStorage.setItem(CHECKOUT_KEY, JSON.stringify(saved));
   try {
     const placed = await api("/api/v1/checkout/", { method: "POST", body, headers: { "Idempotency-Key": saved.key } });
@@ -556,14 +587,15 @@ function progress(order) {
 
 function renderOrder(order) {
   const razorpay = order.payment && order.payment.razorpay;
-  const canPay = order.status === "awaiting_payment" && razorpay && razorpay.pay_url;
+  const payable = order.payment && ["requested", "failed"].includes(order.payment.state);
+  const canPay = order.status === "awaiting_payment" && payable && razorpay && razorpay.pay_url;
   const lines = order.lines.map((line) => h("tr", {},
     h("td", {}, line.name),
     h("td", { class: "num" }, quantityLabel(line.quantity, line.sold_by),
       line.picked_quantity !== null && line.picked_quantity !== line.quantity ? h("div", { class: "warning" }, `picked ${quantityLabel(line.picked_quantity, line.sold_by)}`) : null),
     h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise ? h("div", { class: "save" }, `refund ${rupees(line.refund_paise)}`) : null)));
   const extra = {
-    before: [["Adjustment after picking", order.totals.adjustment_paise]],
+    before: [["Back after picking", -order.totals.adjustment_paise, "save"]],
     after: [["Paid", order.totals.paid_paise], ["Refunded", order.totals.refunded_paise]],
   };
   return [
@@ -602,7 +634,7 @@ async function cancelOrder(order, button) {
   await busy(button, async () => {
     try {
       const updated = await api(`/api/v1/orders/${order.id}/cancel/`, { method: "POST" });
-      showView(renderOrder(updated));
+      keepFocus(() => showView(renderOrder(updated)));
       flash(paid ? "Order cancelled; your refund is on its way." : "Order cancelled.");
     } catch (error) {
       showError(error);
@@ -612,59 +644,85 @@ async function cancelOrder(order, button) {
 
 const showView = (view) => $("#app").replaceChildren(...[view].flat(Infinity).filter(Boolean));
 
-/** The order's page; it follows the order's websocket (polling if the socket cannot open).
- * Checkout answers before the saga places the order: until it exists the page says so and waits. */
+/** The order's page; it follows the order's websocket, reconnecting with a growing pause and
+ * polling meanwhile. Checkout answers before the saga places the order: until the order
+ * exists the page says so and waits. */
 async function orderPage(orderId) {
   if (!state.me) return navigate(`#/login?next=/orders/${orderId}`);
-  let order = null;
-  try {
-    order = await api(`/api/v1/orders/${orderId}/`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-  }
   const here = `#/orders/${orderId}`;
   let socket = null;
   let timer = null;
+  let retry = null;
   let closed = false;
   let missing = 0;
+  let asked = 0; // answers are shown in the order the questions were asked: a late one is dropped
+  let shown = 0;
+  let pause = 1000;
   const stop = () => {
     closed = true;
     clearInterval(timer);
+    clearTimeout(retry);
     if (socket) socket.close();
   };
+  state.leave = stop; // before any wait: leaving while the first answer is on its way stops it all
   const poll = (every) => {
     clearInterval(timer);
     if (!closed) timer = setInterval(refresh, every);
   };
+  const connect = () => {
+    if (closed) return;
+    try {
+      socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/v1/orders/${orderId}/`);
+    } catch {
+      return poll(3000);
+    }
+    socket.onopen = () => (pause = 1000);
+    socket.onmessage = refresh;
+    socket.onclose = (event) => {
+      if (closed) return;
+      if (event.code === 4401 || event.code === 4404) return stop(); // signed out, or not this customer's
+      poll(3000);
+      retry = setTimeout(connect, pause); // a deploy or a network blip: back on the socket soon
+      pause = Math.min(pause * 2, 60000);
+    };
+  };
   async function refresh() {
+    const mine = ++asked;
     try {
       const fresh = await api(`/api/v1/orders/${orderId}/`);
-      if (closed || location.hash !== here) return;
-      showView(renderOrder(fresh));
+      if (closed || location.hash !== here || mine < shown) return;
+      shown = mine;
+      keepFocus(() => showView(renderOrder(fresh)));
       if (settled(fresh)) stop();
       else if (socket && socket.readyState === WebSocket.OPEN) clearInterval(timer); // the socket carries on
     } catch (error) {
-      if (error.status === 404 && ++missing > 40 && !closed) {
-        stop();
-        showView([h("h1", {}, "Not found"), h("p", { class: "error" }, "No such order."), h("p", {}, h("a", { href: "#/orders" }, "Your orders"))]);
+      if (error.status === 401 || error.status === 403) return stop();
+      if (error.status === 404 && ++missing === 40 && !closed && location.hash === here) {
+        // Checkout said yes, so the order comes; keep waiting, a little less often.
+        poll(10000);
+        const note = $("#placing-note");
+        if (note) note.textContent = "This is taking longer than usual. Your order will appear here and in Your orders.";
       }
     }
   }
-  if (!order || !settled(order)) {
-    try {
-      socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/v1/orders/${orderId}/`);
-      socket.onmessage = refresh;
-      socket.onclose = () => !closed && poll(3000);
-    } catch {
-      poll(3000);
+  let order = null;
+  try {
+    order = await api(`/api/v1/orders/${orderId}/`);
+  } catch (error) {
+    if (error.status !== 404) {
+      stop();
+      throw error;
     }
+  }
+  if (closed) return null; // left meanwhile
+  if (!order || !settled(order)) {
+    connect();
     if (!order) poll(1500); // until the order exists, also when its first push is missed
   }
-  state.leave = stop;
   if (order) return renderOrder(order);
   return [h("h1", {}, "Placing your order…"),
     h("p", { class: "status", id: "order-status", "data-status": "placing" }, "We are checking stock, your slot and payment."),
-    h("p", { class: "muted" }, "This page updates by itself.")];
+    h("p", { class: "muted", id: "placing-note" }, "This page updates by itself.")];
 }
 
 async function ordersPage() {
@@ -707,6 +765,7 @@ function authPage(kind, params) {
         await api("/api/v1/auth/login/", { method: "POST", body: { email: body.email, password: body.password } });
         await loadMe();
         await loadCart(); // the visitor's cart is merged into the customer's
+        await keepPincode();
         navigate(`#${next}`);
       } catch (error) {
         showError(error, form);
@@ -754,6 +813,17 @@ async function route() {
   document.title = `${$("#app h1") ? `${$("#app h1").textContent} · ` : ""}Grocery shop`;
 }
 
+/** The pincode this browser chose last wins over an older one the customer's cart had. */
+async function keepPincode() {
+  const remembered = localStorage.getItem(PINCODE_KEY);
+  if (!remembered || state.cart.pincode === remembered) return;
+  try {
+    await choosePincode(remembered);
+  } catch {
+    localStorage.removeItem(PINCODE_KEY);
+  }
+}
+
 async function start() {
   $("#pincode-button").addEventListener("click", askPincode);
   $("#search-form").addEventListener("submit", (event) => {
@@ -764,25 +834,18 @@ async function start() {
   $("#logout-button").addEventListener("click", async () => {
     try {
       await api("/api/v1/auth/logout/", { method: "POST" });
+      await loadMe();
+      await loadCart();
+      navigate("#/");
     } catch (error) {
       showError(error);
     }
-    await loadMe();
-    await loadCart();
-    navigate("#/");
   });
   window.addEventListener("hashchange", route);
   state.me = JSON.parse($("#signed-in").textContent); // the page says who is signed in
   showMe();
   await loadCart();
-  const remembered = localStorage.getItem(PINCODE_KEY);
-  if (remembered && state.cart.pincode !== remembered) {
-    try {
-      await choosePincode(remembered);
-    } catch {
-      localStorage.removeItem(PINCODE_KEY);
-    }
-  }
+  await keepPincode();
   await route();
 }
 
