@@ -16,7 +16,7 @@ from ..states import Status
 from .intents import ensure_razorpay_order
 from .observe import apply_payment, follow_up
 from .refunds import apply_refund, send_refund
-from .webhooks import process_webhook
+from .webhooks import RefundNotVisibleYet, process_webhook
 
 log = structlog.get_logger("payments")
 
@@ -83,6 +83,9 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
 def _safely(fn: Any, **kwargs: Any) -> bool:
     try:
         fn(**kwargs)
+    except RefundNotVisibleYet as exc:  # a refund webhook still ahead of its refund: tried again
+        log.warning("payments.reconcile_waits_for_refund", error=str(exc), **{k: str(v) for k, v in kwargs.items()})
+        return False
     except Exception:
         # One bad intent must not stop the pass; it is logged and tried again next time.
         log.exception("payments.reconcile_failed", step=fn.__name__, **{k: str(v) for k, v in kwargs.items()})
