@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.defaults import page_not_found, server_error
 
+from shop.accounts.api.serializers import UserOutput
 from shop.api.errors import json_404, json_500
 
 
@@ -22,10 +23,7 @@ def _mode() -> str:
 def storefront(request: HttpRequest) -> HttpResponse:
     """The web shop: one page that talks to the public API, as any other client of the shop does.
     Who is signed in comes with the page (the session), so a visitor's first paint asks nothing."""
-    user = request.user
-    me = None
-    if user.is_authenticated:
-        me = {"id": str(user.pk), "email": user.email, "full_name": user.full_name, "phone": str(user.phone or "")}
+    me = UserOutput(request.user).data if request.user.is_authenticated else None  # as GET /api/v1/auth/me/
     return render(request, "shop/storefront.html", {"mode": _mode(), "me": me})
 
 

@@ -59,7 +59,7 @@ from tests.catalog.factories import BrandFactory, CategoryFactory, TaxClassFacto
 from tests.delivery.factories import RiderFactory, SlotFactory
 from tests.e2e.conftest import ATTA, MILK, Shop
 from tests.eventbus.workers import ROOT, Worker, database_url, wait_for, worker
-from tests.payments.conftest import KEY_ID, KEY_SECRET, WEBHOOK_PATH, WEBHOOK_SECRET
+from tests.payments.conftest import KEY_ID, KEY_SECRET, WEBHOOK_PATH, WEBHOOK_SECRET, start_fake
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -339,18 +339,8 @@ def bus_queue() -> str:
 @pytest.fixture
 def fake_razorpay(shop_port: int, settings: Any) -> Iterator[FakeRazorpay]:
     """A fake Razorpay on a free port; it sends each signed webhook to the shop server at once."""
-    server = FakeRazorpay(
-        key_id=KEY_ID,
-        key_secret=KEY_SECRET,
-        webhook_secret=WEBHOOK_SECRET,
-        webhook_url=f"http://127.0.0.1:{shop_port}{WEBHOOK_PATH}",
-        auto_deliver=True,
-    ).start()
-    # This process too (a test calling a payments service), as tests/payments' `fake` does.
-    settings.RAZORPAY_KEY_ID = KEY_ID
-    settings.RAZORPAY_KEY_SECRET = KEY_SECRET
-    settings.RAZORPAY_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.RAZORPAY_BASE_URL = server.url
+    # This process's settings point at it too (a test calling a payments service).
+    server = start_fake(settings, webhook_url=f"http://127.0.0.1:{shop_port}{WEBHOOK_PATH}", auto_deliver=True)
     try:
         yield server
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,6 +35,23 @@ def _communicator(order_id: Any, token: str | None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/v1/orders/{order_id}/", headers=headers)
 
 
+def _listen(order_id: Any, token: str, *changes: Callable[[], None]) -> list[dict[str, Any]]:
+    """Open the order's socket, hear its snapshot, then make each change and hear it pushed."""
+
+    async def conversation() -> list[dict[str, Any]]:
+        communicator = _communicator(order_id, token)
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        heard = [await communicator.receive_json_from(timeout=5)]
+        for change in changes:
+            await sync_to_async(change)()
+            heard.append(await communicator.receive_json_from(timeout=5))
+        await communicator.disconnect()
+        return heard
+
+    return async_to_sync(conversation)()
+
+
 def test_customer_hears_the_snapshot_then_each_change() -> None:
     asha = UserFactory()
     order = place(customer_id=asha.id)
@@ -53,19 +71,7 @@ def test_customer_hears_the_snapshot_then_each_change() -> None:
         services.cancel_order(order_id=order.id, by_staff=False)
         live.flush()
 
-    async def conversation() -> list[dict[str, Any]]:
-        communicator = _communicator(order.id, token)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        heard = [await communicator.receive_json_from(timeout=5)]
-        await sync_to_async(request_payment)()
-        heard.append(await communicator.receive_json_from(timeout=5))
-        await sync_to_async(cancel)()
-        heard.append(await communicator.receive_json_from(timeout=5))
-        await communicator.disconnect()
-        return heard
-
-    first, pushed, cancelled = async_to_sync(conversation)()
+    first, pushed, cancelled = _listen(order.id, token, request_payment, cancel)
     assert first["id"] == str(order.id)
     assert first["status"] == "pending"
     assert "razorpay" not in first["payment"]
@@ -187,16 +193,6 @@ def test_a_refund_is_pushed_to_the_customer_watching_a_cancelled_order() -> None
         )
         live.flush()
 
-    async def conversation() -> list[dict[str, Any]]:
-        communicator = _communicator(order.id, token)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        heard = [await communicator.receive_json_from(timeout=5)]
-        await sync_to_async(refund)()
-        heard.append(await communicator.receive_json_from(timeout=5))
-        await communicator.disconnect()
-        return heard
-
-    first, refunded = async_to_sync(conversation)()
+    first, refunded = _listen(order.id, token, refund)
     assert (first["status"], first["refunded_paise"]) == ("cancelled", 0)
     assert (refunded["status"], refunded["refunded_paise"]) == ("cancelled", 12_300)

@@ -12,10 +12,10 @@ import pytest
 import requests
 
 from payments import services
-from payments.fake_razorpay import FakeRazorpay, http_sender
+from payments.fake_razorpay import FakeRazorpay
 from payments.models import PaymentIntent, WebhookEvent
 
-from .conftest import KEY_ID, KEY_SECRET, WEBHOOK_PATH, WEBHOOK_SECRET
+from .conftest import KEY_ID, KEY_SECRET, WEBHOOK_PATH, WEBHOOK_SECRET, start_fake
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -23,18 +23,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 @pytest.fixture
 def http_fake(settings, live_server) -> Iterator[FakeRazorpay]:
     """A fake that sends its webhooks over HTTP to the live test server."""
-    server = FakeRazorpay(
-        key_id=KEY_ID,
-        key_secret=KEY_SECRET,
-        webhook_secret=WEBHOOK_SECRET,
-        webhook_url=live_server.url + WEBHOOK_PATH,
-        auto_deliver=False,
-        sender=http_sender,
-    ).start()
-    settings.RAZORPAY_KEY_ID = KEY_ID
-    settings.RAZORPAY_KEY_SECRET = KEY_SECRET
-    settings.RAZORPAY_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.RAZORPAY_BASE_URL = server.url
+    server = start_fake(settings, webhook_url=live_server.url + WEBHOOK_PATH, auto_deliver=False)
     yield server
     server.stop()
 
