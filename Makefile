@@ -4,15 +4,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# `make run` serves on HOST:PORT, with the fake Razorpay on FAKE_RAZORPAY_PORT; links in
+# customers' emails point to SHOP_PUBLIC_URL, by default this server (http://HOST:PORT).
 HOST ?= 127.0.0.1
 PORT ?= 8000
 FAKE_RAZORPAY_PORT ?= 9100
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
 .DEFAULT_GOAL := help
 
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@echo ""
+	@echo "Variables, e.g. make run PORT=8437 FAKE_RAZORPAY_PORT=9437:"
+	@echo "  PORT=$(PORT)  HOST=$(HOST)   where make run serves the shop"
+	@echo "  FAKE_RAZORPAY_PORT=$(FAKE_RAZORPAY_PORT)   where make run starts the local fake Razorpay (unless RAZORPAY_BASE_URL is set)"
+	@echo "  SHOP_PUBLIC_URL (environment)   links in customers' emails; make run: http://$(PUBLIC_HOST):$(PORT) unless set"
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or 3.12 is required, found " + sys.version.split()[0]) if sys.version_info[:2] not in ((3, 11), (3, 12)) else None'
@@ -31,13 +39,16 @@ migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --no-input
 
 .PHONY: run
-run: migrate ## Run the shop on http://127.0.0.1:8000 with a local fake Razorpay on :9100 (embedded default: SQLite, no Redis needed)
+# Links in customers' messages point at this server unless SHOP_PUBLIC_URL says otherwise.
+run: export SHOP_PUBLIC_URL ?= http://$(PUBLIC_HOST):$(PORT)
+run: migrate ## Run the shop on http://127.0.0.1:PORT (8000) and a local fake Razorpay on FAKE_RAZORPAY_PORT (9100); embedded default: SQLite, no Redis
 	$(PY) manage.py ensure_admin
 	@mkdir -p var
 	@# The demo shop fills in the background (about a minute), so the shop answers at once.
 	@echo "Seeding the demo shop in the background: tail -f var/seed.log"
 	@$(PY) manage.py seed_demo --if-empty > var/seed.log 2>&1 &
-	@echo "Shop:  http://$(HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
+	@echo "Shop:  http://$(PUBLIC_HOST):$(PORT)/   admin: /admin/   API docs: /api/docs/   health: /healthz /readyz"
+	@echo "Links in emails: $$SHOP_PUBLIC_URL"
 	@# Unless RAZORPAY_BASE_URL points elsewhere, a fake Razorpay runs beside the shop and stops with it.
 	@if [ -z "$$RAZORPAY_BASE_URL" ]; then \
 		echo "Fake Razorpay: http://127.0.0.1:$(FAKE_RAZORPAY_PORT)/ (webhooks to this shop)"; \

@@ -6,3 +6,12 @@ class ShopConfig(AppConfig):
 
     name = "shop"
     verbose_name = "Shop kernel"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from .beat import is_serving, start_inprocess_beat
+
+        # The embedded default has no `celery beat`: the web process runs its schedule.
+        if getattr(settings, "SHOP_INPROCESS_BEAT", False) and is_serving():
+            start_inprocess_beat()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 GRAMS_PER_KG = 1000
 BASIS_POINTS = 10_000
+#: Delivery and other service fees are taxed as a service (SAC 996813) at 18 %, GST included.
+SERVICE_FEE_SAC = "996813"
+SERVICE_FEE_GST_BP = 1800
 
 
 def _div_half_up(numerator: int, denominator: int) -> int:
@@ -25,6 +28,11 @@ def gst_included_paise(amount_paise: int, rate_bp: int) -> int:
     if amount_paise < 0:
         raise ValueError("amount must not be negative")
     return _div_half_up(amount_paise * rate_bp, BASIS_POINTS + rate_bp)
+
+
+def fees_gst_paise(*fees: int) -> int:
+    """The GST inside service fees (18 %, GST included), fee by fee as an invoice lists them."""
+    return sum(gst_included_paise(fee, SERVICE_FEE_GST_BP) for fee in fees if fee)
 
 
 def format_inr(paise: int) -> str:

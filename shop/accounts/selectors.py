@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from shop.db import one_or_none
 
@@ -19,6 +19,15 @@ def list_addresses(*, user: User) -> QuerySet[Address]:
 def get_address(*, user_id: UUID, address_id: UUID) -> Address | None:
     """One of the customer's addresses, or None (apps use this, not the table)."""
     return one_or_none(Address.objects.filter(pk=address_id, user_id=user_id))
+
+
+def find_user_ids(text: str, *, limit: int = 200) -> list[UUID]:
+    """Users whose email, name or phone contains `text` (staff searching for a customer)."""
+    text = text.strip()
+    if len(text) < 3:
+        return []
+    matches = User.objects.filter(Q(email__icontains=text) | Q(full_name__icontains=text) | Q(phone__icontains=text))
+    return list(matches.order_by().values_list("id", flat=True)[:limit])
 
 
 def get_contact(*, user_id: UUID) -> User | None:

@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from django.db import router
+from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=Model)
+
+
+def in_transaction(using: str | None = None) -> bool:
+    """Whether the caller runs inside a transaction that has yet to commit.
+
+    A call to the outside world (Razorpay) made there cannot be taken back if that
+    transaction rolls back, and what it starts may call us back before the commit. The
+    test suite's own per-test atomic blocks are not counted, as Django's `durable=True`
+    does not count them: code under test behaves as it does in production.
+    """
+    blocks = transaction.get_connection(using).atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
 
 
 def one_or_none(queryset: QuerySet[M]) -> M | None:

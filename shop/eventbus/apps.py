@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 
 from django.apps import AppConfig
 
@@ -32,14 +30,4 @@ class EventbusConfig(AppConfig):
         )
         with contextlib.suppress(ValueError):  # already registered: ready() ran twice in one process
             REGISTRY.register(metrics.BacklogCollector())
-        if conf.get("EVENTBUS_INPROCESS_SWEEPER") and _is_serving():
-            from .sweeper import start_inprocess_sweeper
-
-            start_inprocess_sweeper()
-
-
-def _is_serving() -> bool:
-    """True in the process that serves requests (not the autoreloader's parent)."""
-    if "runserver" not in sys.argv:
-        return False
-    return os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv
+        # The embedded default's sweep: shop.beat runs beat's schedule, this entry with it.

@@ -28,8 +28,6 @@ DEFAULTS: dict[str, Any] = {
     "EVENTBUS_RETRY_MAX_SECONDS": 600.0,
     # Completed deliveries older than this may be pruned; the event log is kept longer.
     "EVENTBUS_EVENT_RETENTION_DAYS": 90,
-    # Embedded default (no worker, no beat): sweep from a thread of the web process.
-    "EVENTBUS_INPROCESS_SWEEPER": False,
 }
 
 

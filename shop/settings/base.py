@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: /api/docs/ works offline
     "phonenumber_field",
     "channels",
     # The kernel
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shop.observability.RequestIdMiddleware",
+    "shop.api.middleware.JsonApiErrorsMiddleware",  # /api/'s 404 and 500 in the error shape, DEBUG or not
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,8 +214,11 @@ EVENTBUS_QUEUE = env_str("EVENTBUS_QUEUE", "celery")
 EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
 EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
-# The embedded default has no beat: a thread of the web process sweeps instead.
-EVENTBUS_INPROCESS_SWEEPER = env_bool("EVENTBUS_INPROCESS_SWEEPER", default=CELERY_TASK_ALWAYS_EAGER)
+# The embedded default has no `celery beat`: threads of the web process (runserver) run
+# the whole beat schedule instead, the outbox sweep with it (shop/beat.py).
+SHOP_INPROCESS_BEAT = env_bool(
+    "SHOP_INPROCESS_BEAT", default=env_bool("EVENTBUS_INPROCESS_SWEEPER", default=CELERY_TASK_ALWAYS_EAGER)
+)
 
 # --- Mail (notifications) ------------------------------------------------------
 # Without EMAIL_HOST, messages are printed to the log (the console backend).
@@ -294,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ loads Swagger UI from our static files (drf-spectacular-sidecar, pinned in
+    # requirements/base.txt), not from a CDN's @latest.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets several apps use under one field name get one clear name each (dotted
     # strings: the kernel imports no app).
     "ENUM_NAME_OVERRIDES": {

@@ -17,7 +17,7 @@ from .env import env_bool
 # Tests run deliveries themselves (shop.eventbus.testing.deliver_pending); the
 # integration tests start real workers and turn the nudge on where they need it.
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=False)
-EVENTBUS_INPROCESS_SWEEPER = False
+SHOP_INPROCESS_BEAT = False
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.eventbus.busapp"]  # noqa: F405 - events and handlers for bus tests
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only

@@ -1,5 +1,6 @@
 """shop.db: one_or_none, a unique lookup without the ORDER BY that .first() compiles; and
-create_or_get, get_or_create in one statement for rows that are nearly always new."""
+create_or_get, get_or_create in one statement for rows that are nearly always new;
+in_transaction, whether a call to the outside world could still be rolled back."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from shop.accounts.models import User
-from shop.db import create_or_get, one_or_none
+from shop.db import create_or_get, in_transaction, one_or_none
 from shop.eventbus.models import InboxEntry
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,21 @@ def test_create_or_get_on_sqlite_the_embedded_default(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "first True again False same True rows 1" in result.stdout, result.stdout
+
+
+def test_in_transaction_counts_the_code_s_own_atomic_blocks_not_the_test_s() -> None:
+    assert connection.in_atomic_block  # the test's own transaction, which production does not have
+    assert not in_transaction()
+    with transaction.atomic():
+        assert in_transaction()
+        with transaction.atomic():
+            assert in_transaction()
+    assert not in_transaction()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_transaction_outside_any_test_transaction() -> None:
+    assert not connection.in_atomic_block
+    assert not in_transaction()
+    with transaction.atomic():
+        assert in_transaction()

@@ -1,0 +1,78 @@
+"""Under /api/, a 404 or 500 answers the API's error shape, DEBUG (the embedded default) or not;
+pages outside /api/ keep Django's HTML."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from pytest_django.fixtures import Settings
+
+NOT_FOUND = {"error": {"code": "not_found", "message": "No such page.", "fields": {}}}
+SERVER_ERROR = {"error": {"code": "server_error", "message": "Something went wrong on our side.", "fields": {}}}
+
+
+@pytest.fixture(params=[True, False], ids=["debug", "production"])
+def debug(request: pytest.FixtureRequest, settings: Settings) -> bool:
+    settings.DEBUG = request.param
+    return bool(request.param)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/nonexistent/", "/api/v1/orders/not-a-uuid/", "/api/nothing"])
+def test_an_api_url_that_resolves_to_nothing_answers_the_json_error(client: Client, debug: bool, path: str) -> None:
+    response = client.get(path, HTTP_ACCEPT="text/html")  # even for a browser
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == NOT_FOUND
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_a_page_outside_the_api_keeps_djangos_html_404(client: Client, debug: bool) -> None:
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.shop.errors_urls")
+def test_a_crash_under_the_api_answers_the_json_error(debug: bool) -> None:
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/api/v1/boom/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == SERVER_ERROR
+    assert b"RuntimeError" not in response.content  # no traceback in the answer (it is in the log)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.shop.errors_urls")
+def test_a_crash_outside_the_api_keeps_djangos_html_500(debug: bool) -> None:
+    response = Client(raise_request_exception=False).get("/boom/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_apis_own_answers_pass_untouched(client: Client, debug: bool) -> None:
+    response = client.get("/api/v1/auth/me/")
+
+    assert response.status_code in (401, 403)
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_too(debug: bool) -> None:
+    """`make run` serves through ASGI (daphne's runserver)."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    response = async_to_sync(AsyncClient().get)("/api/v1/nonexistent/")
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
