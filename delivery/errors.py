@@ -26,3 +26,13 @@ class NoRiderAvailable(ApiError):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "no_rider_available"
+
+
+class WrongCash(ApiError):
+    """The cash entered at the door is not what the shipment is to collect (or any, for a prepaid one)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "wrong_cash"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, fields={"cash_collected_paise": [message]})

@@ -53,6 +53,23 @@ class ZoneConfigured(Event):
     fee_policy: FeePolicy
 
 
+class SlotOpened(Event):
+    """A delivery slot can be chosen: published when it is created (and again if its window
+    changes). What the cart needs to check a checkout's slot and to price it: its zone,
+    mode (express costs the zone's express fee) and window (a start inside the zone's
+    late-night window costs the late-night fee), and its cut-off. Not its capacity, which
+    only booking decides. Keyed by slot_id."""
+
+    name: ClassVar[str] = "delivery.slot_opened.v1"
+    slot_id: UUID
+    zone_id: UUID
+    store_id: UUID
+    mode: SlotMode
+    starts_at: datetime
+    ends_at: datetime
+    cutoff_at: datetime
+
+
 class SlotBooked(Event):
     """A delivery slot was booked for an order."""
 

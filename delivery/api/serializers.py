@@ -163,7 +163,12 @@ class AssignInput(serializers.Serializer):
 
 
 class DeliverInput(serializers.Serializer):
-    cash_collected_paise = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    cash_collected_paise = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Cash on delivery: exactly the shipment's cod_amount_paise. Prepaid: 0 or none.",
+    )
 
 
 class FailInput(serializers.Serializer):

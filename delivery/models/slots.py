@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .zones import Zone
 
@@ -67,7 +68,10 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.zone_id} {self.mode} {self.starts_at:%Y-%m-%d %H:%M}"
+        # Local time (TIME_ZONE, Asia/Kolkata): the stored datetimes are UTC, and formatting
+        # them as they are showed a 07:00 slot as 01:30 in the admin.
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.zone_id} {self.mode} {starts:%Y-%m-%d %H:%M}-{ends:%H:%M}"
 
     @property
     def remaining(self) -> int:

@@ -13,13 +13,21 @@ from .shipments import (
     return_shipment,
     set_cash_to_collect,
 )
-from .slots import BookingOutcome, book_slot, generate_slots, release_slot, set_slot_capacity
+from .slots import (
+    BookingOutcome,
+    announce_open_slots,
+    book_slot,
+    generate_slots,
+    release_slot,
+    set_slot_capacity,
+)
 from .zones import configure_zone, record_store, set_slot_template, validate_zone
 
 __all__ = [
     "BookingOutcome",
     "LineInput",
     "PickInput",
+    "announce_open_slots",
     "assign_rider",
     "book_slot",
     "cancel_shipment_for_order",

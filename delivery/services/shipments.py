@@ -15,9 +15,10 @@ from django.utils import timezone
 from shop.accounts.validators import validate_pincode
 from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
+from shop.money import format_inr
 
 from .. import events
-from ..errors import IllegalTransition
+from ..errors import IllegalTransition, WrongCash
 from ..models import Shipment, ShipmentLine, Slot, SlotBooking, Store, Zone
 from ..models.shipments import TRANSITIONS, PaymentMethod, ShipmentStatus
 
@@ -207,16 +208,31 @@ def dispatch_shipment(*, shipment_id: UUID) -> Shipment:
     return shipment
 
 
+def _check_cash(shipment: Shipment, cash_collected_paise: int | None) -> int:
+    """The cash to record at the door: exactly the amount due for cash on delivery, none for prepaid."""
+    entered = format_inr(cash_collected_paise or 0)
+    if shipment.payment_method != PaymentMethod.COD:
+        if cash_collected_paise:
+            raise WrongCash(f"This order was prepaid: collect no cash ({entered} was entered).")
+        return 0
+    due = shipment.cod_amount_paise
+    if cash_collected_paise is None and due:
+        raise WrongCash(f"Collect {format_inr(due)} in cash and enter the amount collected.")
+    if (cash_collected_paise or 0) != due:
+        raise WrongCash(f"Collect {format_inr(due)} in cash: {entered} was entered.")
+    return due
+
+
 @transaction.atomic
 def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = None) -> Shipment:
-    """Handed over at the door; cash on delivery records the cash the rider collected."""
+    """Handed over at the door; cash on delivery records the cash collected, which must be the amount due.
+
+    The amount due is the order's total at confirmation, then its total after picking
+    (`set_cash_to_collect`). Any other amount, or cash for a prepaid order, raises
+    WrongCash and writes nothing.
+    """
     shipment = move(shipment_id, ShipmentStatus.DELIVERED, "delivered")
-    if shipment.payment_method == PaymentMethod.COD:
-        if cash_collected_paise is None or cash_collected_paise < 0:
-            raise ValidationError({"cash_collected_paise": ["Cash on delivery: give the cash collected, in paise."]})
-    elif cash_collected_paise:
-        raise ValidationError({"cash_collected_paise": ["This order was prepaid; no cash is collected."]})
-    shipment.cash_collected_paise = cash_collected_paise or 0
+    shipment.cash_collected_paise = _check_cash(shipment, cash_collected_paise)
     shipment.delivered_at = timezone.now()
     shipment.save(update_fields=["status", "cash_collected_paise", "delivered_at"])
     publish(

@@ -16,7 +16,7 @@ from shop.eventbus import publish
 
 from .. import selectors
 from ..errors import Conflict
-from ..events import BookingFailure, SlotBooked, SlotBookingFailed, SlotReleased
+from ..events import BookingFailure, SlotBooked, SlotBookingFailed, SlotOpened, SlotReleased
 from ..models import Slot, SlotBooking, SlotTemplate
 
 _FAILURE_MESSAGES: dict[str, str] = {
@@ -25,6 +25,8 @@ _FAILURE_MESSAGES: dict[str, str] = {
     "not_serviceable": "This slot does not deliver to that pincode.",
     "unknown_slot": "There is no such slot.",
 }
+#: Ids per lookup of the slots just inserted (SQLite's older builds allow 999 parameters).
+_LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,48 @@ def generate_slots(*, days: int = 7, start: date | None = None, now: datetime | 
                     capacity=template.capacity,
                 )
             )
-    before = Slot.objects.count()
     # Existing windows stay as they are (their bookings and any capacity staff changed).
     Slot.objects.bulk_create(wanted, ignore_conflicts=True)
-    return Slot.objects.count() - before
+    # The ids were drawn here, so those found now are the rows this insert wrote (a window
+    # that already existed, or that a concurrent run inserted first, kept its own id).
+    wanted_ids = [slot.id for slot in wanted]
+    inserted: list[Slot] = []
+    for at in range(0, len(wanted_ids), _LOOKUP_BATCH):
+        inserted.extend(Slot.objects.filter(pk__in=wanted_ids[at : at + _LOOKUP_BATCH]))
+    for slot in sorted(inserted, key=lambda s: (s.starts_at, s.mode, str(s.zone_id))):
+        announce_slot(slot)
+    return len(inserted)
+
+
+def announce_slot(slot: Slot) -> None:
+    """Publish SlotOpened for a slot as it stands (in the caller's transaction)."""
+    publish(
+        SlotOpened(
+            slot_id=slot.id,
+            zone_id=slot.zone_id,
+            store_id=slot.store_id,
+            mode=slot.mode,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            cutoff_at=slot.cutoff_at,
+        ),
+        key=slot.id,
+    )
+
+
+@transaction.atomic
+def announce_open_slots(*, now: datetime | None = None) -> int:
+    """Publish SlotOpened again for every slot still open for booking (cut-off ahead); returns how many.
+
+    For a subscriber that joins late (slots generated before it listened): the event
+    describes the slot as it is, so announcing it twice is harmless.
+    """
+    slots = Slot.objects.filter(cutoff_at__gt=now or timezone.now()).order_by("starts_at", "mode", "zone_id")
+    count = 0
+    for slot in slots.iterator(chunk_size=_LOOKUP_BATCH):
+        announce_slot(slot)
+        count += 1
+    return count
 
 
 def _refuse(*, order_id: UUID, slot_id: UUID, reason: BookingFailure) -> BookingOutcome:

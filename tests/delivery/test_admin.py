@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.test import Client
 
@@ -101,6 +103,18 @@ def test_every_delivery_admin_page_opens(admin_client: Client, model: str) -> No
     SlotFactory()
     ShipmentFactory()
     assert admin_client.get(f"/admin/delivery/{model}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_shipment_list_shows_slot_times_in_india(admin_client: Client) -> None:
+    seven_ist = datetime(2030, 1, 7, 1, 30, tzinfo=UTC)
+    slot = SlotFactory(starts_at=seven_ist, ends_at=seven_ist + timedelta(hours=2))
+    ShipmentFactory(slot=slot, tracking_code="DLSEVENAM234")
+
+    page = admin_client.get("/admin/delivery/shipment/").content.decode()
+
+    assert f"{slot.zone_id} standard 2030-01-07 07:00-09:00" in page
+    assert "01:30" not in page
 
 
 @pytest.mark.django_db

@@ -110,8 +110,10 @@ def test_slot_query_rejects_a_bad_date_and_mode(api_client: APIClient, zone) -> 
     assert sorted(response.json()["error"]["fields"]) == ["date", "mode"]
 
 
-def _shipment(store, rider=None, status="pending", payment_method="prepaid") -> Shipment:  # type: ignore[no-untyped-def]
-    shipment = ShipmentFactory(store_id=store.store_id, rider=rider, status=status, payment_method=payment_method)
+def _shipment(store, rider=None, status="pending", payment_method="prepaid", **fields) -> Shipment:  # type: ignore[no-untyped-def]
+    shipment = ShipmentFactory(
+        store_id=store.store_id, rider=rider, status=status, payment_method=payment_method, **fields
+    )
     ShipmentLineFactory(shipment=shipment, quantity=2)
     return shipment
 
@@ -148,7 +150,7 @@ def test_a_rider_cannot_update_another_riders_shipment(rider_client: APIClient, 
 
 @pytest.mark.django_db
 def test_a_rider_delivers_their_own_cod_shipment(rider_client: APIClient, rider, store) -> None:
-    mine = _shipment(store, rider, status="out_for_delivery", payment_method="cod")
+    mine = _shipment(store, rider, status="out_for_delivery", payment_method="cod", cod_amount_paise=25000)
 
     response = rider_client.post(f"/api/v1/delivery/shipments/{mine.id}/deliver/", {"cash_collected_paise": 25000})
 

@@ -11,12 +11,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from delivery.events import SlotOpened
 from delivery.management.commands.seed_demo_delivery import AREAS
 from delivery.models import Rider, Slot, SlotTemplate, Zone, ZonePincode
 from inventory.events import StoreUpdated
 from shop.accounts.models import User
 from shop.eventbus import publish
-from shop.eventbus.testing import deliver_pending
+from shop.eventbus.testing import captured_events, deliver_pending
 
 
 def _announce_store(code: str, pincode: str) -> uuid.UUID:
@@ -47,12 +48,16 @@ def test_the_seed_serves_the_demo_stores_and_is_idempotent(monkeypatch: pytest.M
     deliver_pending()
     out = io.StringIO()
 
-    call_command("seed_demo_delivery", if_empty=True, stdout=out)
+    with captured_events() as seeded:
+        call_command("seed_demo_delivery", if_empty=True, stdout=out)
     first = _counts()
-    call_command("seed_demo_delivery", if_empty=True, stdout=io.StringIO())
-    call_command("seed_demo_delivery", stdout=io.StringIO())
+    with captured_events() as reseeded:
+        call_command("seed_demo_delivery", if_empty=True, stdout=io.StringIO())
+        call_command("seed_demo_delivery", stdout=io.StringIO())
 
     assert _counts() == first
+    assert sum(isinstance(event, SlotOpened) for event in seeded) == first[3]  # every slot announced
+    assert not any(isinstance(event, SlotOpened) for event in reseeded)
     assert first[:3] == (4, sum(len(p) for _, _, p in AREAS), 4 * (7 + 14))
     tomorrow = timezone.localdate() + timedelta(days=1)
     assert Slot.objects.filter(date=tomorrow).count() == 4 * (7 + 14)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from delivery import services
-from delivery.errors import IllegalTransition, NoRiderAvailable
+from delivery.errors import IllegalTransition, NoRiderAvailable, WrongCash
 from delivery.events import (
     PickedLine,
     ShipmentCreated,
@@ -321,21 +321,32 @@ def test_dispatch_needs_a_rider(store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "cash", "field"),
-    [
-        ("cod", None, "cash_collected_paise"),
-        ("cod", -1, "cash_collected_paise"),
-        ("prepaid", 500, "cash_collected_paise"),
-    ],
+    ("method", "cash"),
+    [("cod", None), ("cod", -1), ("cod", 15799), ("cod", 15801), ("prepaid", 500)],
 )
 @pytest.mark.django_db
-def test_cash_is_given_for_cod_and_only_for_cod(store, rider, method, cash, field) -> None:  # type: ignore[no-untyped-def]
-    shipment = ShipmentFactory(store_id=store.store_id, status="out_for_delivery", rider=rider, payment_method=method)
-    with pytest.raises(ValidationError) as caught:
+def test_cash_is_the_amount_due_for_cod_and_none_for_prepaid(store, rider, method, cash) -> None:  # type: ignore[no-untyped-def]
+    shipment = ShipmentFactory(
+        store_id=store.store_id,
+        status="out_for_delivery",
+        rider=rider,
+        payment_method=method,
+        cod_amount_paise=15800 if method == "cod" else 0,
+    )
+    with captured_events() as published, pytest.raises(WrongCash) as caught:
         services.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=cash)
-    assert list(caught.value.message_dict) == [field]
+    assert list(caught.value.fields) == ["cash_collected_paise"]
     shipment.refresh_from_db()
-    assert shipment.status == "out_for_delivery"
+    assert (shipment.status, shipment.cash_collected_paise, published) == ("out_for_delivery", 0, [])
+
+
+@pytest.mark.django_db
+def test_a_cod_order_with_nothing_left_to_pay_is_delivered_without_cash(store, rider) -> None:  # type: ignore[no-untyped-def]
+    shipment = ShipmentFactory(
+        store_id=store.store_id, status="out_for_delivery", rider=rider, payment_method="cod", cod_amount_paise=0
+    )
+    delivered = services.deliver_shipment(shipment_id=shipment.id)
+    assert (delivered.status, delivered.cash_collected_paise) == ("delivered", 0)
 
 
 @pytest.mark.django_db
