@@ -5,7 +5,7 @@ from __future__ import annotations
 from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked
 from inventory.events import StockLow
 from orders.events import OrderCancelled, OrderConfirmed
-from payments.events import PaymentRefunded, RefundFailed, RefundRequested
+from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
 from shop.eventbus import current_event_id, subscriber
 from shop.eventbus.events import DeliveryDeadLettered
 
@@ -115,4 +115,20 @@ def dead_letter_to_staff(event: DeliveryDeadLettered) -> None:
         attempts=event.attempts,
         delivery_id=event.delivery_id,
         admin_url=services.public_url(f"/admin/eventbus/deadletter/{event.delivery_id}/change/"),
+    )
+
+
+@subscriber(WebhookAbandoned)
+def abandoned_webhook_to_staff(event: WebhookAbandoned) -> None:
+    """Razorpay told us something that could not be applied: a payment or refund our books miss."""
+    services.alert_staff(
+        kind=K.STAFF_WEBHOOK_ABANDONED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        order=str(event.order_id) if event.order_id else "not named",
+        razorpay_event_id=event.razorpay_event_id,
+        event_type=event.event_type,
+        attempts=event.attempts,
+        error=event.error,
+        admin_url=services.public_url(f"/admin/payments/webhookevent/{event.webhook_id}/change/"),
     )

@@ -1,4 +1,7 @@
-"""The words of each message: plain text, rupees as customers read them."""
+"""The words of each message: plain text, rupees as customers read them.
+
+A customer's links go to the web shop's order page ({order_url}: `/#/orders/<id>`), never
+to the JSON API; staff's to the admin ({admin_url})."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ _SUBJECTS: dict[str, str] = {
     K.STAFF_STOCK_LOW: "Stock low: {sku_id} at store {store_id} ({available} left)",
     K.STAFF_REFUND_FAILED: "Refund failed for order {ref}: act on it",
     K.STAFF_DEAD_LETTER: "Dead letter: {subscriber} gave up on {event_name} ({error_kind})",
+    K.STAFF_WEBHOOK_ABANDONED: "Razorpay webhook {event_type} not applied after {attempts} attempts",
 }
 
 _BODIES: dict[str, str] = {
@@ -35,7 +39,7 @@ _BODIES: dict[str, str] = {
     K.ORDER_PACKED: "Hello {name},\n\nYour order {ref} is packed and waits for its rider.\n\n{order_url}\n",
     K.OUT_FOR_DELIVERY: "Hello {name},\n\nYour order {ref} left the store and is on its way to you.\n\n{order_url}\n",
     K.ORDER_DELIVERED: (
-        "Hello {name},\n\nYour order {ref} was delivered. Your tax invoice: {invoice_url}\n\n"
+        "Hello {name},\n\nYour order {ref} was delivered. Your tax invoice is on its page: {order_url}\n\n"
         "Thank you for shopping with us.\n"
     ),
     K.REFUND_INITIATED: (
@@ -57,6 +61,14 @@ _BODIES: dict[str, str] = {
         "Whatever that subscriber does for this event has not happened. Fix the cause, then replay it:\n"
         "{admin_url}\n"
         "or: python manage.py eventbus replay {delivery_id}\n"
+    ),
+    K.STAFF_WEBHOOK_ABANDONED: (
+        "Razorpay's {event_type} webhook {razorpay_event_id} (order {order}) could not be applied after "
+        "{attempts} attempts; the reconciler has stopped trying.\n"
+        "Last error: {error}\n\n"
+        "What it reports (a payment, a refund) is not in our books. Compare with Razorpay's dashboard, "
+        'fix the cause, then apply it again with the admin\'s "Process the selected events again":\n'
+        "{admin_url}\n"
     ),
 }
 

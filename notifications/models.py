@@ -31,6 +31,7 @@ class Notification(models.Model):
         STAFF_STOCK_LOW = "staff_stock_low", "Staff: stock low"
         STAFF_REFUND_FAILED = "staff_refund_failed", "Staff: refund failed"
         STAFF_DEAD_LETTER = "staff_dead_letter", "Staff: event delivery dead-lettered"
+        STAFF_WEBHOOK_ABANDONED = "staff_webhook_abandoned", "Staff: Razorpay webhook not applied"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

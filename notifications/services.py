@@ -44,6 +44,14 @@ def public_url(path: str) -> str:
     return f"{settings.SHOP_PUBLIC_URL.rstrip('/')}{path}"
 
 
+def order_page_url(order_id: UUID) -> str:
+    """The web shop's page of the order (the storefront at / routes by the URL's fragment):
+    it asks a signed-out customer to log in first, follows the order live and links its GST
+    invoice once delivered. Not the JSON API (/api/v1/orders/<id>/), which a mail reader
+    cannot use."""
+    return public_url(f"/#/orders/{order_id}")
+
+
 @transaction.atomic(savepoint=False)  # joins the handler's transaction
 def notify_customer(
     *, kind: str, source_event_id: UUID, order_id: UUID, customer_id: UUID | None = None, **context: Any
@@ -60,8 +68,7 @@ def notify_customer(
         kind,
         order_id=order_id,
         name=(contact.full_name if contact and contact.full_name else "there"),
-        order_url=public_url(f"/api/v1/orders/{order_id}/"),
-        invoice_url=public_url(f"/api/v1/orders/{order_id}/invoice/"),
+        order_url=order_page_url(order_id),
         **context,
     )
     return _write(

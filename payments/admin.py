@@ -16,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from shop.adminkit import ReadOnlyInline
+from shop.money import format_inr
 
 from . import gateway, services
 from .errors import PaymentRefused
@@ -84,7 +85,7 @@ class PaymentIntentAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 form.add_error(None, "; ".join(exc.messages))
             else:
-                messages.success(request, f"Refund of {refund.amount_paise}p is {refund.status}.")
+                messages.success(request, f"Refund of {format_inr(refund.amount_paise)} is {refund.status}.")
                 return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
         context = {
             **self.admin_site.each_context(request),

@@ -36,11 +36,23 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENTS_RECONCILE_EVERY_SECONDS": 60.0,
     # Our orders auto-capture: an authorisation still uncaptured after this long we capture ourselves.
     "PAYMENTS_CAPTURE_GRACE_SECONDS": 300,
+    # The circuit breaker: this many timeouts or server errors within the window pause calls
+    # to Razorpay for the cooldown (they fail at once and are retried later).
+    "PAYMENTS_BREAKER_FAILURES": 5,
+    "PAYMENTS_BREAKER_WINDOW_SECONDS": 30.0,
+    "PAYMENTS_BREAKER_COOLDOWN_SECONDS": 30.0,
     # Shown in Razorpay's checkout.
     "PAYMENTS_MERCHANT_NAME": "Grocery shop",
 }
-_FLOATS = {"RAZORPAY_CONNECT_TIMEOUT", "RAZORPAY_READ_TIMEOUT", "PAYMENTS_RECONCILE_EVERY_SECONDS"}
+_FLOATS = {
+    "RAZORPAY_CONNECT_TIMEOUT",
+    "RAZORPAY_READ_TIMEOUT",
+    "PAYMENTS_RECONCILE_EVERY_SECONDS",
+    "PAYMENTS_BREAKER_WINDOW_SECONDS",
+    "PAYMENTS_BREAKER_COOLDOWN_SECONDS",
+}
 _INTS = {
+    "PAYMENTS_BREAKER_FAILURES",
     "PAYMENTS_CAPTURE_GRACE_SECONDS",
     "PAYMENTS_WEBHOOK_MAX_BYTES",
     "PAYMENTS_STUCK_AFTER_SECONDS",

@@ -83,6 +83,20 @@ class RefundFailed(Event):
     failed_at: datetime
 
 
+class WebhookAbandoned(Event):
+    """A Razorpay webhook could not be applied after every retry: what it says (a payment, a
+    refund) is not in our books until staff look. Keyed by `order_id` when the payload
+    names our order, else by Razorpay's event id."""
+
+    name: ClassVar[str] = "payments.webhook_abandoned.v1"
+    webhook_id: int
+    razorpay_event_id: str
+    event_type: str
+    order_id: UUID | None = None
+    attempts: int
+    error: str
+
+
 class CashCollected(Event):
     """The rider collected cash on delivery for the order."""
 

@@ -9,6 +9,8 @@ import razorpay
 import requests
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 
+from shop.resilience import CircuitBreaker, CircuitOpen
+
 from . import conf
 
 
@@ -76,16 +78,39 @@ def _new_client(*, retry: bool) -> razorpay.Client:
     return sdk
 
 
+def breaker() -> CircuitBreaker:
+    """Razorpay's circuit breaker: after PAYMENTS_BREAKER_FAILURES timeouts or server errors
+    within PAYMENTS_BREAKER_WINDOW_SECONDS, calls fail at once (Unavailable) for
+    PAYMENTS_BREAKER_COOLDOWN_SECONDS, instead of each waiting for its timeout while the
+    worker's other events queue behind it."""
+    return CircuitBreaker(
+        "razorpay",
+        failures=conf.get("PAYMENTS_BREAKER_FAILURES"),
+        window=conf.get("PAYMENTS_BREAKER_WINDOW_SECONDS"),
+        cooldown=conf.get("PAYMENTS_BREAKER_COOLDOWN_SECONDS"),
+    )
+
+
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    circuit = breaker()
     try:
-        return fn(*args, timeout=conf.timeout(), **kwargs)
+        had_failures = circuit.before_call()
+    except CircuitOpen as exc:
+        raise Unavailable(str(exc)) from exc  # not sent: Razorpay did not act
+    try:
+        answer = fn(*args, timeout=conf.timeout(), **kwargs)
     except (requests.Timeout, requests.ConnectionError) as exc:
+        circuit.failed()
         raise Unknown(str(exc) or type(exc).__name__) from exc
     except BadRequestError as exc:
+        circuit.succeeded(had_failures)  # Razorpay is up, and said no
         raise Rejected(str(exc)) from exc
     except (GatewayError, ServerError, requests.RequestException, ValueError) as exc:
         # ValueError: a body that is not JSON (a proxy's error page).
+        circuit.failed()
         raise Unavailable(str(exc) or type(exc).__name__) from exc
+    circuit.succeeded(had_failures)
+    return answer
 
 
 def create_order(*, amount_paise: int, receipt: str, notes: dict[str, str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from shop.eventbus import PermanentError, subscriber
 
 from . import services
 from .errors import PaymentRefused
+from .events import RefundRequested
 
 
 @subscriber(ShipmentDelivered)
@@ -74,3 +75,11 @@ def refund_picking_adjustment(event: OrderAdjusted) -> None:
         )
     except (PaymentRefused, ValidationError) as exc:
         raise PermanentError(str(exc)) from exc
+
+
+@subscriber(RefundRequested, own_transaction=True)
+def send_requested_refund(event: RefundRequested) -> None:
+    """Ask Razorpay for a refund written down inside another transaction (a handler's), now
+    that it has committed: the row and its idempotency key are there to retry with, and
+    Razorpay's webhooks find it. A refund already sent (staff's, at once) is left alone."""
+    services.send_refund(refund_id=event.refund_id)

@@ -106,12 +106,17 @@ class RefundCreateApi(APIView):
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_-]{10,64}$")
         speed = serializers.ChoiceField(choices=["normal", "optimum"], default="normal")
 
-    @extend_schema(request=InputSerializer, responses={201: PaymentRefundOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: PaymentRefundOutputSerializer, 200: PaymentRefundOutputSerializer}
+    )
     def post(self, request: Request, order_id: UUID) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        known = selectors.refund_with_key(idempotency_key=data.validated_data["idempotency_key"]) is not None
         try:
             refund = services.refund_payment(order_id=order_id, source="api", **data.validated_data)
         except PaymentRefused as exc:
             raise refused(exc) from exc
-        return Response(PaymentRefundOutputSerializer(refund).data, status=status.HTTP_201_CREATED)
+        # 201 for a new refund; 200 for a retry with the key of one already made (the same refund).
+        code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
+        return Response(PaymentRefundOutputSerializer(refund).data, status=code)

@@ -64,6 +64,8 @@ class Knobs:
     webhook_delay: float = 0.0
     #: Refunds come back failed (refund.failed webhook) instead of processed.
     fail_refunds: bool = False
+    #: Razorpay is down: every API call (not the fake's own controls) is answered 503.
+    outage: bool = False
 
 
 @dataclass

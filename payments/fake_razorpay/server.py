@@ -217,6 +217,11 @@ def _handler_for(fake: FakeRazorpay) -> type[BaseHTTPRequestHandler]:
                 for verb, pattern, action in _ROUTES:
                     match = pattern.match(parts.path)
                     if verb == method and match:
+                        if not action.endswith("_knobs"):
+                            with ledger.lock:
+                                ledger.api_calls += 1
+                            if fake.knobs.outage:
+                                raise ApiFailure(503, "Service unavailable (the fake's outage)", code="SERVER_ERROR")
                         self._authenticate()
                         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                         body = json.loads(raw) if raw else {}

@@ -27,6 +27,8 @@ class Ledger:
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: list[Outgoing] = field(default_factory=list)
     sent: list[Outgoing] = field(default_factory=list)
+    #: API requests received (the fake's own controls not counted).
+    api_calls: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
     outbox_ready: threading.Condition = field(init=False)
 

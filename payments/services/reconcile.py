@@ -16,13 +16,12 @@ from ..states import Status
 from .intents import ensure_razorpay_order
 from .observe import apply_payment, follow_up
 from .refunds import apply_refund, send_refund
-from .webhooks import RefundNotVisibleYet, process_webhook
+from .webhooks import MAX_WEBHOOK_ATTEMPTS, RefundNotVisibleYet, process_webhook
 
 log = structlog.get_logger("payments")
 
 BATCH = 100
 _RANK = {"refunded": 4, "captured": 4, "authorized": 3, "failed": 1}
-MAX_WEBHOOK_ATTEMPTS = 10
 
 
 def reconcile(*, now: datetime | None = None) -> dict[str, int]:

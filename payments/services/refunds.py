@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from shop.db import in_transaction
 from shop.eventbus import publish
+from shop.money import format_inr
 
 from .. import gateway
 from ..errors import PaymentRefused
@@ -61,7 +63,11 @@ def refund_payment(
             refund = _new_refund(
                 intent, amount_paise=amount_paise, key=idempotency_key, reason=reason, speed=speed, source=source
             )
-    if refund.status == Refund.Status.REQUESTED:
+    if refund.status == Refund.Status.REQUESTED and not in_transaction():
+        # Staff or the API asked, with nothing left to commit: Razorpay is asked now and the
+        # answer is theirs at once. Inside a caller's transaction (an event handler), the
+        # refund is only written down: Razorpay is asked by send_requested_refund once it has
+        # committed, so a rollback cannot leave money refunded that our books do not show.
         send_refund(refund_id=refund.id)
         refund.refresh_from_db()
     return refund
@@ -76,7 +82,11 @@ def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: s
         )
     refundable = intent.captured_paise - intent.refunded_paise
     if amount_paise > refundable:
-        raise PaymentRefused(f"only {refundable}p is left to refund", code="refund_exceeds_captured")
+        raise PaymentRefused(
+            f"Only {format_inr(refundable)} is left to refund ({format_inr(intent.captured_paise)} captured, "
+            f"{format_inr(intent.refunded_paise)} refunded or on its way).",
+            code="refund_exceeds_captured",
+        )
     refund = Refund.objects.create(
         intent=intent, idempotency_key=key, amount_paise=amount_paise, reason=reason[:200], speed=speed
     )

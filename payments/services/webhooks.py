@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from uuid import UUID
 
 import structlog
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from shop.db import create_or_get
+from shop.db import create_or_get, one_or_none
+from shop.eventbus import publish
 
 from .. import conf, gateway
+from ..events import WebhookAbandoned
 from ..models import PaymentIntent, WebhookEvent
 from .observe import apply_payment, follow_up, follow_up_due
 from .refunds import apply_refund
@@ -31,6 +33,8 @@ log = structlog.get_logger("payments")
 PAYMENT_EVENTS = {"payment.authorized", "payment.captured", "payment.failed", "order.paid"}
 REFUND_EVENTS = {"refund.processed", "refund.failed"}
 MAX_EVENT_ID = 64
+#: Attempts to apply a stored webhook (the reconciler's, a minute apart) before staff are told.
+MAX_WEBHOOK_ATTEMPTS = 10
 
 
 class RefundNotVisibleYet(Exception):
@@ -173,10 +177,7 @@ def process_webhook(*, webhook_id: int) -> WebhookEvent:
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "note", "attempts", "processed_at"])  # the payload stays as received
     except Exception as exc:
-        with transaction.atomic():
-            WebhookEvent.objects.filter(id=webhook_id).update(
-                status=WebhookEvent.Status.FAILED, note=f"{type(exc).__name__}: {exc}"[:300], attempts=F("attempts") + 1
-            )
+        _record_failure(webhook_id, f"{type(exc).__name__}: {exc}"[:300])
         raise
     if intent is not None and follow_up_due(intent):
         try:
@@ -185,6 +186,45 @@ def process_webhook(*, webhook_id: int) -> WebhookEvent:
             # The event is applied; the reconciler retries the capture or refund.
             log.warning("payments.follow_up_failed", intent_id=str(intent.id), error=str(exc))
     return event
+
+
+def _record_failure(webhook_id: int, error: str) -> None:
+    """FAILED, for the reconciler to try again; at the last attempt it stops, and staff hear
+    of it (WebhookAbandoned, once) in the same transaction."""
+    with transaction.atomic():
+        event = one_or_none(WebhookEvent.objects.select_for_update().filter(id=webhook_id))
+        if event is None:
+            return
+        event.status, event.note, event.attempts = WebhookEvent.Status.FAILED, error, event.attempts + 1
+        event.save(update_fields=["status", "note", "attempts"])
+        if event.attempts == MAX_WEBHOOK_ATTEMPTS:
+            order_id = _order_named_in(event.payload)
+            publish(
+                WebhookAbandoned(
+                    webhook_id=event.id,
+                    razorpay_event_id=event.event_id,
+                    event_type=event.event_type,
+                    order_id=order_id,
+                    attempts=event.attempts,
+                    error=error,
+                ),
+                key=order_id or event.event_id,
+            )
+
+
+def _order_named_in(envelope: Any) -> UUID | None:
+    """Our order's id, from the notes we gave Razorpay (orders and refunds carry them)."""
+    if not isinstance(envelope, dict):
+        return None
+    for name in ("refund", "payment", "order"):
+        entity = _entity(envelope, name)
+        notes = entity.get("notes") if entity else None
+        if isinstance(notes, dict) and notes.get("order_id"):
+            try:
+                return UUID(str(notes["order_id"]))
+            except ValueError:
+                continue
+    return None
 
 
 def _apply(event: WebhookEvent) -> PaymentIntent | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -14,6 +17,7 @@ from inventory.events import StockLow
 from notifications import services
 from notifications.models import Notification
 from orders.models import Order
+from payments.events import WebhookAbandoned
 from payments.fake_razorpay import FakeRazorpay
 from shop.eventbus import publish
 from shop.eventbus.models import Delivery
@@ -29,6 +33,11 @@ def _sent() -> list[tuple[str, list[str]]]:
     return [(message.subject, message.to) for message in mail.outbox]
 
 
+def _links(body: str) -> list[str]:
+    return re.findall(r"https?://\S+", body)
+
+
+@override_settings(SHOP_PUBLIC_URL="https://shop.example.in")
 def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> None:
     customer = shop.customer()
     customer.fill_cart((MILK, 2), (ATTA, 1))
@@ -38,7 +47,8 @@ def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> N
 
     assert _sent() == [(f"Your order {ref} is confirmed", [customer.user.email])]
     assert "₹340.00" in mail.outbox[0].body
-    assert f"/api/v1/orders/{order_id}/" in mail.outbox[0].body
+    # The link opens the web shop's order page (the storefront's hash route), not the JSON API.
+    assert _links(mail.outbox[0].body) == [f"https://shop.example.in/#/orders/{order_id}"]
 
     shipment = Shipment.objects.get(order_id=order_id)
     picks = [
@@ -57,7 +67,10 @@ def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> N
         f"Your order {ref} is on its way",
         f"Your order {ref} was delivered",
     ]
-    assert f"/api/v1/orders/{order_id}/invoice/" in mail.outbox[-1].body
+    # Every message links the order's page; once delivered, the GST invoice is there.
+    for message in mail.outbox:
+        assert _links(message.body) == [f"https://shop.example.in/#/orders/{order_id}"], message.body
+    assert "tax invoice" in mail.outbox[-1].body
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
     assert not Delivery.objects.exclude(status="done").exists()
 
@@ -77,6 +90,7 @@ def test_a_redelivered_event_writes_no_second_message(shop: Shop) -> None:
     assert len(_sent()) == 1
 
 
+@override_settings(SHOP_PUBLIC_URL="https://shop.example.in/")  # a trailing slash is dropped
 def test_refunds_are_announced_with_the_bank_reference(shop: Shop, fake: FakeRazorpay) -> None:
     customer = shop.customer()
     customer.fill_cart((MILK, 2), (ATTA, 1))
@@ -98,6 +112,8 @@ def test_refunds_are_announced_with_the_bank_reference(shop: Shop, fake: FakeRaz
         f"Refund of ₹340.00 started for order {ref}",
         f"Refund of ₹340.00 for order {ref} is done",
     ]
+    assert all("/api/" not in message.body for message in mail.outbox)
+    assert _links(mail.outbox[1].body) == [f"https://shop.example.in/#/orders/{order_id}"]  # the cancellation
     bank_reference = Order.objects.get(pk=order_id).refunds.get().bank_reference
     assert bank_reference
     assert bank_reference in mail.outbox[-1].body
@@ -126,6 +142,30 @@ def test_staff_hear_when_a_subscriber_gives_up_on_an_event(shop: Shop) -> None:
     body = mail.outbox[0].body
     assert f"https://shop.example.in/admin/eventbus/deadletter/{dead.id}/change/" in body
     assert f"manage.py eventbus replay {dead.id}" in body
+
+
+@override_settings(SHOP_STAFF_EMAILS=["ops@example.in"], SHOP_PUBLIC_URL="https://shop.example.in")
+def test_staff_hear_when_a_razorpay_webhook_is_given_up(shop: Shop) -> None:
+    order_id = uuid.uuid4()
+    abandoned = WebhookAbandoned(
+        webhook_id=42,
+        razorpay_event_id="evt_abc123",
+        event_type="refund.processed",
+        order_id=order_id,
+        attempts=10,
+        error="RefundNotVisibleYet: refund 1234 is not (yet) in our records",
+    )
+    with transaction.atomic():
+        publish(abandoned, key=order_id)
+    deliver_pending()
+    deliver_pending()  # redelivered or not: one message
+
+    assert _sent() == [("Razorpay webhook refund.processed not applied after 10 attempts", ["ops@example.in"])]
+    body = mail.outbox[0].body
+    assert f"evt_abc123 (order {order_id})" in body
+    assert "RefundNotVisibleYet: refund 1234" in body
+    assert "https://shop.example.in/admin/payments/webhookevent/42/change/" in body
+    assert Notification.objects.get().order_id == order_id
 
 
 class BrokenMailServer:

@@ -41,6 +41,8 @@ def test_the_refund_form_refunds_once_even_when_submitted_twice(fake, staff_clie
     assert first.status_code == second.status_code == 302
     assert Refund.objects.get().amount_paise == 2500
     assert len(fake.ledger.refunds) == 1
+    shown = [str(message) for message in staff_client.get(second.url).context["messages"]]
+    assert shown == ["Refund of ₹25.00 is pending."] * 2  # asked of Razorpay at once: no transaction to wait for
 
 
 def test_the_refund_form_shows_a_refusal(fake, staff_client):
@@ -52,7 +54,7 @@ def test_the_refund_form_shows_a_refusal(fake, staff_client):
     )
 
     assert response.status_code == 200
-    assert b"only 45000p is left to refund" in response.content
+    assert "Only ₹450.00 is left to refund" in response.content.decode()
     assert Refund.objects.count() == 0
 
 

@@ -1,8 +1,13 @@
-"""The SDK client is kept per thread: calls reuse its connection to Razorpay."""
+"""The SDK client is kept per thread: calls reuse its connection to Razorpay; a circuit
+breaker stops calls to a Razorpay that keeps failing."""
 
 from __future__ import annotations
 
 import threading
+import time
+
+import pytest
+from django.core.cache import cache
 
 from payments import gateway
 
@@ -54,3 +59,72 @@ def test_the_user_agent_names_the_sdk_version_and_the_shop(fake):
     sdk.session.send = lambda request, **kw: (seen.append(request.headers["User-Agent"]), send(request, **kw))[1]  # type: ignore[method-assign]
     sdk.order.create({"amount": 1000, "currency": "INR", "receipt": "r-ua"})
     assert seen == [f"Razorpay-Python/{importlib.metadata.version('razorpay')} grocery-shop/1 "]
+
+
+# The circuit breaker
+
+
+def _trippable(settings, *, failures: int = 3, cooldown: float = 1.0) -> None:
+    settings.PAYMENTS_BREAKER_FAILURES = failures
+    settings.PAYMENTS_BREAKER_WINDOW_SECONDS = 30.0
+    settings.PAYMENTS_BREAKER_COOLDOWN_SECONDS = cooldown
+
+
+def _create(n: int) -> dict[str, object]:
+    return gateway.create_order(amount_paise=1000, receipt=f"breaker-{n}", notes={})
+
+
+def test_an_outage_opens_the_breaker_so_calls_fail_at_once_until_the_cooldown(fake, settings):
+    _trippable(settings, failures=3, cooldown=1.0)
+    fake.knobs.outage = True
+    for n in range(3):
+        with pytest.raises(gateway.Unavailable, match="outage"):
+            _create(n)
+    assert fake.ledger.api_calls == 3
+
+    fake.knobs.outage = False  # Razorpay is back, but the breaker waits out its cooldown
+    with pytest.raises(gateway.Unavailable, match="failed 3 times within 30s; calls paused"):
+        _create(3)
+    assert fake.ledger.api_calls == 3  # refused here, never sent
+
+    time.sleep(1.1)
+    assert _create(4)["status"] == "created"
+    assert fake.ledger.api_calls == 4
+    assert not cache.get_many(["breaker:razorpay:open", "breaker:razorpay:failures", "breaker:razorpay:tripped"])
+
+
+def test_after_the_cooldown_one_more_failure_reopens_the_breaker(fake, settings):
+    _trippable(settings, failures=3, cooldown=1.0)
+    fake.knobs.outage = True
+    for n in range(3):
+        with pytest.raises(gateway.Unavailable):
+            _create(n)
+    time.sleep(1.1)
+
+    with pytest.raises(gateway.Unavailable, match="outage"):  # half-open: this one is tried...
+        _create(3)
+    with pytest.raises(gateway.Unavailable, match="calls paused"):  # ...and its failure reopens at once
+        _create(4)
+    assert fake.ledger.api_calls == 4
+
+
+def test_razorpay_saying_no_is_not_an_outage(fake, settings):
+    _trippable(settings, failures=2)
+    for _ in range(4):
+        with pytest.raises(gateway.Rejected):
+            gateway.fetch_payment("pay_doesnotexist01")
+    assert _create(0)["status"] == "created"
+    assert fake.ledger.api_calls == 5
+
+
+def test_failures_spread_out_beyond_the_window_do_not_open_it(fake, settings):
+    _trippable(settings, failures=2)
+    settings.PAYMENTS_BREAKER_WINDOW_SECONDS = 1.0
+    fake.knobs.outage = True
+    for n in range(2):
+        with pytest.raises(gateway.Unavailable, match="outage"):
+            _create(n)
+        time.sleep(1.2)  # the first failure's window is over before the second
+    fake.knobs.outage = False
+    assert _create(2)["status"] == "created"
+    assert fake.ledger.api_calls == 3

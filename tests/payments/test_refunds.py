@@ -6,12 +6,13 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from payments import services
 from payments.errors import PaymentRefused
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested
 from payments.models import Refund
-from shop.eventbus.testing import captured_events
+from shop.eventbus.testing import captured_events, deliver_pending
 
 from .factories import CodIntentFactory
 from .helpers import paid_intent, request
@@ -78,6 +79,40 @@ def test_partial_refunds_add_up_to_the_captured_amount_and_no_further(fake):
     assert (intent.status, intent.refunded_paise) == ("refunded", 45_000)
     assert fake.ledger.payments[intent.razorpay_payment_id]["amount_refunded"] == 45_000
     assert Refund.objects.filter(intent=intent, status="processed").count() == 3
+
+
+def test_a_refund_asked_for_inside_a_transaction_goes_to_razorpay_after_its_commit(fake):
+    """An event handler's refund (a cancelled order's) is only written down in the handler's
+    transaction; the bus's next delivery asks Razorpay, once the row is there for good."""
+    intent = paid_intent(fake, 45_000)
+
+    with transaction.atomic():
+        refund = _refund(intent, 45_000, "cancelled-order-01", "order cancelled")
+        assert refund.status == "requested"
+        assert fake.ledger.refunds == {}  # Razorpay has not been asked inside the transaction
+
+    deliver_pending()  # payments.send_requested_refund
+    refund.refresh_from_db()
+    assert refund.status == "pending"
+    assert fake.ledger.refunds[refund.razorpay_refund_id]["receipt"] == refund.id.hex
+    fake.deliver_webhooks()
+    refund.refresh_from_db()
+    intent.refresh_from_db()
+    assert (refund.status, intent.status, intent.refunded_paise) == ("processed", "refunded", 45_000)
+
+
+def test_a_refund_rolled_back_with_its_transaction_never_reaches_razorpay(fake):
+    intent = paid_intent(fake, 45_000)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _refund(intent, 45_000, "rolled-back-0001", "order cancelled")
+        raise RuntimeError("the handler failed after asking for the refund")
+
+    deliver_pending()
+    intent.refresh_from_db()
+    assert fake.ledger.refunds == {}
+    assert not Refund.objects.exists()
+    assert (intent.status, intent.refunded_paise) == ("captured", 0)
 
 
 def test_retrying_a_refund_with_the_same_key_is_one_refund(fake):

@@ -323,9 +323,10 @@ def test_a_webhook_that_failed_here_is_tried_again_when_razorpay_resends_it(fake
 
 
 def test_a_refund_webhook_that_overtakes_our_commit_waits_for_the_worker_instead_of_being_ignored(fake, queued):
-    """An event handler asks for a refund inside its transaction; Razorpay may settle and call
-    back before that commits. The webhook names our refund (its notes), which this transaction
-    cannot see yet: it is stored for the worker, which applies it once the refund is there."""
+    """Should Razorpay call back about a refund of ours before our row is visible (our own
+    refunds are committed before Razorpay is asked, so this takes a refund asked for some
+    other way), the webhook names our refund (its notes): it is stored for the worker, which
+    applies it once the refund is there, not ignored."""
     import uuid
 
     from django.db.models import F
@@ -387,3 +388,55 @@ def test_a_refund_webhook_for_a_refund_made_elsewhere_is_ignored(fake):
     fake.deliver_webhooks()
 
     assert list(WebhookEvent.objects.values_list("status", "note")) == [("ignored", "no refund of ours")]
+
+
+def test_a_webhook_that_never_applies_is_given_up_after_the_last_attempt_and_staff_hear_once(fake):
+    """A refund webhook whose refund never appears: the reconciler tries a minute apart, then
+    stops, and payments publishes WebhookAbandoned (notifications mails staff) exactly once."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments import gateway
+    from payments.events import WebhookAbandoned
+    from payments.services.reconcile import reconcile
+    from payments.services.webhooks import MAX_WEBHOOK_ATTEMPTS, RefundNotVisibleYet
+
+    from .helpers import paid_intent
+
+    intent = paid_intent(fake, 45_000)
+    fake.deliver_webhooks()
+    gateway.refund_payment(
+        payment_id=intent.razorpay_payment_id,
+        amount_paise=45_000,
+        speed="normal",
+        receipt="never-ours-0001",
+        idempotency_key="never-ours-0001",
+        notes={"order_id": str(intent.order_id), "refund_id": str(uuid.uuid4())},
+    )
+    fake.deliver_webhooks()
+    stuck = WebhookEvent.objects.get(event_type="refund.processed")
+    assert stuck.status == "failed"  # the worker's first try (eager here) could not apply it either
+
+    with captured_events() as published:
+        for minute in range(1, MAX_WEBHOOK_ATTEMPTS + 3):  # the reconciler's passes, and two more
+            reconcile(now=timezone.now() + timedelta(minutes=minute))
+        stuck.refresh_from_db()
+        assert (stuck.status, stuck.attempts) == ("failed", MAX_WEBHOOK_ATTEMPTS)
+        with pytest.raises(RefundNotVisibleYet):  # Razorpay resending it later: tried, not announced again
+            services.process_webhook(webhook_id=stuck.id)
+    stuck.refresh_from_db()
+    assert stuck.attempts == MAX_WEBHOOK_ATTEMPTS + 1
+    assert "is not (yet) in our records" in stuck.note
+    abandoned = [event for event in published if isinstance(event, WebhookAbandoned)]
+    assert abandoned == [
+        WebhookAbandoned(
+            webhook_id=stuck.id,
+            razorpay_event_id=stuck.event_id,
+            event_type="refund.processed",
+            order_id=intent.order_id,
+            attempts=MAX_WEBHOOK_ATTEMPTS,
+            error=abandoned[0].error,
+        )
+    ]
