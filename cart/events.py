@@ -59,4 +59,6 @@ class CheckoutSubmitted(Event):
     delivery_fee_paise: Paise
     small_cart_fee_paise: Paise
     late_night_fee_paise: Paise
+    #: The zone's express fee, for an express slot (added in place: 0 for earlier events).
+    express_fee_paise: Paise = 0
     total_paise: Paise

@@ -1,7 +1,7 @@
 """The cart's projections of catalog, inventory and delivery facts."""
 
 from catalog.events import PriceChanged, ProductDiscontinued, ProductPublished, ProductUpdated
-from delivery.events import ZoneConfigured
+from delivery.events import SlotOpened, ZoneConfigured
 from inventory.events import StockLevelChanged
 from shop.eventbus import subscriber
 
@@ -46,4 +46,17 @@ def zones_on_zone_configured(event: ZoneConfigured) -> None:
         is_active=event.is_active,
         pincodes=event.pincodes,
         fee_policy=event.fee_policy.model_dump(mode="json"),
+    )
+
+
+@subscriber(SlotOpened)
+def slots_on_slot_opened(event: SlotOpened) -> None:
+    projections.apply_slot(
+        slot_id=event.slot_id,
+        zone_id=event.zone_id,
+        store_id=event.store_id,
+        mode=event.mode,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        cutoff_at=event.cutoff_at,
     )

@@ -75,6 +75,22 @@ class Zone(models.Model):
         return self.title
 
 
+class DeliverySlot(models.Model):
+    """A delivery slot as the cart needs it (delivery's SlotOpened): its zone, mode, window
+    and cut-off, to check a checkout's slot and to price its late-night and express fees."""
+
+    slot_id = models.UUIDField(primary_key=True)
+    zone_id = models.UUIDField()
+    store_id = models.UUIDField()
+    mode = models.CharField(max_length=10)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    cutoff_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
 class ZonePincode(models.Model):
     pincode = models.CharField(max_length=6, primary_key=True)
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="pincodes")

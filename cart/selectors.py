@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
 
 from shop.db import one_or_none
-from shop.money import format_inr, gst_included_paise, line_total_paise
+from shop.money import fees_gst_paise, format_inr, gst_included_paise, line_total_paise
 
-from .models import Availability, Cart, CartLine, Sku, StorePrice, Zone, ZonePincode
+from .models import Availability, Cart, CartLine, DeliverySlot, Sku, StorePrice, Zone, ZonePincode
 
 
 @dataclass
@@ -41,11 +41,18 @@ class PricedCart:
     delivery_fee_paise: int = 0
     small_cart_fee_paise: int = 0
     late_night_fee_paise: int = 0
+    express_fee_paise: int = 0
+    #: The delivery slot the fees were priced for, if one was chosen (late-night, express).
+    slot: DeliverySlot | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
+    def fees_paise(self) -> int:
+        return self.delivery_fee_paise + self.small_cart_fee_paise + self.late_night_fee_paise + self.express_fee_paise
+
+    @property
     def total_paise(self) -> int:
-        return self.subtotal_paise + self.delivery_fee_paise + self.small_cart_fee_paise + self.late_night_fee_paise
+        return self.subtotal_paise + self.fees_paise
 
     @property
     def can_check_out(self) -> bool:
@@ -57,8 +64,15 @@ def zone_for_pincode(pincode: str) -> Zone | None:
     return entry.zone if entry else None
 
 
-def price_cart(cart: Cart, *, now: datetime | None = None) -> PricedCart:
-    """Price every line at the cart's store; flag what cannot be ordered, never drop it."""
+def get_slot(slot_id: UUID) -> DeliverySlot | None:
+    """The slot as delivery announced it; None if unknown here (not yet, or not a slot)."""
+    return one_or_none(DeliverySlot.objects.filter(slot_id=slot_id))
+
+
+def price_cart(cart: Cart, *, slot: DeliverySlot | None = None) -> PricedCart:
+    """Price every line at the cart's store; flag what cannot be ordered, never drop it.
+    The fees that depend on the delivery (late-night window, express) are priced for
+    `slot`, once the customer has chosen one; an empty cart pays no fees."""
     lines = list(cart.lines.all())
     sku_ids = [line.sku_id for line in lines]
     skus = {sku.sku_id: sku for sku in Sku.objects.filter(sku_id__in=sku_ids)}
@@ -71,7 +85,10 @@ def price_cart(cart: Cart, *, now: datetime | None = None) -> PricedCart:
         stock = {a.sku_id: a for a in Availability.objects.filter(store_id=cart.store_id, sku_id__in=sku_ids)}
     zone = one_or_none(Zone.objects.filter(zone_id=cart.zone_id)) if cart.zone_id else None
     priced = PricedCart(
-        cart=cart, lines=[_price_line(line, skus.get(line.sku_id), overrides, stock, cart) for line in lines], zone=zone
+        cart=cart,
+        lines=[_price_line(line, skus.get(line.sku_id), overrides, stock, cart) for line in lines],
+        zone=zone,
+        slot=slot,
     )
     for line in priced.lines:
         priced.subtotal_paise += line.line_total_paise
@@ -79,8 +96,14 @@ def price_cart(cart: Cart, *, now: datetime | None = None) -> PricedCart:
         priced.savings_paise += line.savings_paise
     if zone is None:
         priced.problems.append("Choose a delivery pincode we serve.")
-    else:
-        _apply_fees(priced, zone.fee_policy, now or timezone.now())
+    elif lines:
+        _apply_fees(priced, zone.fee_policy, slot)
+        priced.tax_paise += fees_gst_paise(
+            priced.delivery_fee_paise,
+            priced.small_cart_fee_paise,
+            priced.late_night_fee_paise,
+            priced.express_fee_paise,
+        )
     return priced
 
 
@@ -115,7 +138,7 @@ def _in_window(now: time, start: time, end: time) -> bool:
     return start <= now < end if start <= end else now >= start or now < end  # windows may cross midnight
 
 
-def _apply_fees(priced: PricedCart, policy: dict[str, Any], now: datetime) -> None:
+def _apply_fees(priced: PricedCart, policy: dict[str, Any], slot: DeliverySlot | None) -> None:
     subtotal = priced.subtotal_paise
     if subtotal < policy["min_order_value_paise"]:
         priced.problems.append(f"The minimum order here is {format_inr(policy['min_order_value_paise'])}.")
@@ -125,8 +148,12 @@ def _apply_fees(priced: PricedCart, policy: dict[str, Any], now: datetime) -> No
     )
     if subtotal < policy.get("small_cart_threshold_paise", 0):
         priced.small_cart_fee_paise = policy.get("small_cart_fee_paise", 0)
+    if slot is None:
+        return
     start, end = policy.get("late_night_start"), policy.get("late_night_end")
     if start and end:
-        local = timezone.localtime(now).time()
-        if _in_window(local, time.fromisoformat(start), time.fromisoformat(end)):
+        delivered_from = timezone.localtime(slot.starts_at).time()
+        if _in_window(delivered_from, time.fromisoformat(start), time.fromisoformat(end)):
             priced.late_night_fee_paise = policy.get("late_night_fee_paise", 0)
+    if slot.mode == "express":
+        priced.express_fee_paise = policy.get("express_fee_paise", 0)

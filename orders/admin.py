@@ -3,20 +3,25 @@ payment (and its refund page) and shipment in the payments and delivery screens.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from shop.accounts.selectors import find_user_ids
 from shop.adminkit import ReadOnlyInline
 from shop.money import format_inr
 
 from . import services
 from .models import Order, OrderLine, OrderRefund, OrderTransition
+
+SHORT_ID = re.compile(r"[0-9a-f]{4,8}(-[0-9a-f]{0,4})?")
 
 
 class LineInline(ReadOnlyInline):
@@ -120,6 +125,10 @@ class OrderAdmin(admin.ModelAdmin):
         "placed_at",
     )
     search_fields = ("=id", "=customer_id", "=store_id", "=slot_id", "razorpay_order_id", "tracking_code", "pincode")
+    search_help_text = (
+        "The short id shown in the list (8 characters), a customer's email, name or phone, "
+        "an order, customer, store or slot id, a Razorpay order id, a tracking code or a pincode."
+    )
     date_hierarchy = "placed_at"
     inlines = [LineInline, TransitionInline, RefundInline]
     readonly_fields = ["payment", "shipment", *(f.name for f in Order._meta.fields)]
@@ -130,6 +139,27 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        """Also the short id staff read in the list and on the customer's page, and the
+        customer by email, name or phone (the accounts kernel's users)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lower()
+        if not term:
+            return found, may_have_duplicates
+        extra = Q()
+        if SHORT_ID.fullmatch(term):
+            extra |= Q(id_text__startswith=term)
+            queryset = queryset.annotate(id_text=Cast("id", CharField()))
+            found = found.annotate(id_text=Cast("id", CharField()))
+        customers = find_user_ids(term)
+        if customers:
+            extra |= Q(customer_id__in=customers)
+        if extra:
+            found = found | queryset.filter(extra)
+        return found, may_have_duplicates
 
     @admin.display(description="order")
     def short_id(self, order: Order) -> str:

@@ -1,5 +1,7 @@
 """Orders reacts to the other apps' facts: thin, each calls one service."""
 
+from django.utils import timezone
+
 from cart.events import CheckoutSubmitted
 from delivery.events import (
     ShipmentCreated,
@@ -11,9 +13,17 @@ from delivery.events import (
     ShipmentReturned,
     SlotBooked,
     SlotBookingFailed,
+    SlotReleased,
 )
-from inventory.events import StockReleased, StockReservationFailed, StockReserved
-from payments.events import PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentRequested, RefundFailed
+from inventory.events import StockCommitted, StockReleased, StockReservationFailed, StockReserved
+from payments.events import (
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentRequested,
+    RefundFailed,
+    RefundRequested,
+)
 from shop.eventbus import subscriber
 
 from . import services
@@ -49,6 +59,7 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
         delivery_fee_paise=event.delivery_fee_paise,
         small_cart_fee_paise=event.small_cart_fee_paise,
         late_night_fee_paise=event.late_night_fee_paise,
+        express_fee_paise=event.express_fee_paise,
         total_paise=event.total_paise,
     )
 
@@ -66,6 +77,11 @@ def record_slot_booked_for_order(event: SlotBooked) -> None:
 @subscriber(SlotBookingFailed)
 def cancel_order_on_slot_failure(event: SlotBookingFailed) -> None:
     services.record_slot_failed(order_id=event.order_id, reason=event.reason)
+
+
+@subscriber(SlotReleased)
+def record_slot_released_for_order(event: SlotReleased) -> None:
+    services.record_slot_released(order_id=event.order_id)
 
 
 @subscriber(ShipmentCreated)
@@ -127,8 +143,17 @@ def cancel_order_on_stock_failure(event: StockReservationFailed) -> None:
 
 @subscriber(StockReleased)
 def cancel_order_whose_stock_expired(event: StockReleased) -> None:
-    if event.reason == "expired":  # the checkout's hold ran out before payment came in
+    """Released: the order's stock state says so; a hold that ran out before payment came
+    in also cancels the order."""
+    if event.reason == "expired":
         services.record_stock_expired(order_id=event.order_id)
+    else:
+        services.record_stock_released(order_id=event.order_id)
+
+
+@subscriber(StockCommitted)
+def record_stock_committed_for_order(event: StockCommitted) -> None:
+    services.record_stock_committed(order_id=event.order_id)
 
 
 # --- Payments' answers ----------------------------------------------------------------------
@@ -153,6 +178,19 @@ def record_payment_captured_for_order(event: PaymentCaptured) -> None:
 @subscriber(PaymentFailed)
 def cancel_order_on_payment_failure(event: PaymentFailed) -> None:
     services.record_payment_failed(order_id=event.order_id, reason=f"{event.error_code}: {event.error_description}")
+
+
+@subscriber(RefundRequested)
+def record_refund_requested(event: RefundRequested) -> None:
+    """The refund on its way, with why (payments' later news carries no reason)."""
+    services.record_refund(
+        order_id=event.order_id,
+        refund_id=event.refund_id,
+        amount_paise=event.amount_paise,
+        status="requested",
+        reason=event.reason,
+        at=timezone.now(),
+    )
 
 
 @subscriber(PaymentRefunded)

@@ -44,6 +44,7 @@ class Order(models.Model):
         FAILED = "failed"
         COD = "cod", "cash on delivery"
         COLLECTED = "collected"
+        REFUNDED = "refunded", "refunded in full"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer_id = models.UUIDField(db_index=True)
@@ -60,11 +61,12 @@ class Order(models.Model):
     pincode = models.CharField(max_length=6)
 
     subtotal_paise = models.BigIntegerField(help_text="Lines, GST included")
-    tax_paise = models.BigIntegerField(help_text="GST included in the lines")
+    tax_paise = models.BigIntegerField(help_text="GST included in the lines and the fees")
     savings_paise = models.BigIntegerField(default=0, help_text="Against MRP")
     delivery_fee_paise = models.BigIntegerField(default=0)
     small_cart_fee_paise = models.BigIntegerField(default=0)
     late_night_fee_paise = models.BigIntegerField(default=0)
+    express_fee_paise = models.BigIntegerField(default=0)
     total_paise = models.BigIntegerField()
     adjustment_paise = models.BigIntegerField(default=0, help_text="Owed back after picking")
 
@@ -108,6 +110,7 @@ class Order(models.Model):
                     + F("delivery_fee_paise")
                     + F("small_cart_fee_paise")
                     + F("late_night_fee_paise")
+                    + F("express_fee_paise")
                 ),
                 name="orders_total_adds_up",
             ),
@@ -195,7 +198,9 @@ class OrderRefund(models.Model):
     refund_id = models.UUIDField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     amount_paise = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=[("processed", "processed"), ("failed", "failed")])
+    status = models.CharField(
+        max_length=10, choices=[("requested", "requested"), ("processed", "processed"), ("failed", "failed")]
+    )
     bank_reference = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()

@@ -68,6 +68,10 @@ def cart_data(priced: PricedCart) -> dict[str, Any]:
         "delivery_fee_paise": priced.delivery_fee_paise,
         "small_cart_fee_paise": priced.small_cart_fee_paise,
         "late_night_fee_paise": priced.late_night_fee_paise,
+        "express_fee_paise": priced.express_fee_paise,
+        #: The slot the fees were priced for (`?slot_id=`), or null: late-night and express
+        #: fees depend on the delivery slot, and are 0 until one is chosen.
+        "priced_for_slot_id": str(priced.slot.slot_id) if priced.slot else None,
         "total_paise": priced.total_paise,
         "can_check_out": priced.can_check_out,
         "problems": priced.problems,

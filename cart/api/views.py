@@ -16,7 +16,7 @@ from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine
-from ..selectors import price_cart
+from ..selectors import get_slot, price_cart
 from ..services import carts, checkout
 from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
 
@@ -39,8 +39,16 @@ def current_cart(request: Request) -> Cart:
     return carts.get_cart(customer_id=None, session_key=session["visitor_cart_key"])
 
 
-def _priced(cart: Cart, code: int = status.HTTP_200_OK) -> Response:
-    return Response(cart_data(price_cart(cart)), status=code)
+def _priced(cart: Cart, code: int = status.HTTP_200_OK, *, slot_id: str | None = None) -> Response:
+    slot = None
+    if slot_id:
+        try:
+            slot = get_slot(UUID(slot_id))
+        except ValueError:
+            raise ApiError(
+                "slot_id is not a slot id.", code="invalid_request", fields={"slot_id": ["Must be a UUID."]}
+            ) from None
+    return Response(cart_data(price_cart(cart, slot=slot)), status=code)
 
 
 class CartApi(APIView):
@@ -48,9 +56,18 @@ class CartApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "slot_id",
+                OpenApiTypes.UUID,
+                description="Price the fees for this delivery slot (late-night, express), as checkout will.",
+            )
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
-        return _priced(current_cart(request))
+        return _priced(current_cart(request), slot_id=request.query_params.get("slot_id"))
 
     @extend_schema(request=PincodeInput, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request: Request) -> Response:
@@ -110,7 +127,7 @@ class CheckoutApi(APIView):
             raise ApiError(
                 "Send an Idempotency-Key header (1-100 characters) so a retried checkout makes one order.",
                 code="idempotency_key_required",
-                fields={"Idempotency-Key": ["Required."]},
+                fields={"Idempotency-Key": ["Required." if not key else f"At most 100 characters, not {len(key)}."]},
             )
         data = CheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)

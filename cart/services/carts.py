@@ -34,7 +34,9 @@ def get_cart(*, customer_id: UUID | None, session_key: str | None) -> Cart:
 
 @transaction.atomic
 def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> Cart:
-    """After login: the visitor's lines join the customer's cart (quantities add up)."""
+    """After login: the visitor's lines join the customer's cart (quantities add up), and
+    the pincode the visitor chose, the latest word on where to deliver, becomes the cart's
+    (the customer's earlier one stays if the visitor chose none)."""
     cart = get_cart(customer_id=customer_id, session_key=None)
     visitor = Cart.objects.select_for_update().filter(session_key=session_key, customer_id__isnull=True).first()
     if visitor is None:
@@ -49,7 +51,7 @@ def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> Cart:
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
             )
-    if not cart.pincode and visitor.pincode:
+    if visitor.pincode and visitor.pincode != cart.pincode:
         cart.pincode, cart.zone_id, cart.store_id = visitor.pincode, visitor.zone_id, visitor.store_id
         cart.save()
     visitor.delete()

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import status
 
 from shop.accounts.selectors import get_address
@@ -18,8 +19,8 @@ from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
-from ..models import Cart, Checkout
-from ..selectors import price_cart, zone_for_pincode
+from ..models import Cart, Checkout, DeliverySlot
+from ..selectors import get_slot, price_cart, zone_for_pincode
 from .carts import set_pincode
 
 
@@ -86,7 +87,10 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
                 fields={"address_id": ["Not serviceable."]},
             )
         set_pincode(cart=cart, pincode=address.pincode)  # prices and stock become that store's
-    priced = price_cart(cart)
+    slot = get_slot(slot_id)
+    if slot is not None:  # not yet announced here: delivery decides when it books
+        _check_slot(slot, zone_id=cart.zone_id, pincode=address.pincode)
+    priced = price_cart(cart, slot=slot)
     if not priced.can_check_out:
         problems = priced.problems + [
             f"{(p.sku.name if p.sku else p.line.sku_id)}: {msg}" for p in priced.lines for msg in p.problems
@@ -140,6 +144,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
             delivery_fee_paise=priced.delivery_fee_paise,
             small_cart_fee_paise=priced.small_cart_fee_paise,
             late_night_fee_paise=priced.late_night_fee_paise,
+            express_fee_paise=priced.express_fee_paise,
             total_paise=priced.total_paise,
         ),
         key=record.order_id,
@@ -148,3 +153,21 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     record.save(update_fields=["total_paise"])
     cart.lines.all().delete()  # the basket became an order
     return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)
+
+
+def _check_slot(slot: DeliverySlot, *, zone_id: UUID | None, pincode: str) -> None:
+    """Refuse, before anything is written, a slot that cannot deliver this order: the order
+    would only be cancelled a moment later, and the customer would have to start again."""
+    if slot.zone_id != zone_id:
+        raise ApiError(
+            f"This delivery slot is for another area: choose a slot for {pincode}.",
+            code="slot_not_for_address",
+            fields={"slot_id": [f"Not a slot for pincode {pincode}."]},
+        )
+    if slot.cutoff_at <= timezone.now():
+        closed = timezone.localtime(slot.cutoff_at)
+        raise ApiError(
+            f"Orders for this slot closed at {closed:%H:%M} on {closed:%d %b}: choose a later slot.",
+            code="slot_closed",
+            fields={"slot_id": ["Closed for orders."]},
+        )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from ..models import Availability, Sku, StorePrice, Zone, ZonePincode
+from ..models import Availability, DeliverySlot, Sku, StorePrice, Zone, ZonePincode
 
 
 @transaction.atomic
@@ -60,6 +60,22 @@ def apply_stock_level(*, store_id: UUID, sku_id: UUID, available: int, in_stock:
 
 
 @transaction.atomic
+def apply_slot(
+    *, slot_id: UUID, zone_id: UUID, store_id: UUID, mode: str, starts_at: Any, ends_at: Any, cutoff_at: Any
+) -> None:
+    DeliverySlot.objects.update_or_create(
+        slot_id=slot_id,
+        defaults={
+            "zone_id": zone_id,
+            "store_id": store_id,
+            "mode": mode,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "cutoff_at": cutoff_at,
+        },
+    )
+
+
 def apply_zone(
     *, zone_id: UUID, store_id: UUID, title: str, is_active: bool, pincodes: Iterable[str], fee_policy: dict[str, Any]
 ) -> None:

@@ -70,6 +70,7 @@ class OrderDetailOutput(OrderSummaryOutput):
             "delivery_fee_paise": order.delivery_fee_paise,
             "small_cart_fee_paise": order.small_cart_fee_paise,
             "late_night_fee_paise": order.late_night_fee_paise,
+            "express_fee_paise": order.express_fee_paise,
             "total_paise": order.total_paise,
             "adjustment_paise": order.adjustment_paise,
             "final_total_paise": order.final_total_paise,

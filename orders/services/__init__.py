@@ -18,8 +18,11 @@ from .saga import (
     record_payment_requested,
     record_slot_booked,
     record_slot_failed,
+    record_slot_released,
+    record_stock_committed,
     record_stock_expired,
     record_stock_failed,
+    record_stock_released,
     record_stock_reserved,
 )
 from .state import IllegalTransition
@@ -43,7 +46,10 @@ __all__ = [
     "record_shipment_created",
     "record_slot_booked",
     "record_slot_failed",
+    "record_slot_released",
+    "record_stock_committed",
     "record_stock_expired",
     "record_stock_failed",
+    "record_stock_released",
     "record_stock_reserved",
 ]

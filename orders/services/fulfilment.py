@@ -162,7 +162,9 @@ def record_refund(
     reason: str = "",
     at: datetime,
 ) -> Order:
-    """Payments reports a refund processed (with the bank reference) or failed; once per refund."""
+    """Payments reports a refund requested (with its reason), then processed (with the bank
+    reference) or failed; each news once, never going back from an outcome to requested.
+    Money refunded in full makes the order's payment state `refunded`."""
     order = lock(order_id)
     refund, created = OrderRefund.objects.get_or_create(
         refund_id=refund_id,
@@ -175,10 +177,19 @@ def record_refund(
             "at": at,
         },
     )
-    if not created and refund.status != status:
+    if not created and status not in (refund.status, "requested"):
         refund.status, refund.bank_reference, refund.at = status, bank_reference or refund.bank_reference, at
+        refund.reason = refund.reason or reason[:200]  # why it was asked for; else why it failed
         refund.save()
     order.refunded_paise = sum(r.amount_paise for r in order.refunds.filter(status="processed"))
-    order.save(update_fields=["refunded_paise", "updated_at"])
+    changed = ["refunded_paise", "updated_at"]
+    if (
+        order.payment_state == Order.PaymentState.CAPTURED
+        and order.paid_paise > 0
+        and order.refunded_paise >= order.paid_paise
+    ):
+        order.payment_state = Order.PaymentState.REFUNDED
+        changed.append("payment_state")
+    order.save(update_fields=changed)
     live.announce(order)  # the customer watching the order sees the refund arrive
     return order

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shop.money import gst_included_paise, line_total_paise
+from shop.money import SERVICE_FEE_GST_BP, SERVICE_FEE_SAC, gst_included_paise, line_total_paise
 
 from ..models import Invoice, InvoiceCounter, Order
 
 #: Delivery and handling are services (SAC 9968, "postal and courier services"), taxed at 18 %.
-FEE_SAC = "996813"
-FEE_RATE_BP = 1800
+FEE_SAC = SERVICE_FEE_SAC
+FEE_RATE_BP = SERVICE_FEE_GST_BP
 
 
 def supplier() -> dict[str, str]:
@@ -57,11 +57,13 @@ def _line(description: str, hsn: str, quantity: str, *, amount: int, rate_bp: in
 
 @transaction.atomic
 def issue_invoice(*, order: Order) -> Invoice:
-    """Issue the invoice of a delivered order once; the serial comes from the year's counter."""
+    """Issue the invoice of a delivered order once; the serial comes from the counter of the
+    financial year of the delivery (the supply), not of the moment the event is handled: a
+    delivery at 23:58 on 31 March handled after midnight belongs to the year that ended."""
     existing = Invoice.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    now = timezone.now()
+    now = order.delivered_at or timezone.now()
     year = financial_year(now)
     InvoiceCounter.objects.get_or_create(financial_year=year)
     counter = InvoiceCounter.objects.select_for_update().get(financial_year=year)  # numbers in issue order
@@ -91,6 +93,7 @@ def issue_invoice(*, order: Order) -> Invoice:
         ("Delivery fee", order.delivery_fee_paise),
         ("Small cart fee", order.small_cart_fee_paise),
         ("Late night fee", order.late_night_fee_paise),
+        ("Express delivery fee", order.express_fee_paise),
     ):
         if amount:
             lines.append(_line(label, FEE_SAC, "1", amount=amount, rate_bp=FEE_RATE_BP, intra_state=intra))

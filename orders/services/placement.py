@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from shop.db import create_or_get
 from shop.eventbus import PermanentError, publish
-from shop.money import gst_included_paise, line_total_paise
+from shop.money import fees_gst_paise, gst_included_paise, line_total_paise
 
 from .. import live
 from ..events import OrderLineItem, OrderPlaced, OrderStatusChanged
@@ -55,6 +55,7 @@ def place_order(
     delivery_fee_paise: int = 0,
     small_cart_fee_paise: int = 0,
     late_night_fee_paise: int = 0,
+    express_fee_paise: int = 0,
     total_paise: int,
 ) -> Order:
     """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow."""
@@ -71,8 +72,9 @@ def place_order(
                 f"line {line.sku_id}: {line.quantity} x {line.unit_price_paise} != {line.line_total_paise}"
             )
     subtotal = sum(line.line_total_paise for line in lines)
-    fees = delivery_fee_paise + small_cart_fee_paise + late_night_fee_paise
-    if subtotal + fees != total_paise or min(delivery_fee_paise, small_cart_fee_paise, late_night_fee_paise) < 0:
+    every_fee = (delivery_fee_paise, small_cart_fee_paise, late_night_fee_paise, express_fee_paise)
+    fees = sum(every_fee)
+    if subtotal + fees != total_paise or min(every_fee) < 0:
         raise CheckoutRejected(f"total {total_paise} != lines {subtotal} + fees {fees}")
 
     now = timezone.now()
@@ -87,7 +89,9 @@ def place_order(
         address=address,
         pincode=pincode,
         subtotal_paise=subtotal,
-        tax_paise=sum(gst_included_paise(line.line_total_paise, line.gst_rate_bp) for line in lines),
+        # GST included in the lines and in each fee (a service at 18 %), as the invoice will show it.
+        tax_paise=sum(gst_included_paise(line.line_total_paise, line.gst_rate_bp) for line in lines)
+        + fees_gst_paise(*every_fee),
         savings_paise=sum(
             max(
                 0,
@@ -99,6 +103,7 @@ def place_order(
         delivery_fee_paise=delivery_fee_paise,
         small_cart_fee_paise=small_cart_fee_paise,
         late_night_fee_paise=late_night_fee_paise,
+        express_fee_paise=express_fee_paise,
         total_paise=total_paise,
         payment_due_at=now + payment_window(),
         placed_at=now,

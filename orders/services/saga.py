@@ -60,6 +60,34 @@ def record_stock_expired(*, order_id: UUID) -> Order:
 
 
 @transaction.atomic(savepoint=False)
+def _move_leg(order_id: UUID, leg: str, *, from_states: tuple[str, ...], to_state: str) -> Order:
+    """A leg's news that changes only its state (`stock_state`, `slot_state`), forward only."""
+    order = lock(order_id)
+    if getattr(order, leg) in from_states:
+        setattr(order, leg, to_state)
+        write(order, (leg,))
+    return order
+
+
+def record_stock_released(*, order_id: UUID) -> Order:
+    """Inventory put the order's held stock back on sale (the order was cancelled)."""
+    pending, reserved = Order.StockState.PENDING, Order.StockState.RESERVED
+    return _move_leg(order_id, "stock_state", from_states=(pending, reserved), to_state=Order.StockState.RELEASED)
+
+
+def record_stock_committed(*, order_id: UUID) -> Order:
+    """The picked goods left the shelf for this order (the unpicked rest went back on sale)."""
+    reserved = (Order.StockState.RESERVED,)
+    return _move_leg(order_id, "stock_state", from_states=reserved, to_state=Order.StockState.COMMITTED)
+
+
+def record_slot_released(*, order_id: UUID) -> Order:
+    """Delivery freed the order's slot (the order was cancelled)."""
+    pending, booked = Order.SlotState.PENDING, Order.SlotState.BOOKED
+    return _move_leg(order_id, "slot_state", from_states=(pending, booked), to_state=Order.SlotState.RELEASED)
+
+
+@transaction.atomic(savepoint=False)
 def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime, ends_at: datetime) -> Order:
     """Delivery booked the order's slot."""
     order = lock(order_id)

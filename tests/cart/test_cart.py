@@ -31,12 +31,20 @@ def test_cart_is_priced_with_gst_included_savings_and_fees(shopper: Shopper) -> 
         ("Tomato (loose)", 750, 3000),
     ]
     assert cart["subtotal_paise"] == 9000
-    assert cart["tax_included_paise"] == 286
+    # 286 in the milk (6000 x 5/105), none in tomatoes; the fees are a service at 18 %:
+    # 458 in the delivery fee (3000 x 18/118), 229 in the small-cart fee (1500 x 18/118)
+    assert cart["tax_included_paise"] == 286 + 458 + 229
     assert cart["savings_paise"] == 400 + 750
     assert cart["delivery_fee_paise"] == 3000
     assert cart["small_cart_fee_paise"] == 1500  # under Rs 100
     assert cart["total_paise"] == 9000 + 3000 + 1500
     assert cart["can_check_out"] is True
+
+
+def test_an_empty_cart_pays_no_fees(shopper: Shopper) -> None:
+    cart = shopper.client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json").json()
+    assert (cart["delivery_fee_paise"], cart["small_cart_fee_paise"], cart["total_paise"]) == (0, 0, 0)
+    assert cart["can_check_out"] is False
 
 
 def test_free_delivery_above_the_tier(shopper: Shopper) -> None:
@@ -129,6 +137,27 @@ def test_a_visitors_cart_is_merged_into_the_customers_on_login(world: None) -> N
     from cart.models import Cart
 
     assert Cart.objects.get().customer_id == user.id  # the visitor's cart is gone
+
+
+@pytest.mark.parametrize(("visitor_pincode", "expected"), [("560038", "560038"), (None, "560008")])
+def test_on_login_the_pincode_the_visitor_just_chose_wins(world: None, visitor_pincode, expected) -> None:
+    """The customer's cart remembers 560008 from an earlier visit; on a new device they
+    choose where to deliver before logging in: that choice is the cart's after login."""
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    UserFactory(email="asha@example.in")
+    earlier = APIClient()
+    earlier.post("/api/v1/auth/login/", {"email": "asha@example.in", "password": PASSWORD}, format="json")
+    assert earlier.patch("/api/v1/cart/", {"pincode": "560008"}, format="json").json()["pincode"] == "560008"
+
+    client = APIClient()
+    if visitor_pincode:
+        assert client.patch("/api/v1/cart/", {"pincode": visitor_pincode}, format="json").status_code == 200
+    _add(client, MILK, 1)
+    client.post("/api/v1/auth/login/", {"email": "asha@example.in", "password": PASSWORD}, format="json")
+
+    cart = client.get("/api/v1/cart/").json()
+    assert (cart["pincode"], [line["quantity"] for line in cart["lines"]]) == (expected, [1])
 
 
 def test_line_of_another_cart_is_404(shopper: Shopper) -> None:

@@ -100,6 +100,14 @@ def test_bad_checkouts_are_refused_and_write_nothing(shopper: Shopper, key, body
 
 
 @pytest.mark.django_db
+def test_an_idempotency_key_too_long_says_so(shopper: Shopper) -> None:
+    _fill(shopper)
+    response = _checkout(shopper.client, key="k" * 500, address_id=str(shopper.address.id))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"Idempotency-Key": ["At most 100 characters, not 500."]}
+
+
+@pytest.mark.django_db
 def test_an_empty_cart_or_an_unorderable_one_cannot_check_out(shopper: Shopper) -> None:
     assert _checkout(shopper.client, address_id=str(shopper.address.id)).json()["error"]["code"] == "empty_cart"
     shopper.client.post("/api/v1/cart/lines/", {"sku_id": str(MILK), "quantity": 1}, format="json")  # under the minimum
@@ -149,3 +157,139 @@ def test_concurrent_submissions_with_one_key_make_one_order() -> None:
     assert len({order_id for _, order_id in answers}) == 1
     assert EventRecord.objects.filter(name="cart.checkout_submitted.v1").count() == 1
     assert Cart.objects.get(customer_id=user.id).lines.count() == 0
+
+
+# The slot: checked and priced from delivery's SlotOpened, before anything is written
+
+OTHER_ZONE = uuid.UUID("20000000-0000-0000-0000-000000000002")
+OTHER_STORE = uuid.UUID("5e000000-0000-0000-0000-000000000002")
+
+
+def _open_slot(*, zone_id=None, mode: str = "standard", starts: str = "2027-06-01T08:00:00+05:30", cutoff=None):
+    from datetime import datetime, timedelta
+
+    from django.db import transaction
+
+    from delivery.events import SlotOpened
+    from shop.eventbus import publish
+
+    from .conftest import STORE, ZONE
+
+    slot_id = uuid.uuid4()
+    starts_at = datetime.fromisoformat(starts)
+    with transaction.atomic():
+        publish(
+            SlotOpened(
+                slot_id=slot_id,
+                zone_id=zone_id or ZONE,
+                store_id=OTHER_STORE if zone_id == OTHER_ZONE else STORE,
+                mode=mode,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                cutoff_at=cutoff or starts_at - timedelta(minutes=30),
+            ),
+            key=slot_id,
+        )
+    deliver_pending()
+    return slot_id
+
+
+def _late_night_policy():
+    from datetime import time
+
+    from .conftest import POLICY
+
+    return POLICY.model_copy(
+        update={"late_night_start": time(23, 0), "late_night_end": time(6, 0), "late_night_fee_paise": 2500,
+                "express_fee_paise": 3000}
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_slot_of_another_area_is_refused_and_the_cart_is_left_as_it_was(shopper: Shopper) -> None:
+    _fill(shopper)
+    elsewhere = _open_slot(zone_id=OTHER_ZONE)
+
+    with captured_events() as published:
+        response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(elsewhere))
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "slot_not_for_address"
+    assert "choose a slot for 560038" in error["message"]
+    assert published == []
+    assert not Checkout.objects.exists()  # the key is free for the corrected checkout
+    cart = shopper.client.get("/api/v1/cart/").json()
+    assert (cart["pincode"], len(cart["lines"])) == ("560038", 2)
+
+
+@pytest.mark.django_db
+def test_a_slot_closed_for_orders_is_refused(shopper: Shopper) -> None:
+    from django.utils import timezone
+
+    _fill(shopper)
+    soon = timezone.localtime() + __import__("datetime").timedelta(minutes=20)
+    closed = _open_slot(starts=soon.isoformat(), cutoff=timezone.now())
+
+    response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(closed))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "slot_closed"
+    assert len(shopper.client.get("/api/v1/cart/").json()["lines"]) == 2
+
+
+@pytest.mark.django_db
+def test_the_late_night_fee_follows_the_slot_not_the_hour_of_ordering(shopper: Shopper) -> None:
+    from datetime import datetime
+    from unittest.mock import patch
+    from zoneinfo import ZoneInfo
+
+    publish_world(policy=_late_night_policy())
+    _fill(shopper)
+    morning = _open_slot(starts="2027-06-01T08:00:00+05:30")
+    night = _open_slot(starts="2027-06-01T23:30:00+05:30")
+    two_am = datetime(2027, 6, 1, 2, 13, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+    with patch("django.utils.timezone.now", return_value=two_am):
+        cart = shopper.client.get("/api/v1/cart/").json()
+        assert (cart["late_night_fee_paise"], cart["priced_for_slot_id"]) == (0, None)  # no slot chosen yet
+        for_night = shopper.client.get(f"/api/v1/cart/?slot_id={night}").json()
+        assert (for_night["late_night_fee_paise"], for_night["total_paise"]) == (2500, 71000 + 2500)
+        with captured_events() as published:
+            response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(morning))
+    assert response.status_code == 202, response.json()
+    [submitted] = published
+    assert (submitted.late_night_fee_paise, submitted.total_paise) == (0, 71000)
+
+
+@pytest.mark.django_db
+def test_an_express_slot_costs_the_express_fee_through_to_the_order_and_its_invoice_lines(shopper: Shopper) -> None:
+    publish_world(policy=_late_night_policy())
+    _fill(shopper)
+    express = _open_slot(mode="express", starts="2027-06-01T10:00:00+05:30")
+
+    with captured_events() as published:
+        response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(express))
+
+    assert response.status_code == 202, response.json()
+    [submitted] = published
+    assert (submitted.express_fee_paise, submitted.total_paise) == (3000, 71000 + 3000)
+    deliver_pending()
+    order = Order.objects.get(pk=response.json()["order_id"])
+    assert (order.express_fee_paise, order.total_paise) == (3000, 74000)
+    totals = shopper.client.get(f"/api/v1/orders/{order.id}/").json()["totals"]
+    assert totals["express_fee_paise"] == 3000
+
+
+@pytest.mark.django_db
+def test_a_slot_not_yet_known_here_is_left_to_delivery(shopper: Shopper) -> None:
+    _fill(shopper)
+    response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(uuid.uuid4()))
+    assert response.status_code == 202  # delivery books or refuses it; the order says which
+
+
+@pytest.mark.django_db
+def test_pricing_for_a_malformed_slot_id_is_a_400(shopper: Shopper) -> None:
+    response = shopper.client.get("/api/v1/cart/?slot_id=tomorrow")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"slot_id": ["Must be a UUID."]}

@@ -106,10 +106,14 @@ def test_customer_cancel_after_payment_is_refunded_in_full(shop: Shop, fake: Fak
 
     order.refresh_from_db()
     assert order.refunded_paise == 34000
-    refunds = customer.client.get(f"/api/v1/orders/{order.id}/").json()["refunds"]
+    detail = customer.client.get(f"/api/v1/orders/{order.id}/").json()
+    refunds = detail["refunds"]
     assert [(r["amount_paise"], r["status"]) for r in refunds] == [(34000, "processed")]
     assert refunds[0]["bank_reference"]
+    assert refunds[0]["reason"] == "order no longer payable: customer_cancelled"
     assert _reserved(shop) == 0
+    # The order's own view of each leg follows the other apps' news, not its last request.
+    assert (detail["payment"]["state"], order.stock_state, order.slot_state) == ("refunded", "released", "released")
 
 
 def test_a_slot_found_full_after_the_payment_cancels_and_refunds_it(db: None, fake: FakeRazorpay) -> None:
@@ -163,5 +167,6 @@ def test_picking_shortfall_is_refunded_in_part(shop: Shop, fake: FakeRazorpay) -
 
     order.refresh_from_db()
     assert (order.adjustment_paise, order.refunded_paise) == (3000, 3000)
+    assert (order.payment_state, order.stock_state) == ("captured", "committed")  # refunded in part only
     milk = Stock.objects.get(store_id=shop.store_id, sku_id=MILK)
     assert (milk.on_hand, milk.reserved) == (99, 0)  # one pack left the shelf, the other went back on sale

@@ -57,3 +57,21 @@ def test_staff_filter_by_store_and_slot_and_reach_the_payment_refund_and_shipmen
     assert f"/admin/payments/paymentintent/{intent_id}/change/" in page
     assert f"/admin/payments/paymentintent/{intent_id}/refund/" in page
     assert f'/admin/delivery/shipment/{shipment_id}/change/">DLZTRACK1</a>' in page
+
+
+def test_staff_find_an_order_by_its_short_id_or_its_customer(client) -> None:
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    asha = User.objects.create_user("asha.rao@example.in", PASSWORD, full_name="Asha Rao")
+    hers, other = place(customer_id=asha.id), place()
+
+    def found(term: str) -> set[str]:
+        page = client.get("/admin/orders/order/", {"q": term})
+        assert page.status_code == 200
+        return {str(order.id)[:8] for order in page.context["cl"].result_list}
+
+    assert found(str(hers.id)[:8]) == {str(hers.id)[:8]}
+    assert found(str(other.id)[:8].upper()) == {str(other.id)[:8]}
+    assert found("asha.rao@") == found("Asha R") == {str(hers.id)[:8]}
+    assert found(str(hers.id)) == {str(hers.id)[:8]}  # the whole id, as before
+    assert found("nobody-like-this") == set()

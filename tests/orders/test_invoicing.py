@@ -111,6 +111,24 @@ def test_the_counter_restarts_at_one_in_a_new_financial_year() -> None:
     }
 
 
+def test_a_delivery_before_midnight_on_31_march_handled_after_it_is_invoiced_in_the_old_year() -> None:
+    order = place(payment_method="cod")
+    delivered = datetime(2027, 3, 31, 23, 58, tzinfo=IST)
+    _deliver(place(payment_method="cod"), at=datetime(2027, 4, 1, 0, 1, tzinfo=IST))  # the new year's first
+    services.record_stock_reserved(order_id=order.id, reservation_id=uuid.uuid4())
+    services.record_slot_booked(
+        order_id=order.id, booking_id=uuid.uuid4(), starts_at=timezone.now(), ends_at=timezone.now()
+    )
+
+    with patch(
+        "django.utils.timezone.now", return_value=datetime(2027, 4, 1, 0, 3, tzinfo=IST)
+    ):  # the worker was behind
+        services.record_delivered(order_id=order.id, delivered_at=delivered, cash_collected_paise=order.total_paise)
+
+    invoice = Invoice.objects.get(order_id=order.id)
+    assert (invoice.serial, invoice.financial_year, invoice.issued_at) == ("GS2627-000001", "2026-27", delivered)
+
+
 def test_the_serial_prefix_comes_from_the_settings(settings) -> None:
     settings.SHOP_INVOICE_PREFIX = "KA"
     invoice = _deliver(place(payment_method="cod"), at=datetime(2027, 6, 1, 12, 0, tzinfo=IST))
@@ -223,6 +241,7 @@ def test_another_state_pays_igst_only() -> None:
     assert all(line["cgst_paise"] == line["sgst_paise"] == 0 for line in invoice.lines)
     assert (invoice.taxable_paise, invoice.cgst_paise, invoice.sgst_paise, invoice.igst_paise) == (12104, 0, 0, 896)
     assert invoice.total_paise == 13000 == Order.objects.get(pk=order.id).final_total_paise
+    assert order.tax_paise == 896  # the order (and the cart before it) showed the invoice's GST, fees' included
     _assert_adds_up(invoice)
 
 

@@ -47,7 +47,8 @@ def test_placing_records_totals_tax_and_publishes_order_placed() -> None:
 
     assert order.subtotal_paise == 6000 + 3000
     assert order.total_paise == 9000 + 2500
-    assert order.tax_paise == 286  # 6000 x 5/105, rounded; tomatoes carry no GST
+    # 6000 x 5/105 in the milk (tomatoes carry no GST), and 2500 x 18/118 in the delivery fee
+    assert order.tax_paise == 286 + 381
     assert order.savings_paise == 400 + 750  # against MRP
     assert order.status == "pending"
     placed = [e for e in published if isinstance(e, OrderPlaced)]
