@@ -38,6 +38,8 @@ def _set_pincode(shop: BrowserShop, pincode: str) -> None:
     page.fill("#pincode-form input[name=pincode]", pincode)
     page.click("#pincode-form button[type=submit]")
     expect(page.locator("#pincode-label")).to_have_text(pincode)
+    # The page re-renders for the store's prices: a click before then lands on the old view.
+    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
 
 
 def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_refund(
@@ -127,6 +129,12 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
         worker=browser_shop.worker,
     )
     assert Order.objects.filter(customer_id=order.customer_id).count() == 1
+
+    # Checkout emptied the cart; the cancelled order's items go back in with one click.
+    page.click("#order-again")
+    expect(page.locator("li.line", has_text="Whole Wheat Atta")).to_have_count(1)
+    expect(page.locator("#cart-count")).to_have_text("2")
+    expect(page.locator("#grand-total")).to_have_text("₹540.00")
 
 
 def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_shop: BrowserShop) -> None:

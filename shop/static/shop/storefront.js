@@ -388,6 +388,7 @@ function totals(summary, { before = [], after = [] } = {}) {
     ["Delivery fee", summary.delivery_fee_paise],
     ["Small cart fee", summary.small_cart_fee_paise],
     ["Late night fee", summary.late_night_fee_paise],
+    ["Express delivery fee", summary.express_fee_paise],
     ...before,
   ];
   const row = ([label, paise, kind]) =>
@@ -518,7 +519,10 @@ async function checkoutPage() {
     dayPanel.replaceChildren(...byDay.get(date).map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
       h("input", {
         type: "radio", name: "slot_pick", value: slot.id, disabled: !slot.remaining, checked: slot.id === chosenSlot,
-        onchange: () => (chosenSlot = slotField.value = slot.id),
+        onchange: () => {
+          chosenSlot = slotField.value = slot.id;
+          reprice(slot.id);
+        },
       }),
       ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
       slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
@@ -531,9 +535,26 @@ async function checkoutPage() {
   const payment = h("fieldset", {}, h("legend", {}, "Payment"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
-  if (firstOpen) showDay(firstOpen.date);
-  form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }),
-    h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`));
+  const placeButton = h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`);
+  const summaryOf = (priced) => [h("h3", {}, `${priced.lines.length} item${priced.lines.length === 1 ? "" : "s"}`), totals(priced),
+    priced.problems.map((problem) => h("p", { class: "warning" }, problem))];
+  const summary = h("aside", { class: "summary" }, summaryOf(cart));
+  // Late-night and express fees depend on the slot: the cart is priced again for the one chosen.
+  const reprice = async (slotId) => {
+    try {
+      const priced = await api(`/api/v1/cart/?slot_id=${encodeURIComponent(slotId)}`);
+      if (slotId !== chosenSlot) return; // another slot was chosen meanwhile
+      summary.replaceChildren(...summaryOf(priced));
+      placeButton.textContent = `Place order · ${rupees(priced.total_paise)}`;
+    } catch {
+      // the summary keeps the slot-free prices; checkout prices the slot itself
+    }
+  };
+  if (firstOpen) {
+    showDay(firstOpen.date);
+    reprice(firstOpen.id);
+  }
+  form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }), placeButton);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     await busy($("#place-order"), () => placeOrder(form));
@@ -542,8 +563,7 @@ async function checkoutPage() {
     h("h1", {}, "Checkout"),
     h("div", { class: "columns" },
       h("div", {}, form, addressForm(() => route())),
-      h("aside", { class: "summary" }, h("h3", {}, `${cart.lines.length} item${cart.lines.length === 1 ? "" : "s"}`), totals(cart),
-        cart.problems.map((problem) => h("p", { class: "warning" }, problem)))),
+      summary),
   ];
 }
 
@@ -624,8 +644,29 @@ function renderOrder(order) {
         order.status === "delivered" ? h("p", {},
           h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice"), " · ",
           h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1` }, "download")) : null,
-        CUSTOMER_CAN_CANCEL.has(order.status) ? h("button", { type: "button", id: "cancel-order", onclick: (event) => cancelOrder(order, event.target) }, "Cancel order") : null)),
+        CUSTOMER_CAN_CANCEL.has(order.status) ? h("button", { type: "button", id: "cancel-order", onclick: (event) => cancelOrder(order, event.target) }, "Cancel order") : null,
+        ["cancelled", "delivered"].includes(order.status) ? h("button", { type: "button", id: "order-again", onclick: (event) => orderAgain(order, event.target) },
+          order.status === "cancelled" ? "Put these items back in my cart" : "Order these again") : null)),
   ];
+}
+
+/** Checkout empties the cart; a cancelled order (a failed payment, say) puts its lines back
+ * in with one click, at today's prices, each line checked by the cart as any other. */
+async function orderAgain(order, button) {
+  await busy(button, async () => {
+    const skipped = [];
+    await queued(async () => {
+      for (const line of order.lines) {
+        try {
+          setCart(await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: line.sku_id, quantity: line.quantity } }));
+        } catch (error) {
+          skipped.push(`${line.name}: ${error.message}`);
+        }
+      }
+    });
+    if (skipped.length) flash(`Some items could not be added: ${skipped.join("; ")}`);
+    navigate("#/cart");
+  });
 }
 
 async function cancelOrder(order, button) {
@@ -790,6 +831,8 @@ async function route() {
     state.leave = null;
   }
   const ticket = ++routing;
+  const app = $("#app");
+  app.setAttribute("aria-busy", "true"); // screen readers (and tests) wait for the new view
   const [path, query] = (location.hash.slice(1) || "/").split("?");
   const params = new URLSearchParams(query || "");
   const parts = path.split("/").filter(Boolean);
@@ -808,7 +851,9 @@ async function route() {
     view = [h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"), h("p", { class: "error" }, error.message),
       h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   }
-  if (view === null || ticket !== routing) return; // navigated elsewhere meanwhile
+  if (ticket !== routing) return; // navigated elsewhere meanwhile
+  app.removeAttribute("aria-busy");
+  if (view === null) return;
   showView(view);
   document.title = `${$("#app h1") ? `${$("#app h1").textContent} · ` : ""}Grocery shop`;
 }
