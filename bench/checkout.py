@@ -364,7 +364,12 @@ def web_servers(kind: str, env: dict[str, str]) -> list:  # type: ignore[type-ar
     """The shop's servers: one ASGI server for everything, or (split) WSGI for HTTP and
     ASGI for the websockets, as behind a proxy that routes /ws/ to the ASGI server."""
     global WS_PORT  # noqa: PLW0603 - one ASGI server answers both on the web port
-    uvicorn = [sys.executable, "-m", "uvicorn", "shop.asgi:application", "--host", "127.0.0.1"]
+    # As the Procfile: a stop closes websockets still open after 10 s (browsers reconnect);
+    # without a bound, uvicorn waited a minute for the bench's 200 sockets before SIGKILL.
+    uvicorn = [
+        sys.executable, "-m", "uvicorn", "shop.asgi:application", "--host", "127.0.0.1",
+        "--timeout-graceful-shutdown", "10",
+    ]  # fmt: skip
     quiet = ["--no-access-log", "--log-level", "warning"]
     if kind == "asgi":
         WS_PORT = WEB_PORT
