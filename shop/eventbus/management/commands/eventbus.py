@@ -1,4 +1,4 @@
-"""Operate the event bus: status, dead letters, replay, prune, deliver."""
+"""Operate the event bus: status, dead letters, replay, backfill, prune, deliver."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
+from django.utils import timezone
 
 from shop.eventbus import delivery, selectors, services
 from shop.eventbus.models import Delivery
@@ -24,7 +25,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Operate the event bus. Subcommands: status, dead, replay, prune, deliver."
+    help = "Operate the event bus. Subcommands: status, dead, replay, backfill, prune, deliver."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -37,6 +38,13 @@ class Command(BaseCommand):
         replay.add_argument("--subscriber")
         replay.add_argument("--error-type")
         replay.add_argument("--all", action="store_true", help="Every dead letter matching the filters")
+        backfill = sub.add_parser(
+            "backfill",
+            help="Queue the stored events a subscriber that joined late never had (keys it knows are skipped)",
+        )
+        backfill.add_argument("subscriber", help="e.g. orders.record_store (see `eventbus status` or the admin)")
+        backfill.add_argument("--since", help="Only events younger than this, e.g. 30d (default: the whole log)")
+        backfill.add_argument("--dry-run", action="store_true", help="Count what would be queued; queue nothing")
         prune = sub.add_parser("prune", help="Delete done deliveries (and events past retention)")
         prune.add_argument("--older-than", default="30d", help="e.g. 30d, 12h (default 30d)")
         deliver = sub.add_parser("deliver", help="Deliver pending events in this process, then exit")
@@ -83,6 +91,30 @@ class Command(BaseCommand):
             filters &= Q(error_type=options["error_type"])
         count = services.replay_dead_letters(Delivery.objects.filter(filters))
         self.stdout.write(self.style.SUCCESS(f"Replayed {count} dead letter(s)."))
+
+    def _backfill(self, options: dict[str, Any]) -> None:
+        since = timezone.now() - parse_duration(options["since"]) if options["since"] else None
+        dry_run = options["dry_run"]
+        verb = "Would queue" if dry_run else "Queued"
+
+        so_far = [0]
+
+        def on_batch(count: int) -> None:  # progress on a long log
+            so_far[0] += count
+            self.stdout.write(f"  {so_far[0]} ...")
+
+        try:
+            result = services.backfill(
+                subscriber=options["subscriber"], since=since, dry_run=dry_run, on_batch=on_batch
+            )
+        except services.UnknownSubscriber as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {result.queued} event(s) ({', '.join(result.event_names)}) for {result.subscriber}; "
+                f"skipped {result.skipped_keys} key(s) it already knows."
+            )
+        )
 
     def _prune(self, options: dict[str, Any]) -> None:
         result = services.prune(older_than=parse_duration(options["older_than"]))
