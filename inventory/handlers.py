@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import structlog
+
 from catalog.events import ProductDiscontinued, ProductPublished, ProductUpdated
 from delivery.events import ShipmentPicked
 from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from shop.eventbus import PermanentError, subscriber
 
 from . import services
-from .errors import InvalidStockRequest
+from .errors import InvalidStockRequest, ReservationStateError
+
+log = structlog.get_logger("inventory")
 
 
 @subscriber(ProductPublished)
@@ -51,8 +55,13 @@ def hold_stock_of_confirmed_order(event: OrderConfirmed) -> None:
 
 @subscriber(OrderCancelled, own_transaction=True)
 def release_stock_of_cancelled_order(event: OrderCancelled) -> None:
-    """Put the stock back on sale; nothing to do if none was held."""
-    services.release_stock(order_id=event.order_id, reason="cancelled")
+    """Put the stock back on sale; nothing to do if none was held. Cancelled after picking
+    (by staff, or because nothing could be picked), the picked goods have left the shelf:
+    staff put them back with a stock adjustment, nothing is released here."""
+    try:
+        services.release_stock(order_id=event.order_id, reason="cancelled")
+    except ReservationStateError:
+        log.info("cancelled_order_stock_already_committed", order_id=str(event.order_id), reason=event.reason)
 
 
 @subscriber(ShipmentPicked, own_transaction=True)

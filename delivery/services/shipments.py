@@ -168,8 +168,13 @@ def move(shipment_id: UUID, to: ShipmentStatus, verb: str) -> Shipment:
 
 @transaction.atomic
 def pack_shipment(*, shipment_id: UUID) -> Shipment:
-    """The picked order is bagged and sealed."""
+    """The picked order is bagged and sealed (not an empty bag: nothing picked, the order is called off)."""
     shipment = move(shipment_id, ShipmentStatus.PACKED, "packed")
+    if not shipment.lines.filter(quantity_picked__gt=0).exists():
+        raise IllegalTransition(
+            f"Nothing was picked for shipment {shipment.tracking_code}: there is nothing to pack; "
+            "the order is cancelled and its customer refunded."
+        )
     shipment.packed_at = timezone.now()
     shipment.save(update_fields=["status", "packed_at"])
     publish(

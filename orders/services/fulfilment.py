@@ -50,7 +50,8 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
         return order  # cancelled meanwhile, or already adjusted (a redelivery)
     picked = {line.sku_id: line.quantity_picked for line in lines}
     adjusted: list[AdjustedLine] = []
-    for line in order.lines.all():
+    lines_of_order = list(order.lines.all())
+    for line in lines_of_order:
         quantity = min(picked.get(line.sku_id, 0), line.quantity)  # heavier than ordered costs the customer nothing
         refund = line.line_total_paise - line_total_paise(
             sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=quantity
@@ -75,6 +76,12 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
                     refund_paise=refund,
                 )
             )
+    if not any(line.picked_quantity for line in lines_of_order):
+        # Nothing on the shelf after all: there is nothing to deliver, so the customer pays
+        # nothing, fees included. The cancellation refunds (or voids the cash) in full.
+        cancel_locked(order, "out_of_stock", detail="nothing could be picked")
+        live.announce(order)
+        return order
     advance(order, S.PICKING, reason="picked")
     if adjusted:
         order.adjustment_paise = sum(a.refund_paise for a in adjusted)

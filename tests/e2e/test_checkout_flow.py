@@ -135,3 +135,28 @@ def test_a_full_slot_cancels_and_releases_the_stock(db: None) -> None:
     second_order = Order.objects.get(pk=second_id)
     assert (second_order.status, second_order.cancel_reason) == ("cancelled", "slot_unavailable")
     assert _stock(shop, MILK).reserved == 1
+
+
+def test_staff_cancel_after_picking_leaves_the_picked_stock_committed_and_every_handler_clean(shop: Shop) -> None:
+    from orders import services as orders
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    lines = shipment.lines.all()
+    picks = [PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in lines]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    deliver_pending()
+
+    orders.cancel_order(order_id=order_id, by_staff=True)
+    deliver_pending()
+
+    assert Order.objects.get(pk=order_id).status == "cancelled"
+    assert Shipment.objects.get(order_id=order_id).status == "cancelled"
+    milk = _stock(shop, MILK)
+    assert (milk.on_hand, milk.reserved) == (98, 0)  # in the bag, off the shelf: staff restock it by hand
+    assert Reservation.objects.get(order_id=order_id).status == "committed"
+    assert not Delivery.objects.exclude(status="done").exists()  # inventory's handler did not fail

@@ -170,3 +170,48 @@ def test_picking_shortfall_is_refunded_in_part(shop: Shop, fake: FakeRazorpay) -
     assert (order.payment_state, order.stock_state) == ("captured", "committed")  # refunded in part only
     milk = Stock.objects.get(store_id=shop.store_id, sku_id=MILK)
     assert (milk.on_hand, milk.reserved) == (99, 0)  # one pack left the shelf, the other went back on sale
+
+
+def test_nothing_found_at_picking_cancels_the_order_and_refunds_it_fees_and_all(shop: Shop, fake: FakeRazorpay) -> None:
+    customer = shop.customer()
+    order = _awaiting_payment(customer)
+    _pay(fake, order)
+    shipment = Shipment.objects.get(order_id=order.id)
+    picks = [PickInput(line_id=line.id, outcome="short", quantity_picked=0) for line in shipment.lines.all()]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    deliver_pending()
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "out_of_stock")
+    assert order.refunded_paise == order.total_paise == 34000  # the delivery fee too: nothing came
+    detail = customer.client.get(f"/api/v1/orders/{order.id}/").json()
+    assert detail["payment"]["state"] == "refunded"
+    assert [line["outcome"] for line in detail["lines"]] == ["short", "short"]
+    shipment.refresh_from_db()
+    assert shipment.status == "cancelled"
+    assert Slot.objects.get(pk=shipment.slot_id).booked == 0
+    milk = Stock.objects.get(store_id=shop.store_id, sku_id=MILK)
+    assert (milk.on_hand, milk.reserved) == (100, 0)  # nothing left the shelf, nothing held
+    assert not Delivery.objects.exclude(status="done").exists()  # every handler ran cleanly
+
+
+def test_a_shipment_with_nothing_picked_cannot_be_packed(shop: Shop) -> None:
+    from delivery.errors import IllegalTransition
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [PickInput(line_id=line.id, outcome="short", quantity_picked=0) for line in shipment.lines.all()]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)  # the order's cancellation not heard yet
+    with pytest.raises(IllegalTransition, match="Nothing was picked"):
+        delivery.pack_shipment(shipment_id=shipment.id)
+    shipment.refresh_from_db()
+    assert shipment.status == "picked"
+    deliver_pending()
+    assert Order.objects.get(pk=order_id).status == "cancelled"
+    assert PaymentIntent.objects.get(order_id=order_id).cancelled_at is not None  # no cash to collect
+    assert Shipment.objects.get(order_id=order_id).status == "cancelled"
