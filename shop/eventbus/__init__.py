@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .context import current_event_id
+from .context import current_event_id, current_event_occurred_at
 from .errors import ContractError, EventNotRegistered, PermanentError, PublishOutsideTransaction
 from .registry import RetryPolicy, subscriber
 
@@ -30,6 +30,7 @@ __all__ = [
     "PublishOutsideTransaction",
     "RetryPolicy",
     "current_event_id",
+    "current_event_occurred_at",
     "publish",
     "subscriber",
 ]

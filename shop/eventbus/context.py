@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import structlog
@@ -22,6 +23,7 @@ class Trace:
 
 
 _handling: ContextVar[Trace | None] = ContextVar("eventbus_handling", default=None)
+_occurred_at: ContextVar[datetime | None] = ContextVar("eventbus_occurred_at", default=None)
 
 
 def current_trace() -> Trace:
@@ -41,10 +43,28 @@ def current_event_id() -> UUID:
     return trace.causation_id
 
 
+def current_event_occurred_at() -> datetime:
+    """Inside a handler: when the event being handled was published (its transaction's
+    time), not when it is handled: a backlog, a retry or a backfill hands it over later."""
+    occurred_at = _occurred_at.get()
+    if occurred_at is None:
+        raise LookupError("current_event_occurred_at() is only known inside an event handler")
+    return occurred_at
+
+
 @contextmanager
-def handling(*, event_id: UUID, name: str, subscriber: str, correlation_id: str, request_id: str) -> Iterator[None]:
+def handling(
+    *,
+    event_id: UUID,
+    name: str,
+    subscriber: str,
+    correlation_id: str,
+    request_id: str,
+    occurred_at: datetime | None = None,
+) -> Iterator[None]:
     """While a handler runs: what it publishes is caused by this event; logs say so."""
     token = _handling.set(Trace(correlation_id=correlation_id, causation_id=event_id, request_id=request_id))
+    occurred_token = _occurred_at.set(occurred_at)
     with structlog.contextvars.bound_contextvars(
         event_id=str(event_id),
         event_name=name,
@@ -57,3 +77,4 @@ def handling(*, event_id: UUID, name: str, subscriber: str, correlation_id: str,
             yield
         finally:
             _handling.reset(token)
+            _occurred_at.reset(occurred_token)

@@ -288,6 +288,7 @@ def _handle(
         subscriber=delivery.subscriber,
         correlation_id=record.correlation_id,
         request_id=record.request_id,
+        occurred_at=record.occurred_at,
     ):
         started = time.perf_counter()
         try:

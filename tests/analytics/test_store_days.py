@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analytics import services
-from analytics.models import StoreDay
+from analytics.models import StoreDay, StoreHour
 from delivery import services as delivery
 from delivery.models import Shipment
 from delivery.services.picking import PickInput
@@ -160,3 +160,46 @@ def test_hourly_reports_are_for_staff_and_refuse_a_bad_date(db: None) -> None:
 
 def _utc(hour: int, minute: int) -> datetime:
     return datetime(2026, 11, 21, hour, minute, tzinfo=UTC)
+
+
+def test_a_fact_counts_on_the_day_it_happened_not_the_day_it_is_handled() -> None:
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from orders.events import OrderCancelled, OrderConfirmed
+    from shop.eventbus import publish
+    from shop.eventbus.models import Event
+
+    store_id, order_id, other_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with transaction.atomic():
+        publish(
+            OrderConfirmed(
+                order_id=order_id, customer_id=uuid.uuid4(), store_id=store_id, slot_id=uuid.uuid4(),
+                payment_method="cod", lines=(), total_paise=50_000, recipient_name="Asha",
+                address_text="12, 3rd Cross, Indiranagar", pincode="560038",
+            ),
+            key=order_id,
+        )  # fmt: skip
+        publish(
+            OrderCancelled(
+                order_id=other_id, customer_id=uuid.uuid4(), store_id=store_id, reason="payment_timeout",
+                from_status="awaiting_payment", payment_method="razorpay",
+            ),
+            key=other_id,
+        )  # fmt: skip
+    # Both happened a minute before midnight, India time; the workers get to them after it.
+    yesterday = timezone.localdate() - timedelta(days=1)
+    late_evening = timezone.make_aware(datetime.combine(yesterday, datetime.min.time())) + timedelta(
+        hours=23, minutes=59
+    )
+    Event.objects.filter(key__in=[str(order_id), str(other_id)]).update(occurred_at=late_evening)
+    deliver_pending()
+
+    day = StoreDay.objects.get(store_id=store_id)
+    assert day.date == yesterday
+    assert (day.orders_confirmed, day.gmv_paise, day.cod_orders, day.orders_cancelled) == (1, 50_000, 1, 1)
+    assert day.cancelled_by_reason == {"payment_timeout": 1}
+    hour = StoreHour.objects.get(store_id=store_id)
+    assert timezone.localtime(hour.hour).hour == 23
+    assert timezone.localdate(hour.hour) == yesterday
