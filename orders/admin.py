@@ -18,7 +18,7 @@ from shop.accounts.selectors import find_user_ids
 from shop.adminkit import ReadOnlyInline
 from shop.money import format_inr
 
-from . import services
+from . import selectors, services
 from .models import Order, OrderLine, OrderRefund, OrderTransition
 
 SHORT_ID = re.compile(r"[0-9a-f]{4,8}(-[0-9a-f]{0,4})?")
@@ -63,16 +63,24 @@ class _ByIdFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.field: value}) if value else queryset
 
 
+def _short(store_id: Any) -> str:
+    return str(store_id)[:8]
+
+
 class StoreFilter(_ByIdFilter):
-    """The stores that have orders (orders knows a store by its id only)."""
+    """The stores that have orders, by name (orders' projection of inventory's stores); a
+    store not announced yet by its short id, after the named ones."""
 
     title = "store"
     parameter_name = "store"
     field = "store_id"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        stores = Order.objects.order_by("store_id").values_list("store_id", flat=True).distinct()
-        return [(str(store_id), str(store_id)[:8]) for store_id in stores[:50]]
+        stores = list(Order.objects.order_by("store_id").values_list("store_id", flat=True).distinct()[:50])
+        labels = selectors.get_store_labels(store_ids=stores)
+        named = sorted((labels[store_id], str(store_id)) for store_id in stores if store_id in labels)
+        unnamed = [(_short(store_id), str(store_id)) for store_id in stores if store_id not in labels]
+        return [(store_id, label) for label, store_id in [*named, *unnamed]]
 
 
 class SlotFilter(_ByIdFilter):
@@ -108,7 +116,7 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
         "payment_method",
         "total",
-        "store_id",
+        "store",
         "slot_starts_at",
         "placed_at",
         "cancel_reason",
@@ -126,12 +134,17 @@ class OrderAdmin(admin.ModelAdmin):
     )
     search_fields = ("=id", "=customer_id", "=store_id", "=slot_id", "razorpay_order_id", "tracking_code", "pincode")
     search_help_text = (
-        "The short id shown in the list (8 characters), a customer's email, name or phone, "
-        "an order, customer, store or slot id, a Razorpay order id, a tracking code or a pincode."
+        "The short id shown in the list (8 characters), a customer's email, name or phone, a store's code "
+        "(or its start), an order, customer, store or slot id, a Razorpay order id, a tracking code or a pincode."
     )
     date_hierarchy = "placed_at"
     inlines = [LineInline, TransitionInline, RefundInline]
-    readonly_fields = ["payment", "shipment", *(f.name for f in Order._meta.fields)]
+    # The store's name next to its id (the id stays: other apps' screens search by it).
+    readonly_fields = [
+        "payment",
+        "shipment",
+        *(name for f in Order._meta.fields for name in (("store", f.name) if f.name == "store_id" else (f.name,))),
+    ]
     actions = ["cancel_orders"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -139,6 +152,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        # The store's name comes with each row (a subquery on the projection's primary key):
+        # the changelist page costs no query per order, and the column sorts by it.
+        return super().get_queryset(request).annotate(store_label=selectors.store_label_of_order())
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
@@ -157,6 +175,8 @@ class OrderAdmin(admin.ModelAdmin):
         customers = find_user_ids(term)
         if customers:
             extra |= Q(customer_id__in=customers)
+        if " " not in term:  # store codes are slugs
+            extra |= Q(store_id__in=selectors.find_store_ids(code_prefix=term))
         if extra:
             found = found | queryset.filter(extra)
         return found, may_have_duplicates
@@ -164,6 +184,11 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="order")
     def short_id(self, order: Order) -> str:
         return str(order.id)[:8]
+
+    @admin.display(description="store", ordering="store_label")
+    def store(self, order: Order) -> str:
+        """The store as "CODE · Title" (orders' projection); its short id until inventory announces it."""
+        return getattr(order, "store_label", None) or _short(order.store_id)
 
     @admin.display(description="total", ordering="total_paise")
     def total(self, order: Order) -> str:

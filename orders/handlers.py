@@ -15,7 +15,7 @@ from delivery.events import (
     SlotBookingFailed,
     SlotReleased,
 )
-from inventory.events import StockCommitted, StockReleased, StockReservationFailed, StockReserved
+from inventory.events import StockCommitted, StockReleased, StockReservationFailed, StockReserved, StoreUpdated
 from payments.events import (
     PaymentCaptured,
     PaymentFailed,
@@ -24,7 +24,7 @@ from payments.events import (
     RefundFailed,
     RefundRequested,
 )
-from shop.eventbus import subscriber
+from shop.eventbus import current_event_occurred_at, subscriber
 
 from . import services
 
@@ -154,6 +154,14 @@ def cancel_order_whose_stock_expired(event: StockReleased) -> None:
 @subscriber(StockCommitted)
 def record_stock_committed_for_order(event: StockCommitted) -> None:
     services.record_stock_committed(order_id=event.order_id)
+
+
+@subscriber(StoreUpdated)
+def record_store(event: StoreUpdated) -> None:
+    """Remember the store's code and title, so staff read a name instead of a UUID."""
+    services.record_store(
+        store_id=event.store_id, code=event.code, title=event.title, announced_at=current_event_occurred_at()
+    )
 
 
 # --- Payments' answers ----------------------------------------------------------------------

@@ -252,3 +252,22 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class Store(models.Model):
+    """A dark store as inventory last announced it (StoreUpdated): its name for staff screens.
+
+    Orders keep only `store_id`; a store inventory has not announced since orders subscribed
+    is simply unknown here (the screens fall back to the short id)."""
+
+    store_id = models.UUIDField(primary_key=True)
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    announced_at = models.DateTimeField(help_text="When inventory published the state kept here")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.title}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 
-from .models import Order, OrderLine, OrderRefund, OrderTransition
+from .models import Order, OrderLine, OrderRefund, OrderTransition, Store
 
 
 def list_orders(*, customer_id: UUID) -> QuerySet[Order]:
@@ -30,3 +33,26 @@ def get_order(*, order_id: UUID, customer_id: UUID | None) -> Order:
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
     return orders.get(pk=order_id)
+
+
+# --- Stores, as inventory announced them (names for the staff screens) ---------------------
+
+
+def _store_label() -> Concat:
+    # "CODE · Title", the same text as Store.__str__, computed in the database.
+    return Concat("code", Value(" · "), "title", output_field=CharField())
+
+
+def store_label_of_order() -> Subquery:
+    """The label of an order's store as an annotation (NULL while orders does not know it)."""
+    return Subquery(Store.objects.filter(store_id=OuterRef("store_id")).values(label=_store_label())[:1])
+
+
+def get_store_labels(*, store_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The labels of the given stores that orders knows, by id (one query)."""
+    return dict(Store.objects.filter(store_id__in=list(store_ids)).values_list("store_id", _store_label()))
+
+
+def find_store_ids(*, code_prefix: str) -> QuerySet[Store, Any]:
+    """The ids of the stores whose code starts with the prefix (any case), as a subquery."""
+    return Store.objects.filter(code__istartswith=code_prefix).values("store_id")

@@ -26,6 +26,7 @@ from .saga import (
     record_stock_reserved,
 )
 from .state import IllegalTransition
+from .stores import record_store
 
 __all__ = [
     "IllegalTransition",
@@ -52,4 +53,5 @@ __all__ = [
     "record_stock_failed",
     "record_stock_released",
     "record_stock_reserved",
+    "record_store",
 ]

@@ -1,7 +1,14 @@
-import pytest
+import uuid
 
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from inventory.events import StoreUpdated
 from orders.models import Order
 from shop.accounts.models import User
+from shop.eventbus import publish
+from shop.eventbus.testing import deliver_pending
 from tests.accounts.factories import PASSWORD
 
 from .factories import place
@@ -75,3 +82,89 @@ def test_staff_find_an_order_by_its_short_id_or_its_customer(client) -> None:
     assert found("asha.rao@") == found("Asha R") == {str(hers.id)[:8]}
     assert found(str(hers.id)) == {str(hers.id)[:8]}  # the whole id, as before
     assert found("nobody-like-this") == set()
+
+
+def _staff(client) -> None:
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+
+
+def _announce(code: str, title: str) -> uuid.UUID:
+    """Inventory opens a store and announces it; the bus brings it to orders' projection.
+    (Before any order is placed: delivering would also run the orders' saga.)"""
+    store_id = uuid.uuid4()
+    event = StoreUpdated(
+        store_id=store_id,
+        code=code,
+        title=title,
+        address="100 Feet Road",
+        city="Bengaluru",
+        pincode="560038",
+        is_open=True,
+    )
+    with transaction.atomic():
+        publish(event, key=store_id)
+    deliver_pending()
+    return store_id
+
+
+def _filter_choices(page) -> dict[str, str]:
+    """The store filter's choices: label -> the store id it selects."""
+    (spec,) = [spec for spec in page.context["cl"].filter_specs if getattr(spec, "parameter_name", None) == "store"]
+    return {label: value for value, label in spec.lookup_choices}
+
+
+def test_staff_read_the_store_by_its_code_and_title_filter_by_name_and_search_by_code(client) -> None:
+    _staff(client)
+    stores = _announce("BLR-IND", "Indiranagar"), _announce("BLR-KOR", "Koramangala")
+    indiranagar, koramangala = place(store_id=stores[0]), place(store_id=stores[1])
+    unknown = place()  # a store inventory has not announced to orders (yet)
+
+    changelist = client.get("/admin/orders/order/")
+    page = changelist.content.decode()
+    change = client.get(f"/admin/orders/order/{indiranagar.id}/change/").content.decode()
+
+    assert '<td class="field-store">BLR-IND · Indiranagar</td>' in page
+    assert '<td class="field-store">BLR-KOR · Koramangala</td>' in page
+    assert f'<td class="field-store">{str(unknown.store_id)[:8]}</td>' in page  # until the store is known
+    assert '<div class="readonly">BLR-IND · Indiranagar</div>' in change
+    assert str(indiranagar.store_id) in change  # the id stays on the order's page
+    assert _filter_choices(changelist) == {
+        "BLR-IND · Indiranagar": str(indiranagar.store_id),
+        "BLR-KOR · Koramangala": str(koramangala.store_id),
+        str(unknown.store_id)[:8]: str(unknown.store_id),
+    }
+    assert list(_filter_choices(changelist))[:2] == ["BLR-IND · Indiranagar", "BLR-KOR · Koramangala"]
+
+    def found(term: str) -> set:
+        page = client.get("/admin/orders/order/", {"q": term})
+        assert page.status_code == 200
+        return {order.pk for order in page.context["cl"].result_list}
+
+    assert found("BLR-IND") == found("blr-ind") == {indiranagar.pk}
+    assert found("BLR-") == {indiranagar.pk, koramangala.pk}
+    assert found("HYD-") == set()
+    by_store = client.get(f"/admin/orders/order/?store={koramangala.store_id}")
+    assert [o.pk for o in by_store.context["cl"].result_list] == [koramangala.pk]
+    by_name = client.get("/admin/orders/order/", {"o": "-5"})  # the store column, descending (nulls first)
+    assert [o.pk for o in by_name.context["cl"].result_list] == [unknown.pk, koramangala.pk, indiranagar.pk]
+
+
+def test_the_changelist_reads_the_stores_of_a_page_in_a_bounded_number_of_queries(client) -> None:
+    _staff(client)
+
+    def queries_for_the_changelist() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/orders/order/").status_code == 200
+        return len(queries)
+
+    stores = [_announce(f"BLR-{n}", f"Store {n}") for n in range(8)]
+    for store_id in stores[:2]:
+        place(store_id=store_id)
+    few = queries_for_the_changelist()
+    for store_id in stores[2:]:
+        place(store_id=store_id)
+    many = queries_for_the_changelist()
+
+    assert many == few
+    assert '<td class="field-store">BLR-7 · Store 7</td>' in client.get("/admin/orders/order/").content.decode()
