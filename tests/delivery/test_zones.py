@@ -15,9 +15,9 @@ from delivery import selectors, services
 from delivery.events import FeePolicy, FeeTier, ZoneConfigured
 from delivery.handlers import keep_store_projection
 from delivery.models import Slot, Store, Zone, ZonePincode
-from inventory.events import StoreUpdated
 from shop.eventbus import publish
 from shop.eventbus.testing import captured_events, deliver_pending
+from tests.inventory.factories import store_updated
 
 from .factories import StoreFactory, ZoneFactory, ZonePincodeFactory
 
@@ -33,25 +33,12 @@ POLICY = FeePolicy(
 )
 
 
-def _store_updated(store_id: uuid.UUID, **changes: object) -> StoreUpdated:
-    fields = {
-        "store_id": store_id,
-        "code": "BLR-IND",
-        "title": "Indiranagar",
-        "address": "100 Feet Road",
-        "city": "Bengaluru",
-        "pincode": "560038",
-        "is_open": True,
-    }
-    return StoreUpdated(**{**fields, **changes})
-
-
 @pytest.mark.django_db
 def test_store_events_keep_the_projection_current() -> None:
     store_id = uuid.uuid4()
     with transaction.atomic():
-        publish(_store_updated(store_id), key=store_id)
-        publish(_store_updated(store_id, title="Indiranagar 2", is_open=False), key=store_id)
+        publish(store_updated(store_id), key=store_id)
+        publish(store_updated(store_id, title="Indiranagar 2", is_open=False), key=store_id)
 
     deliver_pending()
 
@@ -67,7 +54,7 @@ def test_store_events_keep_the_projection_current() -> None:
 
 @pytest.mark.django_db
 def test_the_store_handler_is_idempotent() -> None:
-    event = _store_updated(uuid.uuid4())
+    event = store_updated(uuid.uuid4())
     keep_store_projection(event)
     keep_store_projection(event)
     assert Store.objects.count() == 1

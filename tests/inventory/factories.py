@@ -9,6 +9,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from catalog.events import SkuSnapshot
+from inventory.events import StoreUpdated
 from inventory.models import Sku, Store
 
 
@@ -61,3 +62,17 @@ def sku_snapshot(**overrides: Any) -> SkuSnapshot:
     }
     values.update(overrides)
     return SkuSnapshot(**values)
+
+
+def store_updated(store_id: uuid.UUID, **changes: Any) -> StoreUpdated:
+    """Inventory's announcement of a store, as other apps' projections receive it."""
+    fields: dict[str, Any] = {
+        "store_id": store_id,
+        "code": "BLR-IND",
+        "title": "Indiranagar",
+        "address": "100 Feet Road",
+        "city": "Bengaluru",
+        "pincode": "560038",
+        "is_open": True,
+    }
+    return StoreUpdated(**{**fields, **changes})

@@ -4,12 +4,12 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from inventory.events import StoreUpdated
 from orders.models import Order
 from shop.accounts.models import User
 from shop.eventbus import publish
 from shop.eventbus.testing import deliver_pending
 from tests.accounts.factories import PASSWORD
+from tests.inventory.factories import store_updated
 
 from .factories import place
 
@@ -93,15 +93,7 @@ def _announce(code: str, title: str) -> uuid.UUID:
     """Inventory opens a store and announces it; the bus brings it to orders' projection.
     (Before any order is placed: delivering would also run the orders' saga.)"""
     store_id = uuid.uuid4()
-    event = StoreUpdated(
-        store_id=store_id,
-        code=code,
-        title=title,
-        address="100 Feet Road",
-        city="Bengaluru",
-        pincode="560038",
-        is_open=True,
-    )
+    event = store_updated(store_id, code=code, title=title)
     with transaction.atomic():
         publish(event, key=store_id)
     deliver_pending()

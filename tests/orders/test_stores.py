@@ -18,23 +18,11 @@ from shop.eventbus.models import Delivery
 from shop.eventbus.registry import get_subscription
 from shop.eventbus.services import replay_dead_letters
 from shop.eventbus.testing import deliver_pending
+from tests.inventory.factories import store_updated
 
 pytestmark = pytest.mark.django_db
 
 SUBSCRIBER = "orders.record_store"
-
-
-def store_updated(store_id: uuid.UUID, **changes: object) -> StoreUpdated:
-    fields = {
-        "store_id": store_id,
-        "code": "BLR-IND",
-        "title": "Indiranagar",
-        "address": "100 Feet Road",
-        "city": "Bengaluru",
-        "pincode": "560038",
-        "is_open": True,
-    }
-    return StoreUpdated(**{**fields, **changes})
 
 
 def announce(event: StoreUpdated) -> None:
