@@ -21,6 +21,9 @@ class EventbusConfig(AppConfig):
 
         # Every installed app's handlers.py: importing it registers its subscriptions.
         autodiscover_modules("handlers")
+        from . import relay
+
+        relay.install()  # when EVENTBUS_RELAY_URL is set
         register_periodic_task(
             "eventbus-sweep",
             "eventbus.sweep",

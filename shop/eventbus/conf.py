@@ -28,6 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "EVENTBUS_RETRY_MAX_SECONDS": 600.0,
     # Completed deliveries older than this may be pruned; the event log is kept longer.
     "EVENTBUS_EVENT_RETENTION_DAYS": 90,
+    # The relay to an AMQP broker (shop.eventbus.relay): off unless a URL is set.
+    "EVENTBUS_RELAY_URL": "",
+    "EVENTBUS_RELAY_EVENTS": ["*"],
+    "EVENTBUS_RELAY_EXCHANGE": "shop.events",
+    "EVENTBUS_RELAY_TIMEOUT_SECONDS": 5.0,
 }
 
 

@@ -269,6 +269,8 @@ def _load(delivery: Delivery) -> tuple[Subscription, Event] | _Outcome:
     subscription = registry.get_subscription(delivery.subscriber)
     if subscription is None:
         return _Outcome(delivery, "dead", Delivery.ErrorKind.NO_SUBSCRIBER, LookupError(delivery.subscriber))
+    if subscription.takes_envelopes:
+        return subscription, record  # type: ignore[return-value]  # the stored row is its event
     try:
         return subscription, registry.load_event(record.name, record.payload, subscription.event_type)
     except ContractError as exc:

@@ -49,6 +49,17 @@ class Subscription:
     retry: RetryPolicy
     module: str = field(default="")
     own_transaction: bool = False
+    #: An envelope subscription (the relay): takes every stored event whose name this
+    #: accepts, as its stored row (name, key, payload, trace), not parsed into a contract.
+    takes_name: Callable[[str], bool] | None = None
+
+    @property
+    def takes_envelopes(self) -> bool:
+        return self.takes_name is not None
+
+
+class Envelope(Event):
+    """Stands in for the event type of an envelope subscription (never published)."""
 
 
 _subscriptions: list[Subscription] = []
@@ -94,6 +105,25 @@ def subscriber(
         return fn
 
     return register
+
+
+def subscribe_envelopes(
+    *, name: str, takes_name: Callable[[str], bool], handler: Handler, retry: RetryPolicy, module: str = ""
+) -> Subscription:
+    """Subscribe `handler` to the stored rows of every event whose name `takes_name` accepts
+    (in one line per key, whatever the event: a relay keeps each key's order)."""
+    subscription = Subscription(
+        name=name,
+        event_type=Envelope,
+        handler=handler,
+        retry=retry,
+        module=module,
+        own_transaction=True,  # a broker's slowness holds no batch
+        takes_name=takes_name,
+    )
+    _subscriptions.append(subscription)
+    _clear_caches()
+    return subscription
 
 
 def subscriptions() -> list[Subscription]:
@@ -153,11 +183,14 @@ def upcast_path(from_name: str, to_name: str) -> list[Callable[[dict[str, Any]],
 @cache
 def subscribers_for(name: str) -> tuple[str, ...]:
     """The subscribers that receive an event stored under `name` (directly or upcast)."""
-    return tuple(
-        sub.name
-        for sub in _subscriptions_by_name().values()
-        if sub.event_type.name == name or upcast_path(name, sub.event_type.name) is not None
-    )
+    return tuple(sub.name for sub in _subscriptions_by_name().values() if takes(sub, name))
+
+
+def takes(sub: Subscription, name: str) -> bool:
+    """Whether `sub` receives an event stored under `name` (directly, upcast, or as an envelope)."""
+    if sub.takes_name is not None:
+        return sub.takes_name(name)
+    return sub.event_type.name == name or upcast_path(name, sub.event_type.name) is not None
 
 
 def load_event(name: str, payload: dict[str, Any], target: type[E]) -> E:

@@ -81,6 +81,9 @@ def event_names_reaching(subscriber: str) -> tuple[str, ...]:
     if subscription is None:
         known = ", ".join(sorted(sub.name for sub in registry.subscriptions()))
         raise UnknownSubscriber(f"no subscriber is named {subscriber!r}; the subscribers are: {known}")
+    if subscription.takes_envelopes:  # the relay: the stored names it takes
+        stored = Event.objects.order_by("name").values_list("name", flat=True).distinct()
+        return tuple(name for name in stored if registry.takes(subscription, name))
     target = subscription.event_type.name
     older = sorted(name for name in UPCASTERS if name != target and registry.upcast_path(name, target) is not None)
     return (target, *older)

@@ -214,6 +214,10 @@ EVENTBUS_QUEUE = env_str("EVENTBUS_QUEUE", "celery")
 EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
 EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
+# The relay to an AMQP broker, for services outside (shop/eventbus/relay.py); off when unset.
+EVENTBUS_RELAY_URL = env_str("EVENTBUS_RELAY_URL")
+EVENTBUS_RELAY_EVENTS = env_list("EVENTBUS_RELAY_EVENTS", ["*"])
+EVENTBUS_RELAY_EXCHANGE = env_str("EVENTBUS_RELAY_EXCHANGE", "shop.events")
 # The embedded default has no `celery beat`: threads of the web process (runserver) run
 # the whole beat schedule instead, the outbox sweep with it (shop/beat.py).
 SHOP_INPROCESS_BEAT = env_bool(
