@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -32,7 +33,7 @@ class RefundInline(ReadOnlyInline):
     model = Refund
     fields = readonly_fields = (
         "created_at",
-        "amount_paise",
+        "amount",
         "reason",
         "status",
         "razorpay_refund_id",
@@ -40,18 +41,52 @@ class RefundInline(ReadOnlyInline):
         "idempotency_key",
     )
 
+    @admin.display(description="amount")
+    def amount(self, refund: Refund) -> str:
+        return format_inr(refund.amount_paise)
+
 
 class RefundForm(forms.Form):
-    amount_paise = forms.IntegerField(min_value=100, help_text="In paise: Rs 12.50 is 1250.")
+    amount = forms.DecimalField(
+        label="Amount (₹)",
+        min_value=Decimal("1.00"),
+        max_value=Decimal("10000000.00"),
+        decimal_places=2,
+        help_text="In rupees, e.g. 12.50 (Razorpay refunds at least ₹1.00).",
+    )
     reason = forms.CharField(max_length=200)
     # Rendered once with the form: a double submit carries the same key, so it is one refund.
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
+    def refund(self) -> dict[str, Any]:
+        """What the service takes: the amount in paise."""
+        data = self.cleaned_data
+        return {
+            "amount_paise": int(data["amount"] * 100),
+            "reason": data["reason"],
+            "idempotency_key": data["idempotency_key"],
+        }
+
+
+class CancelledFilter(admin.SimpleListFilter):
+    title = "order cancelled"
+    parameter_name = "cancelled"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[PaymentIntent]) -> QuerySet[PaymentIntent]:
+        if self.value() == "yes":
+            return queryset.exclude(cancelled_at=None)
+        if self.value() == "no":
+            return queryset.filter(cancelled_at=None)
+        return queryset
+
 
 @admin.register(PaymentIntent)
 class PaymentIntentAdmin(admin.ModelAdmin):
-    list_display = ["order_id", "method", "status", "amount_paise", "refunded_paise", "razorpay_order_id", "created_at"]
-    list_filter = ["status", "method"]
+    list_display = ["order_id", "method", "state", "amount", "refunded", "razorpay_order_id", "created_at"]
+    list_filter = ["status", "method", CancelledFilter]
     search_fields = ["=order_id", "=razorpay_order_id", "=razorpay_payment_id", "=receipt"]
     readonly_fields = [f.name for f in PaymentIntent._meta.fields] + ["refund_link"]
     inlines = [TransitionInline, RefundInline]
@@ -63,8 +98,27 @@ class PaymentIntentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description="state", ordering="status")
+    def state(self, intent: PaymentIntent) -> str:
+        """The money's state; an order called off before any money came says so."""
+        if intent.cancelled_at is not None and intent.captured_paise == 0:
+            return "cancelled: nothing to collect" if intent.method == PaymentIntent.Method.COD else "cancelled: unpaid"
+        return intent.status
+
+    @admin.display(description="amount", ordering="amount_paise")
+    def amount(self, intent: PaymentIntent) -> str:
+        return format_inr(intent.amount_paise)
+
+    @admin.display(description="refunded", ordering="refunded_paise")
+    def refunded(self, intent: PaymentIntent) -> str:
+        return format_inr(intent.refunded_paise)
+
     @admin.display(description="Refund")
     def refund_link(self, obj: PaymentIntent) -> str:
+        if obj.method == PaymentIntent.Method.COD:
+            return "Cash on delivery: money goes back in cash at the door or by the store, not here."
+        if obj.captured_paise <= obj.refunded_paise:
+            return "Nothing captured is left to refund."
         url = reverse("admin:payments_paymentintent_refund", args=[obj.pk])
         return format_html('<a class="button" href="{}">Refund part or all of this payment</a>', url)
 
@@ -79,7 +133,7 @@ class PaymentIntentAdmin(admin.ModelAdmin):
         form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
         if request.method == "POST" and form.is_valid():
             try:
-                refund = services.refund_payment(order_id=intent.order_id, source="admin", **form.cleaned_data)
+                refund = services.refund_payment(order_id=intent.order_id, source="admin", **form.refund())
             except PaymentRefused as exc:
                 form.add_error(None, exc.message)
             except ValidationError as exc:
@@ -91,7 +145,8 @@ class PaymentIntentAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Refund order {intent.order_id}",
             "intent": intent,
-            "refundable": intent.captured_paise - intent.refunded_paise,
+            "captured": format_inr(intent.captured_paise),
+            "refundable": format_inr(intent.captured_paise - intent.refunded_paise),
             "form": form,
             "opts": self.model._meta,
         }
@@ -112,7 +167,7 @@ class PaymentIntentAdmin(admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(admin.ModelAdmin):
-    list_display = ["id", "amount_paise", "status", "razorpay_refund_id", "bank_reference", "created_at"]
+    list_display = ["id", "amount", "status", "razorpay_refund_id", "bank_reference", "created_at"]
     list_filter = ["status"]
     search_fields = ["=razorpay_refund_id", "=idempotency_key", "=intent__order_id"]
     readonly_fields = [f.name for f in Refund._meta.fields]
@@ -122,6 +177,10 @@ class RefundAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="amount", ordering="amount_paise")
+    def amount(self, refund: Refund) -> str:
+        return format_inr(refund.amount_paise)
 
 
 @admin.register(WebhookEvent)

@@ -32,7 +32,7 @@ def test_the_intent_page_shows_its_razorpay_ids_and_history(fake, staff_client):
 def test_the_refund_form_refunds_once_even_when_submitted_twice(fake, staff_client):
     intent = paid_intent(fake)
     url = f"/admin/payments/paymentintent/{intent.pk}/refund/"
-    form = {"amount_paise": "2500", "reason": "bruised", "idempotency_key": "admin-form-key-0001"}
+    form = {"amount": "25.00", "reason": "bruised", "idempotency_key": "admin-form-key-0001"}
 
     assert staff_client.get(url).status_code == 200
     first = staff_client.post(url, form)
@@ -50,7 +50,7 @@ def test_the_refund_form_shows_a_refusal(fake, staff_client):
 
     response = staff_client.post(
         f"/admin/payments/paymentintent/{intent.pk}/refund/",
-        {"amount_paise": "45001", "reason": "x", "idempotency_key": "admin-form-key-0002"},
+        {"amount": "450.01", "reason": "x", "idempotency_key": "admin-form-key-0002"},
     )
 
     assert response.status_code == 200
@@ -65,3 +65,36 @@ def test_the_webhook_inbox_lists_events(fake, staff_client):
 
     assert response.status_code == 200
     assert b"payment.captured" in response.content
+
+
+def test_staff_read_money_in_rupees_and_refund_in_rupees(fake, staff_client):
+    intent = paid_intent(fake, 45_000)
+
+    listing = staff_client.get("/admin/payments/paymentintent/").content.decode()
+    assert "₹450.00" in listing
+    form_page = staff_client.get(f"/admin/payments/paymentintent/{intent.pk}/refund/").content.decode()
+    assert "captured ₹450.00, ₹450.00 left to refund" in form_page
+
+    too_fine = staff_client.post(
+        f"/admin/payments/paymentintent/{intent.pk}/refund/",
+        {"amount": "10.005", "reason": "x", "idempotency_key": "admin-form-key-0003"},
+    )
+    assert too_fine.status_code == 200
+    assert "decimal places" in too_fine.content.decode()
+    assert Refund.objects.count() == 0
+
+
+def test_a_cancelled_cash_on_delivery_intent_says_so_and_offers_no_refund(staff_client):
+    import uuid
+
+    from payments import services
+
+    order_id = uuid.uuid4()
+    intent = services.request_payment(order_id=order_id, amount_paise=34_000, method="cod")
+    services.cancel_payment(order_id=order_id, reason="customer_cancelled")
+
+    listing = staff_client.get("/admin/payments/paymentintent/?cancelled=yes").content.decode()
+    assert "cancelled: nothing to collect" in listing
+    page = staff_client.get(f"/admin/payments/paymentintent/{intent.pk}/change/").content.decode()
+    assert "Cash on delivery: money goes back in cash" in page
+    assert f"/admin/payments/paymentintent/{intent.pk}/refund/" not in page
