@@ -64,6 +64,13 @@ def zone_for_pincode(pincode: str) -> Zone | None:
     return entry.zone if entry else None
 
 
+def format_quantity(sku: Sku, quantity: int) -> str:
+    """A quantity in the SKU's units: a count of packs, or grams as "750 g" / "6 kg" (as the catalog labels them)."""
+    if sku.sold_by != "weight":
+        return str(quantity)
+    return f"{quantity / 1000:g} kg" if quantity >= 1000 and quantity % 100 == 0 else f"{quantity} g"
+
+
 def get_slot(slot_id: UUID) -> DeliverySlot | None:
     """The slot as delivery announced it; None if unknown here (not yet, or not a slot)."""
     return one_or_none(DeliverySlot.objects.filter(slot_id=slot_id))
@@ -124,13 +131,13 @@ def _price_line(
     if not sku.is_active:
         priced.problems.append("This item is no longer sold.")
     if line.quantity > sku.max_per_order:
-        priced.problems.append(f"At most {sku.max_per_order} per order.")
+        priced.problems.append(f"At most {format_quantity(sku, sku.max_per_order)} per order.")
     if cart.store_id:
         level = stock.get(sku.sku_id)
         if level is None or not level.in_stock or level.available == 0:
             priced.problems.append("Out of stock at your store.")
         elif level.available < line.quantity:
-            priced.problems.append(f"Only {level.available} left at your store.")
+            priced.problems.append(f"Only {format_quantity(sku, level.available)} left at your store.")
     return priced
 
 

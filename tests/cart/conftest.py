@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalog.events import ProductPublished, SkuSnapshot
+from catalog.events import ProductPublished, ProductUpdated, SkuSnapshot
 from delivery.events import FeePolicy, FeeTier, ZoneConfigured
 from inventory.events import StockLevelChanged
 from shop.accounts.models import Address, User
@@ -35,6 +35,24 @@ def sku(sku_id: uuid.UUID, **overrides) -> SkuSnapshot:
     return SkuSnapshot(**{**base, **overrides})
 
 
+#: The loose tomatoes: sold by weight in steps of 250 g, at most 5 kg per order.
+TOMATO_FIELDS = {
+    "name": "Tomato (loose)", "sold_by": "weight", "base_unit": "g", "step": 250, "pack_label": "250 g",
+    "price_paise": 4000, "mrp_paise": 5000, "max_per_order": 5000, "hsn_code": "0702", "gst_rate_bp": 0,
+}  # fmt: skip
+
+
+def update_sku(snapshot: SkuSnapshot) -> None:
+    """Catalog announces a SKU's new state (e.g. a lower max_per_order)."""
+    with transaction.atomic():
+        publish(
+            ProductUpdated(product_id=snapshot.product_id, slug=str(snapshot.sku_id), title=snapshot.name,
+                           skus=(snapshot,)),
+            key=snapshot.product_id,
+        )  # fmt: skip
+    deliver_pending()
+
+
 POLICY = FeePolicy(
     min_order_value_paise=5000,
     fee_tiers=(FeeTier(min_cart_value_paise=0, fee_paise=3000), FeeTier(min_cart_value_paise=50000, fee_paise=0)),
@@ -48,8 +66,7 @@ def publish_world(*, policy: FeePolicy = POLICY, stock: dict[uuid.UUID, int] | N
     with transaction.atomic():
         for sku_id, snapshot in [
             (MILK, sku(MILK)),
-            (TOMATO, sku(TOMATO, name="Tomato (loose)", sold_by="weight", base_unit="g", step=250, pack_label="250 g",
-                          price_paise=4000, mrp_paise=5000, max_per_order=5000, hsn_code="0702", gst_rate_bp=0)),
+            (TOMATO, sku(TOMATO, **TOMATO_FIELDS)),
             (GHEE, sku(GHEE, name="Cow Ghee 1 L", price_paise=65000, mrp_paise=70000, max_per_order=2,
                        hsn_code="0405", gst_rate_bp=1200)),
         ]:  # fmt: skip

@@ -11,7 +11,7 @@ from inventory.events import StockLevelChanged
 from shop.eventbus import publish
 from shop.eventbus.testing import deliver_pending
 
-from .conftest import GHEE, MILK, STORE, TOMATO, Shopper
+from .conftest import GHEE, MILK, STORE, TOMATO, TOMATO_FIELDS, Shopper, sku, update_sku
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +164,22 @@ def test_line_of_another_cart_is_404(shopper: Shopper) -> None:
     other = APIClient()
     line_id = _add(other, MILK, 1).json()["lines"][0]["id"]
     assert shopper.client.delete(f"/api/v1/cart/lines/{line_id}/").status_code == 404
+
+
+def test_problems_of_a_weight_sku_say_grams_or_kilograms(shopper: Shopper) -> None:
+    client = shopper.client
+    client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    _add(client, TOMATO, 2000)
+    _add(client, MILK, 4)
+    with transaction.atomic():
+        publish(StockLevelChanged(store_id=STORE, sku_id=TOMATO, available=750, in_stock=True), key=f"{STORE}:{TOMATO}")
+        publish(StockLevelChanged(store_id=STORE, sku_id=MILK, available=3, in_stock=True), key=f"{STORE}:{MILK}")
+    deliver_pending()
+    update_sku(sku(TOMATO, **{**TOMATO_FIELDS, "max_per_order": 1000}))
+    update_sku(sku(MILK, max_per_order=2))
+
+    cart = client.get("/api/v1/cart/").json()
+    assert {line["name"]: line["problems"] for line in cart["lines"]} == {
+        "Tomato (loose)": ["At most 1 kg per order.", "Only 750 g left at your store."],
+        "Toned Milk 500 ml": ["At most 2 per order.", "Only 3 left at your store."],  # packs stay counts
+    }
