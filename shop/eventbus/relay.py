@@ -94,6 +94,7 @@ def forward(record: EventRecord) -> None:
             declare=[exchange],
             retry=False,  # the bus retries, with its backoff
             timeout=conf.get("EVENTBUS_RELAY_TIMEOUT_SECONDS"),
+            confirm_timeout=conf.get("EVENTBUS_RELAY_TIMEOUT_SECONDS"),  # no confirmation in time: retried
         )
     except Exception:
         _forget_connection()  # a broken channel is not reused
