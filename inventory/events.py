@@ -74,7 +74,11 @@ class CommittedLine(BaseModel):
 
     sku_id: UUID
     reserved: Quantity
-    picked: int = Field(ge=0)
+    picked: int = Field(
+        ge=0,
+        description="What left the shelf; above `reserved` when produce was weighed heavier than ordered "
+        "(the excess taken from unreserved sellable stock, as far as there was any)",
+    )
     batches: tuple[BatchPick, ...] = ()
 
 

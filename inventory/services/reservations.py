@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +40,8 @@ from ._core import (
     sellable_quantities,
     sum_lines,
 )
+
+log = structlog.get_logger("inventory")
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ def release_expired_reservations(*, now: datetime | None = None, limit: int = 50
 
 
 def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime | None = None) -> Reservation:
-    """At picking: take the picked quantities off the shelf FEFO and release the unpicked rest; idempotent."""
+    """At picking: take what was picked off the shelf FEFO (any excess: unreserved stock), release the rest."""
     picked_lines = list(picked)
     picked_by_sku = sum_lines(picked_lines, allow_zero=True) if picked_lines else {}
     now = now or timezone.now()
@@ -235,13 +238,9 @@ def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime
         lines = {line.stock_id: line for line in reservation.lines.all()}
         stocks = lock_stock_ids(lines)
         by_sku = {stock.sku_id: stock for stock in stocks}
-        for sku_id, quantity in picked_by_sku.items():
+        for sku_id in picked_by_sku:
             if sku_id not in by_sku:
                 raise InvalidStockRequest(f"SKU {sku_id} was not reserved for order {order_id}.")
-            if quantity > lines[by_sku[sku_id].id].quantity:
-                raise InvalidStockRequest(
-                    f"Picked {quantity} of SKU {sku_id} but only {lines[by_sku[sku_id].id].quantity} were reserved."
-                )
         ledger = Ledger()
         committed = [
             _commit_line(
@@ -269,28 +268,63 @@ def commit_stock(*, order_id: UUID, picked: Iterable[LineRequest], now: datetime
 def _commit_line(
     ledger: Ledger, stock: Stock, line: ReservationLine, picked: int, *, order_id: UUID, today: date
 ) -> CommittedLine:
-    """Consume `picked` from the stock's sellable batches, first expiry first; release the rest."""
+    """Consume `picked` from the stock's sellable batches, first expiry first; release the unpicked rest.
+
+    Produce weighed heavier than ordered (810 g for 750 g) left the shelf all the same: the part
+    beyond the reservation comes from the unreserved sellable stock, as much of it as there is
+    (never from other orders' reservations); the line never fails the commit for it."""
+    batches = sellable_batches(stock, today=today)
+    from_reservation = min(picked, line.quantity)
+    unreserved = max(0, sum(batch.quantity for batch in batches) - stock.reserved)
+    beyond = min(picked - from_reservation, unreserved)
     picks: list[BatchPick] = []
-    remaining = picked
-    for batch in sellable_batches(stock, today=today):
-        if remaining == 0:
+    to_release, to_take_beyond = from_reservation, beyond
+    for batch in batches:
+        if not to_release and not to_take_beyond:
             break
-        take = min(batch.quantity, remaining)
-        ledger.move(stock, kind=Movement.Kind.PICK, on_hand=-take, reserved=-take, batch=batch, order_id=order_id)
-        picks.append(BatchPick(batch_id=batch.id, batch_code=batch.code, expires_on=batch.expires_on, quantity=take))
-        remaining -= take
-    if remaining:
+        held = min(batch.quantity, to_release)
+        if held:
+            ledger.move(stock, kind=Movement.Kind.PICK, on_hand=-held, reserved=-held, batch=batch, order_id=order_id)
+            to_release -= held
+        extra = min(batch.quantity, to_take_beyond)  # the batch's quantity is already net of `held`
+        if extra:
+            ledger.move(
+                stock,
+                kind=Movement.Kind.PICK,
+                on_hand=-extra,
+                batch=batch,
+                order_id=order_id,
+                reason="picked beyond the reservation",
+            )
+            to_take_beyond -= extra
+        if held or extra:
+            picks.append(
+                BatchPick(batch_id=batch.id, batch_code=batch.code, expires_on=batch.expires_on, quantity=held + extra)
+            )
+    if to_release:
         raise StockConflict(
-            f"{stock.sku.name}: only {picked - remaining} {stock.sku.base_unit} are in sellable batches, "
-            f"{picked} were picked; adjust the stock count first."
+            f"{stock.sku.name}: only {from_reservation - to_release} {stock.sku.base_unit} are in sellable batches, "
+            f"{from_reservation} were picked; adjust the stock count first."
         )
     if line.quantity > picked:
         ledger.move(
             stock, kind=Movement.Kind.RELEASE, reserved=picked - line.quantity, order_id=order_id, reason="not picked"
         )
-    line.picked = picked
+    if picked > from_reservation + beyond:
+        log.warning(
+            "picked_beyond_sellable_stock",
+            order_id=str(order_id),
+            store_id=str(stock.store_id),
+            sku_id=str(stock.sku_id),
+            picked=picked,
+            reserved=line.quantity,
+            taken=from_reservation + beyond,
+        )
+    line.picked = from_reservation  # of the reservation; what was taken beyond it is in the ledger and the event
     line.save(update_fields=["picked"])
-    return CommittedLine(sku_id=stock.sku_id, reserved=line.quantity, picked=picked, batches=tuple(picks))
+    return CommittedLine(
+        sku_id=stock.sku_id, reserved=line.quantity, picked=from_reservation + beyond, batches=tuple(picks)
+    )
 
 
 def hold_for_fulfilment(*, order_id: UUID, now: datetime | None = None) -> Reservation | None:

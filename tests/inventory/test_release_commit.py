@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inventory import services
+from delivery.events import PickedLine, ShipmentPicked
+from inventory import selectors, services
 from inventory.errors import InvalidStockRequest, NotFound, ReservationStateError, StockConflict
 from inventory.events import BatchPick, CommittedLine, StockCommitted, StockLine, StockReleased
+from inventory.handlers import commit_stock_when_picked
 from inventory.models import Batch, Movement, Reservation, Stock
 from inventory.services import Line
 from shop.eventbus.testing import captured_events
@@ -150,16 +152,83 @@ def test_illegal_transitions_are_refused(store, stocked):
         services.commit_stock(order_id=uuid.uuid4(), picked=[])
 
 
-def test_picking_more_than_reserved_or_an_unreserved_sku_is_refused(store, stocked):
+def test_picking_an_unreserved_sku_is_refused(store, stocked):
     milk, bread = stocked(10), stocked(10)
     order_id = reserve(store, Line(milk.sku_id, 2))
 
-    with pytest.raises(InvalidStockRequest, match=r"Picked 3 of SKU .* but only 2 were reserved"):
-        services.commit_stock(order_id=order_id, picked=[Line(milk.sku_id, 3)])
     with pytest.raises(InvalidStockRequest, match="was not reserved"):
-        services.commit_stock(order_id=order_id, picked=[Line(bread.sku_id, 1)])
+        services.commit_stock(order_id=order_id, picked=[Line(milk.sku_id, 2), Line(bread.sku_id, 1)])
     assert Reservation.objects.get(order_id=order_id).status == Reservation.Status.ACTIVE
     assert levels(store, milk) == (10, 2, 8)
+    assert levels(store, bread) == (10, 0, 10)
+
+
+def test_produce_weighed_heavier_than_ordered_takes_the_excess_from_unreserved_stock_fefo(store, stocked, today):
+    # 750 g ordered, 810 g on the scale: the picker's event goes through the handler as it is.
+    tomato = stocked(760, days=2, step=250)
+    late = services.receive_stock(
+        store_id=store.id, sku_id=tomato.sku_id, quantity=1240, expires_on=today + timedelta(days=6), batch_code="LATE"
+    )
+    early = Batch.objects.get(stock__sku=tomato, expires_on=today + timedelta(days=2))
+    milk = stocked(10)
+    other_order = reserve(store, Line(tomato.sku_id, 500))
+    order_id = reserve(store, Line(tomato.sku_id, 750), Line(milk.sku_id, 3))
+    picked = ShipmentPicked(
+        shipment_id=uuid.uuid4(),
+        order_id=order_id,
+        store_id=store.id,
+        lines=(
+            PickedLine(line_id=uuid.uuid4(), sku_id=tomato.sku_id, outcome="weighed", quantity_ordered=750,
+                       quantity_picked=810),
+            PickedLine(line_id=uuid.uuid4(), sku_id=milk.sku_id, outcome="short", quantity_ordered=3,
+                       quantity_picked=1),
+        ),
+    )  # fmt: skip
+
+    with captured_events() as published:
+        commit_stock_when_picked(picked)
+
+    reservation = Reservation.objects.get(order_id=order_id)
+    assert reservation.status == Reservation.Status.COMMITTED
+    assert levels(store, tomato) == (2000 - 810, 500, 2000 - 810 - 500)  # the other order still holds its 500 g
+    assert levels(store, milk) == (9, 0, 9)  # the unpicked 2 went back on sale
+    assert {b.code: b.quantity for b in Batch.objects.filter(stock__sku=tomato)} == {early.code: 0, "LATE": 1190}
+    committed = [event for event in published if isinstance(event, StockCommitted)]
+    assert [line for line in committed[0].lines if line.sku_id == tomato.sku_id] == [
+        CommittedLine(
+            sku_id=tomato.sku_id,
+            reserved=750,
+            picked=810,
+            batches=(
+                BatchPick(batch_id=early.id, batch_code=early.code, expires_on=early.expires_on, quantity=760),
+                BatchPick(batch_id=late.id, batch_code="LATE", expires_on=late.expires_on, quantity=50),
+            ),
+        )
+    ]
+    moves = Movement.objects.filter(order_id=order_id, sku_id=tomato.sku_id).order_by("id")
+    assert list(moves.values_list("kind", "on_hand_delta", "reserved_delta", "reason")) == [
+        ("reservation", 0, 750, ""),
+        ("pick", -750, -750, ""),
+        ("pick", -10, 0, "picked beyond the reservation"),
+        ("pick", -50, 0, "picked beyond the reservation"),
+    ]
+    assert selectors.reconcile_ledger() == []
+    assert Reservation.objects.get(order_id=other_order).status == Reservation.Status.ACTIVE
+
+
+def test_an_excess_beyond_the_unreserved_stock_takes_what_there_is_and_never_another_orders_hold(store, stocked):
+    tomato = stocked(1030, step=250)
+    other_order = reserve(store, Line(tomato.sku_id, 250))
+    order_id = reserve(store, Line(tomato.sku_id, 750))
+
+    with captured_events() as published:
+        services.commit_stock(order_id=order_id, picked=[Line(tomato.sku_id, 810)])
+
+    assert Reservation.objects.get(order_id=order_id).status == Reservation.Status.COMMITTED
+    assert levels(store, tomato) == (250, 250, 0)  # 750 held + the 30 g nobody held; the other order keeps 250 g
+    assert [line.picked for event in published if isinstance(event, StockCommitted) for line in event.lines] == [780]
+    assert Reservation.objects.get(order_id=other_order).status == Reservation.Status.ACTIVE
+    assert selectors.reconcile_ledger() == []
 
 
 def test_a_pick_the_sellable_batches_cannot_cover_rolls_back(store, stocked, today):
