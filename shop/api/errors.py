@@ -61,6 +61,25 @@ def _fields(detail: Any) -> dict[str, Any]:
     return out
 
 
+def _field_sentence(name: str, problems: Any) -> str:
+    """ "quantity: A valid integer is required." (the first problem of a field, nested ones flattened)."""
+    first = _flatten(problems)[0] if _flatten(problems) else "is invalid."
+    return f"{name}: {first}"
+
+
+def _throttled_message(wait: float | None) -> str:
+    if not wait:
+        return "Too many requests: try again in a moment."
+    minutes, seconds = divmod(int(wait + 0.999), 60)
+    if minutes >= 60:
+        later = f"{minutes // 60} h {minutes % 60} min"
+    elif minutes:
+        later = f"{minutes} min" if minutes > 1 or not seconds else f"{minutes} min {seconds} s"
+    else:
+        later = f"{seconds} s"
+    return f"Too many requests: try again in {later}."
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, then reshape whatever it answered into our error shape."""
     if isinstance(exc, DjangoValidationError):
@@ -81,10 +100,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if non_field:
             message = " ".join(non_field)
         elif fields:
-            message = "Some fields are invalid: " + ", ".join(sorted(fields)) + "."
+            message = " ".join(_field_sentence(name, fields[name]) for name in sorted(fields))
         else:
             message = " ".join(_flatten(detail)) or "Invalid input."
         code = "validation_error"
+    elif isinstance(exc, exceptions.Throttled):
+        message = _throttled_message(exc.wait)
+        code = "throttled"
+        fields = {}
     else:
         assert isinstance(exc, exceptions.APIException)
         message = " ".join(_flatten(exc.detail))

@@ -1,5 +1,7 @@
 """Registration, login, logout and profile, against PostgreSQL."""
 
+import re
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -107,6 +109,7 @@ def test_login_is_throttled(api_client: APIClient, settings) -> None:
     assert codes[10] == 429
     body = api_client.post(LOGIN, {"email": "ravi@example.in", "password": PASSWORD}, format="json").json()
     assert body["error"]["code"] == "throttled"
+    assert re.fullmatch(r"Too many requests: try again in \d+ (s|min( \d+ s)?)\.", body["error"]["message"])
 
 
 def test_logout_revokes_token(customer_client: APIClient) -> None:

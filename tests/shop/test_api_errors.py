@@ -76,3 +76,38 @@ def test_under_asgi_too(debug: bool) -> None:
 
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
+
+
+def test_an_invalid_field_is_named_with_its_reason_in_the_message() -> None:
+    from rest_framework import serializers
+
+    from shop.api.errors import exception_handler
+
+    invalid = serializers.ValidationError({"quantity": ["A valid integer is required."], "address_id": ["Required."]})
+    response = exception_handler(invalid, {})
+
+    assert response is not None
+    assert response.status_code == 400
+    assert response.data["error"]["message"] == "address_id: Required. quantity: A valid integer is required."
+    assert response.data["error"]["fields"] == {
+        "quantity": ["A valid integer is required."],
+        "address_id": ["Required."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("wait", "said"),
+    [(None, "in a moment"), (42.2, "in 43 s"), (60, "in 1 min"), (95, "in 1 min 35 s"), (3296, "in 54 min"),
+     (7300, "in 2 h 1 min")],
+)  # fmt: skip
+def test_a_throttled_request_says_when_to_come_back_in_words(wait: float | None, said: str) -> None:
+    from rest_framework.exceptions import Throttled
+
+    from shop.api.errors import exception_handler
+
+    response = exception_handler(Throttled(wait=wait), {})
+
+    assert response is not None
+    assert response.status_code == 429
+    assert response.data["error"]["code"] == "throttled"
+    assert said in response.data["error"]["message"]
