@@ -120,12 +120,13 @@ def record_order_delivered(event: ShipmentDelivered) -> None:
 
 @subscriber(ShipmentDeliveryFailed)
 def record_failed_delivery_attempt(event: ShipmentDeliveryFailed) -> None:
-    services.record_delivery_failed(order_id=event.order_id, reason=event.reason, will_retry=True)
+    services.record_delivery_failed(order_id=event.order_id, reason=event.reason)
 
 
 @subscriber(ShipmentReturned)
 def cancel_order_on_return(event: ShipmentReturned) -> None:
-    services.record_delivery_failed(order_id=event.order_id, reason="returned to store", will_retry=False)
+    """Returned to the store: cancelled (delivery_failed) from wherever it is, so it is compensated."""
+    services.record_shipment_returned(order_id=event.order_id)
 
 
 # --- Inventory's answers --------------------------------------------------------------------

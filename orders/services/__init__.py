@@ -10,6 +10,7 @@ from .fulfilment import (
     record_picked,
     record_refund,
     record_shipment_created,
+    record_shipment_returned,
 )
 from .placement import LineInput, place_order
 from .saga import (
@@ -45,6 +46,7 @@ __all__ = [
     "record_picked",
     "record_refund",
     "record_shipment_created",
+    "record_shipment_returned",
     "record_slot_booked",
     "record_slot_failed",
     "record_slot_released",

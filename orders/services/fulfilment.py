@@ -146,15 +146,29 @@ def record_delivered(*, order_id: UUID, delivered_at: datetime, cash_collected_p
 
 
 @transaction.atomic(savepoint=False)
-def record_delivery_failed(*, order_id: UUID, reason: str, will_retry: bool) -> Order:
-    """A failed attempt: back to packed for another try, or cancelled when the goods go back."""
+def record_delivery_failed(*, order_id: UUID, reason: str) -> Order:
+    """A failed attempt: back to packed for another try (or for the return to the store)."""
     order = lock(order_id)
-    if order.status != S.OUT_FOR_DELIVERY:
-        return order
-    if will_retry:
+    if order.status == S.OUT_FOR_DELIVERY:
         transition(order, S.PACKED, reason=f"delivery attempt failed: {reason}")
-    else:
-        cancel_locked(order, "delivery_failed", detail=reason)
+    return order
+
+
+#: Where an order with a shipment may be when its shipment goes back to the store.
+RETURNABLE = frozenset({S.CONFIRMED, S.PICKING, S.PACKED, S.OUT_FOR_DELIVERY})
+
+
+@transaction.atomic(savepoint=False)
+def record_shipment_returned(*, order_id: UUID) -> Order:
+    """The shipment went back to the store: the order cannot be delivered, so it is cancelled
+    and the other apps undo their part (stock, slot, money).
+
+    A failed attempt has usually moved the order back to packed by now, but the shipment's
+    events reach the order's handlers concurrently, so it may still be anywhere after
+    confirmation; delivered or cancelled stays as it is."""
+    order = lock(order_id)
+    if order.status in RETURNABLE:
+        cancel_locked(order, "delivery_failed", detail="returned to the store")
     return order
 
 

@@ -219,7 +219,7 @@ def test_fulfilment_moves_the_order_to_delivered_and_records_cash() -> None:
     services.record_shipment_created(order_id=order.id, shipment_id=uuid.uuid4(), tracking_code="TRK1")
     services.record_packed(order_id=order.id)
     services.record_out_for_delivery(order_id=order.id, attempt=1)
-    services.record_delivery_failed(order_id=order.id, reason="customer unavailable", will_retry=True)
+    services.record_delivery_failed(order_id=order.id, reason="customer unavailable")
     assert _status(order) == "packed"
     services.record_out_for_delivery(order_id=order.id, attempt=2)
     services.record_delivered(order_id=order.id, delivered_at=timezone.now(), cash_collected_paise=11500)
@@ -229,6 +229,44 @@ def test_fulfilment_moves_the_order_to_delivered_and_records_cash() -> None:
     assert [t.to_status for t in order.transitions.all()] == [
         "pending", "confirmed", "picking", "packed", "out_for_delivery", "packed", "out_for_delivery", "delivered",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "reached",
+    ["confirmed", "picking", "packed", "out_for_delivery"],  # the return may overtake the shipment's other news
+)
+def test_a_returned_shipment_cancels_the_order_from_wherever_it_is(reached: str) -> None:
+    order = _confirmed("cod")
+    if reached != "confirmed":
+        services.record_shipment_created(order_id=order.id, shipment_id=uuid.uuid4(), tracking_code="TRK1")
+    if reached in ("packed", "out_for_delivery"):
+        services.record_packed(order_id=order.id)
+    if reached == "out_for_delivery":
+        services.record_out_for_delivery(order_id=order.id, attempt=1)
+    assert _status(order) == reached
+
+    with captured_events() as published:
+        services.record_shipment_returned(order_id=order.id)
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason) == ("cancelled", "delivery_failed")
+    cancelled = [e for e in published if isinstance(e, OrderCancelled)]
+    assert [(e.reason, e.from_status) for e in cancelled] == [("delivery_failed", reached)]
+
+
+@pytest.mark.parametrize("end", ["delivered", "cancelled"])
+def test_a_returned_shipment_leaves_a_delivered_or_cancelled_order_alone(end: str) -> None:
+    order = _confirmed("cod")
+    if end == "delivered":
+        services.record_delivered(order_id=order.id, delivered_at=timezone.now(), cash_collected_paise=11500)
+    else:
+        services.cancel_order(order_id=order.id)
+    with captured_events() as published:
+        services.record_shipment_returned(order_id=order.id)
+        services.record_delivery_failed(order_id=order.id, reason="customer_unavailable")  # late news too
+    order.refresh_from_db()
+    assert order.status == end
+    assert published == []
 
 
 def test_picking_shortfall_and_light_weight_become_one_adjustment() -> None:
