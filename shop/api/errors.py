@@ -105,7 +105,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = " ".join(_flatten(detail)) or "Invalid input."
         code = "validation_error"
     elif isinstance(exc, exceptions.Throttled):
-        message = _throttled_message(exc.wait)
+        message = _throttled_message(getattr(exc, "wait", None))
         code = "throttled"
         fields = {}
     else:
