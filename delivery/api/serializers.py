@@ -11,6 +11,7 @@ from shop.accounts.validators import validate_pincode
 from ..events import DeliveryFailure
 from ..models.shipments import PickOutcome
 from ..models.slots import SlotMode
+from ..services import MAX_PICK_QUANTITY
 
 
 class PincodeInput(serializers.Serializer):
@@ -151,7 +152,9 @@ class TrackingOutput(serializers.Serializer):
 class PickLineInput(serializers.Serializer):
     line_id = serializers.UUIDField()
     outcome = serializers.ChoiceField(choices=[c for c in PickOutcome.values if c != PickOutcome.PENDING])
-    quantity_picked = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    quantity_picked = serializers.IntegerField(
+        min_value=0, max_value=MAX_PICK_QUANTITY, required=False, allow_null=True
+    )
 
 
 class PickInput(serializers.Serializer):

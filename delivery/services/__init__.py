@@ -1,6 +1,6 @@
 """The delivery app's use cases: the only code that writes its tables."""
 
-from .picking import PickInput, record_pick
+from .picking import MAX_PICK_QUANTITY, PickInput, record_pick
 from .riders import assign_rider, create_rider, set_rider_availability
 from .shipments import (
     LineInput,
@@ -24,6 +24,7 @@ from .slots import (
 from .zones import configure_zone, record_store, set_slot_template, validate_zone
 
 __all__ = [
+    "MAX_PICK_QUANTITY",
     "BookingOutcome",
     "LineInput",
     "PickInput",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,15 @@ from .. import events
 from ..models import Shipment, ShipmentLine
 from ..models.shipments import PickOutcome, ShipmentStatus
 from .shipments import move
+
+#: The largest quantity a pick may report for one line, in base units (a tonne of grams):
+#: far above any order, and far below the 32-bit columns downstream.
+MAX_PICK_QUANTITY = 1_000_000
+
+
+def weigh_tolerance_percent() -> int:
+    """How far above the ordered grams a weighed line may come out (120: up to 1.2 times the order)."""
+    return int(getattr(settings, "DELIVERY_WEIGH_TOLERANCE_PERCENT", 120))
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,17 @@ def _check_pick(line: ShipmentLine, pick: PickInput) -> int:
             raise ValidationError({"lines": [f"{line.title} is sold by the piece, not weighed."]})
         if qty is None or qty <= 0:
             raise ValidationError({"lines": [f"{line.title}: weighed needs the actual grams, above 0."]})
+        tolerance = weigh_tolerance_percent()
+        most = min(line.quantity * tolerance // 100, MAX_PICK_QUANTITY)
+        if qty > most:
+            raise ValidationError(
+                {
+                    "lines": [
+                        f"{line.title}: {qty} g weighed is more than {most} g, {tolerance} % of the {line.quantity} g "
+                        "ordered; weigh again and take some off."
+                    ]
+                }
+            )
         return qty
     raise ValidationError({"lines": [f"{line.title}: outcome must be found, short or weighed."]})
 

@@ -286,3 +286,32 @@ def test_only_riders_have_a_shift(customer_client: APIClient) -> None:
     response = customer_client.patch("/api/v1/delivery/riders/me/", {"is_available": True})
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "You are not a rider."
+
+
+@pytest.mark.parametrize(
+    ("quantity_picked", "message"),
+    [
+        (1_000_000, "Tomato: 1000000 g weighed is more than 1800 g, 120 % of the 1500 g ordered"),
+        (4_294_967_396, "Ensure this value is less than or equal to 1000000."),
+    ],
+)
+@pytest.mark.django_db
+def test_a_weight_far_above_the_order_is_a_400_and_nothing_is_picked(
+    staff_client: APIClient, store, quantity_picked: int, message: str
+) -> None:
+    shipment = ShipmentFactory(store_id=store.store_id, status="pending", payment_method="prepaid")
+    line = ShipmentLineFactory(shipment=shipment, title="Tomato", quantity=1500, sold_by_weight=True)
+
+    response = staff_client.post(
+        f"/api/v1/delivery/shipments/{shipment.id}/pick/",
+        {"lines": [{"line_id": str(line.id), "outcome": "weighed", "quantity_picked": quantity_picked}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert message in str(error["fields"]["lines"])
+    shipment.refresh_from_db()
+    line.refresh_from_db()
+    assert (shipment.status, line.outcome, line.quantity_picked) == ("pending", "pending", None)

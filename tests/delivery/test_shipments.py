@@ -170,6 +170,9 @@ def test_picking_records_found_short_and_weighed_lines(store) -> None:
         (("weighed", 2), ("found", None)),  # milk is sold by the piece
         (("found", 1), ("found", None)),  # found means all
         (("found", None), ("weighed", 0)),  # weighed needs grams
+        (("found", None), ("weighed", 1201)),  # above 120 % of the 1000 g ordered
+        (("found", None), ("weighed", 1_000_000)),
+        (("found", None), ("short", 1001)),  # short is fewer than ordered, by the piece or by the gram
         (("lost", None), ("found", None)),
     ],
 )
@@ -452,3 +455,27 @@ def test_opening_a_shipment_reads_the_slot_with_its_zone_in_one_query(slot, stor
     assert shipment.zone == slot.zone
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert not [sql for sql in reads if 'FROM "delivery_zone"' in sql]  # the zone came with the slot (a JOIN)
+
+
+@pytest.mark.django_db
+def test_a_weighed_line_may_come_out_up_to_the_tolerance_above_the_order(store, settings) -> None:  # type: ignore[no-untyped-def]
+    shipment = _create(store)
+    lines = {line.sku_id: line for line in shipment.lines.all()}
+
+    settings.DELIVERY_WEIGH_TOLERANCE_PERCENT = 110
+    with pytest.raises(ValidationError) as refused:
+        services.record_pick(
+            shipment_id=shipment.id,
+            picks=[PickInput(lines[MILK].id, "found"), PickInput(lines[TOMATO].id, "weighed", 1101)],
+        )
+    assert refused.value.message_dict == {
+        "lines": [
+            "Tomato: 1101 g weighed is more than 1100 g, 110 % of the 1000 g ordered; weigh again and take some off."
+        ]
+    }
+    services.record_pick(
+        shipment_id=shipment.id,
+        picks=[PickInput(lines[MILK].id, "found"), PickInput(lines[TOMATO].id, "weighed", 1100)],
+    )
+
+    assert ShipmentLine.objects.get(pk=lines[TOMATO].id).quantity_picked == 1100
