@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -24,6 +25,9 @@ class PricedLine:
     tax_paise: int = 0
     savings_paise: int = 0
     problems: list[str] = field(default_factory=list)
+    #: What the customer should know but need not act on (e.g. the quantity was capped when
+    #: their carts were merged at login): shown with the problems, never blocks the order.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def orderable(self) -> bool:
@@ -76,10 +80,13 @@ def get_slot(slot_id: UUID) -> DeliverySlot | None:
     return one_or_none(DeliverySlot.objects.filter(slot_id=slot_id))
 
 
-def price_cart(cart: Cart, *, slot: DeliverySlot | None = None) -> PricedCart:
+def price_cart(
+    cart: Cart, *, slot: DeliverySlot | None = None, notices: Mapping[UUID, str] | None = None
+) -> PricedCart:
     """Price every line at the cart's store; flag what cannot be ordered, never drop it.
     The fees that depend on the delivery (late-night window, express) are priced for
-    `slot`, once the customer has chosen one; an empty cart pays no fees."""
+    `slot`, once the customer has chosen one; an empty cart pays no fees. `notices` (by
+    SKU) are told with their lines."""
     lines = list(cart.lines.all())
     sku_ids = [line.sku_id for line in lines]
     skus = {sku.sku_id: sku for sku in Sku.objects.filter(sku_id__in=sku_ids)}
@@ -98,6 +105,8 @@ def price_cart(cart: Cart, *, slot: DeliverySlot | None = None) -> PricedCart:
         slot=slot,
     )
     for line in priced.lines:
+        if notices and line.line.sku_id in notices:
+            line.notices.append(notices[line.line.sku_id])
         priced.subtotal_paise += line.line_total_paise
         priced.tax_paise += line.tax_paise
         priced.savings_paise += line.savings_paise

@@ -50,7 +50,9 @@ def line_data(priced: PricedLine) -> dict[str, Any]:
         "replacement": priced.line.replacement,
         "replacement_sku_id": str(priced.line.replacement_sku_id) if priced.line.replacement_sku_id else None,
         "orderable": priced.orderable,
-        "problems": priced.problems,
+        # Notices (e.g. a quantity capped when carts merged at login) are told here too;
+        # they leave the line orderable.
+        "problems": priced.problems + priced.notices,
         "image_url": sku.image_url if sku else "",
     }
 

@@ -21,25 +21,33 @@ from ..services import carts, checkout
 from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
 
 
-def current_cart(request: Request) -> Cart:
-    """The customer's cart (a visitor's cart from this session is merged in first), or the visitor's."""
+def current_cart(request: Request) -> tuple[Cart, dict[UUID, str]]:
+    """The customer's cart (a visitor's cart from this session is merged in first), or the
+    visitor's; with what the merge has to tell about its lines, by SKU (quantities capped)."""
     session = request._request.session
     if request.user.is_authenticated:
         user = request_user(request)
         if session.session_key and session.get("visitor_cart"):
             session.pop("visitor_cart")
-            return carts.merge_visitor_cart(
+            merged = carts.merge_visitor_cart(
                 session_key=session.get("visitor_cart_key", session.session_key), customer_id=user.pk
             )
-        return carts.get_cart(customer_id=user.pk, session_key=None)
+            return merged.cart, merged.notices
+        return carts.get_cart(customer_id=user.pk, session_key=None), {}
     if not session.session_key:
         session.save()
     session["visitor_cart"] = True
     session["visitor_cart_key"] = session.session_key  # survives the key rotation at login
-    return carts.get_cart(customer_id=None, session_key=session["visitor_cart_key"])
+    return carts.get_cart(customer_id=None, session_key=session["visitor_cart_key"]), {}
 
 
-def _priced(cart: Cart, code: int = status.HTTP_200_OK, *, slot_id: str | None = None) -> Response:
+def _priced(
+    cart: Cart,
+    code: int = status.HTTP_200_OK,
+    *,
+    slot_id: str | None = None,
+    notices: dict[UUID, str] | None = None,
+) -> Response:
     slot = None
     if slot_id:
         try:
@@ -48,7 +56,7 @@ def _priced(cart: Cart, code: int = status.HTTP_200_OK, *, slot_id: str | None =
             raise ApiError(
                 "slot_id is not a slot id.", code="invalid_request", fields={"slot_id": ["Must be a UUID."]}
             ) from None
-    return Response(cart_data(price_cart(cart, slot=slot)), status=code)
+    return Response(cart_data(price_cart(cart, slot=slot, notices=notices)), status=code)
 
 
 class CartApi(APIView):
@@ -67,13 +75,15 @@ class CartApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        return _priced(current_cart(request), slot_id=request.query_params.get("slot_id"))
+        cart, notices = current_cart(request)
+        return _priced(cart, slot_id=request.query_params.get("slot_id"), notices=notices)
 
     @extend_schema(request=PincodeInput, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request: Request) -> Response:
         data = PincodeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _priced(carts.set_pincode(cart=current_cart(request), pincode=data.validated_data["pincode"]))
+        cart, notices = current_cart(request)
+        return _priced(carts.set_pincode(cart=cart, pincode=data.validated_data["pincode"]), notices=notices)
 
 
 class CartLinesApi(APIView):
@@ -83,34 +93,34 @@ class CartLinesApi(APIView):
     def post(self, request: Request) -> Response:
         data = LineInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = current_cart(request)
+        cart, notices = current_cart(request)
         carts.add_line(cart=cart, **data.validated_data)
-        return _priced(cart, status.HTTP_201_CREATED)
+        return _priced(cart, status.HTTP_201_CREATED, notices=notices)
 
 
 class CartLineApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    def _line(self, request: Request, line_id: UUID) -> tuple[Cart, CartLine]:
-        cart = current_cart(request)
+    def _line(self, request: Request, line_id: UUID) -> tuple[Cart, CartLine, dict[UUID, str]]:
+        cart, notices = current_cart(request)
         line = CartLine.objects.filter(cart=cart, pk=line_id).first()
         if line is None:
             raise ApiError("No such line in your cart.", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
-        return cart, line
+        return cart, line, notices
 
     @extend_schema(request=LineUpdateInput, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request: Request, line_id: UUID) -> Response:
         data = LineUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cart, line = self._line(request, line_id)
+        cart, line, notices = self._line(request, line_id)
         carts.update_line(line=line, **data.validated_data)
-        return _priced(cart)
+        return _priced(cart, notices=notices)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def delete(self, request: Request, line_id: UUID) -> Response:
-        cart, line = self._line(request, line_id)
+        cart, line, notices = self._line(request, line_id)
         carts.remove_line(line=line)
-        return _priced(cart)
+        return _priced(cart, notices=notices)
 
 
 class CheckoutApi(APIView):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from rest_framework import status
 
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine, Sku
-from ..selectors import zone_for_pincode
+from ..selectors import format_quantity, zone_for_pincode
 
 
 def get_cart(*, customer_id: UUID | None, session_key: str | None) -> Cart:
@@ -32,18 +32,31 @@ def get_cart(*, customer_id: UUID | None, session_key: str | None) -> Cart:
     return cart
 
 
+@dataclass(frozen=True)
+class MergedCart:
+    cart: Cart
+    #: What to tell the customer about a line, by SKU: its quantity was capped at the limit.
+    notices: dict[UUID, str]
+
+
 @transaction.atomic
-def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> Cart:
-    """After login: the visitor's lines join the customer's cart (quantities add up), and
-    the pincode the visitor chose, the latest word on where to deliver, becomes the cart's
-    (the customer's earlier one stays if the visitor chose none)."""
+def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> MergedCart:
+    """After login: the visitor's lines join the customer's cart (quantities add up, capped
+    at the SKU's max per order in its steps, with a notice), and the pincode the visitor
+    chose, the latest word on where to deliver, becomes the cart's (the customer's earlier
+    one stays if the visitor chose none)."""
     cart = get_cart(customer_id=customer_id, session_key=None)
     visitor = Cart.objects.select_for_update().filter(session_key=session_key, customer_id__isnull=True).first()
     if visitor is None:
-        return cart
-    for line in visitor.lines.all():
-        updated = CartLine.objects.filter(cart=cart, sku_id=line.sku_id).update(quantity=F("quantity") + line.quantity)
-        if not updated:
+        return MergedCart(cart=cart, notices={})
+    visitor_lines = list(visitor.lines.all())
+    sku_ids = [line.sku_id for line in visitor_lines]
+    skus = Sku.objects.in_bulk(sku_ids)
+    mine = {line.sku_id: line for line in CartLine.objects.select_for_update().filter(cart=cart, sku_id__in=sku_ids)}
+    notices: dict[UUID, str] = {}
+    for line in visitor_lines:
+        existing = mine.get(line.sku_id)
+        if existing is None:
             CartLine.objects.create(
                 cart=cart,
                 sku_id=line.sku_id,
@@ -51,11 +64,26 @@ def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> Cart:
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
             )
+            continue
+        total = existing.quantity + line.quantity
+        sku = skus.get(line.sku_id)
+        # The most that can be ordered in the SKU's steps (12 of a 12-max SKU, 1000 g of a
+        # 1100 g-max SKU sold in 250 g steps): the merged line stays orderable.
+        limit = sku.max_per_order - sku.max_per_order % sku.step if sku else 0
+        if sku is not None and limit > 0 and total > limit:
+            notices[line.sku_id] = (
+                f"You had {format_quantity(sku, existing.quantity)} in your cart and added "
+                f"{format_quantity(sku, line.quantity)} before logging in: we kept "
+                f"{format_quantity(sku, limit)}, the most per order."
+            )
+            total = limit
+        existing.quantity = total
+        existing.save(update_fields=["quantity"])
     if visitor.pincode and visitor.pincode != cart.pincode:
         cart.pincode, cart.zone_id, cart.store_id = visitor.pincode, visitor.zone_id, visitor.store_id
         cart.save()
     visitor.delete()
-    return cart
+    return MergedCart(cart=cart, notices=notices)
 
 
 @transaction.atomic

@@ -183,3 +183,42 @@ def test_problems_of_a_weight_sku_say_grams_or_kilograms(shopper: Shopper) -> No
         "Tomato (loose)": ["At most 1 kg per order.", "Only 750 g left at your store."],
         "Toned Milk 500 ml": ["At most 2 per order.", "Only 3 left at your store."],  # packs stay counts
     }
+
+
+def test_merging_at_login_caps_a_line_at_the_most_per_order_in_its_steps_and_says_so(world: None) -> None:
+    """The customer's cart already holds the most of the ghee one order may have; the
+    visitor's cart adds as much again. The merged line stays orderable, at the limit."""
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    UserFactory(email="meera@example.in")
+    earlier = APIClient()
+    earlier.post("/api/v1/auth/login/", {"email": "meera@example.in", "password": PASSWORD}, format="json")
+    earlier.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    _add(earlier, GHEE, 2)
+    _add(earlier, TOMATO, 750)
+    _add(earlier, MILK, 1)
+    client = APIClient()
+    _add(client, GHEE, 2)
+    _add(client, TOMATO, 500)
+    _add(client, MILK, 1)
+    update_sku(sku(TOMATO, **{**TOMATO_FIELDS, "max_per_order": 1100}))  # 1000 g in steps of 250 g
+
+    client.post("/api/v1/auth/login/", {"email": "meera@example.in", "password": PASSWORD}, format="json")
+    merged = client.get("/api/v1/cart/").json()
+
+    assert {line["name"]: (line["quantity"], line["orderable"], line["problems"]) for line in merged["lines"]} == {
+        "Cow Ghee 1 L": (
+            2,
+            True,
+            ["You had 2 in your cart and added 2 before logging in: we kept 2, the most per order."],
+        ),
+        "Tomato (loose)": (
+            1000,
+            True,
+            ["You had 750 g in your cart and added 500 g before logging in: we kept 1 kg, the most per order."],
+        ),
+        "Toned Milk 500 ml": (2, True, []),
+    }
+    assert merged["can_check_out"] is True
+    again = client.get("/api/v1/cart/").json()  # told once; the lines stay as merged
+    assert [(line["quantity"], line["problems"]) for line in again["lines"]] == [(2, []), (1000, []), (2, [])]
