@@ -83,18 +83,26 @@ class BatchInline(admin.TabularInline):
 
 
 class ReceiveForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, help_text="In the SKU's base unit (pcs or g)")
+    quantity = forms.IntegerField(
+        min_value=1, max_value=services.MAX_QUANTITY_PER_MOVE, help_text="In the SKU's base unit (pcs or g)"
+    )
     expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     batch_code = forms.CharField(required=False, max_length=64)
 
 
 class AdjustForm(forms.Form):
-    delta = forms.IntegerField(help_text="Positive: found; negative: damaged, lost (taken first expiry first)")
+    delta = forms.IntegerField(
+        min_value=-services.MAX_QUANTITY_PER_MOVE,
+        max_value=services.MAX_QUANTITY_PER_MOVE,
+        help_text="Positive: found; negative: damaged, lost (taken first expiry first)",
+    )
     reason = forms.CharField(max_length=200)
 
 
 class ThresholdForm(forms.Form):
-    threshold = forms.IntegerField(min_value=0, help_text="0 turns the alert off")
+    threshold = forms.IntegerField(
+        min_value=0, max_value=services.MAX_QUANTITY_PER_MOVE, help_text="0 turns the alert off"
+    )
 
 
 @admin.register(Stock)

@@ -121,7 +121,7 @@ class StockReceiveApi(APIView):
 
         store_id = serializers.UUIDField()
         sku_id = serializers.UUIDField()
-        quantity = serializers.IntegerField(min_value=1)
+        quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_QUANTITY_PER_MOVE)
         expires_on = serializers.DateField(required=False, allow_null=True, default=None)
         batch_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
 
@@ -145,7 +145,9 @@ class StockAdjustApi(APIView):
 
         store_id = serializers.UUIDField()
         sku_id = serializers.UUIDField()
-        delta = serializers.IntegerField()
+        delta = serializers.IntegerField(
+            min_value=-services.MAX_QUANTITY_PER_MOVE, max_value=services.MAX_QUANTITY_PER_MOVE
+        )
         reason = serializers.CharField(max_length=200)
         batch_id = serializers.UUIDField(required=False, allow_null=True, default=None)
         expires_on = serializers.DateField(required=False, allow_null=True, default=None)

@@ -1,6 +1,6 @@
 """Inventory use cases: the only code that writes, each in one transaction, publishing its events."""
 
-from ._core import Line, LineRequest, reservation_ttl_seconds
+from ._core import MAX_QUANTITY_PER_MOVE, Line, LineRequest, reservation_ttl_seconds
 from .reservations import (
     ReservationOutcome,
     commit_stock,
@@ -20,6 +20,7 @@ from .stock import (
 from .stores import create_store, update_store
 
 __all__ = [
+    "MAX_QUANTITY_PER_MOVE",
     "Line",
     "LineRequest",
     "ReservationOutcome",

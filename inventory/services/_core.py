@@ -18,6 +18,11 @@ from ..errors import InvalidStockRequest, NotFound, UnknownSku
 from ..events import StockLevelChanged, StockLow
 from ..models import Batch, Movement, Sku, Stock, Store
 
+#: The most one receipt or adjustment may move, and the highest low-stock threshold, in base units
+#: (a million pieces, or a tonne of grams). Stock columns are 32-bit: a bigger number was cut down
+#: by the database (2^32 + 100 received as 100) or failed it.
+MAX_QUANTITY_PER_MOVE = 1_000_000
+
 
 class LineRequest(Protocol):
     """Anything with a SKU id and an integer quantity (an order line, a StockLine, a picked line)."""

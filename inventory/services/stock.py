@@ -14,6 +14,7 @@ from ..errors import InvalidStockRequest, NotFound, StockConflict
 from ..events import BatchExpired
 from ..models import Batch, Movement, Stock
 from ._core import (
+    MAX_QUANTITY_PER_MOVE,
     Ledger,
     get_store,
     known_skus,
@@ -40,6 +41,11 @@ def receive_stock(
         raise InvalidStockRequest(
             "The received quantity must be a positive whole number of base units.",
             fields={"quantity": ["must be a positive integer"]},
+        )
+    if quantity > MAX_QUANTITY_PER_MOVE:
+        raise InvalidStockRequest(
+            f"At most {MAX_QUANTITY_PER_MOVE:,} base units can be received at once, got {quantity:,}.",
+            fields={"quantity": [f"at most {MAX_QUANTITY_PER_MOVE}"]},
         )
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -85,6 +91,11 @@ def adjust_stock(
         raise InvalidStockRequest(
             "The adjustment must be a non-zero whole number of base units.",
             fields={"delta": ["must be a non-zero integer"]},
+        )
+    if abs(delta) > MAX_QUANTITY_PER_MOVE:
+        raise InvalidStockRequest(
+            f"An adjustment moves at most {MAX_QUANTITY_PER_MOVE:,} base units either way, got {delta:,}.",
+            fields={"delta": [f"between -{MAX_QUANTITY_PER_MOVE} and {MAX_QUANTITY_PER_MOVE}"]},
         )
     now = now or timezone.now()
     with transaction.atomic():
@@ -141,8 +152,11 @@ def _take_out(
 
 def set_low_stock_threshold(*, store_id: UUID, sku_id: UUID, threshold: int) -> Stock:
     """Alert (StockLow) when the store's sellable quantity falls to `threshold` or below; 0 turns it off."""
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
-        raise InvalidStockRequest("The threshold must be a whole number >= 0.", fields={"threshold": ["invalid"]})
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= MAX_QUANTITY_PER_MOVE:
+        raise InvalidStockRequest(
+            f"The threshold must be a whole number from 0 to {MAX_QUANTITY_PER_MOVE:,}.",
+            fields={"threshold": ["invalid"]},
+        )
     with transaction.atomic():
         stocks = lock_stocks(store_id=store_id, sku_ids=[sku_id])
         if not stocks:

@@ -73,6 +73,30 @@ def test_adjust_action_refusal_is_shown_and_changes_nothing(admin_client, stocke
     assert stock.on_hand == 3
 
 
+@pytest.mark.parametrize(
+    ("action", "field", "value", "error"),
+    [
+        ("receive_stock", "quantity", "4294967396", "Ensure this value is less than or equal to 1000000."),
+        ("adjust_stock", "delta", "4294967303", "Ensure this value is less than or equal to 1000000."),
+        ("adjust_stock", "delta", "-1000001", "Ensure this value is greater than or equal to -1000000."),
+        ("set_threshold", "threshold", "2147483648", "Ensure this value is less than or equal to 1000000."),
+    ],
+)
+def test_an_action_with_a_number_too_big_is_a_form_error_and_changes_nothing(
+    admin_client, stocked, action, field, value, error
+):
+    stock = Stock.objects.get(sku=stocked(5))
+    post = {"action": action, "_selected_action": [str(stock.pk)], "apply": "1", "reason": "count", field: value}
+
+    response = admin_client.post("/admin/inventory/stock/", post)
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.low_stock_threshold) == (5, 0)
+    assert Movement.objects.count() == 1
+
+
 def test_release_action(admin_client, store, stocked):
     milk = stocked(5)
     order_id = uuid.uuid4()

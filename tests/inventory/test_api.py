@@ -112,3 +112,43 @@ def test_staff_adjust_stock_and_a_conflict_is_409(staff_client, store, stocked):
     assert (ok.json()["on_hand"], ok.json()["available"]) == (3, 3)
     assert too_much.status_code == 409
     assert too_much.json()["error"]["code"] == "stock_conflict"
+
+
+@pytest.mark.parametrize("quantity", [4_294_967_396, 10**12, 1_000_001])
+def test_a_receipt_too_big_for_the_counts_is_a_400_and_writes_nothing(staff_client, store, stocked, quantity):
+    milk = stocked(5)
+    body = {"store_id": str(store.id), "sku_id": str(milk.sku_id), "quantity": quantity}
+
+    response = staff_client.post(f"{URL}receive/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"quantity": ["Ensure this value is less than or equal to 1000000."]}
+    assert Stock.objects.get(sku=milk).on_hand == 5
+    assert Movement.objects.filter(sku_id=milk.sku_id).count() == 1
+
+
+def test_the_largest_receipt_is_booked_whole(staff_client, store, stocked):
+    milk = stocked(5)
+    body = {"store_id": str(store.id), "sku_id": str(milk.sku_id), "quantity": services.MAX_QUANTITY_PER_MOVE}
+
+    assert staff_client.post(f"{URL}receive/", body, format="json").status_code == 201
+    assert Stock.objects.get(sku=milk).on_hand == 1_000_005
+
+
+@pytest.mark.parametrize(
+    ("delta", "message"),
+    [
+        (4_294_967_303, "Ensure this value is less than or equal to 1000000."),
+        (-4_294_967_303, "Ensure this value is greater than or equal to -1000000."),
+    ],
+)
+def test_an_adjustment_too_big_for_the_counts_is_a_400_and_writes_nothing(staff_client, store, stocked, delta, message):
+    milk = stocked(5)
+    body = {"store_id": str(store.id), "sku_id": str(milk.sku_id), "delta": delta, "reason": "found"}
+
+    response = staff_client.post(f"{URL}adjust/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"delta": [message]}
+    assert Stock.objects.get(sku=milk).on_hand == 5
+    assert Movement.objects.filter(sku_id=milk.sku_id).count() == 1

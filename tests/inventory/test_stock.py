@@ -53,6 +53,27 @@ def test_receiving_an_expired_batch_or_unknown_sku_is_refused(store, today):
         services.receive_stock(store_id=store.id, sku_id=uuid.uuid4(), quantity=1)
 
 
+def test_quantities_beyond_what_one_move_may_carry_are_refused_before_any_write(store, stocked):
+    milk = stocked(5)
+    too_many = services.MAX_QUANTITY_PER_MOVE + 1
+
+    with pytest.raises(
+        InvalidStockRequest, match="At most 1,000,000 base units can be received at once, got 1,000,001"
+    ):
+        services.receive_stock(store_id=store.id, sku_id=milk.sku_id, quantity=too_many)
+    with pytest.raises(InvalidStockRequest, match="at most 1,000,000 base units either way, got 4,294,967,303"):
+        services.adjust_stock(store_id=store.id, sku_id=milk.sku_id, delta=2**32 + 7, reason="found")
+    with pytest.raises(InvalidStockRequest, match="at most 1,000,000 base units either way, got -1,000,001"):
+        services.adjust_stock(store_id=store.id, sku_id=milk.sku_id, delta=-too_many, reason="lost")
+    with pytest.raises(InvalidStockRequest, match="from 0 to 1,000,000"):
+        services.set_low_stock_threshold(store_id=store.id, sku_id=milk.sku_id, threshold=2**31)
+
+    stock = Stock.objects.get(sku=milk)
+    assert (stock.on_hand, stock.low_stock_threshold) == (5, 0)
+    assert Movement.objects.count() == 1
+    assert Batch.objects.count() == 1
+
+
 def test_a_negative_adjustment_takes_from_the_earliest_batches_but_never_below_reserved(store, stocked, today):
     milk = stocked(5, days=2)
     services.receive_stock(store_id=store.id, sku_id=milk.sku_id, quantity=5, expires_on=today + timedelta(days=6))
