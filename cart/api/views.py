@@ -16,7 +16,7 @@ from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine
-from ..selectors import get_slot, price_cart
+from ..selectors import price_cart
 from ..services import carts, checkout
 from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
 
@@ -51,11 +51,14 @@ def _priced(
     slot = None
     if slot_id:
         try:
-            slot = get_slot(UUID(slot_id))
+            chosen = UUID(slot_id)
         except ValueError:
             raise ApiError(
                 "slot_id is not a slot id.", code="invalid_request", fields={"slot_id": ["Must be a UUID."]}
             ) from None
+        # Refused as checkout refuses it (slot_unknown, slot_not_for_address): a price for a
+        # slot the cart cannot be delivered in would be a price it never pays.
+        slot = checkout.chosen_slot(slot_id=chosen, zone_id=cart.zone_id, pincode=cart.pincode)
     return Response(cart_data(price_cart(cart, slot=slot, notices=notices)), status=code)
 
 
@@ -69,7 +72,10 @@ class CartApi(APIView):
             OpenApiParameter(
                 "slot_id",
                 OpenApiTypes.UUID,
-                description="Price the fees for this delivery slot (late-night, express), as checkout will.",
+                description=(
+                    "Price the fees for this delivery slot (late-night, express), as checkout will; "
+                    "400 slot_unknown or slot_not_for_address if checkout would refuse it."
+                ),
             )
         ],
         responses={200: OpenApiTypes.OBJECT},

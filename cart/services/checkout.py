@@ -87,9 +87,14 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
                 fields={"address_id": ["Not serviceable."]},
             )
         set_pincode(cart=cart, pincode=address.pincode)  # prices and stock become that store's
-    slot = get_slot(slot_id)
-    if slot is not None:  # not yet announced here: delivery decides when it books
-        _check_slot(slot, zone_id=cart.zone_id, pincode=address.pincode)
+    slot = chosen_slot(slot_id=slot_id, zone_id=cart.zone_id, pincode=cart.pincode)
+    if slot.cutoff_at <= timezone.now():
+        closed = timezone.localtime(slot.cutoff_at)
+        raise ApiError(
+            f"Orders for this slot closed at {closed:%H:%M} on {closed:%d %b}: choose a later slot.",
+            code="slot_closed",
+            fields={"slot_id": ["Closed for orders."]},
+        )
     priced = price_cart(cart, slot=slot)
     if not priced.can_check_out:
         problems = priced.problems + [
@@ -155,19 +160,23 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)
 
 
-def _check_slot(slot: DeliverySlot, *, zone_id: UUID | None, pincode: str) -> None:
-    """Refuse, before anything is written, a slot that cannot deliver this order: the order
-    would only be cancelled a moment later, and the customer would have to start again."""
-    if slot.zone_id != zone_id:
+def chosen_slot(*, slot_id: UUID, zone_id: UUID | None, pincode: str) -> DeliverySlot:
+    """The slot, if it can deliver a cart of this zone: refused before anything is written
+    (an order for it would only be cancelled a moment later). The cart hears of every open
+    slot (delivery's SlotOpened; `announce_delivery_slots` and `eventbus backfill` for
+    those opened before it listened), so a slot unknown here is not one to choose."""
+    slot = get_slot(slot_id)
+    if slot is None:
         raise ApiError(
-            f"This delivery slot is for another area: choose a slot for {pincode}.",
+            "We do not know this delivery slot: choose a slot from the list.",
+            code="slot_unknown",
+            fields={"slot_id": ["Unknown slot: choose one from the list."]},
+        )
+    if zone_id is None or slot.zone_id != zone_id:
+        where = f"for {pincode}" if pincode else "after choosing your pincode"
+        raise ApiError(
+            f"This delivery slot is for another area: choose a slot {where}.",
             code="slot_not_for_address",
-            fields={"slot_id": [f"Not a slot for pincode {pincode}."]},
+            fields={"slot_id": [f"Not a slot for pincode {pincode}." if pincode else "Choose your pincode first."]},
         )
-    if slot.cutoff_at <= timezone.now():
-        closed = timezone.localtime(slot.cutoff_at)
-        raise ApiError(
-            f"Orders for this slot closed at {closed:%H:%M} on {closed:%d %b}: choose a later slot.",
-            code="slot_closed",
-            fields={"slot_id": ["Closed for orders."]},
-        )
+    return slot

@@ -2,6 +2,7 @@
 
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -14,12 +15,53 @@ from orders.models import Order
 from shop.eventbus.models import Event as EventRecord
 from shop.eventbus.testing import captured_events, deliver_pending
 
-from .conftest import GHEE, MILK, Shopper, publish_world
+from .conftest import GHEE, MILK, STORE, Shopper, publish_world
 
 SLOT = uuid.UUID("51000000-0000-0000-0000-000000000001")
 
 
+# The slot: checked and priced from delivery's SlotOpened, before anything is written
+
+OTHER_ZONE = uuid.UUID("20000000-0000-0000-0000-000000000002")
+OTHER_STORE = uuid.UUID("5e000000-0000-0000-0000-000000000002")
+
+
+def _open_slot(
+    *, slot_id=None, zone_id=None, mode: str = "standard", starts: str = "2027-06-01T08:00:00+05:30", cutoff=None
+):
+    from datetime import datetime, timedelta
+
+    from django.db import transaction
+
+    from delivery.events import SlotOpened
+    from shop.eventbus import publish
+
+    from .conftest import ZONE
+
+    slot_id = slot_id or uuid.uuid4()
+    starts_at = datetime.fromisoformat(starts)
+    with transaction.atomic():
+        publish(
+            SlotOpened(
+                slot_id=slot_id,
+                zone_id=zone_id or ZONE,
+                store_id=OTHER_STORE if zone_id == OTHER_ZONE else STORE,
+                mode=mode,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                cutoff_at=cutoff or starts_at - timedelta(minutes=30),
+            ),
+            key=slot_id,
+        )
+    deliver_pending()
+    return slot_id
+
+
 def _fill(shopper: Shopper) -> None:
+    """A cart worth checking out at 560038, and SLOT open there tomorrow (the cart has heard of it)."""
+    from django.utils import timezone
+
+    _open_slot(slot_id=SLOT, starts=(timezone.localtime() + timedelta(days=1)).isoformat())
     shopper.client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
     shopper.client.post("/api/v1/cart/lines/", {"sku_id": str(MILK), "quantity": 2}, format="json")
     shopper.client.post("/api/v1/cart/lines/", {"sku_id": str(GHEE), "quantity": 1}, format="json")
@@ -51,7 +93,7 @@ def test_checkout_answers_202_publishes_the_frozen_cart_and_empties_it(shopper: 
     assert submitted.address.pincode == "560038"
     assert shopper.client.get("/api/v1/cart/").json()["lines"] == []
 
-    deliver_pending()  # orders takes it from here (and delivery refuses this made-up slot)
+    deliver_pending()  # orders takes it from here (and delivery, which never made this slot, refuses it)
     order = Order.objects.get(pk=order_id)
     assert (order.total_paise, order.customer_id) == (71000, shopper.user.id)
     assert order.transitions.first().to_status == "pending"
@@ -109,6 +151,7 @@ def test_an_idempotency_key_too_long_says_so(shopper: Shopper) -> None:
 
 @pytest.mark.django_db
 def test_an_empty_cart_or_an_unorderable_one_cannot_check_out(shopper: Shopper) -> None:
+    _open_slot(slot_id=SLOT)
     assert _checkout(shopper.client, address_id=str(shopper.address.id)).json()["error"]["code"] == "empty_cart"
     shopper.client.post("/api/v1/cart/lines/", {"sku_id": str(MILK), "quantity": 1}, format="json")  # under the minimum
     response = _checkout(shopper.client, key="k2", address_id=str(shopper.address.id))
@@ -157,41 +200,6 @@ def test_concurrent_submissions_with_one_key_make_one_order() -> None:
     assert len({order_id for _, order_id in answers}) == 1
     assert EventRecord.objects.filter(name="cart.checkout_submitted.v1").count() == 1
     assert Cart.objects.get(customer_id=user.id).lines.count() == 0
-
-
-# The slot: checked and priced from delivery's SlotOpened, before anything is written
-
-OTHER_ZONE = uuid.UUID("20000000-0000-0000-0000-000000000002")
-OTHER_STORE = uuid.UUID("5e000000-0000-0000-0000-000000000002")
-
-
-def _open_slot(*, zone_id=None, mode: str = "standard", starts: str = "2027-06-01T08:00:00+05:30", cutoff=None):
-    from datetime import datetime, timedelta
-
-    from django.db import transaction
-
-    from delivery.events import SlotOpened
-    from shop.eventbus import publish
-
-    from .conftest import STORE, ZONE
-
-    slot_id = uuid.uuid4()
-    starts_at = datetime.fromisoformat(starts)
-    with transaction.atomic():
-        publish(
-            SlotOpened(
-                slot_id=slot_id,
-                zone_id=zone_id or ZONE,
-                store_id=OTHER_STORE if zone_id == OTHER_ZONE else STORE,
-                mode=mode,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=1),
-                cutoff_at=cutoff or starts_at - timedelta(minutes=30),
-            ),
-            key=slot_id,
-        )
-    deliver_pending()
-    return slot_id
 
 
 def _late_night_policy():
@@ -282,10 +290,34 @@ def test_an_express_slot_costs_the_express_fee_through_to_the_order_and_its_invo
 
 
 @pytest.mark.django_db
-def test_a_slot_not_yet_known_here_is_left_to_delivery(shopper: Shopper) -> None:
+def test_a_slot_the_cart_never_heard_of_is_refused_and_the_cart_kept(shopper: Shopper) -> None:
+    """Every open slot reaches the cart (SlotOpened, announce_delivery_slots, backfill): an
+    unknown one is no slot to choose, not an order to place and cancel a moment later."""
     _fill(shopper)
-    response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(uuid.uuid4()))
-    assert response.status_code == 202  # delivery books or refuses it; the order says which
+
+    with captured_events() as published:
+        response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(uuid.uuid4()))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "slot_unknown"
+    assert "choose a slot from the list" in response.json()["error"]["message"]
+    assert published == []
+    assert not Checkout.objects.exists()
+    assert len(shopper.client.get("/api/v1/cart/").json()["lines"]) == 2
+
+
+@pytest.mark.django_db
+def test_pricing_for_a_slot_of_another_area_or_an_unknown_slot_is_a_400(shopper: Shopper) -> None:
+    _fill(shopper)
+    elsewhere = _open_slot(zone_id=OTHER_ZONE, mode="express")
+
+    other_area = shopper.client.get(f"/api/v1/cart/?slot_id={elsewhere}")
+    unknown = shopper.client.get(f"/api/v1/cart/?slot_id={uuid.uuid4()}")
+
+    assert (other_area.status_code, other_area.json()["error"]["code"]) == (400, "slot_not_for_address")
+    assert "choose a slot for 560038" in other_area.json()["error"]["message"]
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "slot_unknown")
+    assert shopper.client.get(f"/api/v1/cart/?slot_id={SLOT}").json()["priced_for_slot_id"] == str(SLOT)
 
 
 @pytest.mark.django_db
