@@ -21,7 +21,6 @@ from shop.eventbus import publish
 from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
 from ..models import Cart, Checkout, DeliverySlot
 from ..selectors import get_slot, price_cart, zone_for_pincode
-from .carts import set_pincode
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     if payment_method not in ("razorpay", "cod"):
         raise ApiError("Pay with razorpay or cod.", fields={"payment_method": ["One of razorpay, cod."]})
     if cart.pincode != address.pincode:
-        if zone_for_pincode(address.pincode) is None:
-            raise ApiError(
-                f"We do not deliver to {address.pincode} yet.",
-                code="not_serviceable",
-                fields={"address_id": ["Not serviceable."]},
-            )
-        set_pincode(cart=cart, pincode=address.pincode)  # prices and stock become that store's
+        _refuse_address_elsewhere(cart_pincode=cart.pincode, address_pincode=address.pincode)
     slot = chosen_slot(slot_id=slot_id, zone_id=cart.zone_id, pincode=cart.pincode)
     if slot.cutoff_at <= timezone.now():
         closed = timezone.localtime(slot.cutoff_at)
@@ -158,6 +151,29 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     record.save(update_fields=["total_paise"])
     cart.lines.all().delete()  # the basket became an order
     return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)
+
+
+def _refuse_address_elsewhere(*, cart_pincode: str, address_pincode: str) -> None:
+    """The cart is priced at the store of its own pincode: delivering elsewhere would change
+    its prices and stock behind the customer's back, so they change the pincode first."""
+    if zone_for_pincode(address_pincode) is None:
+        raise ApiError(
+            f"We do not deliver to {address_pincode} yet.",
+            code="not_serviceable",
+            fields={"address_id": ["Not serviceable."]},
+        )
+    if not cart_pincode:
+        message = f"This address is in {address_pincode}: set your cart's pincode to {address_pincode} first."
+    else:
+        message = (
+            f"This address is in {address_pincode}, your cart is priced for {cart_pincode}: change the pincode first."
+        )
+    raise ApiError(
+        message,
+        code="address_not_in_cart_pincode",
+        fields={"address_id": [f"Not in {cart_pincode}." if cart_pincode else "The cart has no pincode yet."]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
 
 
 def chosen_slot(*, slot_id: UUID, zone_id: UUID | None, pincode: str) -> DeliverySlot:

@@ -154,6 +154,12 @@ def test_an_empty_cart_or_an_unorderable_one_cannot_check_out(shopper: Shopper) 
     _open_slot(slot_id=SLOT)
     assert _checkout(shopper.client, address_id=str(shopper.address.id)).json()["error"]["code"] == "empty_cart"
     shopper.client.post("/api/v1/cart/lines/", {"sku_id": str(MILK), "quantity": 1}, format="json")  # under the minimum
+    unplaced = _checkout(shopper.client, key="k2", address_id=str(shopper.address.id))
+    assert (unplaced.status_code, unplaced.json()["error"]["message"]) == (
+        409,
+        "This address is in 560038: set your cart's pincode to 560038 first.",  # its prices and fees are that store's
+    )
+    shopper.client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
     response = _checkout(shopper.client, key="k2", address_id=str(shopper.address.id))
     assert response.status_code == 409
     assert "minimum order" in response.json()["error"]["message"]
@@ -318,6 +324,43 @@ def test_pricing_for_a_slot_of_another_area_or_an_unknown_slot_is_a_400(shopper:
     assert "choose a slot for 560038" in other_area.json()["error"]["message"]
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "slot_unknown")
     assert shopper.client.get(f"/api/v1/cart/?slot_id={SLOT}").json()["priced_for_slot_id"] == str(SLOT)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slot_of", ["the address's area", "the cart's area"])
+def test_an_address_outside_the_carts_pincode_is_refused_and_nothing_changes(shopper: Shopper, slot_of) -> None:
+    """The cart is priced at 560038's store; the address is in 560034, served by another
+    store. Checking out there would re-price the cart at that store unseen: refused."""
+    from django.db import transaction
+
+    from delivery.events import ZoneConfigured
+    from shop.eventbus import publish
+    from tests.accounts.factories import AddressFactory
+
+    from .conftest import POLICY
+
+    with transaction.atomic():
+        publish(
+            ZoneConfigured(zone_id=OTHER_ZONE, code="BLR-KOR", title="Koramangala", store_id=OTHER_STORE,
+                           pincodes=("560034",), is_active=True, fee_policy=POLICY),
+            key=OTHER_ZONE,
+        )  # fmt: skip
+    deliver_pending()
+    _fill(shopper)
+    slot = _open_slot(zone_id=OTHER_ZONE) if slot_of == "the address's area" else SLOT
+    koramangala = AddressFactory(user=shopper.user, pincode="560034")
+
+    with captured_events() as published:
+        response = _checkout(shopper.client, address_id=str(koramangala.id), slot_id=str(slot))
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "address_not_in_cart_pincode"
+    assert error["message"] == "This address is in 560034, your cart is priced for 560038: change the pincode first."
+    assert published == []
+    assert not Checkout.objects.exists()
+    cart = Cart.objects.get(customer_id=shopper.user.id)
+    assert (cart.pincode, cart.store_id, cart.lines.count()) == ("560038", STORE, 2)
 
 
 @pytest.mark.django_db
