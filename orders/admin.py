@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -190,9 +190,10 @@ class OrderAdmin(admin.ModelAdmin):
         """The store as "CODE · Title" (orders' projection); its short id until inventory announces it."""
         return getattr(order, "store_label", None) or _short(order.store_id)
 
-    @admin.display(description="total", ordering="total_paise")
+    @admin.display(description="total", ordering=F("total_paise") - F("adjustment_paise"))
     def total(self, order: Order) -> str:
-        return format_inr(order.total_paise)
+        """What the customer pays in the end: the checkout's total less what picking gave back."""
+        return format_inr(order.final_total_paise)
 
     @admin.display(description="payment")
     def payment(self, order: Order) -> str:

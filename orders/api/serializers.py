@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -17,10 +18,52 @@ class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
         )  # fmt: skip
 
 
+#: Why an order was cancelled, as its customer reads it.
+CANCEL_REASONS = {
+    "customer_cancelled": "cancelled by you",
+    "staff_cancelled": "cancelled by the shop",
+    "payment_failed": "the payment failed",
+    "payment_timeout": "not paid in time",
+    "confirmation_timeout": "could not be confirmed in time",
+    "out_of_stock": "out of stock",
+    "store_closed": "the store is closed",
+    "slot_unavailable": "the delivery slot is no longer available",
+    "delivery_failed": "could not be delivered",
+}
+
+
+def cancel_reason_label(reason: str) -> str:
+    return CANCEL_REASONS.get(reason, reason.replace("_", " "))
+
+
+_ATTEMPT = re.compile(r"out for delivery \(attempt (\d+)\)")
+
+
+def transition_note(step: OrderTransition) -> str:
+    """The step's reason as a customer reads it; blank when it only repeats the status.
+
+    Reasons are written for staff ("placed", "picked (implied)", "payment_failed:
+    BAD_REQUEST_ERROR: ..."): a cancellation shows why in words, a failed delivery attempt
+    what happened at the door, a retry its attempt; gateway details stay with staff."""
+    if step.to_status == Order.Status.CANCELLED:
+        return cancel_reason_label(step.reason.split(":", 1)[0].strip())
+    if step.reason.startswith("delivery attempt failed: "):
+        return "delivery attempt failed: " + step.reason.removeprefix("delivery attempt failed: ").replace("_", " ")
+    attempt = _ATTEMPT.fullmatch(step.reason)
+    if attempt and int(attempt.group(1)) > 1:
+        return f"attempt {attempt.group(1)}"
+    return ""
+
+
 class TransitionOutput(serializers.ModelSerializer[OrderTransition]):
+    note = serializers.SerializerMethodField(help_text="The reason in words; blank when the status says it all")
+
     class Meta:
         model = OrderTransition
-        fields = ("from_status", "to_status", "reason", "at")
+        fields = ("from_status", "to_status", "reason", "note", "at")
+
+    def get_note(self, step: OrderTransition) -> str:
+        return transition_note(step)
 
 
 class RefundOutput(serializers.ModelSerializer[OrderRefund]):
@@ -31,6 +74,7 @@ class RefundOutput(serializers.ModelSerializer[OrderRefund]):
 
 class OrderSummaryOutput(serializers.ModelSerializer[Order]):
     final_total_paise = serializers.IntegerField(read_only=True)
+    cancel_reason_label = serializers.SerializerMethodField(help_text="Why it was cancelled, in words")
 
     class Meta:
         model = Order
@@ -38,6 +82,7 @@ class OrderSummaryOutput(serializers.ModelSerializer[Order]):
             "id",
             "status",
             "cancel_reason",
+            "cancel_reason_label",
             "payment_method",
             "total_paise",
             "final_total_paise",
@@ -45,6 +90,9 @@ class OrderSummaryOutput(serializers.ModelSerializer[Order]):
             "slot_starts_at",
             "slot_ends_at",
         )
+
+    def get_cancel_reason_label(self, order: Order) -> str:
+        return cancel_reason_label(order.cancel_reason) if order.cancel_reason else ""
 
 
 class OrderDetailOutput(OrderSummaryOutput):

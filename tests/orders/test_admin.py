@@ -160,3 +160,17 @@ def test_the_changelist_reads_the_stores_of_a_page_in_a_bounded_number_of_querie
 
     assert many == few
     assert '<td class="field-store">BLR-7 · Store 7</td>' in client.get("/admin/orders/order/").content.decode()
+
+
+def test_the_list_shows_the_total_after_picking_and_sorts_by_it(client) -> None:
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    adjusted, whole = place(), place()
+    Order.objects.filter(pk=adjusted.pk).update(adjustment_paise=9000)  # ₹115.00 - ₹90.00 back after picking
+
+    page = client.get("/admin/orders/order/?o=4")  # the fourth column, total, ascending
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "₹25.00" in html
+    assert html.index(str(adjusted.id)[:8]) < html.index(str(whole.id)[:8])

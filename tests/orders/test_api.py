@@ -1,15 +1,18 @@
 """The customer's order API: own orders only, details for paying, cancel."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orders import services
+from orders.services import PickedLineInput
 from tests.accounts.factories import UserFactory
 
-from .factories import place
+from .factories import milk, place
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,60 @@ def test_cancel_before_packing_and_409_after() -> None:
 
 def test_orders_need_authentication() -> None:
     assert APIClient().get("/api/v1/orders/").status_code == 401
+
+
+def test_the_timeline_speaks_in_words_and_keeps_quiet_where_the_status_says_it_all() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id, payment_method="razorpay")
+    services.record_payment_requested(
+        order_id=order.id, intent_id=uuid.uuid4(), razorpay_order_id="order_X", key_id="rzp_test_local"
+    )
+    services.record_payment_failed(order_id=order.id, reason="BAD_REQUEST_ERROR: Payment failed due to a bank error")
+
+    client = _client_for(asha)
+    detail = client.get(f"/api/v1/orders/{order.id}/").json()
+
+    assert [(t["to_status"], t["note"]) for t in detail["timeline"]] == [
+        ("pending", ""),  # "placed"
+        ("awaiting_payment", ""),  # "payment requested"
+        ("cancelled", "the payment failed"),  # not the gateway's error text
+    ]
+    assert detail["timeline"][-1]["reason"].startswith("payment_failed: BAD_REQUEST_ERROR")  # still there for staff
+    assert (detail["cancel_reason"], detail["cancel_reason_label"]) == ("payment_failed", "the payment failed")
+    listing = client.get("/api/v1/orders/").json()["results"]
+    assert listing[0]["cancel_reason_label"] == "the payment failed"
+
+
+def test_delivery_attempts_are_noted_and_the_final_total_follows_picking() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id, payment_method="cod")
+    services.record_stock_reserved(order_id=order.id, reservation_id=uuid.uuid4())
+    starts = timezone.now() + timedelta(hours=3)
+    services.record_slot_booked(order_id=order.id, booking_id=uuid.uuid4(), starts_at=starts, ends_at=starts)
+    services.record_shipment_created(order_id=order.id, shipment_id=uuid.uuid4(), tracking_code="TRK1")
+    services.record_picked(
+        order_id=order.id,
+        lines=[  # one pack of milk short
+            PickedLineInput(sku_id=line.sku_id, quantity_picked=1 if line.sku_id == milk().sku_id else line.quantity)
+            for line in order.lines.all()
+        ],
+    )
+    services.record_packed(order_id=order.id)
+    services.record_out_for_delivery(order_id=order.id, attempt=1)
+    services.record_delivery_failed(order_id=order.id, reason="customer_unavailable")
+    services.record_out_for_delivery(order_id=order.id, attempt=2)
+
+    client = _client_for(asha)
+    detail = client.get(f"/api/v1/orders/{order.id}/").json()
+
+    assert [(t["to_status"], t["note"]) for t in detail["timeline"]] == [
+        ("pending", ""),
+        ("confirmed", ""),
+        ("picking", ""),
+        ("packed", ""),
+        ("out_for_delivery", ""),
+        ("packed", "delivery attempt failed: customer unavailable"),
+        ("out_for_delivery", "attempt 2"),
+    ]
+    listing = client.get("/api/v1/orders/").json()["results"]
+    assert listing[0]["final_total_paise"] == detail["totals"]["final_total_paise"] < detail["totals"]["total_paise"]
