@@ -13,9 +13,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from . import services
+from . import selectors, services
 from .events import FeePolicy, FeeTier
 from .models import Rider, Shipment, ShipmentLine, Slot, SlotBooking, SlotTemplate, Store, Zone
 
@@ -29,6 +30,30 @@ class _ReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _short(store_id: Any) -> str:
+    return str(store_id)[:8]
+
+
+class _StoreColumn(admin.ModelAdmin):
+    """Lists a row's store by name ("CODE · Title", delivery's own projection), its short id until known."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).annotate(store_label=selectors.store_label())
+
+    @admin.display(description="store", ordering="store_label")
+    def store(self, obj: Any) -> str:
+        return getattr(obj, "store_label", None) or _short(obj.store_id)
+
+
+def _slot_label(slot: Slot | None) -> str:
+    """A slot as staff read it: zone code, mode and window in local time (IST), e.g.
+    "indiranagar standard Tue 07 Jan 07:00-09:00"."""
+    if slot is None:
+        return "-"
+    starts, ends = timezone.localtime(slot.starts_at), timezone.localtime(slot.ends_at)
+    return f"{slot.zone.code} {slot.mode} {starts:%a %d %b %H:%M}-{ends:%H:%M}"
 
 
 @admin.register(Store)
@@ -91,9 +116,9 @@ class SlotTemplateInline(admin.TabularInline):
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(_StoreColumn):
     form = ZoneForm
-    list_display = ["code", "title", "store_id", "is_active", "min_order_value_paise"]
+    list_display = ["code", "title", "store", "is_active", "min_order_value_paise"]
     inlines = [SlotTemplateInline]
     actions = ["generate_week_of_slots"]
 
@@ -169,8 +194,9 @@ class SlotAdmin(admin.ModelAdmin):
 
 @admin.register(SlotBooking)
 class SlotBookingAdmin(_ReadOnly):
-    list_display = ["order_id", "slot", "pincode", "status", "booked_at", "released_at"]
+    list_display = ["order_id", "slot_window", "pincode", "status", "booked_at", "released_at"]
     list_filter = ["status"]
+    list_select_related = ["slot__zone"]
     search_fields = ["order_id"]
     actions = ["release"]
 
@@ -180,10 +206,14 @@ class SlotBookingAdmin(_ReadOnly):
             services.release_slot(order_id=booking.order_id)
         self.message_user(request, f"Released {queryset.count()} bookings.")
 
+    @admin.display(description="slot (IST)", ordering="slot__starts_at")
+    def slot_window(self, booking: SlotBooking) -> str:
+        return _slot_label(booking.slot)
+
 
 @admin.register(Rider)
-class RiderAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "store_id", "is_active", "is_available"]
+class RiderAdmin(_StoreColumn):
+    list_display = ["name", "phone", "store", "is_active", "is_available"]
     list_filter = ["is_active", "is_available"]
     search_fields = ["name", "phone", "user_id"]
     fields = ["user_id", "store_id", "name", "phone", "is_available"]
@@ -210,31 +240,54 @@ class ShipmentLineInline(admin.TabularInline):
         return False
 
 
-def _step(description: str, service: Callable[..., Any]) -> Any:
-    """An admin action running one service per shipment; refusals become messages."""
+def _step(description: str, service: Callable[..., Any], done: str) -> Any:
+    """An admin action running one service per shipment; refusals become error messages, and what
+    was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
 
     @admin.action(description=description)
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        moved = []
         for shipment in queryset:
             try:
                 service(shipment_id=shipment.pk)
             except (APIException, ValidationError) as exc:
                 text = exc.detail if isinstance(exc, APIException) else "; ".join(exc.messages)
                 modeladmin.message_user(request, f"{shipment.tracking_code}: {text}", messages.ERROR)
+            else:
+                moved.append(shipment.tracking_code)
+        if moved:
+            plural = "" if len(moved) == 1 else "s"
+            modeladmin.message_user(
+                request, f"{done} {len(moved)} shipment{plural}: {', '.join(moved)}.", messages.SUCCESS
+            )
 
     action.__name__ = service.__name__
     return action
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(_ReadOnly):
-    list_display = ["tracking_code", "status", "store_id", "rider", "slot", "payment_method", "attempts", "created_at"]
+class ShipmentAdmin(_StoreColumn, _ReadOnly):
+    list_display = [
+        "tracking_code",
+        "status",
+        "store",
+        "rider",
+        "slot_window",
+        "payment_method",
+        "attempts",
+        "created_at",
+    ]
     list_filter = ["status", "payment_method"]
+    list_select_related = ["rider", "slot__zone"]
     search_fields = ["tracking_code", "order_id"]
     inlines = [ShipmentLineInline]
     actions = [
-        _step("Pack", services.pack_shipment),
-        _step("Assign the least-loaded rider", services.assign_rider),
-        _step("Send out for delivery", services.dispatch_shipment),
-        _step("Return to store (after a failure)", services.return_shipment),
+        _step("Pack", services.pack_shipment, "Packed"),
+        _step("Assign the least-loaded rider", services.assign_rider, "Assigned a rider to"),
+        _step("Send out for delivery", services.dispatch_shipment, "Sent out for delivery"),
+        _step("Return to store (after a failure)", services.return_shipment, "Returned to the store"),
     ]
+
+    @admin.display(description="slot (IST)", ordering="slot__starts_at")
+    def slot_window(self, shipment: Shipment) -> str:
+        return _slot_label(shipment.slot)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from shop.accounts.models import User
@@ -129,3 +130,14 @@ def rider_loads(*, store_id: UUID) -> QuerySet[Rider]:
 def local_datetime(*, on: date, at: time) -> datetime:
     """A local (Asia/Kolkata) date and time as an aware datetime."""
     return timezone.make_aware(datetime.combine(on, at), timezone.get_default_timezone())
+
+
+def store_label() -> Subquery:
+    """A row's store as "CODE · Title" from delivery's projection of inventory's stores (annotate a
+    queryset with a `store_id` column; null until inventory announced the store): one subquery on the
+    projection's primary key, no query per row."""
+    return Subquery(
+        Store.objects.filter(store_id=OuterRef("store_id"))
+        .annotate(label=Concat("code", Value(" · "), "title"))
+        .values("label")[:1]
+    )

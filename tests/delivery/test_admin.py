@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -108,13 +110,49 @@ def test_every_delivery_admin_page_opens(admin_client: Client, model: str) -> No
 @pytest.mark.django_db
 def test_the_shipment_list_shows_slot_times_in_india(admin_client: Client) -> None:
     seven_ist = datetime(2030, 1, 7, 1, 30, tzinfo=UTC)
-    slot = SlotFactory(starts_at=seven_ist, ends_at=seven_ist + timedelta(hours=2))
+    slot = SlotFactory(starts_at=seven_ist, ends_at=seven_ist + timedelta(hours=2), zone__code="indiranagar")
     ShipmentFactory(slot=slot, tracking_code="DLSEVENAM234")
 
     page = admin_client.get("/admin/delivery/shipment/").content.decode()
 
-    assert f"{slot.zone_id} standard 2030-01-07 07:00-09:00" in page
+    assert "indiranagar standard Mon 07 Jan 07:00-09:00" in page
+    assert str(slot.zone_id) not in page
     assert "01:30" not in page
+
+
+@pytest.mark.django_db
+def test_the_shipment_list_names_the_store_from_the_projection_in_one_query(
+    admin_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    known = StoreFactory(code="BLR-IND", title="Indiranagar")
+    unknown_store_id = uuid.uuid4()  # not announced by inventory yet
+    for n in range(3):
+        ShipmentFactory(store_id=known.store_id, slot=SlotFactory(), tracking_code=f"DLKNOWN{n:05d}")
+    ShipmentFactory(store_id=unknown_store_id, tracking_code="DLUNKNOWN234")
+    admin_client.get("/admin/delivery/shipment/")  # warm the session and content types
+
+    with django_assert_max_num_queries(4):
+        page = admin_client.get("/admin/delivery/shipment/").content.decode()
+
+    assert page.count("BLR-IND · Indiranagar") == 3
+    assert str(known.store_id) not in page
+    assert str(unknown_store_id)[:8] in page
+
+
+@pytest.mark.django_db
+def test_shipment_actions_say_what_they_did(admin_client: Client) -> None:
+    store = StoreFactory()
+    RiderFactory(store_id=store.store_id)
+    first = ShipmentFactory(store_id=store.store_id, tracking_code="DLFIRST23456")
+    second = ShipmentFactory(store_id=store.store_id, tracking_code="DLSECOND2345")
+    post = {"action": "assign_rider", "_selected_action": [str(first.pk), str(second.pk)]}
+
+    page = admin_client.post("/admin/delivery/shipment/", post, follow=True).content.decode()
+
+    assert "Assigned a rider to 2 shipments: " in page
+    assert "DLFIRST23456" in page
+    assert "DLSECOND2345" in page
+    assert set(Shipment.objects.values_list("rider", flat=True)) != {None}
 
 
 @pytest.mark.django_db
