@@ -24,6 +24,13 @@ class LineUpdateInput(serializers.Serializer[None]):
     replacement = serializers.ChoiceField(choices=CartLine.Replacement.choices, required=False)
     replacement_sku_id = serializers.UUIDField(required=False, allow_null=True)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A replacement SKU alone would be dropped without a word (the preference is what
+        # gets changed): ask for the preference with it rather than guess it.
+        if "replacement_sku_id" in attrs and "replacement" not in attrs:
+            raise serializers.ValidationError({"replacement": ["Send replacement 'specific' with replacement_sku_id."]})
+        return attrs
+
 
 class CheckoutInput(serializers.Serializer[None]):
     address_id = serializers.UUIDField()

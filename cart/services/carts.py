@@ -132,7 +132,7 @@ def add_line(
     total = quantity + (existing.quantity if existing else 0)
     _check_quantity(sku, quantity)
     _check_quantity(sku, total)
-    _check_replacement(replacement, replacement_sku_id)
+    _check_replacement(replacement, replacement_sku_id, sku_id=sku_id)
     if existing:
         existing.quantity = total
         existing.replacement, existing.replacement_sku_id = replacement, replacement_sku_id
@@ -155,7 +155,7 @@ def update_line(
         _check_quantity(_known_sku(line.sku_id), quantity)
         line.quantity = quantity
     if replacement is not None:
-        _check_replacement(replacement, replacement_sku_id)
+        _check_replacement(replacement, replacement_sku_id, sku_id=line.sku_id)
         line.replacement, line.replacement_sku_id = replacement, replacement_sku_id
     line.save()
     return line
@@ -165,7 +165,7 @@ def remove_line(*, line: CartLine) -> None:
     line.delete()
 
 
-def _check_replacement(replacement: str, replacement_sku_id: UUID | None) -> None:
+def _check_replacement(replacement: str, replacement_sku_id: UUID | None, *, sku_id: UUID) -> None:
     if replacement not in CartLine.Replacement.values:
         raise ApiError(
             "Unknown replacement preference.", fields={"replacement": [f"One of {CartLine.Replacement.values}."]}
@@ -175,6 +175,11 @@ def _check_replacement(replacement: str, replacement_sku_id: UUID | None) -> Non
             "Name the replacement SKU exactly when the preference is 'specific'.",
             fields={"replacement_sku_id": ["Required for 'specific', not allowed otherwise."]},
             status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    if replacement_sku_id == sku_id:
+        raise ApiError(
+            "An item cannot replace itself: name another SKU, or choose best match or refund.",
+            fields={"replacement_sku_id": ["Not the line's own SKU."]},
         )
     if replacement_sku_id is not None:
         _known_sku(replacement_sku_id)

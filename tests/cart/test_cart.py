@@ -222,3 +222,34 @@ def test_merging_at_login_caps_a_line_at_the_most_per_order_in_its_steps_and_say
     assert merged["can_check_out"] is True
     again = client.get("/api/v1/cart/").json()  # told once; the lines stay as merged
     assert [(line["quantity"], line["problems"]) for line in again["lines"]] == [(2, []), (1000, []), (2, [])]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"replacement_sku_id": str(GHEE)}, "replacement"),  # no preference: refused, not ignored
+        ({"replacement": "specific", "replacement_sku_id": str(MILK)}, "replacement_sku_id"),  # itself
+    ],
+)
+def test_a_replacement_that_cannot_be_meant_is_refused_and_the_line_kept(shopper: Shopper, body, field) -> None:
+    line_id = _add(shopper.client, MILK, 1).json()["lines"][0]["id"]
+
+    response = shopper.client.patch(f"/api/v1/cart/lines/{line_id}/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+    [line] = shopper.client.get("/api/v1/cart/").json()["lines"]
+    assert (line["replacement"], line["replacement_sku_id"]) == ("best_match", None)
+
+
+def test_a_line_cannot_be_added_as_its_own_replacement(shopper: Shopper) -> None:
+    response = _add(shopper.client, MILK, 1, replacement="specific", replacement_sku_id=str(MILK))
+    assert (response.status_code, list(response.json()["error"]["fields"])) == (400, ["replacement_sku_id"])
+    assert shopper.client.get("/api/v1/cart/").json()["lines"] == []
+
+
+def test_a_line_can_name_another_sku_to_replace_it(shopper: Shopper) -> None:
+    line_id = _add(shopper.client, MILK, 1).json()["lines"][0]["id"]
+    body = {"replacement": "specific", "replacement_sku_id": str(GHEE)}
+    [line] = shopper.client.patch(f"/api/v1/cart/lines/{line_id}/", body, format="json").json()["lines"]
+    assert (line["replacement"], line["replacement_sku_id"]) == ("specific", str(GHEE))
