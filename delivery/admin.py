@@ -110,8 +110,23 @@ class ZoneForm(forms.ModelForm):
         return data
 
 
+class SlotTemplateForm(forms.ModelForm):
+    capacity = forms.IntegerField(min_value=1, max_value=services.MAX_SLOT_CAPACITY)
+    cutoff_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=services.MAX_CUTOFF_MINUTES,
+        initial=60,
+        help_text="Bookings close this long before the start",
+    )
+
+    class Meta:
+        model = SlotTemplate
+        fields = ["mode", "start_time", "end_time", "capacity", "cutoff_minutes", "weekdays", "is_active"]
+
+
 class SlotTemplateInline(admin.TabularInline):
     model = SlotTemplate
+    form = SlotTemplateForm
     extra = 1
 
 
@@ -161,6 +176,8 @@ class ZoneAdmin(_StoreColumn):
 
 
 class SlotForm(forms.ModelForm):
+    capacity = forms.IntegerField(min_value=0, max_value=services.MAX_SLOT_CAPACITY)
+
     class Meta:
         model = Slot
         fields = ["capacity"]

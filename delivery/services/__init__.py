@@ -14,6 +14,8 @@ from .shipments import (
     set_cash_to_collect,
 )
 from .slots import (
+    MAX_CUTOFF_MINUTES,
+    MAX_SLOT_CAPACITY,
     BookingOutcome,
     announce_open_slots,
     book_slot,
@@ -24,7 +26,9 @@ from .slots import (
 from .zones import configure_zone, record_store, set_slot_template, validate_zone
 
 __all__ = [
+    "MAX_CUTOFF_MINUTES",
     "MAX_PICK_QUANTITY",
+    "MAX_SLOT_CAPACITY",
     "BookingOutcome",
     "LineInput",
     "PickInput",

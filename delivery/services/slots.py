@@ -19,6 +19,11 @@ from ..errors import Conflict
 from ..events import BookingFailure, SlotBooked, SlotBookingFailed, SlotOpened, SlotReleased
 from ..models import Slot, SlotBooking, SlotTemplate
 
+#: The most orders one slot (or a template's slots) may take, and the earliest a cut-off may come
+#: before a window (a week): far above any store's day, far below the 32-bit columns.
+MAX_SLOT_CAPACITY = 10_000
+MAX_CUTOFF_MINUTES = 7 * 24 * 60
+
 _FAILURE_MESSAGES: dict[str, str] = {
     "full": "This slot is full; choose another.",
     "past_cutoff": "Bookings for this slot have closed; choose a later one.",
@@ -217,6 +222,8 @@ def release_slot(*, order_id: UUID) -> SlotBooking | None:
 @transaction.atomic
 def set_slot_capacity(*, slot_id: UUID, capacity: int) -> Slot:
     """Change one slot's capacity (more riders, or closing it early); never below what is booked."""
+    if capacity > MAX_SLOT_CAPACITY:
+        raise ValidationError({"capacity": [f"A slot takes at most {MAX_SLOT_CAPACITY:,} orders."]})
     slot = Slot.objects.select_for_update().get(pk=slot_id)
     if capacity < slot.booked:
         raise ValidationError(

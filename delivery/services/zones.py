@@ -16,6 +16,7 @@ from .. import selectors
 from ..events import FeePolicy, ZoneConfigured
 from ..models import SlotTemplate, Store, Zone, ZonePincode
 from ..models.slots import SlotMode
+from .slots import MAX_CUTOFF_MINUTES, MAX_SLOT_CAPACITY
 
 
 @transaction.atomic
@@ -133,8 +134,14 @@ def set_slot_template(
         raise ValidationError({"mode": [f"Mode must be one of {', '.join(SlotMode.values)}."]})
     if end_time <= start_time:
         raise ValidationError({"end_time": ["A window ends after it starts (and on the same day)."]})
-    if capacity < 1 or cutoff_minutes < 0:
-        raise ValidationError({"capacity": ["Capacity is at least 1 and the cut-off is not negative."]})
+    if not 1 <= capacity <= MAX_SLOT_CAPACITY or not 0 <= cutoff_minutes <= MAX_CUTOFF_MINUTES:
+        raise ValidationError(
+            {
+                "capacity": [
+                    f"Capacity is 1 to {MAX_SLOT_CAPACITY:,} and the cut-off 0 to {MAX_CUTOFF_MINUTES:,} minutes."
+                ]
+            }
+        )
     if not weekdays or any(d not in "1234567" for d in weekdays):
         raise ValidationError({"weekdays": ["Weekdays are ISO digits 1 (Monday) to 7 (Sunday)."]})
     template, _ = SlotTemplate.objects.update_or_create(

@@ -178,3 +178,39 @@ def test_staff_change_a_slots_capacity_but_not_below_its_bookings(admin_client: 
     assert accepted.status_code == 302
     slot.refresh_from_db()
     assert slot.capacity == 4
+
+
+@pytest.mark.parametrize("capacity", ["4294967396", "1000001"])
+@pytest.mark.django_db
+def test_a_slot_capacity_too_big_is_a_form_error_and_changes_nothing(admin_client: Client, capacity: str) -> None:
+    slot = SlotFactory(capacity=10)
+
+    response = admin_client.post(f"/admin/delivery/slot/{slot.pk}/change/", {"capacity": capacity})
+
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 10000." in response.content.decode()
+    slot.refresh_from_db()
+    assert slot.capacity == 10
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("templates-0-capacity", "4294967396", "Ensure this value is less than or equal to 10000."),
+        ("templates-0-cutoff_minutes", "4294967396", "Ensure this value is less than or equal to 10080."),
+    ],
+)
+@pytest.mark.django_db
+def test_a_slot_template_number_too_big_is_a_form_error_and_nothing_is_configured(
+    admin_client: Client, field: str, value: str, error: str
+) -> None:
+    store = StoreFactory()
+
+    with captured_events() as published:
+        response = admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id, **{field: value}))
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert published == []
+    assert Zone.objects.count() == 0
+    assert SlotTemplate.objects.count() == 0

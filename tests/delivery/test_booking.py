@@ -292,3 +292,14 @@ def test_capacity_can_change_but_never_below_the_bookings(slot: Slot) -> None:
     slot.refresh_from_db()
     assert (slot.capacity, slot.booked) == (3, 3)
     assert services.book_slot(order_id=uuid.uuid4(), slot_id=slot.id, pincode="560038").reason == "full"
+
+
+@pytest.mark.django_db
+def test_a_capacity_above_the_bound_is_refused(slot: Slot) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="A slot takes at most 10,000 orders"):
+        services.set_slot_capacity(slot_id=slot.id, capacity=2**32 + 10)
+
+    slot.refresh_from_db()
+    assert slot.capacity == 10

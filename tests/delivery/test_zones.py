@@ -248,3 +248,18 @@ def test_booking_s_one_query_check_agrees_with_the_pincode_lookup(
 
     assert selectors.serves(zone=zone, pincode=pincode) is served
     assert (selectors.zone_for_pincode(pincode=pincode) == zone) is served
+
+
+@pytest.mark.parametrize(
+    ("capacity", "cutoff_minutes"), [(10_001, 60), (2**32 + 20, 60), (20, 7 * 24 * 60 + 1), (20, 2**32)]
+)
+@pytest.mark.django_db
+def test_a_template_beyond_the_bounds_is_refused(capacity: int, cutoff_minutes: int) -> None:
+    zone = ZoneFactory()
+
+    with pytest.raises(ValidationError, match="Capacity is 1 to 10,000 and the cut-off 0 to 10,080 minutes"):
+        services.set_slot_template(
+            zone=zone, start_time=time(7), end_time=time(9), capacity=capacity, cutoff_minutes=cutoff_minutes
+        )
+
+    assert not zone.templates.exists()
