@@ -44,11 +44,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from delivery import services as delivery
 from delivery.events import FeePolicy, FeeTier
 from delivery.models import Slot, Zone
+from delivery.services.slots import announce_slot
 from inventory import services as inventory
 from payments.fake_razorpay import FakeRazorpay
 from shop.accounts.models import Address, User
@@ -227,7 +229,10 @@ def build_browser_shop() -> ShopData:
     RiderFactory.create(store_id=store.id)
     tomorrow = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     slots = [SlotFactory.create(zone=zone, capacity=50, starts_at=tomorrow + timedelta(hours=h)) for h in (0, 3)]
-    deliver_pending()  # the cart learns the zone
+    with transaction.atomic():
+        for slot in slots:  # as delivery announces the slots it generates: checkout takes only slots the cart knows
+            announce_slot(slot)
+    deliver_pending()  # the cart learns the zone and its slots
     stuck = Delivery.objects.exclude(status="done").values_list("subscriber", "status", "last_error")
     assert not stuck, f"shop data: deliveries not done: {list(stuck)}"
     return ShopData(

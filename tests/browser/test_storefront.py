@@ -101,6 +101,7 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
     pay = page.locator("#pay-now")
     expect(pay).to_have_text("Pay ₹540.00 now", timeout=SAGA_TIMEOUT_MS)  # pushed over the websocket
     expect(page.locator("#cart-count")).to_have_text("0")
+    expect(page.locator("#payment-method")).to_have_text("Pay online (Razorpay): awaiting payment")
     pay.click()
 
     # The fake's checkout page stands in for Razorpay's; its callback leads back to the order.
@@ -110,6 +111,7 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
     expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
     expect(_status(page)).to_have_attribute("data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS)
     expect(page.locator(".summary")).to_contain_text("Paid")
+    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay)")
 
     order = Order.objects.get(pk=order_id)
     assert order.customer_id == User.objects.get(email=email).pk
@@ -122,6 +124,9 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
     expect(_status(page)).to_have_attribute("data-status", "cancelled")
     expect(page.locator(".summary")).to_contain_text("Refunded", timeout=SAGA_TIMEOUT_MS)
     expect(page.locator("#cancel-order")).to_have_count(0)
+    expect(page.locator("#order-status")).to_have_text("Cancelled (cancelled by you)")
+    expect(page.locator(".timeline li").last).to_contain_text("Cancelled (cancelled by you)")
+    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay), refunded", timeout=SAGA_TIMEOUT_MS)
     wait_for(
         lambda: PaymentIntent.objects.get(order_id=order_id).status == "refunded",
         timeout=30,
@@ -193,6 +198,8 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=8_000)
     expect(_status(page)).to_have_attribute("data-status", "delivered", timeout=SAGA_TIMEOUT_MS)
     expect(page.locator(".timeline li")).to_have_count(6)  # placed, confirmed, picking, packed, out, delivered
+    expect(page.locator(".timeline")).not_to_contain_text("(")  # no reason that only repeats its status
+    expect(page.locator("#payment-method")).to_have_text("Cash on delivery: paid")
 
     with page.context.expect_page() as invoice_tab:
         page.click("#invoice-link")
@@ -200,6 +207,11 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     expect(invoice.locator("body")).to_contain_text("Tax invoice", ignore_case=True)
     expect(invoice.locator("body")).to_contain_text("CGST")
     expect(invoice.locator("body")).to_contain_text("Toned Milk")
+
+    # The list of orders shows what was paid in the end, after picking.
+    page.click("text=← Your orders")
+    row = page.locator("table.orders tbody tr", has_text=order_id[:8])
+    expect(row.locator("td.num")).to_have_text("₹80.00")
 
 
 def test_a_checkout_retried_after_a_lost_answer_places_one_order(browser_shop: BrowserShop) -> None:
@@ -238,3 +250,49 @@ def test_a_checkout_retried_after_a_lost_answer_places_one_order(browser_shop: B
     assert keys[0] == keys[1]
     orders = list(Order.objects.filter(customer_id=customer.user.pk).values_list("id", flat=True))
     assert [str(order_id) for order_id in orders] == [page.url.rsplit("/", 1)[1]]
+
+
+def test_an_order_page_for_an_order_that_is_not_there_says_so_instead_of_waiting_forever(
+    browser_shop: BrowserShop,
+) -> None:
+    """Someone else's order, an unknown or malformed id: "Order not found", at once. Only an
+    order this browser just checked out is waited for, and only for a while."""
+    from playwright.sync_api import expect
+
+    from tests.orders.factories import place
+
+    someone_elses = str(place(customer_id=browser_shop.customer().user.pk).id)
+    page = browser_shop.page
+    browser_shop.log_in(browser_shop.customer())
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    browser_shop.goto("/")
+    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
+    heading = page.locator("#app h1")
+
+    for order_id in ("not-a-uuid", str(uuid.uuid4()), someone_elses):
+        browser_shop.goto(f"/#/orders/{order_id}")
+        expect(heading).to_have_text("Order not found", timeout=3_000)
+        expect(_status(page)).to_have_text("There is no order of yours with this number.")
+        browser_shop.goto("/#/")
+        expect(_status(page)).to_have_count(0)
+    assert sockets == []  # nothing to follow
+
+    # As if this browser had just checked it out: the page waits on the order's socket, and
+    # the socket's 4404 (accepted, then closed: not 1006) ends the wait at once.
+    remember = "([id, at]) => sessionStorage.setItem('shop.recentOrders', JSON.stringify({[id]: at}))"
+    page.evaluate(remember, [someone_elses, page.evaluate("Date.now()")])
+    browser_shop.goto(f"/#/orders/{someone_elses}")
+    expect(heading).to_have_text("Order not found", timeout=5_000)
+    page.wait_for_timeout(2_500)  # a reconnection would come within a second or two
+    assert len(sockets) == 1
+    browser_shop.goto("/#/")
+    expect(_status(page)).to_have_count(0)
+
+    # One checked out almost three minutes ago that never came: waited for until then, no more.
+    missing = str(uuid.uuid4())
+    page.evaluate(remember, [missing, page.evaluate("Date.now() - 3 * 60 * 1000 + 4000")])
+    browser_shop.goto(f"/#/orders/{missing}")
+    expect(heading).to_have_text("Placing your order…")
+    expect(heading).to_have_text("Order not found", timeout=10_000)
+    expect(_status(page)).to_have_text("Your order has not reached us yet. It will appear in Your orders once it does.")

@@ -4,6 +4,11 @@
 
 const PINCODE_KEY = "shop.pincode";
 const CHECKOUT_KEY = "shop.checkout"; // {body, key}: a retried submission reuses its Idempotency-Key
+const RECENT_ORDERS_KEY = "shop.recentOrders"; // {order id: when checkout took it}: orders worth waiting for
+/** Checkout answers before the saga places the order (a second or two, longer with a backlog):
+ * the order page waits this long for an order this browser checked out, no more. */
+const PLACING_PATIENCE_MS = 3 * 60 * 1000;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Nothing more that the customer waits for will happen: delivered, or cancelled with any payment back. */
 const settled = (order) =>
   order.status === "delivered" || (order.status === "cancelled" && order.totals.refunded_paise >= order.totals.paid_paise);
@@ -589,12 +594,52 @@ async function placeOrder(form) {
   try {
     const placed = await api("/api/v1/checkout/", { method: "POST", body, headers: { "Idempotency-Key": saved.key } });
     sessionStorage.removeItem(CHECKOUT_KEY);
+    rememberCheckout(placed.order_id);
     navigate(`#/orders/${placed.order_id}`);
     loadCart().catch(() => {});
   } catch (error) {
     if (error.status && error.status < 500) sessionStorage.removeItem(CHECKOUT_KEY); // refused: a new attempt is a new submission
     showError(error, form);
   }
+}
+
+/** Orders this browser checked out within the patience window, by id: when checkout took each. */
+function recentCheckouts() {
+  let recent = {};
+  try {
+    recent = JSON.parse(sessionStorage.getItem(RECENT_ORDERS_KEY) || "{}") || {};
+  } catch {
+    recent = {};
+  }
+  const now = Date.now();
+  return Object.fromEntries(Object.entries(recent).filter(([, at]) => typeof at === "number" && now - at < PLACING_PATIENCE_MS));
+}
+
+function rememberCheckout(orderId) {
+  sessionStorage.setItem(RECENT_ORDERS_KEY, JSON.stringify({ ...recentCheckouts(), [orderId]: Date.now() }));
+}
+
+/** When to stop waiting for an order that is not there yet: now, unless this browser just checked it out. */
+function placingDeadline(orderId) {
+  const at = recentCheckouts()[orderId];
+  return at ? at + PLACING_PATIENCE_MS : Date.now();
+}
+
+function orderNotFound(waited) {
+  return [h("h1", {}, "Order not found"),
+    h("p", { class: "status", id: "order-status", "data-status": "not-found" }, waited
+      ? "Your order has not reached us yet. It will appear in Your orders once it does."
+      : "There is no order of yours with this number."),
+    h("p", {}, h("a", { href: "#/orders" }, "Your orders"), " · ", h("a", { href: "#/" }, "Back to the shop"))];
+}
+
+/** How the order is paid, as far as it is: nothing reads "Paid" before the money is in. */
+function paymentLabel(order) {
+  const paymentState = order.payment ? order.payment.state : "";
+  if (order.payment_method === "cod") return paymentState === "collected" ? "Cash on delivery: paid" : "Cash on delivery";
+  if (paymentState === "refunded") return "Paid online (Razorpay), refunded";
+  if (paymentState === "captured" || order.totals.paid_paise > 0) return "Paid online (Razorpay)";
+  return order.status === "cancelled" ? "Pay online (Razorpay): not paid" : "Pay online (Razorpay): awaiting payment";
 }
 
 function progress(order) {
@@ -623,7 +668,7 @@ function renderOrder(order) {
     h("h1", {}, "Order ", h("code", {}, order.id.slice(0, 8))),
     h("p", { class: `status status-${order.status}`, id: "order-status", "data-status": order.status },
       STATUS_LABEL[order.status] || order.status,
-      order.cancel_reason ? h("span", { class: "reason" }, ` (${order.cancel_reason.replaceAll("_", " ")})`) : null),
+      order.cancel_reason ? h("span", { class: "reason" }, ` (${order.cancel_reason_label || order.cancel_reason.replaceAll("_", " ")})`) : null),
     progress(order),
     canPay ? h("div", { class: "notice" },
       h("a", { class: "button primary", href: razorpay.pay_url, id: "pay-now" }, `Pay ${rupees(razorpay.amount)} now`),
@@ -633,11 +678,11 @@ function renderOrder(order) {
       h("div", {},
         h("table", { class: "order-lines" }, h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", { class: "num" }, "Qty"), h("th", { class: "num" }, "Amount"))), h("tbody", {}, lines)),
         h("h3", {}, "Timeline"),
-        h("ol", { class: "timeline" }, order.timeline.map((step) => h("li", {}, `${when(step.at, { dateStyle: "medium", timeStyle: "short" })}: ${STATUS_LABEL[step.to_status] || step.to_status}`, step.reason ? h("span", { class: "muted" }, ` (${step.reason})`) : null))),
+        h("ol", { class: "timeline" }, order.timeline.map((step) => h("li", {}, `${when(step.at, { dateStyle: "medium", timeStyle: "short" })}: ${STATUS_LABEL[step.to_status] || step.to_status}`, step.note ? h("span", { class: "muted" }, ` (${step.note})`) : null))),
         order.refunds.length ? [h("h3", {}, "Refunds"), h("ul", {}, order.refunds.map((refund) => h("li", {}, `${when(refund.at, { dateStyle: "medium" })}: ${rupees(refund.amount_paise)} ${refund.status}`, refund.reason ? h("span", { class: "muted" }, ` (${refund.reason})`) : null)))] : null),
       h("aside", { class: "summary" },
         totals(order.totals, extra),
-        h("p", {}, order.payment_method === "cod" ? "Cash on delivery" : "Paid online (Razorpay)"),
+        h("p", { id: "payment-method" }, paymentLabel(order)),
         order.slot_starts_at ? h("p", {}, "Slot: ", slotLabel(order.slot_starts_at, order.slot_ends_at)) : null,
         order.address ? h("p", { class: "muted" }, `${order.address.name}, ${order.address.line1}, ${order.address.city} ${order.address.pincode}`) : null,
         order.shipment && order.shipment.tracking_code ? h("p", {}, "Tracking code ", h("code", {}, order.shipment.tracking_code)) : null,
@@ -686,11 +731,14 @@ async function cancelOrder(order, button) {
 const showView = (view) => $("#app").replaceChildren(...[view].flat(Infinity).filter(Boolean));
 
 /** The order's page; it follows the order's websocket, reconnecting with a growing pause and
- * polling meanwhile. Checkout answers before the saga places the order: until the order
- * exists the page says so and waits. */
+ * polling meanwhile. Checkout answers before the saga places the order: for an order this
+ * browser just checked out the page says so and waits, for a while; any other id that is not
+ * there (someone else's, unknown, malformed) is not found at once. */
 async function orderPage(orderId) {
   if (!state.me) return navigate(`#/login?next=/orders/${orderId}`);
+  if (!UUID_PATTERN.test(orderId)) return orderNotFound(false);
   const here = `#/orders/${orderId}`;
+  const deadline = placingDeadline(orderId);
   let socket = null;
   let timer = null;
   let retry = null;
@@ -706,6 +754,12 @@ async function orderPage(orderId) {
     if (socket) socket.close();
   };
   state.leave = stop; // before any wait: leaving while the first answer is on its way stops it all
+  const giveUp = (waited) => {
+    stop();
+    if (location.hash !== here) return;
+    showView(orderNotFound(waited));
+    document.title = "Order not found · Grocery shop";
+  };
   const poll = (every) => {
     clearInterval(timer);
     if (!closed) timer = setInterval(refresh, every);
@@ -721,7 +775,11 @@ async function orderPage(orderId) {
     socket.onmessage = refresh;
     socket.onclose = (event) => {
       if (closed) return;
-      if (event.code === 4401 || event.code === 4404) return stop(); // signed out, or not this customer's
+      if (event.code === 4401) { // signed out meanwhile
+        stop();
+        return navigate(`#/login?next=/orders/${orderId}`);
+      }
+      if (event.code === 4404) return giveUp(false); // not this customer's order
       poll(3000);
       retry = setTimeout(connect, pause); // a deploy or a network blip: back on the socket soon
       pause = Math.min(pause * 2, 60000);
@@ -737,7 +795,9 @@ async function orderPage(orderId) {
       if (settled(fresh)) stop();
       else if (socket && socket.readyState === WebSocket.OPEN) clearInterval(timer); // the socket carries on
     } catch (error) {
+      if (closed) return;
       if (error.status === 401 || error.status === 403) return stop();
+      if (error.status === 404 && Date.now() >= deadline) return giveUp(true);
       if (error.status === 404 && ++missing === 40 && !closed && location.hash === here) {
         // Checkout said yes, so the order comes; keep waiting, a little less often.
         poll(10000);
@@ -756,6 +816,10 @@ async function orderPage(orderId) {
     }
   }
   if (closed) return null; // left meanwhile
+  if (!order && Date.now() >= deadline) {
+    stop();
+    return orderNotFound(false);
+  }
   if (!order || !settled(order)) {
     connect();
     if (!order) poll(1500); // until the order exists, also when its first push is missed
