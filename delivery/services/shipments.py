@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import get_args
 from uuid import UUID
 
+import structlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,8 @@ from .. import events
 from ..errors import IllegalTransition, WrongCash
 from ..models import Shipment, ShipmentLine, Slot, SlotBooking, Store, Zone
 from ..models.shipments import TRANSITIONS, PaymentMethod, ShipmentStatus
+
+log = structlog.get_logger("delivery")
 
 # No 0/O, 1/I/L: codes are read out over the phone.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -297,9 +300,16 @@ def return_shipment(*, shipment_id: UUID) -> Shipment:
 
 @transaction.atomic
 def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
-    """The order was cancelled before it left the store; idempotent, None if there is no shipment."""
+    """The order was cancelled: a shipment still at the store is cancelled; idempotent, None if
+    there is no shipment. One that already ended (delivered, returned: the return is what
+    cancelled the order) keeps its state, and one on the road is the rider's to bring back
+    (failed, then returned): refusing would only make the bus retry, and roll back the
+    slot's release with it."""
     shipment = one_or_none(Shipment.objects.filter(order_id=order_id))
     if shipment is None or shipment.status == ShipmentStatus.CANCELLED:
+        return shipment
+    if ShipmentStatus.CANCELLED not in TRANSITIONS[shipment.status]:
+        log.info("cancelled_order_shipment_kept", order_id=str(order_id), shipment_status=shipment.status)
         return shipment
     shipment = move(shipment.pk, ShipmentStatus.CANCELLED, "cancelled")
     shipment.cancelled_at = timezone.now()

@@ -104,6 +104,7 @@ def build_shop(*, milk_stock: int = 100, slot_capacity: int = 50) -> Shop:
     )  # fmt: skip
     RiderFactory(store_id=store.id)
     slot = SlotFactory(zone=zone, capacity=slot_capacity)
+    delivery.announce_open_slots()  # as generate_slots does: the cart refuses a slot it never heard of
     deliver_pending()  # the cart learns prices, stock and the zone
     return Shop(store_id=store.id, zone=zone, slot=slot)
 
