@@ -255,6 +255,7 @@ INVENTORY_RESERVATION_TTL_SECONDS = env_int("INVENTORY_RESERVATION_TTL_SECONDS",
 # StockLevelChanged is announced when a SKU goes in or out of stock, or its level moved by
 # this many percent since the last announcement (0: every move).
 INVENTORY_LEVEL_STEP_PERCENT = env_int("INVENTORY_LEVEL_STEP_PERCENT", 10)
+DELIVERY_WEIGH_TOLERANCE_PERCENT = env_int("DELIVERY_WEIGH_TOLERANCE_PERCENT", 120)
 
 # --- Auth ---------------------------------------------------------------------
 
