@@ -25,6 +25,19 @@ def _use_trigram_threshold() -> None:
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
 
 
+#: A product's name ends with what it is ("Whole Wheat Atta" is atta, "Yippee Atta Noodles"
+#: noodles): a title ending in a query word gets this much more relevance.
+WHAT_IT_IS_BOOST = 0.5
+
+
+def _what_it_is(words: list[str]) -> Case:
+    """WHAT_IT_IS_BOOST when the title's last word is one of `words`, else 0."""
+    ends = Q()
+    for word in words:
+        ends |= Q(title__iendswith=f" {word}") | Q(title__iexact=word)
+    return Case(When(ends, then=Value(WHAT_IT_IS_BOOST)), default=Value(0.0), output_field=FloatField())
+
+
 def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
     """Products matching `q`, annotated with `relevance` (higher is better)."""
     q = " ".join(q.split())
@@ -37,6 +50,7 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
             every_word &= Q(search_text__contains=word) | Q(category__name__icontains=word)
             in_title.append(Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0)))
         # Ranked by how many of the words the title itself has (a "paneer" before a curd in its aisle).
+        in_title.append(_what_it_is(q.lower().split()))
         return products.filter(every_word).annotate(relevance=sum(in_title[1:], in_title[0]))
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
     words = q.lower()
@@ -51,5 +65,6 @@ def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
             relevance=SearchRank(F("search_vector"), query, normalization=Value(1))
             + TrigramStrictWordSimilarity(words, "title")
             + TrigramSimilarity("title", words)
+            + _what_it_is(words.split())
         )
     )

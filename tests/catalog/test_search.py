@@ -31,6 +31,10 @@ def shelf() -> dict[str, Category]:
     make_product(title="Amul Butter", category=dairy, brand=amul, skus=[{"price_paise": 5600, "mrp_paise": 5600}])
     make_product(title="Pan Masala Mouth Freshener", category=snacks, diet="na")
     make_product(title="Banana Robusta", category=fruits_veg, is_vegan=True, is_organic=True)
+    staples = CategoryFactory(name="Atta & Flours", slug="atta-flours")
+    noodles = CategoryFactory(name="Noodles & Pasta", slug="noodles-pasta")
+    make_product(title="Yippee Atta Noodles", category=noodles, tags="instant")
+    make_product(title="Aashirvaad Whole Wheat Atta", category=staples, tags="flour, gehun")
     return {"fruits_veg": fruits_veg, "vegetables": vegetables, "dairy": dairy, "snacks": snacks}
 
 
@@ -47,6 +51,8 @@ def titles(**filters: object) -> list[str]:
         ("amul", "Amul Butter"),
         ("cottage cheese", "Amul Fresh Paneer"),
         ("banan", "Banana Robusta"),
+        ("atta", "Aashirvaad Whole Wheat Atta"),  # the atta itself, before noodles made with it
+        ("noodles", "Yippee Atta Noodles"),
     ],
 )
 def test_a_query_finds_the_product_meant_first(shelf: dict[str, Category], query: str, first: str) -> None:
