@@ -5,20 +5,29 @@ Every write goes through a service, so the admin publishes the same events as th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, get_args
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
+from shop.money import format_inr
+
 from . import selectors, services
-from .events import FeePolicy, FeeTier
+from .errors import IllegalTransition
+from .events import DeliveryFailure, FeePolicy, FeeTier
 from .models import Rider, Shipment, ShipmentLine, Slot, SlotBooking, SlotTemplate, Store, Zone
+from .models.shipments import PaymentMethod, PickOutcome, ShipmentStatus
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -257,6 +266,85 @@ class ShipmentLineInline(admin.TabularInline):
         return False
 
 
+def _refusal(exc: APIException | ValidationError) -> str:
+    """What a service's refusal says, as one line for staff."""
+    if isinstance(exc, APIException):
+        return str(exc.detail)
+    return "; ".join(exc.messages)
+
+
+def _unit(line: ShipmentLine) -> str:
+    return "g" if line.sold_by_weight else "pcs"
+
+
+class PickForm(forms.Form):
+    """One outcome and quantity per line of the shipment; the rules (bounds, weigh tolerance) are
+    record_pick's, so this form only reads numbers and hands them over."""
+
+    OUTCOMES = [(c.value, c.label) for c in PickOutcome if c != PickOutcome.PENDING]
+
+    def __init__(self, *args: Any, lines: list[ShipmentLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"outcome-{line.pk}"] = forms.ChoiceField(
+                label=f"{line.title}: outcome", choices=self.OUTCOMES, initial=PickOutcome.FOUND
+            )
+            self.fields[f"quantity-{line.pk}"] = forms.IntegerField(
+                label=f"{line.title}: quantity picked",
+                required=False,
+                min_value=0,
+                max_value=services.MAX_PICK_QUANTITY,
+                help_text=f"In {_unit(line)}; empty for found (all of it).",
+            )
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The lines as the template lays them out: one table row each."""
+        for line in self.lines:
+            yield {
+                "line": line,
+                "ordered": f"{line.quantity} {_unit(line)}",
+                "outcome": self[f"outcome-{line.pk}"],
+                "quantity": self[f"quantity-{line.pk}"],
+            }
+
+    def picks(self) -> list[services.PickInput]:
+        data = self.cleaned_data
+        return [
+            services.PickInput(
+                line_id=line.pk, outcome=data[f"outcome-{line.pk}"], quantity_picked=data[f"quantity-{line.pk}"]
+            )
+            for line in self.lines
+        ]
+
+
+class DeliverForm(forms.Form):
+    """Handed over at the door; cash on delivery says the cash collected (in rupees)."""
+
+    cash = forms.DecimalField(
+        label="Cash collected (₹)",
+        min_value=Decimal("0.00"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="In rupees, e.g. 412.50: exactly the amount due.",
+    )
+
+    def __init__(self, *args: Any, shipment: Shipment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if shipment.payment_method != PaymentMethod.COD:
+            del self.fields["cash"]
+
+    def cash_collected_paise(self) -> int | None:
+        cash = self.cleaned_data.get("cash")
+        return None if cash is None else int(cash * 100)
+
+
+class FailForm(forms.Form):
+    REASONS = [(reason, reason.replace("_", " ").capitalize()) for reason in get_args(DeliveryFailure)]
+
+    reason = forms.ChoiceField(choices=REASONS)
+
+
 def _step(description: str, service: Callable[..., Any], done: str) -> Any:
     """An admin action running one service per shipment; refusals become error messages, and what
     was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
@@ -268,8 +356,7 @@ def _step(description: str, service: Callable[..., Any], done: str) -> Any:
             try:
                 service(shipment_id=shipment.pk)
             except (APIException, ValidationError) as exc:
-                text = exc.detail if isinstance(exc, APIException) else "; ".join(exc.messages)
-                modeladmin.message_user(request, f"{shipment.tracking_code}: {text}", messages.ERROR)
+                modeladmin.message_user(request, f"{shipment.tracking_code}: {_refusal(exc)}", messages.ERROR)
             else:
                 moved.append(shipment.tracking_code)
         if moved:
@@ -308,3 +395,131 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
     @admin.display(description="slot (IST)", ordering="slot__starts_at")
     def slot_window(self, shipment: Shipment) -> str:
         return _slot_label(shipment.slot)
+
+    # Steps with something to enter (the pick, the door) get their own page, linked from the change page.
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        shipment = Shipment.objects.filter(pk=object_id).first() if _is_uuid(object_id) else None
+        steps = self._door_steps(request, shipment) if shipment is not None else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "shipment_steps": steps})
+
+    def _door_steps(self, request: HttpRequest, shipment: Shipment) -> list[tuple[str, str]]:
+        """(label, url) of the steps staff can take from here: the pick while pending, the door while out."""
+        if not request.user.has_perm("delivery.change_shipment"):
+            return []
+        if shipment.status == ShipmentStatus.PENDING:
+            names = [("Record the pick", "pick")]
+        elif shipment.status == ShipmentStatus.OUT_FOR_DELIVERY:
+            names = [("Delivered", "deliver"), ("Delivery failed", "fail")]
+        else:
+            names = []
+        return [(label, reverse(f"admin:delivery_shipment_{name}", args=[shipment.pk])) for label, name in names]
+
+    def get_urls(self) -> list[URLPattern]:
+        site = self.admin_site
+        return [
+            path("<uuid:pk>/pick/", site.admin_view(self.pick_view), name="delivery_shipment_pick"),
+            path("<uuid:pk>/deliver/", site.admin_view(self.deliver_view), name="delivery_shipment_deliver"),
+            path("<uuid:pk>/fail/", site.admin_view(self.fail_view), name="delivery_shipment_fail"),
+            *super().get_urls(),
+        ]
+
+    def _change_page(self, shipment: Shipment) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:delivery_shipment_change", args=[shipment.pk]))
+
+    def _step_view(
+        self,
+        request: HttpRequest,
+        pk: uuid.UUID,
+        *,
+        status: ShipmentStatus,
+        make_form: Callable[[Shipment, Any], forms.Form],
+        run: Callable[[Shipment, Any], Any],
+        done: str,
+        title: str,
+        template: str,
+    ) -> HttpResponse:
+        """One page of a step: the form on GET; on POST one service call (its own transaction, its events).
+        A refusal of the state machine (a double submit, someone else moved it) goes back to the change page
+        as a message; any other refusal is a form error."""
+        shipment = get_object_or_404(Shipment, pk=pk)
+        if not request.user.has_perm("delivery.change_shipment"):
+            return HttpResponse(status=403)
+        if request.method != "POST" and shipment.status != status:
+            messages.error(
+                request, f"{shipment.tracking_code} is {shipment.get_status_display().lower()}: nothing to record."
+            )
+            return self._change_page(shipment)
+        form = make_form(shipment, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(shipment, form)
+            except IllegalTransition as exc:
+                messages.error(request, _refusal(exc))
+                return self._change_page(shipment)
+            except (APIException, ValidationError) as exc:
+                form.add_error(None, _refusal(exc))
+            else:
+                messages.success(request, f"{shipment.tracking_code}: {done}.")
+                return self._change_page(shipment)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{title}: {shipment.tracking_code}",
+            "submit": title,
+            "shipment": shipment,
+            "cash_due": format_inr(shipment.cod_amount_paise) if shipment.payment_method == PaymentMethod.COD else None,
+            "form": form,
+            "opts": self.model._meta,
+            "original": shipment,
+        }
+        return TemplateResponse(request, template, context)
+
+    def pick_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._step_view(
+            request,
+            pk,
+            status=ShipmentStatus.PENDING,
+            make_form=lambda shipment, data: PickForm(data, lines=list(shipment.lines.all())),
+            run=lambda shipment, form: services.record_pick(shipment_id=shipment.pk, picks=form.picks()),
+            done="pick recorded",
+            title="Record the pick",
+            template="admin/delivery/shipment/pick.html",
+        )
+
+    def deliver_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._step_view(
+            request,
+            pk,
+            status=ShipmentStatus.OUT_FOR_DELIVERY,
+            make_form=lambda shipment, data: DeliverForm(data, shipment=shipment),
+            run=lambda shipment, form: services.deliver_shipment(
+                shipment_id=shipment.pk, cash_collected_paise=form.cash_collected_paise()
+            ),
+            done="delivered",
+            title="Delivered",
+            template="admin/delivery/shipment/door.html",
+        )
+
+    def fail_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._step_view(
+            request,
+            pk,
+            status=ShipmentStatus.OUT_FOR_DELIVERY,
+            make_form=lambda shipment, data: FailForm(data),
+            run=lambda shipment, form: services.fail_delivery(
+                shipment_id=shipment.pk, reason=form.cleaned_data["reason"]
+            ),
+            done="delivery failed, recorded",
+            title="Delivery failed",
+            template="admin/delivery/shipment/door.html",
+        )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

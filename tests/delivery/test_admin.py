@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
-from delivery.events import ZoneConfigured
+from delivery.events import ShipmentDelivered, ShipmentDeliveryFailed, ShipmentPicked, ZoneConfigured
 from delivery.models import Shipment, SlotTemplate, Zone
 from shop.eventbus.testing import captured_events
 from tests.accounts.factories import UserFactory
 
-from .factories import RiderFactory, ShipmentFactory, SlotFactory, StoreFactory
+from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory, StoreFactory
 
 
 @pytest.fixture
@@ -157,8 +158,6 @@ def test_shipment_actions_say_what_they_did(admin_client: Client) -> None:
 
 @pytest.mark.django_db
 def test_a_shipment_opens_read_only_with_its_lines(admin_client: Client) -> None:
-    from .factories import ShipmentLineFactory
-
     line = ShipmentLineFactory(title="Toor dal 1 kg")
     response = admin_client.get(f"/admin/delivery/shipment/{line.shipment.pk}/change/")
     assert response.status_code == 200
@@ -214,3 +213,195 @@ def test_a_slot_template_number_too_big_is_a_form_error_and_nothing_is_configure
     assert published == []
     assert Zone.objects.count() == 0
     assert SlotTemplate.objects.count() == 0
+
+
+# The pick and the door from the shipment's change page: one service call per POST.
+
+
+def _change_page(shipment: Shipment) -> str:
+    return f"/admin/delivery/shipment/{shipment.pk}/change/"
+
+
+@pytest.mark.django_db
+def test_staff_record_the_pick_in_the_admin_and_the_shipment_is_picked(admin_client: Client) -> None:
+    shipment = ShipmentFactory()
+    dal = ShipmentLineFactory(shipment=shipment, title="Toor dal", quantity=2)
+    eggs = ShipmentLineFactory(shipment=shipment, title="Eggs", quantity=6)
+    onions = ShipmentLineFactory(shipment=shipment, title="Onions", quantity=1000, sold_by_weight=True)
+    url = f"/admin/delivery/shipment/{shipment.pk}/pick/"
+
+    form = admin_client.get(url).content.decode()
+    assert "Toor dal" in form
+    assert "1000 g" in form
+    assert "6 pcs" in form
+
+    with captured_events() as published:
+        response = admin_client.post(
+            url,
+            {
+                f"outcome-{dal.pk}": "found",
+                f"quantity-{dal.pk}": "",
+                f"outcome-{eggs.pk}": "short",
+                f"quantity-{eggs.pk}": "4",
+                f"outcome-{onions.pk}": "weighed",
+                f"quantity-{onions.pk}": "1080",
+            },
+            follow=True,
+        )
+
+    assert response.redirect_chain == [(_change_page(shipment), 302)]
+    assert f"{shipment.tracking_code}: pick recorded." in response.content.decode()
+    shipment.refresh_from_db()
+    assert shipment.status == "picked"
+    assert shipment.picked_at is not None
+    lines = {line.title: (line.outcome, line.quantity_picked) for line in shipment.lines.all()}
+    assert lines == {"Toor dal": ("found", 2), "Eggs": ("short", 4), "Onions": ("weighed", 1080)}
+    assert [type(e) for e in published] == [ShipmentPicked]
+
+
+@pytest.mark.django_db
+def test_a_pick_the_service_refuses_is_a_form_error_and_writes_nothing(admin_client: Client) -> None:
+    onions = ShipmentLineFactory(title="Onions", quantity=1000, sold_by_weight=True)
+    shipment = onions.shipment
+
+    with captured_events() as published:
+        response = admin_client.post(
+            f"/admin/delivery/shipment/{shipment.pk}/pick/",
+            {f"outcome-{onions.pk}": "weighed", f"quantity-{onions.pk}": "5000"},
+        )
+
+    assert response.status_code == 200
+    assert "Onions: 5000 g weighed is more than 1200 g" in response.content.decode()
+    assert published == []
+    shipment.refresh_from_db()
+    onions.refresh_from_db()
+    assert shipment.status == "pending"
+    assert (onions.outcome, onions.quantity_picked) == ("pending", None)
+
+
+@pytest.mark.django_db
+def test_a_second_submit_of_the_pick_is_refused_as_a_message(admin_client: Client) -> None:
+    line = ShipmentLineFactory(quantity=2)
+    url = f"/admin/delivery/shipment/{line.shipment.pk}/pick/"
+    post = {f"outcome-{line.pk}": "short", f"quantity-{line.pk}": "1"}
+    admin_client.post(url, post)
+
+    with captured_events() as published:
+        response = admin_client.post(url, {f"outcome-{line.pk}": "found", f"quantity-{line.pk}": ""}, follow=True)
+
+    assert response.status_code == 200
+    assert "cannot be picked: it is picked" in response.content.decode()
+    assert published == []
+    line.refresh_from_db()
+    assert (line.outcome, line.quantity_picked) == ("short", 1)
+
+
+def _out_for_delivery(**fields: Any) -> Shipment:
+    store = StoreFactory()
+    rider = RiderFactory(store_id=store.store_id)
+    shipment: Shipment = ShipmentFactory(
+        store_id=store.store_id, rider=rider, status="out_for_delivery", attempts=1, **fields
+    )
+    return shipment
+
+
+@pytest.mark.django_db
+def test_staff_record_cash_on_delivery_in_rupees(admin_client: Client) -> None:
+    shipment = _out_for_delivery(payment_method="cod", cod_amount_paise=41250)
+    url = f"/admin/delivery/shipment/{shipment.pk}/deliver/"
+    assert "collect ₹412.50" in admin_client.get(url).content.decode()
+
+    wrong = admin_client.post(url, {"cash": "400"})
+    assert wrong.status_code == 200
+    assert "Collect ₹412.50 in cash: ₹400.00 was entered." in wrong.content.decode()
+    assert Shipment.objects.get(pk=shipment.pk).status == "out_for_delivery"
+
+    with captured_events() as published:
+        response = admin_client.post(url, {"cash": "412.50"}, follow=True)
+        again = admin_client.post(url, {"cash": "412.50"}, follow=True)
+
+    assert response.redirect_chain == [(_change_page(shipment), 302)]
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.cash_collected_paise) == ("delivered", 41250)
+    assert [type(e) for e in published] == [ShipmentDelivered]
+    assert published[0].cash_collected_paise == 41250
+    assert again.status_code == 200
+    assert "cannot be delivered: it is delivered" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_prepaid_shipment_is_delivered_without_a_cash_field(admin_client: Client) -> None:
+    shipment = _out_for_delivery()
+    url = f"/admin/delivery/shipment/{shipment.pk}/deliver/"
+    assert 'name="cash"' not in admin_client.get(url).content.decode()
+
+    admin_client.post(url, {})
+
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.cash_collected_paise) == ("delivered", 0)
+
+
+@pytest.mark.django_db
+def test_staff_record_a_failed_delivery_with_its_reason(admin_client: Client) -> None:
+    shipment = _out_for_delivery()
+
+    with captured_events() as published:
+        admin_client.post(f"/admin/delivery/shipment/{shipment.pk}/fail/", {"reason": "address_not_found"})
+
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.failure_reason) == ("failed", "address_not_found")
+    assert [type(e) for e in published] == [ShipmentDeliveryFailed]
+
+
+@pytest.mark.parametrize(
+    ("status", "offered", "not_offered"),
+    [
+        ("pending", ["pick"], ["deliver", "fail"]),
+        ("out_for_delivery", ["deliver", "fail"], ["pick"]),
+        ("packed", [], ["pick", "deliver", "fail"]),
+        ("delivered", [], ["pick", "deliver", "fail"]),
+    ],
+)
+@pytest.mark.django_db
+def test_the_change_page_offers_only_the_steps_of_the_shipments_state(
+    admin_client: Client, status: str, offered: list[str], not_offered: list[str]
+) -> None:
+    shipment = ShipmentFactory(status=status)
+
+    page = admin_client.get(_change_page(shipment)).content.decode()
+
+    for step in offered:
+        assert f'href="/admin/delivery/shipment/{shipment.pk}/{step}/"' in page
+    for step in not_offered:
+        assert f"/admin/delivery/shipment/{shipment.pk}/{step}/" not in page
+
+
+@pytest.mark.django_db
+def test_a_step_page_for_the_wrong_state_goes_back_with_a_message(admin_client: Client) -> None:
+    shipment = ShipmentFactory(status="packed")
+
+    response = admin_client.get(f"/admin/delivery/shipment/{shipment.pk}/deliver/", follow=True)
+
+    assert response.redirect_chain == [(_change_page(shipment), 302)]
+    assert "is packed: nothing to record." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_without_the_change_permission_get_403_and_no_links(db: None) -> None:
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_shipment", content_type__app_label="delivery"))
+    client = Client()
+    client.force_login(user)
+    pending = ShipmentLineFactory(quantity=2)
+    out = _out_for_delivery(payment_method="cod", cod_amount_paise=100)
+
+    page = client.get(_change_page(pending.shipment))
+    assert page.status_code == 200
+    assert f"/{pending.shipment.pk}/pick/" not in page.content.decode()
+    assert client.get(f"/admin/delivery/shipment/{pending.shipment.pk}/pick/").status_code == 403
+    post = {f"outcome-{pending.pk}": "found"}
+    assert client.post(f"/admin/delivery/shipment/{pending.shipment.pk}/pick/", post).status_code == 403
+    assert client.post(f"/admin/delivery/shipment/{out.pk}/deliver/", {"cash": "1.00"}).status_code == 403
+    assert client.post(f"/admin/delivery/shipment/{out.pk}/fail/", {"reason": "refused"}).status_code == 403
+    assert Shipment.objects.get(pk=pending.shipment.pk).status == "pending"
+    assert Shipment.objects.get(pk=out.pk).status == "out_for_delivery"
