@@ -212,6 +212,10 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     page.click("text=← Your orders")
     row = page.locator("table.orders tbody tr", has_text=order_id[:8])
     expect(row.locator("td.num")).to_have_text("₹80.00")
+    # On a phone the list fits the screen: nothing to scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(row.locator("td.num")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_checkout_retried_after_a_lost_answer_places_one_order(browser_shop: BrowserShop) -> None:
