@@ -11,7 +11,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from shop.db import one_or_none
-from shop.money import fees_gst_paise, format_inr, gst_included_paise, line_total_paise
+from shop.money import fees_gst_paise, format_inr, grams_label, gst_included_paise, line_total_paise
 
 from .models import Availability, Cart, CartLine, DeliverySlot, Sku, StorePrice, Zone, ZonePincode
 
@@ -72,7 +72,7 @@ def format_quantity(sku: Sku, quantity: int) -> str:
     """A quantity in the SKU's units: a count of packs, or grams as "750 g" / "6 kg" (as the catalog labels them)."""
     if sku.sold_by != "weight":
         return str(quantity)
-    return f"{quantity / 1000:g} kg" if quantity >= 1000 and quantity % 100 == 0 else f"{quantity} g"
+    return grams_label(quantity)
 
 
 def get_slot(slot_id: UUID) -> DeliverySlot | None:

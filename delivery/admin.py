@@ -21,7 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from shop.money import format_inr
+from shop.money import format_inr, paise_from_rupees
 
 from . import selectors, services
 from .errors import IllegalTransition
@@ -336,7 +336,7 @@ class DeliverForm(forms.Form):
 
     def cash_collected_paise(self) -> int | None:
         cash = self.cleaned_data.get("cash")
-        return None if cash is None else int(cash * 100)
+        return None if cash is None else paise_from_rupees(cash)
 
 
 class FailForm(forms.Form):

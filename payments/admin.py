@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from shop.adminkit import ReadOnlyInline
-from shop.money import format_inr
+from shop.money import format_inr, paise_from_rupees
 
 from . import gateway, services
 from .errors import PaymentRefused
@@ -62,7 +62,7 @@ class RefundForm(forms.Form):
         """What the service takes: the amount in paise."""
         data = self.cleaned_data
         return {
-            "amount_paise": int(data["amount"] * 100),
+            "amount_paise": paise_from_rupees(data["amount"]),
             "reason": data["reason"],
             "idempotency_key": data["idempotency_key"],
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 GRAMS_PER_KG = 1000
 BASIS_POINTS = 10_000
 #: Delivery and other service fees are taxed as a service (SAC 996813) at 18 %, GST included.
@@ -48,3 +50,16 @@ def format_inr(paise: int) -> str:
             head = head[:-2]
         digits = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
     return f"{sign}₹{digits}.{rest:02d}"
+
+
+def grams_label(grams: int) -> str:
+    """ "750 g", or "1.5 kg" from a kilo up in whole hundreds of grams."""
+    return f"{grams / GRAMS_PER_KG:g} kg" if grams >= GRAMS_PER_KG and grams % 100 == 0 else f"{grams} g"
+
+
+def paise_from_rupees(rupees: Decimal) -> int:
+    """Rupees as staff type them (at most two decimals, e.g. 412.50) in paise."""
+    paise = rupees * 100
+    if paise != paise.to_integral_value():
+        raise ValueError(f"{rupees} has more than two decimals")
+    return int(paise)

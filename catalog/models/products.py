@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from shop.money import grams_label
+
 from .taxonomy import Brand, Category, TaxClass
 
 
@@ -141,13 +143,9 @@ class Sku(models.Model):
     @property
     def pack_label(self) -> str:
         if self.sold_by == SoldBy.WEIGHT:
-            return _grams_label(self.step_g or 0)
+            return grams_label(self.step_g or 0)
         unit = self.get_pack_unit_display() if self.pack_unit else ""
         return f"{self.pack_size} {unit}".strip()
-
-
-def _grams_label(grams: int) -> str:
-    return f"{grams / 1000:g} kg" if grams >= 1000 and grams % 100 == 0 else f"{grams} g"
 
 
 class StorePrice(models.Model):

@@ -35,3 +35,23 @@ def test_negative_amounts_are_refused() -> None:
 )
 def test_inr_uses_indian_grouping(paise: int, text: str) -> None:
     assert format_inr(paise) == text
+
+
+@pytest.mark.parametrize(
+    ("grams", "label"), [(250, "250 g"), (750, "750 g"), (1000, "1 kg"), (1500, "1.5 kg"), (1250, "1250 g")]
+)
+def test_grams_read_as_grams_or_kilograms(grams: int, label: str) -> None:
+    from shop.money import grams_label
+
+    assert grams_label(grams) == label
+
+
+def test_rupees_typed_by_staff_become_paise_and_a_third_decimal_is_refused() -> None:
+    from decimal import Decimal
+
+    from shop.money import paise_from_rupees
+
+    assert paise_from_rupees(Decimal("412.50")) == 41250
+    assert paise_from_rupees(Decimal("1")) == 100
+    with pytest.raises(ValueError, match="more than two decimals"):
+        paise_from_rupees(Decimal("10.005"))
