@@ -135,6 +135,13 @@ class StockLow(Event):
     sku_id: UUID
     available: int = Field(ge=0)
     threshold: int = Field(gt=0)
+    # What staff read in the alert (added later: empty in events published before).
+    stock_id: UUID | None = None
+    sku_code: str = ""
+    sku_name: str = ""
+    base_unit: str = ""  # "pcs" or "g": what `available` and `threshold` count
+    store_code: str = ""
+    store_title: str = ""
 
 
 class BatchExpired(Event):

@@ -8,6 +8,7 @@ from orders.events import OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
 from shop.eventbus import current_event_id, subscriber
 from shop.eventbus.events import DeliveryDeadLettered
+from shop.money import grams_label
 
 from . import services
 from .models import Notification
@@ -78,13 +79,22 @@ def refund_done_to_customer(event: PaymentRefunded) -> None:
 
 @subscriber(StockLow)
 def stock_low_to_staff(event: StockLow) -> None:
+    """Names, not ids, where the event carries them (events from before it did: the ids)."""
+
+    def amount(quantity: int) -> str:
+        return grams_label(quantity) if event.base_unit == "g" else f"{quantity:,}"
+
+    sku = f"{event.sku_name} ({event.sku_code})" if event.sku_name else f"SKU {event.sku_id}"
+    store = f"{event.store_title} ({event.store_code})" if event.store_title else f"store {event.store_id}"
+    stock_url = f"/admin/inventory/stock/{event.stock_id}/change/" if event.stock_id else "/admin/inventory/stock/"
     services.alert_staff(
         kind=K.STAFF_STOCK_LOW,
         source_event_id=current_event_id(),
-        sku_id=event.sku_id,
-        store_id=event.store_id,
-        available=event.available,
-        threshold=event.threshold,
+        sku=sku,
+        store=store,
+        available=amount(event.available),
+        threshold=amount(event.threshold),
+        admin_url=services.public_url(stock_url),
     )
 
 

@@ -21,7 +21,7 @@ _SUBJECTS: dict[str, str] = {
     K.ORDER_DELIVERED: "Your order {ref} was delivered",
     K.REFUND_INITIATED: "Refund of {amount} started for order {ref}",
     K.REFUND_PROCESSED: "Refund of {amount} for order {ref} is done",
-    K.STAFF_STOCK_LOW: "Stock low: {sku_id} at store {store_id} ({available} left)",
+    K.STAFF_STOCK_LOW: "Stock low: {sku} at {store} ({available} left)",
     K.STAFF_REFUND_FAILED: "Refund failed for order {ref}: act on it",
     K.STAFF_DEAD_LETTER: "Dead letter: {subscriber} gave up on {event_name} ({error_kind})",
     K.STAFF_WEBHOOK_ABANDONED: "Razorpay webhook {event_type} not applied after {attempts} attempts",
@@ -50,7 +50,10 @@ _BODIES: dict[str, str] = {
         "Hello {name},\n\nYour refund of {amount} for order {ref} is processed. Bank reference: "
         "{bank_reference}. Quote it to your bank if it has not arrived yet.\n"
     ),
-    K.STAFF_STOCK_LOW: "SKU {sku_id} at store {store_id}: {available} sellable, threshold {threshold}.\n",
+    K.STAFF_STOCK_LOW: (
+        "{sku} at {store}: {available} sellable, at or below its low-stock threshold of {threshold}.\n\n"
+        "Receive stock or move the threshold: {admin_url}\n"
+    ),
     K.STAFF_REFUND_FAILED: (
         "The refund {refund_id} of {amount} for order {ref} failed: {reason}\n"
         "The amount is refundable again: refund it from the order's admin page.\n"

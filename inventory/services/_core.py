@@ -264,8 +264,21 @@ def _publish_level(stock: Stock) -> None:
 def _publish_low(stock: Stock, *, previous: int) -> None:
     level, threshold = stock.available, stock.low_stock_threshold
     if threshold and level <= threshold < previous:
+        # Rare (a threshold crossed), so the SKU and store rows are read here, not on every move.
+        sku, store = stock.sku, stock.store
         publish(
-            StockLow(store_id=stock.store_id, sku_id=stock.sku_id, available=level, threshold=threshold),
+            StockLow(
+                store_id=stock.store_id,
+                sku_id=stock.sku_id,
+                available=level,
+                threshold=threshold,
+                stock_id=stock.id,
+                sku_code=sku.sku_code,
+                sku_name=sku.name,
+                base_unit=sku.base_unit,
+                store_code=store.code,
+                store_title=store.title,
+            ),
             key=level_key(stock.store_id, stock.sku_id),
         )
 

@@ -121,8 +121,20 @@ def test_low_stock_is_announced_when_the_level_crosses_the_threshold(store, stoc
         services.reserve_stock(order_id=uuid.uuid4(), store_id=store.id, lines=[Line(milk.sku_id, 1)])
 
     assert [e for e in first if isinstance(e, StockLow)] == []
+    stock = Stock.objects.get(store=store, sku=milk)
     assert [e for e in crossing if isinstance(e, StockLow)] == [
-        StockLow(store_id=store.id, sku_id=milk.sku_id, available=2, threshold=3)
+        StockLow(
+            store_id=store.id,
+            sku_id=milk.sku_id,
+            available=2,
+            threshold=3,
+            stock_id=stock.id,
+            sku_code=milk.sku_code,
+            sku_name=milk.name,
+            base_unit=milk.base_unit,
+            store_code=store.code,
+            store_title=store.title,
+        )
     ]
     assert [e for e in below if isinstance(e, StockLow)] == []
 

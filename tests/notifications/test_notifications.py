@@ -120,11 +120,37 @@ def test_refunds_are_announced_with_the_bank_reference(shop: Shop, fake: FakeRaz
 
 
 @override_settings(SHOP_STAFF_EMAILS=["ops@example.in", "lead@example.in"])
-def test_staff_hear_about_low_stock(shop: Shop) -> None:
+def test_staff_hear_about_low_stock_by_name_with_a_link_to_the_stock(shop: Shop) -> None:
+    stock_id = uuid.uuid4()
+    low = StockLow(
+        store_id=shop.store_id,
+        sku_id=MILK,
+        available=1500,
+        threshold=2000,
+        stock_id=stock_id,
+        sku_code="ATTA-5KG",
+        sku_name="Whole wheat atta",
+        base_unit="g",
+        store_code="blr-indiranagar",
+        store_title="Indiranagar",
+    )
+    with override_settings(SHOP_PUBLIC_URL="https://shop.example.in"), transaction.atomic():
+        publish(low, key="k")
+    with override_settings(SHOP_PUBLIC_URL="https://shop.example.in"):
+        deliver_pending()
+    subject = "Stock low: Whole wheat atta (ATTA-5KG) at Indiranagar (blr-indiranagar) (1.5 kg left)"
+    assert _sent() == [(subject, ["ops@example.in", "lead@example.in"])]
+    body = mail.outbox[0].body
+    assert "1.5 kg sellable, at or below its low-stock threshold of 2 kg" in body
+    assert f"https://shop.example.in/admin/inventory/stock/{stock_id}/change/" in body
+
+
+@override_settings(SHOP_STAFF_EMAILS=["ops@example.in"])
+def test_a_low_stock_event_from_before_the_names_still_reaches_staff(shop: Shop) -> None:
     with transaction.atomic():
         publish(StockLow(store_id=shop.store_id, sku_id=MILK, available=3, threshold=5), key="k")
     deliver_pending()
-    assert _sent() == [(f"Stock low: {MILK} at store {shop.store_id} (3 left)", ["ops@example.in", "lead@example.in"])]
+    assert _sent() == [(f"Stock low: SKU {MILK} at store {shop.store_id} (3 left)", ["ops@example.in"])]
 
 
 @override_settings(SHOP_STAFF_EMAILS=["ops@example.in"], SHOP_PUBLIC_URL="https://shop.example.in")
