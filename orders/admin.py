@@ -4,13 +4,19 @@ payment (and its refund page) and shipment in the payments and delivery screens.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, F, Q, QuerySet
 from django.db.models.functions import Cast
-from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -219,16 +225,93 @@ class OrderAdmin(admin.ModelAdmin):
             return "not yet opened"
         return _admin_link("admin:delivery_shipment_change", order.shipment_id, order.tracking_code or "shipment")
 
-    @admin.action(description="Cancel the selected orders (stock released, slot freed, payment refunded)")
-    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        done, refused = 0, []
-        for order in queryset:
-            try:
-                services.cancel_order(order_id=order.id, by_staff=True)
-                done += 1
-            except services.IllegalTransition as exc:
-                refused.append(f"{str(order.id)[:8]}: {exc}")
-        if done:
-            self.message_user(request, f"Cancelled {done} order(s).", messages.SUCCESS)
-        for reason in refused:
-            self.message_user(request, reason, messages.WARNING)
+    @admin.action(
+        description="Cancel the selected orders (stock released, slot freed, payment refunded)…", permissions=["change"]
+    )
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        """First a page that lists what will happen and asks why; the cancellation on its confirmation."""
+        return self._cancel(request, list(queryset.order_by("placed_at")), action=True)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.cancel_view)
+        return [path("<uuid:pk>/cancel/", view, name="orders_order_cancel"), *super().get_urls()]
+
+    def cancel_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        """The change page's "Cancel order…": the same confirmation for one order."""
+        order = get_object_or_404(Order, pk=pk)
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        response = self._cancel(request, [order], action=False)
+        return response or HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        order = self.get_object(request, object_id)
+        extra = {"cancel_url": ""}
+        if order is not None and order.is_open and self.has_change_permission(request, order):
+            extra["cancel_url"] = reverse("admin:orders_order_cancel", args=[order.pk])
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def _cancel(self, request: HttpRequest, orders: list[Order], *, action: bool) -> HttpResponse | None:
+        form = CancelForm(request.POST if request.POST.get("confirm") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            done, refused = 0, []
+            for order in orders:
+                try:
+                    services.cancel_order(order_id=order.id, by_staff=True, note=form.cleaned_data["note"])
+                    done += 1
+                except services.IllegalTransition as exc:  # moved on since the page was shown
+                    refused.append(f"{str(order.id)[:8]}: {exc}")
+            if done:
+                self.message_user(
+                    request,
+                    f"Cancelled {done} order(s): stock, slot and payment are being given back.",
+                    messages.SUCCESS,
+                )
+            for reason in refused:
+                self.message_user(request, reason, messages.WARNING)
+            return None
+        rows = [
+            {"order": order, "total": format_inr(order.final_total_paise), **_cancel_consequences(order)}
+            for order in orders
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel orders?" if len(orders) > 1 else f"Cancel order {str(orders[0].id)[:8]}?",
+            "opts": self.model._meta,
+            "rows": rows,
+            "cancellable": [row["order"] for row in rows if row["ok"]],
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/orders/order/cancel_confirmation.html", context)
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        label="Why, in a sentence the customer will read",
+        max_length=180,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text='Shown on the customer\'s order page after "cancelled by the shop" and kept on the timeline.',
+    )
+
+
+def _cancel_consequences(order: Order) -> dict[str, Any]:
+    """Whether staff may cancel the order now (ok), and what the cancellation will set going (text)."""
+    if not order.is_open:
+        return {"ok": False, "text": f"Not cancelled: it is {order.get_status_display().lower()}."}
+    refundable = format_inr(order.paid_paise - order.refunded_paise)
+    money: str = {
+        Order.PaymentState.CAPTURED.value: f"{refundable} refunded to the customer",
+        Order.PaymentState.REQUESTED.value: "the pending payment called off",
+    }.get(str(order.payment_state), "no payment to give back")
+    if order.payment_method == Order.PaymentMethod.COD:
+        money = "no cash to collect"
+    steps = ["stock released", "slot freed", money]
+    if order.status == Order.Status.OUT_FOR_DELIVERY:
+        steps.append("the rider brings the shipment back to the store")
+    elif order.shipment_id is not None:
+        steps.append("the shipment stopped")
+    return {"ok": True, "text": "; ".join(steps).capitalize() + "."}

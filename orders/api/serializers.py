@@ -43,10 +43,14 @@ def transition_note(step: OrderTransition) -> str:
     """The step's reason as a customer reads it; blank when it only repeats the status.
 
     Reasons are written for staff ("placed", "picked (implied)", "payment_failed:
-    BAD_REQUEST_ERROR: ..."): a cancellation shows why in words, a failed delivery attempt
+    BAD_REQUEST_ERROR: ..."): a cancellation shows why in words (and the shop's note to the
+    customer, when staff cancelled), a failed delivery attempt
     what happened at the door, a retry its attempt; gateway details stay with staff."""
     if step.to_status == Order.Status.CANCELLED:
-        return cancel_reason_label(step.reason.split(":", 1)[0].strip())
+        reason, _, detail = step.reason.partition(":")
+        label = cancel_reason_label(reason.strip())
+        # Staff write their note for the customer (the admin says so); other details are for staff.
+        return f"{label}: {detail.strip()}" if reason == "staff_cancelled" and detail.strip() else label
     if step.reason.startswith("delivery attempt failed: "):
         return "delivery attempt failed: " + step.reason.removeprefix("delivery attempt failed: ").replace("_", " ")
     attempt = _ATTEMPT.fullmatch(step.reason)

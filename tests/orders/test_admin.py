@@ -25,14 +25,75 @@ def test_staff_see_orders_and_cancel_them(client) -> None:
     page = client.get(f"/admin/orders/order/{order.id}/change/")
     assert page.status_code == 200
     assert b"Toned Milk 500 ml" in page.content  # lines inline
+    selected = {"action": "cancel_orders", "_selected_action": [order.id]}
+
+    asked = client.post("/admin/orders/order/", selected)  # the action first asks
+    assert asked.status_code == 200
+    assert "Cancel order" in asked.content.decode()
+    assert "Stock released; slot freed" in asked.content.decode()
+    assert Order.objects.get(pk=order.id).status == "pending"  # nothing done yet
+    no_note = client.post("/admin/orders/order/", {**selected, "confirm": "yes", "note": " "})
+    assert "This field is required" in no_note.content.decode()
+    assert Order.objects.get(pk=order.id).status == "pending"
+
     response = client.post(
-        "/admin/orders/order/", {"action": "cancel_orders", "_selected_action": [order.id]}, follow=True
+        "/admin/orders/order/", {**selected, "confirm": "yes", "note": "The store flooded overnight."}, follow=True
     )
 
     assert response.status_code == 200
+    assert "Cancelled 1 order(s)" in response.content.decode()
     order.refresh_from_db()
     assert (order.status, order.cancel_reason) == ("cancelled", "staff_cancelled")
-    assert Order.objects.get(pk=order.id).transitions.last().to_status == "cancelled"
+    last = Order.objects.get(pk=order.id).transitions.last()
+    assert (last.to_status, last.reason) == ("cancelled", "staff_cancelled: The store flooded overnight.")
+
+
+def test_the_change_page_cancels_one_order_after_asking_and_the_customer_reads_the_note(client) -> None:
+    from orders.api.serializers import transition_note
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    order = place()
+    page = client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+    cancel_url = f"/admin/orders/order/{order.id}/cancel/"
+    assert cancel_url in page
+
+    asked = client.get(cancel_url)
+    assert asked.status_code == 200
+    assert "Yes, cancel 1 order" in asked.content.decode()
+    assert Order.objects.get(pk=order.id).status == "pending"
+    done = client.post(cancel_url, {"confirm": "yes", "note": "Sorry: we cannot reach your street today."})
+
+    assert done.status_code == 302
+    assert done["Location"] == f"/admin/orders/order/{order.id}/change/"
+    step = Order.objects.get(pk=order.id).transitions.last()
+    assert transition_note(step) == "cancelled by the shop: Sorry: we cannot reach your street today."
+    after = client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+    assert cancel_url not in after  # a cancelled order offers no cancel
+    again = client.get(cancel_url).content.decode()
+    assert "None of these orders can be cancelled" in again
+
+
+def test_staff_without_change_permission_cannot_cancel(client) -> None:
+    from django.contrib.auth.models import Permission
+
+    staff = User.objects.create_user("viewer@example.in", PASSWORD, is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.login(email="viewer@example.in", password=PASSWORD)
+    order = place()
+
+    assert (
+        f"/admin/orders/order/{order.id}/cancel/"
+        not in client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+    )
+    assert client.post(f"/admin/orders/order/{order.id}/cancel/", {"confirm": "yes", "note": "x"}).status_code == 403
+    by_action = client.post(
+        "/admin/orders/order/",
+        {"action": "cancel_orders", "_selected_action": [order.id], "confirm": "yes", "note": "x"},
+        follow=True,
+    )
+    assert "Cancelled 1 order" not in by_action.content.decode()
+    assert Order.objects.get(pk=order.id).status == "pending"
 
 
 def test_staff_filter_by_store_and_slot_and_reach_the_payment_refund_and_shipment(client) -> None:
