@@ -118,7 +118,11 @@ class AdjustedLine(BaseModel):
 
 
 class OrderAdjusted(Event):
-    """Picking found less (or lighter) than ordered: the customer is owed the difference."""
+    """Picking found less (or lighter) than ordered: the customer is owed the difference.
+
+    Published whenever a line was picked short, even when the refund rounds to nothing
+    (a few grams of a cheap item): delivery holds a cash-on-delivery shipment with a short
+    line until it knows the final total."""
 
     name: ClassVar[str] = "orders.order_adjusted.v1"
     order_id: UUID

@@ -115,6 +115,10 @@ class ShipmentOutput(serializers.Serializer):
     store_id = serializers.UUIDField()
     payment_method = serializers.CharField()
     cod_amount_paise = serializers.IntegerField()
+    cash_total_pending = serializers.BooleanField(
+        help_text="Cash on delivery, items short at picking: the new total (cod_amount_paise) is on its way; "
+        "the shipment cannot go out until it is in"
+    )
     cash_collected_paise = serializers.IntegerField()
     recipient_name = serializers.CharField()
     recipient_phone = serializers.CharField()

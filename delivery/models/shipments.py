@@ -81,6 +81,11 @@ class Shipment(models.Model):
     payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
     cod_amount_paise = models.PositiveIntegerField(default=0, help_text="Cash to collect at the door (COD only)")
     cash_collected_paise = models.PositiveIntegerField(default=0)
+    cash_total_pending = models.BooleanField(
+        default=False,
+        help_text="Cash on delivery, items short at picking: the order's new total has not arrived yet, "
+        "so the rider cannot leave (what to collect is not known)",
+    )
     recipient_name = models.CharField(max_length=200)
     recipient_phone = models.CharField(max_length=16, blank=True)
     address = models.TextField()

@@ -15,7 +15,7 @@ from shop.eventbus import publish
 
 from .. import events
 from ..models import Shipment, ShipmentLine
-from ..models.shipments import PickOutcome, ShipmentStatus
+from ..models.shipments import PaymentMethod, PickOutcome, ShipmentStatus
 from .shipments import move
 
 #: The largest quantity a pick may report for one line, in base units (a tonne of grams):
@@ -83,7 +83,12 @@ def record_pick(*, shipment_id: UUID, picks: Sequence[PickInput]) -> Shipment:
         line.outcome = by_line[line_id].outcome
     ShipmentLine.objects.bulk_update(list(lines.values()), ["outcome", "quantity_picked"])
     shipment.picked_at = timezone.now()
-    shipment.save(update_fields=["status", "picked_at"])
+    # Less than ordered makes the order's total fall (orders announces it, OrderAdjusted):
+    # until it arrives, a cash-on-delivery rider would collect the old total.
+    shipment.cash_total_pending = shipment.payment_method == PaymentMethod.COD and any(
+        (line.quantity_picked or 0) < line.quantity for line in lines.values()
+    )
+    shipment.save(update_fields=["status", "picked_at", "cash_total_pending"])
     publish(
         events.ShipmentPicked(
             shipment_id=shipment.id,

@@ -198,6 +198,11 @@ def dispatch_shipment(*, shipment_id: UUID) -> Shipment:
     shipment = move(shipment_id, ShipmentStatus.OUT_FOR_DELIVERY, "sent out for delivery")
     if shipment.rider_id is None:
         raise IllegalTransition(f"Shipment {shipment.tracking_code} has no rider yet; assign one first.")
+    if shipment.cash_total_pending:
+        raise IllegalTransition(
+            f"Shipment {shipment.tracking_code} waits for the order's new total after picking (items were short), "
+            "so the rider knows what cash to collect; try again in a moment."
+        )
     shipment.attempts += 1
     shipment.dispatched_at = timezone.now()
     shipment.failure_reason = ""
@@ -325,7 +330,8 @@ _COLLECT_ADJUSTABLE = frozenset(
 
 @transaction.atomic
 def set_cash_to_collect(*, order_id: UUID, amount_paise: int) -> Shipment | None:
-    """A cash-on-delivery order's total changed after picking: the rider collects the new total.
+    """A cash-on-delivery order's total changed after picking: the rider collects the new total
+    (and may leave: see dispatch_shipment).
 
     Idempotent; None when the order has no shipment. A shipment already delivered (or
     gone back) keeps what was recorded at the door.
@@ -335,7 +341,10 @@ def set_cash_to_collect(*, order_id: UUID, amount_paise: int) -> Shipment | None
     shipment = one_or_none(Shipment.objects.select_for_update().filter(order_id=order_id))
     if shipment is None or shipment.payment_method != PaymentMethod.COD:
         return shipment
-    if shipment.status in _COLLECT_ADJUSTABLE and shipment.cod_amount_paise != amount_paise:
-        shipment.cod_amount_paise = amount_paise
-        shipment.save(update_fields=["cod_amount_paise"])
+    if shipment.status in _COLLECT_ADJUSTABLE and (shipment.cod_amount_paise, shipment.cash_total_pending) != (
+        amount_paise,
+        False,
+    ):
+        shipment.cod_amount_paise, shipment.cash_total_pending = amount_paise, False
+        shipment.save(update_fields=["cod_amount_paise", "cash_total_pending"])
     return shipment

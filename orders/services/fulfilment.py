@@ -66,7 +66,9 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
         )
         line.refund_paise = refund
         line.save(update_fields=["picked_quantity", "outcome", "refund_paise"])
-        if refund:
+        # Every line found short is announced, even where its refund rounds to nothing: a
+        # cash-on-delivery shipment with a short line waits for this event before it leaves.
+        if line.picked_quantity < line.quantity:
             adjusted.append(
                 AdjustedLine(
                     line_id=line.id,

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from delivery import services
 from delivery.models import Shipment, Slot
 
 from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory
@@ -212,7 +213,7 @@ def test_delivered_before_packed_is_a_409_with_the_reason(staff_client: APIClien
 
 @pytest.mark.django_db
 def test_staff_run_the_whole_journey_through_the_api(staff_client: APIClient, rider, store) -> None:
-    shipment = _shipment(store, payment_method="cod")
+    shipment = _shipment(store, payment_method="cod", cod_amount_paise=6000)
     line = shipment.lines.get()
     base = f"/api/v1/delivery/shipments/{shipment.id}"
 
@@ -220,6 +221,17 @@ def test_staff_run_the_whole_journey_through_the_api(staff_client: APIClient, ri
         ("pick/", {"lines": [{"line_id": str(line.id), "outcome": "short", "quantity_picked": 1}]}, "picked"),
         ("pack/", {}, "packed"),
         ("assign/", {}, "packed"),
+    ]
+    for step, data, status in steps:
+        response = staff_client.post(f"{base}/{step}", data, format="json")
+        assert (step, response.status_code, response.json()["status"]) == (step, 200, status)
+    # Short at picking, cash on delivery: the order's new total must arrive before the rider leaves.
+    assert staff_client.get(f"{base}/").json()["cash_total_pending"] is True
+    early = staff_client.post(f"{base}/dispatch/", {}, format="json")
+    assert early.status_code == 409
+    assert "waits for the order's new total after picking" in early.json()["error"]["message"]
+    services.set_cash_to_collect(order_id=shipment.order_id, amount_paise=3000)  # what OrderAdjusted brings
+    steps = [
         ("dispatch/", {}, "out_for_delivery"),
         ("fail/", {"reason": "address_not_found"}, "failed"),
         ("return/", {}, "returned"),

@@ -91,6 +91,54 @@ def test_cash_on_delivery_short_at_picking_the_rider_collects_the_new_total(shop
     assert not Delivery.objects.exclude(status="done").exists()
 
 
+def test_a_cash_on_delivery_shipment_short_at_picking_waits_for_the_new_total_before_it_leaves(shop: Shop) -> None:
+    """The race the rider would lose: out of the door before the order's new total arrives,
+    collecting the old one; the excess would have nowhere to go."""
+    from delivery.errors import IllegalTransition
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [
+        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
+        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+        for line in shipment.lines.all()
+    ]  # fmt: skip
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+
+    with pytest.raises(IllegalTransition, match="waits for the order's new total after picking"):
+        delivery.dispatch_shipment(shipment_id=shipment.id)  # the bus has not run: OrderAdjusted is not in
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.cash_total_pending, shipment.cod_amount_paise) == ("packed", True, 34000)
+
+    deliver_pending()  # orders prices the pick; delivery hears the new total
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.cash_total_pending, shipment.cod_amount_paise) == (
+        "out_for_delivery", False, 31000,
+    )  # fmt: skip
+
+
+def test_a_cash_on_delivery_shipment_picked_in_full_leaves_at_once(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [
+        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
+    ]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+
+    assert delivery.dispatch_shipment(shipment_id=shipment.id).status == "out_for_delivery"  # nothing to wait for
+
+
 def test_out_of_stock_cancels_with_nothing_left_reserved_and_the_slot_freed(db: None) -> None:
     shop = build_shop(milk_stock=1)
     first, second = shop.customer(), shop.customer()

@@ -295,6 +295,28 @@ def test_picking_shortfall_and_light_weight_become_one_adjustment() -> None:
     assert again == []
 
 
+def test_a_line_picked_short_is_announced_even_when_its_refund_rounds_to_nothing() -> None:
+    """Delivery holds a cash-on-delivery shipment with a short line until this event: it must come."""
+    leaves = services.LineInput(
+        sku_id=uuid.uuid4(), name="Curry leaves (loose)", sold_by="weight", quantity=100, unit_price_paise=150,
+        mrp_paise=200, gst_rate_bp=0, hsn_code="0709", line_total_paise=15,
+    )  # fmt: skip  # Rs 1.50 per kg: 100 g cost 15 paise, 98 g 14.7, rounded to 15
+    order = place(payment_method="cod", lines=[milk(), leaves])
+    _reserve(order)
+    _book(order)
+    with captured_events() as published:
+        services.record_picked(
+            order_id=order.id,
+            lines=[
+                PickedLineInput(sku_id=milk().sku_id, quantity_picked=2),
+                PickedLineInput(sku_id=leaves.sku_id, quantity_picked=98),
+            ],
+        )
+    adjusted = [e for e in published if isinstance(e, OrderAdjusted)]
+    assert [(e.refund_paise, e.final_total_paise, len(e.lines)) for e in adjusted] == [(0, order.total_paise, 1)]
+    assert adjusted[0].lines[0].quantity_picked == 98
+
+
 def test_heavier_than_ordered_costs_the_customer_nothing() -> None:
     order = _confirmed()
     with captured_events() as published:
