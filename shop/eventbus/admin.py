@@ -1,9 +1,10 @@
-"""Staff screens: the event log, deliveries, and dead letters with replay."""
+"""Staff screens: the event log, deliveries, dead letters with replay, paused subscribers."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,8 @@ from django.utils.html import format_html
 
 from shop.adminkit import ReadOnlyAdmin
 
-from . import selectors, services
-from .models import DeadLetter, Delivery, Event
+from . import registry, selectors, services
+from .models import DeadLetter, Delivery, Event, PausedSubscriber
 
 
 class DeliveryInline(admin.TabularInline):
@@ -97,3 +98,48 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "groups": selectors.dead_letter_groups()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+class PauseForm(forms.ModelForm):
+    subscriber = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = PausedSubscriber
+        fields = ("subscriber", "reason")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        paused = set(PausedSubscriber.objects.values_list("subscriber", flat=True))
+        names = sorted(sub.name for sub in registry.subscriptions() if sub.name not in paused)
+        field = self.fields["subscriber"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name) for name in names]
+
+
+@admin.register(PausedSubscriber)
+class PausedSubscriberAdmin(admin.ModelAdmin):
+    """Pause (add) and resume (delete, or the action) through the bus's services, as the command does."""
+
+    list_display = ("subscriber", "paused_at", "paused_by", "reason")
+    form = PauseForm
+    actions = ["resume"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("subscriber", "reason", "paused_at", "paused_by") if obj is not None else ()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)  # the list's actions; no edits
+
+    def save_model(self, request: HttpRequest, obj: PausedSubscriber, form: Any, change: bool) -> None:
+        services.pause([obj.subscriber], reason=obj.reason, by=str(request.user))
+
+    def delete_model(self, request: HttpRequest, obj: PausedSubscriber) -> None:
+        services.resume([obj.subscriber])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PausedSubscriber]) -> None:
+        services.resume(list(queryset.values_list("subscriber", flat=True)))
+
+    @admin.action(description="Resume the selected subscribers (their waiting events are delivered)")
+    def resume(self, request: HttpRequest, queryset: QuerySet[PausedSubscriber]) -> None:
+        resumed = services.resume(list(queryset.values_list("subscriber", flat=True)))
+        self.message_user(request, f"Resumed {len(resumed)} subscriber(s): {', '.join(resumed)}.", messages.SUCCESS)

@@ -36,7 +36,7 @@ from . import conf, metrics, registry
 from .context import handling
 from .errors import ContractError, PermanentError
 from .events import DeliveryDeadLettered
-from .models import Delivery, InboxEntry
+from .models import Delivery, InboxEntry, PausedSubscriber
 from .models import Event as EventRecord
 from .publishing import publish
 from .registry import Subscription
@@ -109,7 +109,9 @@ def claim(*, token: str, batch_size: int, ignore_backoff: bool = False) -> list[
     earlier_undone = Delivery.objects.filter(
         subscriber=OuterRef("subscriber"), key=OuterRef("key"), seq__lt=OuterRef("seq"), status__in=_UNDONE
     )
-    claimable = Delivery.objects.filter(status=Delivery.Status.PENDING)
+    claimable = Delivery.objects.filter(status=Delivery.Status.PENDING).exclude(
+        subscriber__in=PausedSubscriber.objects.values("subscriber")
+    )
     if not ignore_backoff:
         claimable = claimable.filter(available_at__lte=now)
     heads = claimable.filter(~Exists(earlier_undone)).order_by("seq", "id").values_list("id", flat=True)[:batch_size]
@@ -474,7 +476,7 @@ def drain(*, timeout: float = 600.0, poll: float = 0.2) -> int:
 
     deliver_until_empty() stops when *this* process can claim nothing; deliveries another
     process holds may still be running. Scripts that build on the effects (the demo seed)
-    wait for those too. Retries waiting out their backoff do not count.
+    wait for those too. Retries waiting out their backoff, and paused subscribers' deliveries, do not count.
     """
     deadline = time.monotonic() + timeout
     total = 0
@@ -482,7 +484,9 @@ def drain(*, timeout: float = 600.0, poll: float = 0.2) -> int:
         total += deliver_until_empty(max_seconds=max(0.0, deadline - time.monotonic()))
         busy = (
             Delivery.objects.filter(status=Delivery.Status.IN_FLIGHT).exists()
-            or Delivery.objects.filter(status=Delivery.Status.PENDING, available_at__lte=timezone.now()).exists()
+            or Delivery.objects.filter(status=Delivery.Status.PENDING, available_at__lte=timezone.now())
+            .exclude(subscriber__in=PausedSubscriber.objects.values("subscriber"))
+            .exists()
         )
         if not busy:
             return total

@@ -8,6 +8,8 @@
   A dead delivery is a dead letter: it keeps the attempts, the error and traceback.
 - InboxEntry: (subscriber, event id), written in the handler's own transaction, so
   a redelivered event is a no-op: at-least-once delivery, exactly-once effect.
+- PausedSubscriber: a subscriber an operator paused (its deliveries wait, pending, in
+  order); `manage.py eventbus pause/resume`.
 """
 
 from __future__ import annotations
@@ -122,3 +124,19 @@ class InboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} handled {self.event_id}"
+
+
+class PausedSubscriber(models.Model):
+    """A subscriber whose deliveries are not claimed until it is resumed: they wait, pending and
+    in publish order (a downstream being repaired, a projection being rebuilt)."""
+
+    subscriber = models.CharField(max_length=150, primary_key=True)
+    paused_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200, blank=True)
+    paused_by = models.CharField(max_length=150, blank=True, help_text="Who paused it (a login, or the shell user)")
+
+    class Meta:
+        ordering = ["subscriber"]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} (paused)"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from .models import Delivery
+from .models import Delivery, PausedSubscriber
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,7 @@ def dead_letter_groups() -> list[dict[str, Any]]:
         .order_by("-count", "subscriber")
     )
     return [dict(row) for row in rows]
+
+
+def paused_subscribers() -> list[PausedSubscriber]:
+    return list(PausedSubscriber.objects.order_by("subscriber"))

@@ -1,8 +1,10 @@
-"""Operator actions on the bus: replay dead letters, backfill a late subscriber, prune what is done."""
+"""Operator actions on the bus: replay dead letters, backfill a late subscriber, pause and
+resume a subscriber, deliver a paused subscriber's history again, prune what is done."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fnmatch
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +15,7 @@ from django.utils import timezone
 from shop.events import UPCASTERS
 
 from . import conf, registry
-from .models import Delivery, Event, InboxEntry
+from .models import Delivery, Event, InboxEntry, PausedSubscriber
 
 BACKFILL_BATCH = 1000
 
@@ -139,3 +141,98 @@ def _queue(batch: list[Delivery], *, dry_run: bool, on_batch: Callable[[int], No
     if on_batch is not None:
         on_batch(len(batch))
     return len(batch)
+
+
+def match_subscribers(patterns: Iterable[str]) -> list[str]:
+    """The registered subscribers named by `patterns`: exact names or shell-style globs
+    ("cart.*"). A pattern that names none is an error, with the names there are."""
+    known = sorted(sub.name for sub in registry.subscriptions())
+    chosen: list[str] = []
+    for pattern in patterns:
+        matched = fnmatch.filter(known, pattern)
+        if not matched:
+            raise UnknownSubscriber(f"no subscriber matches {pattern!r}; the subscribers are: {', '.join(known)}")
+        chosen += [name for name in matched if name not in chosen]
+    return chosen
+
+
+@transaction.atomic
+def pause(subscribers: Iterable[str], *, reason: str = "", by: str = "") -> list[str]:
+    """Stop claiming the subscribers' deliveries (those in flight finish); returns the ones newly
+    paused. Their events keep arriving as pending deliveries and wait, in order, for resume()."""
+    newly = []
+    for name in subscribers:
+        _, created = PausedSubscriber.objects.get_or_create(
+            subscriber=name, defaults={"reason": reason[:200], "paused_by": by[:150]}
+        )
+        if created:
+            newly.append(name)
+    return newly
+
+
+@transaction.atomic
+def resume(subscribers: Iterable[str]) -> list[str]:
+    """Claim the subscribers' deliveries again, from where they waited; returns the ones resumed."""
+    names = list(subscribers)
+    resumed = list(PausedSubscriber.objects.filter(subscriber__in=names).values_list("subscriber", flat=True))
+    PausedSubscriber.objects.filter(subscriber__in=resumed).delete()
+    if resumed:
+        _nudge_after_commit()
+    return sorted(resumed)
+
+
+class NotPaused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    subscriber: str
+    reset: int  # deliveries it had (done, dead or waiting) set pending from the first attempt
+    queued: int  # stored events it had no delivery for (those pruned after they were done)
+
+
+@transaction.atomic
+def redeliver_history(*, subscriber: str, since: datetime | None = None, dry_run: bool = False) -> Redelivery:
+    """Deliver a paused subscriber every stored event it takes again, in publish order: what
+    rebuilding its projection needs (handlers that upsert state converge on replay; to start
+    from empty, delete the projection's rows while it is paused). Its inbox entries for those
+    events go, so they are not skipped as repeats. Within the event log's retention.
+
+    Paused first, so no new event is handled between the reset and the replay of older ones;
+    refused while one of its deliveries is still in flight. Resume it to start the replay.
+    """
+    if not PausedSubscriber.objects.filter(subscriber=subscriber).exists():
+        raise NotPaused(f"pause {subscriber} first (manage.py eventbus pause {subscriber}), then resume it after")
+    names = event_names_reaching(subscriber)
+    events = Event.objects.filter(name__in=names)
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    mine = Delivery.objects.filter(subscriber=subscriber, event__in=events)
+    if mine.filter(status=Delivery.Status.IN_FLIGHT).exists():
+        raise NotPaused(f"{subscriber} still has deliveries in flight; try again when they are done")
+    missing = events.exclude(Exists(Delivery.objects.filter(subscriber=subscriber, event=OuterRef("pk"))))
+    if dry_run:
+        return Redelivery(subscriber=subscriber, reset=mine.count(), queued=missing.count())
+    now = timezone.now()
+    InboxEntry.objects.filter(subscriber=subscriber, event_id__in=events.values("event_id")).delete()
+    reset = mine.update(
+        status=Delivery.Status.PENDING,
+        attempts=0,
+        available_at=now,
+        completed_at=None,
+        dead_at=None,
+        lease_expires_at=None,
+        claimed_by="",
+        error_kind="",
+    )
+    queued = 0
+    batch: list[Delivery] = []
+    for seq, key in missing.order_by("seq").values_list("seq", "key").iterator(chunk_size=BACKFILL_BATCH):
+        batch.append(Delivery(event_id=seq, subscriber=subscriber, key=key, seq=seq, available_at=now))
+        if len(batch) == BACKFILL_BATCH:
+            queued += _queue(batch, dry_run=False, on_batch=None)
+            batch = []
+    if batch:
+        queued += _queue(batch, dry_run=False, on_batch=None)
+    return Redelivery(subscriber=subscriber, reset=reset, queued=queued)

@@ -1,7 +1,8 @@
-"""Operate the event bus: status, dead letters, replay, backfill, prune, deliver."""
+"""Operate the event bus: status, dead letters, replay, backfill, pause, resume, redeliver, prune, deliver."""
 
 from __future__ import annotations
 
+import getpass
 import re
 from datetime import timedelta
 from typing import Any
@@ -25,7 +26,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Operate the event bus. Subcommands: status, dead, replay, backfill, prune, deliver."
+    help = (
+        "Operate the event bus. Subcommands: status, dead, replay, backfill, pause, resume, redeliver, prune, deliver."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -45,6 +48,20 @@ class Command(BaseCommand):
         backfill.add_argument("subscriber", help="e.g. orders.record_store (see `eventbus status` or the admin)")
         backfill.add_argument("--since", help="Only events younger than this, e.g. 30d (default: the whole log)")
         backfill.add_argument("--dry-run", action="store_true", help="Count what would be queued; queue nothing")
+        pause = sub.add_parser(
+            "pause", help="Stop delivering to subscribers (their events wait, in order) until `resume`"
+        )
+        pause.add_argument("subscribers", nargs="+", help="Names or globs, e.g. orders.record_store or 'cart.*'")
+        pause.add_argument("--reason", default="", help="Why (shown by `status` and in the admin)")
+        resume = sub.add_parser("resume", help="Deliver to paused subscribers again, from where they waited")
+        resume.add_argument("subscribers", nargs="+", help="Names or globs")
+        redeliver = sub.add_parser(
+            "redeliver",
+            help="Deliver a paused subscriber its whole stored history again (rebuild a projection), then `resume`",
+        )
+        redeliver.add_argument("subscribers", nargs="+", help="Names or globs; each must be paused")
+        redeliver.add_argument("--since", help="Only events younger than this, e.g. 30d (default: the whole log)")
+        redeliver.add_argument("--dry-run", action="store_true", help="Count what would be delivered again")
         prune = sub.add_parser("prune", help="Delete done deliveries (and events past retention)")
         prune.add_argument("--older-than", default="30d", help="e.g. 30d, 12h (default 30d)")
         deliver = sub.add_parser("deliver", help="Deliver pending events in this process, then exit")
@@ -55,6 +72,12 @@ class Command(BaseCommand):
 
     def _status(self, options: dict[str, Any]) -> None:
         rows = selectors.backlog()
+        for paused in selectors.paused_subscribers():
+            why = f": {paused.reason}" if paused.reason else ""
+            by = f" by {paused.paused_by}" if paused.paused_by else ""
+            self.stdout.write(
+                self.style.WARNING(f"PAUSED {paused.subscriber} since {paused.paused_at:%Y-%m-%d %H:%M}{by}{why}")
+            )
         if not rows:
             self.stdout.write("Nothing pending, in flight or dead.")
             return
@@ -116,6 +139,48 @@ class Command(BaseCommand):
             )
         )
 
+    def _subscribers(self, options: dict[str, Any]) -> list[str]:
+        try:
+            return services.match_subscribers(options["subscribers"])
+        except services.UnknownSubscriber as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _pause(self, options: dict[str, Any]) -> None:
+        names = self._subscribers(options)
+        newly = services.pause(names, reason=options["reason"], by=_operator())
+        for name in names:
+            self.stdout.write(f"  {name}: {'paused' if name in newly else 'was already paused'}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Paused {len(newly)} subscriber(s). Deliveries in flight finish; new ones wait until "
+                f"`manage.py eventbus resume`."
+            )
+        )
+
+    def _resume(self, options: dict[str, Any]) -> None:
+        names = self._subscribers(options)
+        resumed = services.resume(names)
+        for name in names:
+            self.stdout.write(f"  {name}: {'resumed' if name in resumed else 'was not paused'}")
+        self.stdout.write(self.style.SUCCESS(f"Resumed {len(resumed)} subscriber(s)."))
+
+    def _redeliver(self, options: dict[str, Any]) -> None:
+        since = timezone.now() - parse_duration(options["since"]) if options["since"] else None
+        verb = "Would deliver" if options["dry_run"] else "Will deliver"
+        for name in self._subscribers(options):
+            try:
+                result = services.redeliver_history(subscriber=name, since=since, dry_run=options["dry_run"])
+            except services.NotPaused as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{verb} {result.reset + result.queued} event(s) again to {name} "
+                    f"({result.reset} it had, {result.queued} it had no delivery for)."
+                )
+            )
+        if not options["dry_run"]:
+            self.stdout.write("Resume it to start: manage.py eventbus resume " + " ".join(options["subscribers"]))
+
     def _prune(self, options: dict[str, Any]) -> None:
         result = services.prune(older_than=parse_duration(options["older_than"]))
         self.stdout.write(
@@ -129,3 +194,11 @@ class Command(BaseCommand):
         delivery.reap_expired_leases()
         count = delivery.deliver_until_empty(max_seconds=options["seconds"])
         self.stdout.write(f"Delivered {count}.")
+
+
+def _operator() -> str:
+    """Who runs the command, as far as the machine knows (containers may have no user name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
