@@ -249,7 +249,11 @@ class OrderAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         order = self.get_object(request, object_id)
         extra = {"cancel_url": ""}
-        if order is not None and order.is_open and self.has_change_permission(request, order):
+        if (
+            order is not None
+            and order.status in services.STAFF_CANCELLABLE
+            and self.has_change_permission(request, order)
+        ):
             extra["cancel_url"] = reverse("admin:orders_order_cancel", args=[order.pk])
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -258,6 +262,9 @@ class OrderAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             done, refused = 0, []
             for order in orders:
+                if order.status == Order.Status.CANCELLED:  # by someone else since the page was shown
+                    refused.append(f"{str(order.id)[:8]}: already cancelled.")
+                    continue
                 try:
                     services.cancel_order(order_id=order.id, by_staff=True, note=form.cleaned_data["note"])
                     done += 1
@@ -300,7 +307,13 @@ class CancelForm(forms.Form):
 
 def _cancel_consequences(order: Order) -> dict[str, Any]:
     """Whether staff may cancel the order now (ok), and what the cancellation will set going (text)."""
-    if not order.is_open:
+    if order.status == Order.Status.OUT_FOR_DELIVERY:
+        return {
+            "ok": False,
+            "text": "Not cancelled: it is out for delivery. Record the failed attempt and return it to the store "
+            "(delivery's shipment page): the return cancels the order and gives everything back.",
+        }
+    if order.status not in services.STAFF_CANCELLABLE:
         return {"ok": False, "text": f"Not cancelled: it is {order.get_status_display().lower()}."}
     refundable = format_inr(order.paid_paise - order.refunded_paise)
     money: str = {
@@ -310,8 +323,6 @@ def _cancel_consequences(order: Order) -> dict[str, Any]:
     if order.payment_method == Order.PaymentMethod.COD:
         money = "no cash to collect"
     steps = ["stock released", "slot freed", money]
-    if order.status == Order.Status.OUT_FOR_DELIVERY:
-        steps.append("the rider brings the shipment back to the store")
-    elif order.shipment_id is not None:
+    if order.shipment_id is not None:
         steps.append("the shipment stopped")
     return {"ok": True, "text": "; ".join(steps).capitalize() + "."}

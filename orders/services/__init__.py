@@ -26,10 +26,11 @@ from .saga import (
     record_stock_released,
     record_stock_reserved,
 )
-from .state import IllegalTransition
+from .state import STAFF_CANCELLABLE, IllegalTransition
 from .stores import record_store
 
 __all__ = [
+    "STAFF_CANCELLABLE",
     "IllegalTransition",
     "LineInput",
     "PickedLineInput",

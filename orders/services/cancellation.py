@@ -11,7 +11,7 @@ from shop.eventbus import publish
 
 from ..events import OrderCancelled
 from ..models import Order
-from .state import CUSTOMER_CANCELLABLE, IllegalTransition, lock, transition
+from .state import CUSTOMER_CANCELLABLE, STAFF_CANCELLABLE, IllegalTransition, lock, transition
 
 S = Order.Status
 
@@ -38,12 +38,12 @@ def cancel_locked(order: Order, reason: str, *, detail: str = "", also: tuple[st
 
 @transaction.atomic
 def cancel_order(*, order_id: UUID, by_staff: bool = False, note: str = "") -> Order:
-    """A customer (until packed) or staff (until delivered) cancels; cancelling twice is a no-op.
-    `note` (staff: why) goes on the order's timeline."""
+    """A customer (until packed) or staff (until it leaves the store) cancels; cancelling twice
+    is a no-op. `note` (staff: why) goes on the order's timeline."""
     order = lock(order_id)
     if order.status == S.CANCELLED:
         return order
-    allowed = order.is_open if by_staff else order.status in CUSTOMER_CANCELLABLE
+    allowed = order.status in (STAFF_CANCELLABLE if by_staff else CUSTOMER_CANCELLABLE)
     if not allowed:
         raise IllegalTransition(order, S.CANCELLED)
     cancel_locked(order, "staff_cancelled" if by_staff else "customer_cancelled", detail=" ".join(note.split()))

@@ -26,6 +26,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 #: A customer may cancel until the order is packed.
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING, S.AWAITING_PAYMENT, S.CONFIRMED, S.PICKING})
+#: Staff may also call off a packed order (still at the store). Once it is out for delivery
+#: the parcel is the rider's: a failed attempt and the return to the store cancel it.
+STAFF_CANCELLABLE = CUSTOMER_CANCELLABLE | {S.PACKED}
 
 
 class IllegalTransition(Exception):

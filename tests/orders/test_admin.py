@@ -235,3 +235,30 @@ def test_the_list_shows_the_total_after_picking_and_sorts_by_it(client) -> None:
     html = page.content.decode()
     assert "₹25.00" in html
     assert html.index(str(adjusted.id)[:8]) < html.index(str(whole.id)[:8])
+
+
+def test_the_cancel_page_says_why_an_order_out_for_delivery_or_already_cancelled_is_not_cancelled(client) -> None:
+    from orders import services
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    on_road, gone, open_order = place(), place(), place()
+    Order.objects.filter(pk=on_road.pk).update(status="out_for_delivery")
+    services.cancel_order(order_id=gone.id)
+    selected = {"action": "cancel_orders", "_selected_action": [on_road.id, gone.id, open_order.id]}
+
+    page = client.post("/admin/orders/order/", selected).content.decode()
+    assert "Not cancelled: it is out for delivery. Record the failed attempt and return it" in page
+    assert "Not cancelled: it is cancelled." in page
+    assert "Yes, cancel 1 order" in page
+    assert (
+        f"/admin/orders/order/{on_road.id}/cancel/"
+        not in client.get(f"/admin/orders/order/{on_road.id}/change/").content.decode()
+    )
+
+    done = client.post("/admin/orders/order/", {**selected, "confirm": "yes", "note": "Duplicate order"}, follow=True)
+    text = done.content.decode()
+    assert "Cancelled 1 order(s)" in text  # not 2: one was cancelled already, one is on the road
+    assert "already cancelled" in text
+    assert Order.objects.get(pk=on_road.id).status == "out_for_delivery"
+    assert Order.objects.get(pk=open_order.id).status == "cancelled"

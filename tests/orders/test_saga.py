@@ -214,6 +214,18 @@ def test_customer_can_cancel_until_packed_but_not_after() -> None:
     assert _status(order) == "cancelled"
 
 
+def test_staff_cannot_cancel_an_order_out_for_delivery() -> None:
+    """The parcel is the rider's: a failed attempt and the return to the store cancel it,
+    or a cancelled order could still be handed over (and a COD rider collect for it)."""
+    order = _confirmed()
+    services.record_shipment_created(order_id=order.id, shipment_id=uuid.uuid4(), tracking_code="TRK1")
+    services.record_out_for_delivery(order_id=order.id, attempt=1)
+
+    with pytest.raises(services.IllegalTransition):
+        services.cancel_order(order_id=order.id, by_staff=True)
+    assert _status(order) == "out_for_delivery"
+
+
 def test_fulfilment_moves_the_order_to_delivered_and_records_cash() -> None:
     order = _confirmed("cod")
     services.record_shipment_created(order_id=order.id, shipment_id=uuid.uuid4(), tracking_code="TRK1")
