@@ -149,15 +149,15 @@ class ProductAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, f"{done} product(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Publish the selected products")
+    @admin.action(description="Publish the selected products", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._each(request, queryset, services.publish_product, "published")
 
-    @admin.action(description="Unpublish the selected products")
+    @admin.action(description="Unpublish the selected products", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._each(request, queryset, services.unpublish_product, "unpublished")
 
-    @admin.action(description="Discontinue the selected products (final)")
+    @admin.action(description="Discontinue the selected products (final)", permissions=["change"])
     def discontinue(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._each(request, queryset, services.discontinue_product, "discontinued")
 
