@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,7 +31,17 @@ from .models import Rider, Shipment, ShipmentLine, Slot, SlotBooking, SlotTempla
 from .models.shipments import PaymentMethod, PickOutcome, ShipmentStatus
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ModelChange(admin.ModelAdmin):
+    """Actions that write require the model's "change" permission as Django grants it
+    (`@admin.action(permissions=["model_change"])`): Django offers an action without `permissions`
+    to anyone who may view the list, and a read-only screen's has_change_permission is always False."""
+
+    def has_model_change_permission(self, request: HttpRequest) -> bool:
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+
+class _ReadOnly(_ModelChange):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -45,7 +56,7 @@ def _short(store_id: Any) -> str:
     return str(store_id)[:8]
 
 
-class _StoreColumn(admin.ModelAdmin):
+class _StoreColumn(_ModelChange):
     """Lists a row's store by name ("CODE · Title", delivery's own projection), its short id until known."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -178,7 +189,7 @@ class ZoneAdmin(_StoreColumn):
                 is_active=data["is_active"],
             )
 
-    @admin.action(description="Generate a week of slots (all zones' templates)")
+    @admin.action(description="Generate a week of slots (all zones' templates)", permissions=["model_change"])
     def generate_week_of_slots(self, request: HttpRequest, queryset: QuerySet[Zone]) -> None:
         created = services.generate_slots(days=7)
         self.message_user(request, f"Created {created} slots.")
@@ -226,7 +237,7 @@ class SlotBookingAdmin(_ReadOnly):
     search_fields = ["order_id"]
     actions = ["release"]
 
-    @admin.action(description="Release the slot (restores its capacity)")
+    @admin.action(description="Release the slot (restores its capacity)", permissions=["model_change"])
     def release(self, request: HttpRequest, queryset: QuerySet[SlotBooking]) -> None:
         for booking in queryset:
             services.release_slot(order_id=booking.order_id)
@@ -349,7 +360,7 @@ def _step(description: str, service: Callable[..., Any], done: str) -> Any:
     """An admin action running one service per shipment; refusals become error messages, and what
     was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
 
-    @admin.action(description=description)
+    @admin.action(description=description, permissions=["model_change"])
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         moved = []
         for shipment in queryset:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -19,7 +20,15 @@ from .services.stores import STORE_FIELDS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A screen that only shows: every write goes through the services."""
+    """A screen that only shows: every write goes through the services.
+
+    Its actions that write require the model's "change" permission as Django grants it
+    (`@admin.action(permissions=["model_change"])`): Django offers an action without `permissions`
+    to anyone who may view the list, and this screen's has_change_permission is always False."""
+
+    def has_model_change_permission(self, request: HttpRequest) -> bool:
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -144,7 +153,7 @@ class StockAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "inventory/admin/stock_action.html", context)
 
-    @admin.action(description="Receive stock (goods receipt)…")
+    @admin.action(description="Receive stock (goods receipt)…", permissions=["model_change"])
     def receive_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.receive_stock(
@@ -158,7 +167,7 @@ class StockAdmin(ReadOnlyAdmin):
 
         return self._form_action(request, queryset, ReceiveForm, "Receive stock", apply)
 
-    @admin.action(description="Adjust stock with a reason…")
+    @admin.action(description="Adjust stock with a reason…", permissions=["model_change"])
     def adjust_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.adjust_stock(
@@ -171,7 +180,7 @@ class StockAdmin(ReadOnlyAdmin):
 
         return self._form_action(request, queryset, AdjustForm, "Adjust stock", apply)
 
-    @admin.action(description="Set the low-stock threshold…")
+    @admin.action(description="Set the low-stock threshold…", permissions=["model_change"])
     def set_threshold(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.set_low_stock_threshold(store_id=stock.store_id, sku_id=stock.sku_id, threshold=data["threshold"])
@@ -223,7 +232,7 @@ class ReservationAdmin(ReadOnlyAdmin):
     search_fields = ("=order_id",)
     actions = ["release"]
 
-    @admin.action(description="Release the selected reservations (cancel)")
+    @admin.action(description="Release the selected reservations (cancel)", permissions=["model_change"])
     def release(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
         released = 0
         for reservation in queryset.filter(status=Reservation.Status.ACTIVE):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -11,11 +11,11 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from delivery.events import ShipmentDelivered, ShipmentDeliveryFailed, ShipmentPicked, ZoneConfigured
-from delivery.models import Shipment, SlotTemplate, Zone
+from delivery.models import Shipment, Slot, SlotTemplate, Zone
 from shop.eventbus.testing import captured_events
 from tests.accounts.factories import UserFactory
 
-from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory, StoreFactory
+from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory, StoreFactory, ZoneFactory
 
 
 @pytest.fixture
@@ -405,3 +405,79 @@ def test_staff_without_the_change_permission_get_403_and_no_links(db: None) -> N
     assert client.post(f"/admin/delivery/shipment/{out.pk}/fail/", {"reason": "refused"}).status_code == 403
     assert Shipment.objects.get(pk=pending.shipment.pk).status == "pending"
     assert Shipment.objects.get(pk=out.pk).status == "out_for_delivery"
+
+
+# Staff who may only look are offered no action that writes, and posting one changes nothing.
+
+
+def _viewer(app_label: str) -> Client:
+    """A staff user with every view_* permission of the app and nothing else."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label, codename__startswith="view_")
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_view_only_staff_are_offered_no_shipment_action_and_posting_one_changes_nothing() -> None:
+    store = StoreFactory()
+    RiderFactory(store_id=store.store_id)
+    pending = ShipmentFactory(store_id=store.store_id)
+    picked = ShipmentFactory(store_id=store.store_id, status="picked")
+    rider = RiderFactory(store_id=store.store_id)
+    failed = ShipmentFactory(store_id=store.store_id, status="failed", attempts=1, rider=rider)
+    client = _viewer("delivery")
+
+    page = client.get("/admin/delivery/shipment/")
+    assert page.status_code == 200
+    for action in ["pack_shipment", "assign_rider", "dispatch_shipment", "return_shipment"]:
+        assert f'value="{action}"' not in page.content.decode()
+
+    with captured_events() as published:
+        for action, shipment in [
+            ("pack_shipment", picked),
+            ("assign_rider", pending),
+            ("dispatch_shipment", failed),
+            ("return_shipment", failed),
+        ]:
+            client.post("/admin/delivery/shipment/", {"action": action, "_selected_action": [str(shipment.pk)]})
+
+    assert published == []
+    assert Shipment.objects.get(pk=pending.pk).rider is None
+    assert Shipment.objects.get(pk=picked.pk).status == "picked"
+    assert Shipment.objects.get(pk=failed.pk).status == "failed"
+
+
+@pytest.mark.django_db
+def test_view_only_staff_cannot_generate_slots() -> None:
+    zone = ZoneFactory()
+    SlotTemplate.objects.create(zone=zone, start_time=time(7), end_time=time(9), capacity=5)
+    client = _viewer("delivery")
+
+    page = client.get("/admin/delivery/zone/")
+    client.post("/admin/delivery/zone/", {"action": "generate_week_of_slots", "_selected_action": [str(zone.pk)]})
+
+    assert page.status_code == 200
+    assert 'value="generate_week_of_slots"' not in page.content.decode()
+    assert Slot.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_staff_with_the_change_permission_are_offered_the_actions() -> None:
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="delivery", codename__in=["view_shipment", "change_shipment"]
+        )
+    )
+    client = Client()
+    client.force_login(user)
+    ShipmentFactory()
+
+    page = client.get("/admin/delivery/shipment/").content.decode()
+
+    for action in ["pack_shipment", "assign_rider", "dispatch_shipment", "return_shipment"]:
+        assert f'value="{action}"' in page

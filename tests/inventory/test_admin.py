@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from inventory import services
@@ -128,3 +129,54 @@ def test_adding_a_store_in_the_admin_publishes_it(admin_client):
     store = Store.objects.get()
     assert [type(e) for e in published] == [StoreUpdated]
     assert published[0].store_id == store.id
+
+
+def _viewer() -> Client:
+    """A staff user with every view_* permission of inventory and nothing else."""
+    user = User.objects.create_user(email="viewer@example.in", password="x-long-password-1", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="inventory", codename__startswith="view_")
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_view_only_staff_are_offered_no_stock_action_and_posting_one_changes_nothing(stocked):
+    stock = Stock.objects.get(sku=stocked(5))
+    client = _viewer()
+
+    page = client.get("/admin/inventory/stock/")
+    with captured_events() as published:
+        for action, field, value in [
+            ("receive_stock", "quantity", "7"),
+            ("adjust_stock", "delta", "-2"),
+            ("set_threshold", "threshold", "3"),
+        ]:
+            client.post(
+                "/admin/inventory/stock/",
+                {"action": action, "_selected_action": [str(stock.pk)], "apply": "1", "reason": "count", field: value},
+            )
+
+    assert page.status_code == 200
+    for action in ["receive_stock", "adjust_stock", "set_threshold"]:
+        assert f'value="{action}"' not in page.content.decode()
+    assert published == []
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.low_stock_threshold) == (5, 0)
+    assert Movement.objects.count() == 1
+
+
+def test_staff_with_the_change_permission_are_offered_the_stock_actions(stocked):
+    stocked(5)
+    user = User.objects.create_user(email="clerk@example.in", password="x-long-password-1", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="inventory", codename__in=["view_stock", "change_stock"])
+    )
+    client = Client()
+    client.force_login(user)
+
+    page = client.get("/admin/inventory/stock/").content.decode()
+
+    for action in ["receive_stock", "adjust_stock", "set_threshold"]:
+        assert f'value="{action}"' in page
