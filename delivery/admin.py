@@ -231,17 +231,14 @@ class SlotAdmin(admin.ModelAdmin):
 
 @admin.register(SlotBooking)
 class SlotBookingAdmin(_ReadOnly):
+    """Read only. A booking is released by its order's cancellation (OrderCancelled, through the bus):
+    releasing one here gave a live order's place away (an overbooked slot), and delivery cannot know
+    an order's state to tell a dead order from a live one."""
+
     list_display = ["order_id", "slot_window", "pincode", "status", "booked_at", "released_at"]
     list_filter = ["status"]
     list_select_related = ["slot__zone"]
     search_fields = ["order_id"]
-    actions = ["release"]
-
-    @admin.action(description="Release the slot (restores its capacity)", permissions=["model_change"])
-    def release(self, request: HttpRequest, queryset: QuerySet[SlotBooking]) -> None:
-        for booking in queryset:
-            services.release_slot(order_id=booking.order_id)
-        self.message_user(request, f"Released {queryset.count()} bookings.")
 
     @admin.display(description="slot (IST)", ordering="slot__starts_at")
     def slot_window(self, booking: SlotBooking) -> str:

@@ -227,21 +227,13 @@ class BatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyAdmin):
+    """Read only. A reservation ends with its order (OrderCancelled releases it, picking commits it, the
+    TTL sweep expires it): releasing one here put a live order's stock back on sale, and that order could
+    then never be confirmed although its payment was captured."""
+
     list_display = ("order_id", "store", "status", "expires_at", "created_at", "closed_at", "close_reason")
     list_filter = ("status", "store")
     search_fields = ("=order_id",)
-    actions = ["release"]
-
-    @admin.action(description="Release the selected reservations (cancel)", permissions=["model_change"])
-    def release(self, request: HttpRequest, queryset: QuerySet[Reservation]) -> None:
-        released = 0
-        for reservation in queryset.filter(status=Reservation.Status.ACTIVE):
-            try:
-                services.release_stock(order_id=reservation.order_id)
-                released += 1
-            except InventoryError as exc:
-                self.message_user(request, f"{reservation}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"Released {released} reservation(s).", messages.SUCCESS)
 
 
 @admin.register(Movement)

@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from delivery import services
 from delivery.events import ShipmentDelivered, ShipmentDeliveryFailed, ShipmentPicked, ZoneConfigured
-from delivery.models import Shipment, Slot, SlotTemplate, Zone
+from delivery.models import Shipment, Slot, SlotBooking, SlotTemplate, Zone
 from shop.eventbus.testing import captured_events
 from tests.accounts.factories import UserFactory
 
@@ -481,3 +482,21 @@ def test_staff_with_the_change_permission_are_offered_the_actions() -> None:
 
     for action in ["pack_shipment", "assign_rider", "dispatch_shipment", "return_shipment"]:
         assert f'value="{action}"' in page
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_release_a_booking_only_the_orders_cancellation_does(admin_client: Client, slot: Slot) -> None:
+    # Releasing a live order's booking gave its place away while its shipment stayed in the slot.
+    order_id = uuid.uuid4()
+    services.book_slot(order_id=order_id, slot_id=slot.id, pincode="560038")
+    booking = SlotBooking.objects.get(order_id=order_id)
+
+    page = admin_client.get("/admin/delivery/slotbooking/").content.decode()
+    with captured_events() as published:
+        admin_client.post("/admin/delivery/slotbooking/", {"action": "release", "_selected_action": [str(booking.pk)]})
+
+    assert 'value="release"' not in page
+    assert published == []
+    booking.refresh_from_db()
+    slot.refresh_from_db()
+    assert (booking.status, slot.booked) == ("booked", 1)

@@ -98,16 +98,24 @@ def test_an_action_with_a_number_too_big_is_a_form_error_and_changes_nothing(
     assert Movement.objects.count() == 1
 
 
-def test_release_action(admin_client, store, stocked):
+def test_the_admin_cannot_release_a_reservation_only_the_orders_end_does(admin_client, store, stocked):
+    # Releasing an awaiting-payment order's hold let its payment be captured for an order that could never confirm.
     milk = stocked(5)
     order_id = uuid.uuid4()
     services.reserve_stock(order_id=order_id, store_id=store.id, lines=[Line(milk.sku_id, 2)])
     reservation = Reservation.objects.get()
 
-    admin_client.post("/admin/inventory/reservation/", {"action": "release", "_selected_action": [str(reservation.pk)]})
+    page = admin_client.get("/admin/inventory/reservation/").content.decode()
+    with captured_events() as published:
+        admin_client.post(
+            "/admin/inventory/reservation/", {"action": "release", "_selected_action": [str(reservation.pk)]}
+        )
 
+    assert 'value="release"' not in page
+    assert published == []
     reservation.refresh_from_db()
-    assert reservation.status == Reservation.Status.RELEASED
+    assert reservation.status == Reservation.Status.ACTIVE
+    assert Stock.objects.get(sku=milk).reserved == 2
 
 
 def test_adding_a_store_in_the_admin_publishes_it(admin_client):
