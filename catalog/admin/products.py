@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from .. import services
 from ..models import PriceHistory, Product, ProductImage, Sku, Store, StorePrice
 from ..selectors.snapshots import image_url
+from .refusals import RefusalsAsFormErrors, refusals_shown_on
 from .taxonomy import adopt, services_saved
 
 PLACEHOLDER = "catalog/placeholder.svg"
@@ -52,7 +53,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["thumb", "title", "brand", "category", "status", "skus_count", "updated_at"]
     list_display_links = ["title"]
     list_filter = ["status", "category", "brand", "diet", "is_organic", "storage", "tax_class"]
@@ -101,13 +102,14 @@ class ProductAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Product, form: ModelForm[Product], change: bool) -> None:
         data = form.cleaned_data
-        if change:
-            changes = {name: data[name] for name in form.changed_data if name in services.products.PRODUCT_FIELDS}
-            if changes:
-                services.update_product(product=obj, **changes)
-        else:
-            fields = {name: data[name] for name in services.products.PRODUCT_FIELDS if name in data}
-            adopt(obj, services.create_product(product_id=obj.id, **fields))
+        with refusals_shown_on(form):
+            if change:
+                changes = {name: data[name] for name in form.changed_data if name in services.products.PRODUCT_FIELDS}
+                if changes:
+                    services.update_product(product=obj, **changes)
+            else:
+                fields = {name: data[name] for name in services.products.PRODUCT_FIELDS if name in data}
+                adopt(obj, services.create_product(product_id=obj.id, **fields))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm[Product], formset: BaseInlineFormSet[Any, Any, Any], change: bool
@@ -115,20 +117,24 @@ class ProductAdmin(admin.ModelAdmin):
         services_saved(formset)
         product = form.instance
         for inline_form in formset.forms:
-            instance = inline_form.instance
-            if formset.can_delete and formset._should_delete_form(inline_form):  # type: ignore[attr-defined]
-                if not instance._state.adding:
-                    services.delete_product_image(image=instance)
-                continue
-            if not inline_form.has_changed():
-                continue
-            data = inline_form.cleaned_data
-            if isinstance(instance, Sku):
-                self._save_sku(request, product, instance, inline_form, data)
-            elif isinstance(instance, ProductImage) and instance._state.adding and data.get("image"):
-                services.add_product_image(
-                    product=product, image=data["image"], alt=data.get("alt", ""), position=data.get("position") or 0
-                )
+            with refusals_shown_on(inline_form):
+                self._save_inline(request, product, formset, inline_form)
+
+    def _save_inline(self, request: HttpRequest, product: Product, formset: Any, inline_form: Any) -> None:
+        instance = inline_form.instance
+        if formset.can_delete and formset._should_delete_form(inline_form):
+            if not instance._state.adding:
+                services.delete_product_image(image=instance)
+            return
+        if not inline_form.has_changed():
+            return
+        data = inline_form.cleaned_data
+        if isinstance(instance, Sku):
+            self._save_sku(request, product, instance, inline_form, data)
+        elif isinstance(instance, ProductImage) and instance._state.adding and data.get("image"):
+            services.add_product_image(
+                product=product, image=data["image"], alt=data.get("alt", ""), position=data.get("position") or 0
+            )
 
     def _save_sku(self, request: HttpRequest, product: Product, sku: Sku, form: Any, data: dict[str, Any]) -> None:
         values = {name: data[name] for name in SKU_EDITABLE if name in data}
@@ -194,7 +200,7 @@ class PriceHistoryInline(admin.TabularInline):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["code", "product", "pack_label", "price_paise", "mrp_paise", "is_active"]
     list_filter = ["sold_by", "is_active"]
     search_fields = ["code", "product__title"]
@@ -211,7 +217,8 @@ class SkuAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Sku, form: ModelForm[Sku], change: bool) -> None:
         changed = {name: form.cleaned_data[name] for name in form.changed_data if name in SKU_EDITABLE}
         if changed:
-            services.update_sku(sku=obj, changed_by_id=_user_id(request), **changed)
+            with refusals_shown_on(form):
+                services.update_sku(sku=obj, changed_by_id=_user_id(request), **changed)
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm[Sku], formset: BaseInlineFormSet[Any, Any, Any], change: bool
@@ -221,12 +228,12 @@ class SkuAdmin(admin.ModelAdmin):
             return
         for inline_form in formset.forms:
             instance = inline_form.instance
-            if formset._should_delete_form(inline_form):  # type: ignore[attr-defined]
-                if not instance._state.adding:
-                    services.remove_store_price(sku=form.instance, store_id=instance.store_id,
-                                                changed_by_id=_user_id(request))  # fmt: skip
-                continue
-            if inline_form.has_changed():
-                services.set_store_price(sku=form.instance, store_id=inline_form.cleaned_data["store_id"],
-                                         price_paise=inline_form.cleaned_data["price_paise"],
-                                         changed_by_id=_user_id(request))  # fmt: skip
+            with refusals_shown_on(inline_form):
+                if formset._should_delete_form(inline_form):  # type: ignore[attr-defined]
+                    if not instance._state.adding:
+                        services.remove_store_price(sku=form.instance, store_id=instance.store_id,
+                                                    changed_by_id=_user_id(request))  # fmt: skip
+                elif inline_form.has_changed():
+                    services.set_store_price(sku=form.instance, store_id=inline_form.cleaned_data["store_id"],
+                                             price_paise=inline_form.cleaned_data["price_paise"],
+                                             changed_by_id=_user_id(request))  # fmt: skip

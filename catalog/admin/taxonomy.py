@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from .. import services
 from ..models import Brand, Category, Store, TaxClass, TaxRate
+from .refusals import RefusalsAsFormErrors, refusals_shown_on
 
 
 def adopt(obj: Model, saved: Model) -> None:
@@ -26,7 +27,7 @@ def services_saved(formset: Any) -> None:
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["__str__", "slug", "position"]
     search_fields = ["name", "slug", "path"]
     readonly_fields = ["path"]
@@ -41,16 +42,17 @@ class CategoryAdmin(admin.ModelAdmin):
         return {} if obj else {"slug": ["name"]}
 
     def save_model(self, request: HttpRequest, obj: Category, form: ModelForm[Category], change: bool) -> None:
-        if change:
-            services.rename_category(category=obj, name=form.cleaned_data["name"])
-        else:
-            data = form.cleaned_data
-            adopt(obj, services.create_category(name=data["name"], slug=data["slug"], parent=data["parent"],
-                                                position=data["position"]))  # fmt: skip
+        with refusals_shown_on(form):
+            if change:
+                services.rename_category(category=obj, name=form.cleaned_data["name"])
+            else:
+                data = form.cleaned_data
+                adopt(obj, services.create_category(name=data["name"], slug=data["slug"], parent=data["parent"],
+                                                    position=data["position"]))  # fmt: skip
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -60,7 +62,8 @@ class BrandAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Brand, form: ModelForm[Brand], change: bool) -> None:
         if not change:
-            adopt(obj, services.create_brand(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]))
+            with refusals_shown_on(form):
+                adopt(obj, services.create_brand(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]))
 
 
 class TaxRateInline(admin.TabularInline):
@@ -77,7 +80,7 @@ class TaxRateInline(admin.TabularInline):
 
 
 @admin.register(TaxClass)
-class TaxClassAdmin(admin.ModelAdmin):
+class TaxClassAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["code", "name"]
     inlines = [TaxRateInline]
 
@@ -85,10 +88,11 @@ class TaxClassAdmin(admin.ModelAdmin):
         return ["code"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: TaxClass, form: ModelForm[TaxClass], change: bool) -> None:
-        if change:
-            services.rename_tax_class(tax_class=obj, name=form.cleaned_data["name"])
-        else:
-            adopt(obj, services.create_tax_class(code=form.cleaned_data["code"], name=form.cleaned_data["name"]))
+        with refusals_shown_on(form):
+            if change:
+                services.rename_tax_class(tax_class=obj, name=form.cleaned_data["name"])
+            else:
+                adopt(obj, services.create_tax_class(code=form.cleaned_data["code"], name=form.cleaned_data["name"]))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm[TaxClass], formset: BaseInlineFormSet[Any, Any, Any], change: bool
@@ -96,8 +100,9 @@ class TaxClassAdmin(admin.ModelAdmin):
         services_saved(formset)
         for rate_form in formset.forms:
             if rate_form.has_changed() and rate_form.instance._state.adding:
-                services.add_tax_rate(tax_class=form.instance, rate_bp=rate_form.cleaned_data["rate_bp"],
-                                      effective_from=rate_form.cleaned_data["effective_from"])  # fmt: skip
+                with refusals_shown_on(rate_form):
+                    services.add_tax_rate(tax_class=form.instance, rate_bp=rate_form.cleaned_data["rate_bp"],
+                                          effective_from=rate_form.cleaned_data["effective_from"])  # fmt: skip
 
 
 @admin.register(Store)
