@@ -23,7 +23,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     )  # fmt: skip
     actions = ("send_again",)
 
-    @admin.action(description="Send again (failed or pending)")
+    @admin.action(description="Send again (failed or pending)", permissions=["operate"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         retried = 0
         for notification in queryset.filter(status__in=[Notification.Status.FAILED, Notification.Status.PENDING]):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from shop.accounts.selectors import find_user_ids
-from shop.adminkit import ReadOnlyInline
+from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
 from shop.money import format_inr
 
 from . import selectors, services
@@ -116,7 +116,7 @@ def _admin_link(name: str, object_id: Any, label: str) -> str:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = (
         "short_id",
         "status",
@@ -152,12 +152,6 @@ class OrderAdmin(admin.ModelAdmin):
         *(name for f in Order._meta.fields for name in (("store", f.name) if f.name == "store_id" else (f.name,))),
     ]
     actions = ["cancel_orders"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # orders come from checkouts
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         # The store's name comes with each row (a subquery on the projection's primary key):
@@ -226,7 +220,8 @@ class OrderAdmin(admin.ModelAdmin):
         return _admin_link("admin:delivery_shipment_change", order.shipment_id, order.tracking_code or "shipment")
 
     @admin.action(
-        description="Cancel the selected orders (stock released, slot freed, payment refunded)…", permissions=["change"]
+        description="Cancel the selected orders (stock released, slot freed, payment refunded)…",
+        permissions=["operate"],
     )
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
         """First a page that lists what will happen and asks why; the cancellation on its confirmation."""
@@ -239,7 +234,7 @@ class OrderAdmin(admin.ModelAdmin):
     def cancel_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         """The change page's "Cancel order…": the same confirmation for one order."""
         order = get_object_or_404(Order, pk=pk)
-        if not self.has_change_permission(request, order):
+        if not self.has_operate_permission(request):
             raise PermissionDenied
         response = self._cancel(request, [order], action=False)
         return response or HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
@@ -249,11 +244,7 @@ class OrderAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         order = self.get_object(request, object_id)
         extra = {"cancel_url": ""}
-        if (
-            order is not None
-            and order.status in services.STAFF_CANCELLABLE
-            and self.has_change_permission(request, order)
-        ):
+        if order is not None and order.status in services.STAFF_CANCELLABLE and self.has_operate_permission(request):
             extra["cancel_url"] = reverse("admin:orders_order_cancel", args=[order.pk])
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from shop.adminkit import ReadOnlyInline
+from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
 from shop.money import format_inr, paise_from_rupees
 
 from . import gateway, services
@@ -84,19 +84,13 @@ class CancelledFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentIntent)
-class PaymentIntentAdmin(admin.ModelAdmin):
+class PaymentIntentAdmin(ReadOnlyAdmin):
     list_display = ["order_id", "method", "state", "amount", "refunded", "razorpay_order_id", "created_at"]
     list_filter = ["status", "method", CancelledFilter]
     search_fields = ["=order_id", "=razorpay_order_id", "=razorpay_payment_id", "=receipt"]
     readonly_fields = [f.name for f in PaymentIntent._meta.fields] + ["refund_link"]
     inlines = [TransitionInline, RefundInline]
     actions = ["fetch_from_razorpay"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="state", ordering="status")
     def state(self, intent: PaymentIntent) -> str:
@@ -152,7 +146,7 @@ class PaymentIntentAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/payments/refund.html", context)
 
-    @admin.action(description="Ask Razorpay about the selected intents now")
+    @admin.action(description="Ask Razorpay about the selected intents now", permissions=["operate"])
     def fetch_from_razorpay(self, request: HttpRequest, queryset: QuerySet[PaymentIntent]) -> None:
         done = 0
         for intent in queryset.filter(method=PaymentIntent.Method.RAZORPAY).exclude(razorpay_order_id=None):
@@ -166,17 +160,11 @@ class PaymentIntentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ["id", "amount", "status", "razorpay_refund_id", "bank_reference", "created_at"]
     list_filter = ["status"]
     search_fields = ["=razorpay_refund_id", "=idempotency_key", "=intent__order_id"]
     readonly_fields = [f.name for f in Refund._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="amount", ordering="amount_paise")
     def amount(self, refund: Refund) -> str:
@@ -184,17 +172,14 @@ class RefundAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "event_type", "status", "attempts", "received_at", "processed_at"]
     list_filter = ["status", "event_type"]
     search_fields = ["=event_id"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
     actions = ["reprocess"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @admin.action(description="Process the selected events again")
+    @admin.action(description="Process the selected events again", permissions=["operate"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         for event in queryset.exclude(status=WebhookEvent.Status.PROCESSED):
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.http import HttpRequest
 
 
@@ -22,7 +23,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A log or a projection: staff read it; only services write it."""
+    """A log or a projection: staff read it; only services write it.
+
+    Its actions run services (cancel, replay, send again): declare them with
+    `@admin.action(permissions=["operate"])`, which asks for the model's change permission
+    (Django offers an action without `permissions` to anyone who may view the list)."""
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return bool(request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,8 +1,17 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.http import HttpRequest
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import Address, User
+
+# A token is a customer's password for the API: staff never need to read one (a customer who
+# lost theirs logs in again for a new one), so DRF's token screen is not offered.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 class ShopUserCreationForm(UserCreationForm):
@@ -41,6 +50,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "phone", "password1", "password2")}),
     )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Orders, payments and shipments name their customer by id: untick "active" instead.
+        return False
 
 
 @admin.register(Address)

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from shop.adminkit import ReadOnlyAdmin
@@ -68,15 +70,14 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     search_fields = ("=key", "=event__event_id", "last_error")
     list_select_related = ("event",)
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["payload"]
-    actions = ["replay"]
+    actions = ["replay", "discard"]
     change_list_template = "admin/eventbus/deadletter/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeadLetter]:
         return super().get_queryset(request).filter(status=Delivery.Status.DEAD)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Needed for actions; every field stays read-only.
-        return bool(request.user.is_staff and request.user.has_perm("eventbus.change_delivery"))
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("eventbus.change_delivery"))  # a proxy: the deliveries' permission
 
     @admin.display(description="event")
     def event_link(self, obj: Delivery) -> str:
@@ -90,7 +91,28 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     def payload(self, obj: Delivery) -> str:
         return format_html("<pre>{}</pre>", obj.event.payload)
 
-    @admin.action(description="Replay the selected dead letters")
+    @admin.action(description="Discard the selected dead letters (never delivered; say why)…", permissions=["operate"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> HttpResponse | None:
+        form = DiscardForm(request.POST if request.POST.get("confirm") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            count = services.discard_dead_letters(
+                Delivery.objects.filter(id__in=queryset.values("id")),
+                reason=form.cleaned_data["reason"],
+                by=str(request.user),
+            )
+            self.message_user(request, f"Discarded {count} dead letter(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Discard dead letters?",
+            "opts": self.model._meta,
+            "letters": list(queryset.select_related("event")),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/eventbus/deadletter/discard.html", context)
+
+    @admin.action(description="Replay the selected dead letters", permissions=["operate"])
     def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
         count = services.replay_dead_letters(Delivery.objects.filter(id__in=queryset.values("id")))
         self.message_user(request, f"Replayed {count} dead letter(s).", messages.SUCCESS)
@@ -98,6 +120,14 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "groups": selectors.dead_letter_groups()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        label="Why these events will never be delivered",
+        help_text="E.g. 'poison event from the November import; stock corrected by hand'. Kept on each delivery.",
+    )
 
 
 class PauseForm(forms.ModelForm):
@@ -139,7 +169,9 @@ class PausedSubscriberAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PausedSubscriber]) -> None:
         services.resume(list(queryset.values_list("subscriber", flat=True)))
 
-    @admin.action(description="Resume the selected subscribers (their waiting events are delivered)")
+    @admin.action(
+        description="Resume the selected subscribers (their waiting events are delivered)", permissions=["change"]
+    )
     def resume(self, request: HttpRequest, queryset: QuerySet[PausedSubscriber]) -> None:
         resumed = services.resume(list(queryset.values_list("subscriber", flat=True)))
         self.message_user(request, f"Resumed {len(resumed)} subscriber(s): {', '.join(resumed)}.", messages.SUCCESS)

@@ -38,19 +38,26 @@ class BacklogCollector(Collector):
         yield GaugeMetricFamily("eventbus_pending_deliveries", "", labels=["subscriber"])
         yield GaugeMetricFamily("eventbus_oldest_pending_age_seconds", "", labels=["subscriber"])
         yield GaugeMetricFamily("eventbus_dead_letters", "", labels=["subscriber"])
+        yield GaugeMetricFamily("eventbus_paused", "", labels=["subscriber"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from .selectors import backlog  # the database is read only when scraped
+        from .selectors import backlog, paused_subscribers  # the database is read only when scraped
 
         pending = GaugeMetricFamily("eventbus_pending_deliveries", "Deliveries not yet done", labels=["subscriber"])
         oldest = GaugeMetricFamily(
             "eventbus_oldest_pending_age_seconds", "Age of the oldest pending delivery", labels=["subscriber"]
         )
         dead = GaugeMetricFamily("eventbus_dead_letters", "Dead deliveries awaiting replay", labels=["subscriber"])
+        paused = GaugeMetricFamily(
+            "eventbus_paused", "1 while an operator has paused the subscriber", labels=["subscriber"]
+        )
         try:
             rows = backlog()
+            paused_now = paused_subscribers()
         except Exception:  # a scrape must not fail because the database is away
             return
+        for subscription in paused_now:
+            paused.add_metric([subscription.subscriber], 1)
         for row in rows:
             pending.add_metric([row.subscriber], row.pending + row.in_flight)
             oldest.add_metric([row.subscriber], row.oldest_pending_age_seconds)
@@ -58,3 +65,4 @@ class BacklogCollector(Collector):
         yield pending
         yield oldest
         yield dead
+        yield paused

@@ -44,6 +44,7 @@ class Delivery(models.Model):
         IN_FLIGHT = "in_flight"
         DONE = "done"
         DEAD = "dead"
+        DISCARDED = "discarded"  # a dead letter an operator decided not to deliver (see services.discard)
 
     class ErrorKind(models.TextChoices):
         EXCEPTION = "exception", "handler raised (retries exhausted)"

@@ -24,7 +24,7 @@ def backlog() -> list[SubscriberBacklog]:
     """Per subscriber: pending, in flight, dead, and the age of the oldest undone event."""
     now = timezone.now()
     rows = (
-        Delivery.objects.exclude(status=Delivery.Status.DONE)
+        Delivery.objects.exclude(status__in=[Delivery.Status.DONE, Delivery.Status.DISCARDED])
         .values("subscriber")
         .annotate(
             pending=Count("id", filter=Q(status=Delivery.Status.PENDING)),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shop.events import UPCASTERS
@@ -41,6 +41,24 @@ def replay_dead_letters(deliveries: QuerySet[Delivery]) -> int:
     return len(ids)
 
 
+@transaction.atomic
+def discard_dead_letters(deliveries: QuerySet[Delivery], *, reason: str, by: str = "") -> int:
+    """Give up on dead letters for good (a poison event, an effect done by hand): they leave
+    the dead-letter list and its alert, keep their error for the record, and are never
+    delivered. What the subscriber would have done does not happen: say why in `reason`."""
+    if not reason.strip():
+        raise ValueError("say why these events will never be delivered")
+    ids = list(deliveries.filter(status=Delivery.Status.DEAD).select_for_update().values_list("id", flat=True))
+    who = f" by {by}" if by else ""
+    for delivery in Delivery.objects.filter(id__in=ids):
+        delivery.status = Delivery.Status.DISCARDED
+        delivery.last_error = (
+            f"Discarded{who} at {timezone.now():%Y-%m-%d %H:%M} UTC: {reason.strip()}\n\n{delivery.last_error}"
+        )
+        delivery.save(update_fields=["status", "last_error"])
+    return len(ids)
+
+
 def _nudge_after_commit() -> None:
     from django.db import connection
 
@@ -54,7 +72,10 @@ def prune(*, older_than: timedelta) -> dict[str, int]:
     """Delete done deliveries older than `older_than`, and events past the retention
     that no delivery needs any more (with their inbox rows)."""
     now = timezone.now()
-    done_deleted, _ = Delivery.objects.filter(status=Delivery.Status.DONE, completed_at__lt=now - older_than).delete()
+    finished = Q(status=Delivery.Status.DONE, completed_at__lt=now - older_than) | Q(
+        status=Delivery.Status.DISCARDED, dead_at__lt=now - older_than
+    )
+    done_deleted, _ = Delivery.objects.filter(finished).delete()
     retention = timedelta(days=conf.get("EVENTBUS_EVENT_RETENTION_DAYS"))
     old_events = Event.objects.filter(occurred_at__lt=now - max(retention, older_than)).filter(
         ~Exists(Delivery.objects.filter(event=OuterRef("pk")))

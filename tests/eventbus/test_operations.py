@@ -333,3 +333,44 @@ def test_staff_pause_and_resume_a_subscriber_in_the_admin(client) -> None:
     assert "Resumed 1 subscriber(s): busapp.record_thing." in resumed.content.decode()
     deliver_pending()
     assert _effects() == [1]
+
+
+@pytest.mark.django_db
+def test_a_dead_letter_discarded_with_a_reason_leaves_the_list_and_the_alert_and_is_never_delivered(client) -> None:
+    from django.core.management.base import CommandError
+
+    from shop.accounts.models import User
+
+    _publish(Poison(mode="permanent"), key="p1")
+    _publish(Poison(mode="permanent"), key="p2")
+    deliver_pending(ignore_backoff=True)
+    first, second = Delivery.objects.filter(status="dead").order_by("id")
+    with pytest.raises(CommandError, match="--reason"):
+        call_command("eventbus", "discard", str(first.id), stdout=StringIO(), stderr=StringIO())
+
+    out = StringIO()
+    call_command("eventbus", "discard", str(first.id), "--reason", "poison from the import", stdout=out)
+    assert "Discarded 1 dead letter(s)." in out.getvalue()
+    first.refresh_from_db()
+    assert first.status == "discarded"
+    assert "poison from the import" in first.last_error
+    assert "this can never work" in first.last_error  # the error stays on record
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    listed = client.get("/admin/eventbus/deadletter/").content.decode()
+    assert f'value="{second.id}"' in listed
+    assert f'value="{first.id}"' not in listed
+    asked = client.post("/admin/eventbus/deadletter/", {"action": "discard", "_selected_action": [second.id]})
+    assert "Yes, discard 1 dead letter" in asked.content.decode()
+    assert Delivery.objects.get(pk=second.id).status == "dead"  # nothing yet
+    done = client.post(
+        "/admin/eventbus/deadletter/",
+        {"action": "discard", "_selected_action": [second.id], "confirm": "yes", "reason": "fixed by hand"},
+        follow=True,
+    )
+    assert "Discarded 1 dead letter(s)." in done.content.decode()
+    assert 'eventbus_dead_letters{subscriber="busapp.poisoned"}' not in client.get("/metrics").content.decode()
+    call_command("eventbus", "replay", "--all", stdout=StringIO())  # replay takes dead letters only
+    deliver_pending(ignore_backoff=True)
+    assert set(Delivery.objects.filter(subscriber="busapp.poisoned").values_list("status", flat=True)) == {"discarded"}

@@ -33,7 +33,12 @@ const STATES = [
   "West Bengal",
 ];
 
-const state = { me: null, cart: null, serviceability: null, categories: null, skus: new Map(), leave: null };
+const state = {
+  me: null, cart: null, serviceability: null, categories: null, skus: new Map(), leave: null,
+  notice: null, // a message for the next render of the page (e.g. about an address just saved)
+  caps: new Map(), // sku id -> the most the store has, learnt when one more step was refused for stock
+  pending: new Set(), // sku ids whose "Add" is on its way
+};
 const $ = (selector, root = document) => root.querySelector(selector);
 
 // --- small helpers ---------------------------------------------------------------------
@@ -75,10 +80,11 @@ function cookie(name) {
 }
 
 class ApiError extends Error {
-  constructor(status, message, fields) {
+  constructor(status, message, fields, code) {
     super(message);
     this.status = status;
     this.fields = fields || {};
+    this.code = code || "";
   }
 }
 
@@ -99,7 +105,7 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = data && data.error;
-    throw new ApiError(response.status, (error && error.message) || `The shop answered ${response.status}.`, error && error.fields);
+    throw new ApiError(response.status, (error && error.message) || `The shop answered ${response.status}.`, error && error.fields, error && error.code);
   }
   return data;
 }
@@ -114,20 +120,70 @@ function flash(message, kind = "info") {
   flashTimer = setTimeout(() => (box.hidden = true), kind === "error" ? 8000 : 3500);
 }
 
-/** Shows a failed call: a form's own error line and its fields, or the flash. */
+/** The API names fields by their keys ("phone", "address_id"): customers read these labels. */
+const FIELD_LABELS = {
+  full_name: "Name", name: "Name", email: "Email", password: "Password", phone: "Phone",
+  line1: "House, street", line2: "Area", landmark: "Landmark", city: "City", state: "State", pincode: "Pincode",
+  address_id: "Delivery address", slot_id: "Delivery slot", payment_method: "Payment", quantity: "Quantity",
+};
+/** A choice left empty reads as what to do, not as a field that is "required". */
+const CHOOSE = { address_id: "Choose a delivery address.", slot_id: "Choose a delivery slot.", payment_method: "Choose how to pay." };
+const fieldLabel = (field) => FIELD_LABELS[field] || (field.charAt(0).toUpperCase() + field.slice(1)).replaceAll("_", " ");
+
+/** One field's problems as a sentence for the customer: "Phone: Enter a valid phone number." */
+function fieldMessage(field, problems) {
+  const list = (Array.isArray(problems) ? problems : Object.values(problems || {}).flat(Infinity)).map(String);
+  if (CHOOSE[field] && (!list.length || list.some((problem) => /required|may not be null|blank/i.test(problem)))) return CHOOSE[field];
+  return `${fieldLabel(field)}: ${list.join(" ") || "is not valid."}`;
+}
+
+/** The words to show for a failure: a validation error is told again with field labels (its
+ * message names the API's keys); a business rule's message is already written for people. */
+function errorMessage(error) {
+  if (!(error instanceof ApiError)) return "Something went wrong. Please try again.";
+  const fields = Object.entries(error.fields || {});
+  if (error.code === "validation_error" && fields.length) return fields.map(([field, problems]) => fieldMessage(field, problems)).join(" ");
+  return error.message;
+}
+
+/** Clears the errors shown next to a form's fields. */
+function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+}
+
+/** Shows a failed call: a form's own error line and each field's problem next to its input, or the flash. */
 function showError(error, form) {
   if (!(error instanceof ApiError)) console.error(error);
-  const message = error instanceof ApiError ? error.message : "Something went wrong. Please try again.";
+  const message = errorMessage(error);
   if (!form) return flash(message, "error");
+  clearFieldErrors(form);
   const line = $(".error.form-error", form);
   line.textContent = message;
   line.hidden = false;
   for (const [field, problems] of Object.entries((error && error.fields) || {})) {
-    const input = form.elements[field];
-    if (input && input.setCustomValidity) {
-      input.setCustomValidity(problems.join(" "));
-      input.reportValidity();
-      input.addEventListener("input", () => input.setCustomValidity(""), { once: true });
+    const found = form.elements[field];
+    if (!found) continue;
+    const inputs = found instanceof RadioNodeList ? [...found] : [found];
+    if (!inputs.length) continue;
+    // Next to the input, or after a group of radios (their fieldset), so it is read with it.
+    const group = inputs.length > 1 || inputs[0].type === "radio" ? inputs[0].closest("fieldset") : null;
+    const note = h("p", { class: "error field-error", id: `${form.id || "form"}-${field}-error`, "data-field": field }, fieldMessage(field, problems));
+    if (group) group.append(note);
+    else (inputs[0].closest("label") || inputs[0]).after(note);
+    for (const input of inputs) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", note.id);
+      input.addEventListener("input", () => {
+        note.remove();
+        for (const each of inputs) {
+          each.removeAttribute("aria-invalid");
+          each.removeAttribute("aria-describedby");
+        }
+      }, { once: true });
     }
   }
 }
@@ -164,13 +220,22 @@ function showMe() {
   if (state.me) $("#logout-button").textContent = `Log out (${state.me.full_name || state.me.email})`;
 }
 
-/** Focus back on the control with the same label after a re-render (keyboard users stay put). */
+/** Focus back on the control with the same label after a re-render (keyboard users stay put);
+ * when that control is gone (Add became − 1 +, or − to zero became Add), on the one that took
+ * its place for the same SKU. */
 function keepFocus(render) {
-  const label = document.activeElement && document.activeElement.getAttribute("aria-label");
+  const active = document.activeElement;
+  const label = active && active !== document.body ? active.getAttribute("aria-label") : null;
+  const holder = active && active.closest ? active.closest("[data-sku-controls]") : null;
+  const skuId = holder ? holder.dataset.skuControls : null;
   render();
   if (!label) return;
   const again = [...document.querySelectorAll("[aria-label]")].find((el) => el.getAttribute("aria-label") === label);
-  if (again) again.focus();
+  if (again) return again.focus();
+  if (!skuId) return;
+  const place = document.querySelector(`[data-sku-controls="${skuId}"]`);
+  const instead = place && (place.querySelector('[aria-label^="One more"]') || place.querySelector("button"));
+  if (instead) instead.focus();
 }
 
 function setCart(cart) {
@@ -246,39 +311,97 @@ function askPincode() {
 
 const lineOf = (skuId) => state.cart && state.cart.lines.find((line) => line.sku_id === skuId);
 
+/** Re-draws the controls of one SKU wherever they are on the page (focus stays put). */
+function refreshControls(skuId) {
+  const sku = state.skus.get(skuId);
+  if (!sku) return;
+  keepFocus(() => {
+    for (const holder of document.querySelectorAll(`[data-sku-controls="${skuId}"]`)) holder.replaceChildren(skuControls(sku));
+  });
+}
+
 async function changeLine(sku, delta) {
-  if (!storeId() && !(await askPincode())) return;
-  await queued(() => applyChange(sku, delta));
+  const adding = !lineOf(sku.id);
+  if (adding) {
+    if (state.pending.has(sku.id)) return; // already on its way: a second tap adds nothing
+    state.pending.add(sku.id);
+    refreshControls(sku.id);
+  }
+  try {
+    if (!storeId() && !(await askPincode())) return;
+    await queued(() => applyChange(sku, delta));
+  } finally {
+    if (adding) {
+      state.pending.delete(sku.id);
+      refreshControls(sku.id);
+    }
+  }
   if (location.hash.startsWith("#/cart")) route(); // line totals and fees change with it
 }
 
+/** A line over the store's stock cannot be ordered: + never takes a line there. */
+const stockProblem = (line) => line && !line.orderable && line.problems.find((problem) => /left at your store|Out of stock/i.test(problem));
+
 async function applyChange(sku, delta) {
   const line = lineOf(sku.id);
-  const quantity = Math.min((line ? line.quantity : 0) + delta * sku.step, sku.max_per_order);
+  const was = line ? line.quantity : 0;
+  let quantity = Math.min(was + delta * sku.step, sku.max_per_order);
+  const cap = state.caps.get(sku.id);
+  if (delta > 0 && cap !== undefined && quantity > cap) return flash(`${sku.name}: only ${quantityLabel(cap, sku.sold_by)} at your store.`, "error");
   try {
     let cart;
     if (!line) cart = await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: sku.id, quantity } });
     else if (quantity <= 0) cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
     else cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { quantity } });
-    setCart(cart || (await api("/api/v1/cart/")));
+    cart = cart || (await api("/api/v1/cart/"));
+    // The cart tells stock only as a problem of a line over it ("Only 750 g left at your
+    // store."): a step that made an orderable line unorderable for stock goes back, and the
+    // quantity before it is the most + offers from now on.
+    const now = cart.lines.find((each) => each.sku_id === sku.id);
+    const problem = delta > 0 && (!line || line.orderable) ? stockProblem(now) : null;
+    if (problem) {
+      state.caps.set(sku.id, was);
+      cart = was > 0
+        ? await api(`/api/v1/cart/lines/${now.id}/`, { method: "PATCH", body: { quantity: was } })
+        : (await api(`/api/v1/cart/lines/${now.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/"));
+      flash(`${sku.name}: ${problem}`, "error");
+    }
+    setCart(cart);
   } catch (error) {
     showError(error);
   }
 }
 
-/** "Add", or − quantity + once the SKU is in the cart. */
+/** Why + cannot add one more step of a line, or null. */
+function noMore(sku, line) {
+  const next = line.quantity + sku.step;
+  if (next > sku.max_per_order) return `At most ${quantityLabel(sku.max_per_order, line.sold_by)} per order.`;
+  const problem = stockProblem(line);
+  if (problem) return problem;
+  const cap = state.caps.get(sku.id);
+  if (cap !== undefined && next > cap) return `Only ${quantityLabel(cap, line.sold_by)} at your store.`;
+  return null;
+}
+
+/** "Add", or − quantity + once the SKU is in the cart. Buttons that cannot act say so with
+ * aria-disabled (not disabled), so a keyboard user's focus stays on them. */
 function skuControls(sku) {
   if (!sku.in_stock && !lineOf(sku.id)) return h("span", { class: "out" }, "Out of stock");
   const line = lineOf(sku.id);
   if (!line) {
-    return h("button", { type: "button", class: "add", "aria-label": `Add ${sku.name}`, onclick: () => changeLine(sku, 1) }, "Add");
+    const pending = state.pending.has(sku.id);
+    return h("button", {
+      type: "button", class: "add", "aria-label": `Add ${sku.name}`, "aria-disabled": pending ? "true" : null, "aria-busy": pending ? "true" : null,
+      onclick: () => changeLine(sku, 1),
+    }, pending ? "Adding…" : "Add");
   }
+  const limit = noMore(sku, line);
   return h("span", { class: "stepper" },
     h("button", { type: "button", "aria-label": `One less ${sku.name}`, onclick: () => changeLine(sku, -1) }, "−"),
     h("span", { class: "quantity" }, quantityLabel(line.quantity, line.sold_by)),
     h("button", {
-      type: "button", "aria-label": `One more ${sku.name}`, disabled: line.quantity + sku.step > sku.max_per_order,
-      onclick: () => changeLine(sku, 1),
+      type: "button", "aria-label": `One more ${sku.name}`, "aria-disabled": limit ? "true" : null, title: limit,
+      onclick: () => (limit ? flash(`${sku.name}: ${limit}`, "error") : changeLine(sku, 1)),
     }, "+"));
 }
 
@@ -348,7 +471,9 @@ async function homePage(params) {
     ? current.children.map((child) => h("a", { class: `chip small${child.slug === category ? " on" : ""}`, href: link({ category: child.slug, page: "" }) }, child.name))
     : [];
   const pages = Math.max(1, Math.ceil(products.count / 24));
+  const heading = q ? `Results for “${q}”` : current ? (current.children.find((child) => child.slug === category) || current).name : "All products";
   return [
+    h("h1", { class: "visually-hidden" }, page > 1 ? `${heading}, page ${page}` : heading),
     storeId() ? null : h("p", { class: "notice" }, "Set your pincode to see the prices and stock of the store that delivers to you. ",
       h("button", { type: "button", class: "primary", onclick: askPincode }, "Set pincode")),
     h("nav", { class: "chips" }, h("a", { class: `chip${category ? "" : " on"}`, href: link({ category: "", page: "" }) }, "All"), chips),
@@ -386,10 +511,11 @@ async function productPage(slug) {
         h("dt", {}, "Diet"), h("dd", {}, [product.diet, product.is_vegan ? "vegan" : null, product.is_organic ? "organic" : null].filter(Boolean).join(", ")))));
 }
 
-function totals(summary, { before = [], after = [] } = {}) {
+/** The bill: every row above Total adds up to Total; what is saved on MRP (already in the
+ * items' prices) and other notes come after it, outside the sum. */
+function totals(summary, { before = [], after = [], notes = [] } = {}) {
   const rows = [
     ["Items", summary.subtotal_paise],
-    ["You save (on MRP)", -summary.savings_paise, "save"],
     ["Delivery fee", summary.delivery_fee_paise],
     ["Small cart fee", summary.small_cart_fee_paise],
     ["Late night fee", summary.late_night_fee_paise],
@@ -397,24 +523,49 @@ function totals(summary, { before = [], after = [] } = {}) {
     ...before,
   ];
   const row = ([label, paise, kind]) =>
-    [h("dt", {}, label), h("dd", { class: kind || "" }, kind === "save" ? `− ${rupees(-paise)}` : rupees(paise))];
-  return h("dl", { class: "totals" },
-    rows.filter(([, paise]) => paise).map(row),
-    h("dt", { class: "grand" }, "Total"), h("dd", { class: "grand", id: "grand-total" }, rupees(summary.final_total_paise ?? summary.total_paise)),
-    h("dt", { class: "muted" }, "GST included"), h("dd", { class: "muted" }, rupees(summary.tax_included_paise)),
-    after.filter(([, paise]) => paise).map(row));
+    [h("dt", {}, label), h("dd", { class: kind || "", "data-paise": paise }, kind === "save" ? `− ${rupees(-paise)}` : rupees(paise))];
+  const total = summary.final_total_paise ?? summary.total_paise;
+  return [
+    h("dl", { class: "totals" },
+      rows.filter(([, paise]) => paise).map(row),
+      h("dt", { class: "grand" }, "Total"), h("dd", { class: "grand", id: "grand-total", "data-paise": total }, rupees(total)),
+      h("dt", { class: "muted" }, "GST included"), h("dd", { class: "muted" }, rupees(summary.tax_included_paise)),
+      after.filter(([, paise]) => paise).map(row)),
+    summary.savings_paise > 0 ? h("p", { class: "save savings-note", id: "savings-note" }, `You save ${rupees(summary.savings_paise)} on MRP`) : null,
+    notes.filter(Boolean).map((note) => h("p", { class: "totals-note" }, note)),
+  ];
+}
+
+/** The cart's problems as the customer can act on them: a minimum order says how much is missing. */
+function cartProblems(cart) {
+  const policy = state.serviceability && state.serviceability.pincode === cart.pincode ? state.serviceability.fee_policy : null;
+  const minimum = policy ? policy.min_order_value_paise : 0;
+  return cart.problems.map((problem) =>
+    minimum && cart.subtotal_paise < minimum && /^The minimum order here is/.test(problem)
+      ? `Add ${rupees(minimum - cart.subtotal_paise)} more to order (the minimum order here is ${rupees(minimum)}).`
+      : problem);
+}
+
+/** Why checkout is not open, in words, for the note beside the disabled button. */
+function checkoutBlockers(cart) {
+  const reasons = cartProblems(cart);
+  for (const line of cart.lines) {
+    if (!line.orderable) reasons.push(`${line.name}: ${line.problems.join(" ") || "cannot be ordered."}`);
+  }
+  return reasons.length ? reasons : ["This cart cannot be checked out yet."];
 }
 
 async function cartPage() {
   await loadCart();
   const cart = state.cart;
+  await serviceabilityOf(cart.pincode); // the minimum order, to say how much is missing
   if (!cart.lines.length) {
     return [h("h1", {}, "Your cart"), h("p", {}, "Your cart is empty. ", h("a", { href: "#/" }, "Start shopping"), ".")];
   }
   const lines = cart.lines.map((line) => {
     if (!state.skus.has(line.sku_id)) {
       // Not seen in the catalogue on this visit: its limit is checked by the cart API.
-      state.skus.set(line.sku_id, { id: line.sku_id, name: line.name, step: line.step, max_per_order: 1e6, in_stock: true });
+      state.skus.set(line.sku_id, { id: line.sku_id, name: line.name, step: line.step, sold_by: line.sold_by, max_per_order: 1e6, in_stock: true });
     }
     const sku = state.skus.get(line.sku_id);
     const replacement = h("select", {
@@ -462,9 +613,45 @@ async function cartPage() {
       h("ul", { class: "lines" }, lines),
       h("aside", { class: "summary" },
         totals(cart),
-        cart.problems.map((problem) => h("p", { class: "warning" }, problem)),
-        h("a", { class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout", "aria-disabled": cart.can_check_out ? null : "true" }, "Check out"))),
+        cartProblems(cart).map((problem) => h("p", { class: "warning" }, problem)),
+        h("a", {
+          class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout",
+          "aria-disabled": cart.can_check_out ? null : "true", "aria-describedby": cart.can_check_out ? null : "checkout-blocked",
+        }, "Check out"),
+        cart.can_check_out ? null : h("p", { class: "warning blocked", id: "checkout-blocked" },
+          h("strong", {}, "Checkout is not open yet: "), checkoutBlockers(cart).join(" ")))),
   ];
+}
+
+/** Whether a pincode is served, with its fee policy; the last answer is kept (null if unknown). */
+async function serviceabilityOf(pincode) {
+  if (!pincode) return null;
+  if (state.serviceability && state.serviceability.pincode === pincode) return state.serviceability;
+  try {
+    const where = await api(`/api/v1/delivery/serviceability/?pincode=${encodeURIComponent(pincode)}`);
+    if (where.serviceable) state.serviceability = where;
+    return where;
+  } catch {
+    return null; // the page still works: fees are then not told beside the slots
+  }
+}
+
+/** Whether a slot starts in the zone's late-night window (which may cross midnight). */
+function lateNight(slot, policy) {
+  if (!policy.late_night_start || !policy.late_night_end) return false;
+  const at = when(slot.starts_at, { hour: "2-digit", minute: "2-digit", hour12: false }).replace(/^24/, "00");
+  const [start, end] = [policy.late_night_start.slice(0, 5), policy.late_night_end.slice(0, 5)];
+  return start <= end ? start <= at && at < end : at >= start || at < end;
+}
+
+/** What to tell the customer about an address just saved that this cart cannot use. */
+async function addressNotice(address, cartPincode) {
+  if (!address || address.pincode === cartPincode) return null;
+  const where = await api(`/api/v1/delivery/serviceability/?pincode=${encodeURIComponent(address.pincode)}`).catch(() => null);
+  if (where && !where.serviceable) {
+    return `We don't deliver to ${address.pincode} yet; this address is saved but can't be used for this cart.`;
+  }
+  return `This address is saved. It is in ${address.pincode} and your cart is priced for ${cartPincode}: change the cart's pincode to ${address.pincode} to deliver there.`;
 }
 
 function addressForm(onSaved) {
@@ -494,14 +681,18 @@ function addressForm(onSaved) {
 }
 
 async function checkoutPage() {
-  if (!state.me) return navigate("#/login?next=/checkout");
+  if (!state.me) return redirect("#/login?next=/checkout");
   await loadCart();
   const cart = state.cart;
-  if (!cart.lines.length) return navigate("#/cart");
-  const [addresses, slots] = await Promise.all([
+  if (!cart.lines.length) return redirect("#/cart");
+  const [addresses, slots, where] = await Promise.all([
     api("/api/v1/addresses/?page_size=100"),
     api(`/api/v1/delivery/slots/?pincode=${cart.pincode}`),
+    serviceabilityOf(cart.pincode),
   ]);
+  const policy = (where && where.fee_policy) || {};
+  const notice = state.notice;
+  state.notice = null; // told once, on the page that follows the change
   const usable = addresses.results.filter((address) => address.pincode === cart.pincode);
   const form = h("form", { id: "checkout-form" });
   const addressList = h("fieldset", {}, h("legend", {}, `Deliver to (pincode ${cart.pincode})`),
@@ -515,50 +706,75 @@ async function checkoutPage() {
     if (!byDay.has(slot.date)) byDay.set(slot.date, []);
     byDay.get(slot.date).push(slot);
   }
-  const firstOpen = slots.slots.find((slot) => slot.remaining > 0);
+  // The default costs nothing extra: the earliest standard slot with room. An express slot
+  // (it has a fee) is only ever the customer's own choice.
+  const firstOpen = slots.slots.find((slot) => slot.remaining > 0 && slot.mode !== "express");
   let chosenSlot = firstOpen ? firstOpen.id : ""; // kept while the customer looks at other days
   const slotField = h("input", { type: "hidden", name: "slot_id", value: chosenSlot });
+  const slotById = new Map(slots.slots.map((slot) => [slot.id, slot]));
+  const extraFees = (slot) => [
+    slot.mode === "express" && policy.express_fee_paise ? `+${rupees(policy.express_fee_paise)} express fee` : null,
+    lateNight(slot, policy) && policy.late_night_fee_paise ? `+${rupees(policy.late_night_fee_paise)} late night fee` : null,
+  ].filter(Boolean);
+  const describe = (slot) => [slotLabel(slot.starts_at, slot.ends_at), slot.mode === "express" ? " (express)" : "", ...extraFees(slot).map((fee) => `, ${fee}`)].join("");
+  // Always on screen, whichever day's tab is open: the slot the order is placed for.
+  const chosenLine = h("p", { id: "chosen-slot", "aria-live": "polite" });
+  const showChosen = () => {
+    const slot = slotById.get(chosenSlot);
+    chosenLine.replaceChildren(...(slot ? ["Your slot: ", h("strong", {}, describe(slot))] : [h("span", { class: "warning" }, "Choose a delivery slot.")]));
+    for (const tab of dayTabs.children) {
+      const here = !!slot && tab.dataset.date === slot.date;
+      tab.classList.toggle("chosen", here);
+      tab.querySelector(".tick").textContent = here ? " ✓" : "";
+    }
+  };
   const dayPanel = h("div", { class: "day" });
   const showDay = (date) => {
-    for (const tab of dayTabs.children) tab.classList.toggle("on", tab.dataset.date === date);
-    dayPanel.replaceChildren(...byDay.get(date).map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}` },
+    for (const tab of dayTabs.children) {
+      tab.classList.toggle("on", tab.dataset.date === date);
+      tab.setAttribute("aria-pressed", String(tab.dataset.date === date));
+    }
+    dayPanel.replaceChildren(...byDay.get(date).map((slot) => h("label", { class: `choice slot${slot.remaining ? "" : " full"}`, "data-mode": slot.mode },
       h("input", {
         type: "radio", name: "slot_pick", value: slot.id, disabled: !slot.remaining, checked: slot.id === chosenSlot,
         onchange: () => {
           chosenSlot = slotField.value = slot.id;
+          showChosen();
           reprice(slot.id);
         },
       }),
       ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
       slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
+      extraFees(slot).map((fee) => h("span", { class: "fee" }, ` ${fee}`)),
       h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full"))));
   };
   const dayTabs = h("div", { class: "chips" }, [...byDay.keys()].map((date) =>
-    h("button", { type: "button", class: "chip", "data-date": date, onclick: () => showDay(date) }, day(byDay.get(date)[0].starts_at))));
+    h("button", { type: "button", class: "chip", "data-date": date, onclick: () => showDay(date) }, day(byDay.get(date)[0].starts_at), h("span", { class: "tick" }))));
   const slotList = h("fieldset", { class: "slots" }, h("legend", {}, "Delivery slot"),
-    slots.slots.length ? [slotField, dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
+    slots.slots.length ? [slotField, chosenLine, dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
   const payment = h("fieldset", {}, h("legend", {}, "Payment"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
   const placeButton = h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`);
   const summaryOf = (priced) => [h("h3", {}, `${priced.lines.length} item${priced.lines.length === 1 ? "" : "s"}`), totals(priced),
-    priced.problems.map((problem) => h("p", { class: "warning" }, problem))];
+    cartProblems(priced).map((problem) => h("p", { class: "warning" }, problem))];
   const summary = h("aside", { class: "summary" }, summaryOf(cart));
   // Late-night and express fees depend on the slot: the cart is priced again for the one chosen.
   const reprice = async (slotId) => {
     try {
       const priced = await api(`/api/v1/cart/?slot_id=${encodeURIComponent(slotId)}`);
       if (slotId !== chosenSlot) return; // another slot was chosen meanwhile
-      summary.replaceChildren(...summaryOf(priced));
+      summary.replaceChildren(...summaryOf(priced).flat(Infinity).filter(Boolean));
       placeButton.textContent = `Place order · ${rupees(priced.total_paise)}`;
     } catch {
       // the summary keeps the slot-free prices; checkout prices the slot itself
     }
   };
-  if (firstOpen) {
-    showDay(firstOpen.date);
-    reprice(firstOpen.id);
+  if (slots.slots.length) {
+    showDay(firstOpen ? firstOpen.date : slots.slots[0].date);
+    showChosen();
   }
+  if (firstOpen) reprice(firstOpen.id);
   form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }), placeButton);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -567,7 +783,12 @@ async function checkoutPage() {
   return [
     h("h1", {}, "Checkout"),
     h("div", { class: "columns" },
-      h("div", {}, form, addressForm(() => route())),
+      h("div", {}, form,
+        notice ? h("p", { class: "notice", id: "address-notice", role: "alert" }, notice) : null,
+        addressForm(async (address) => {
+          state.notice = await addressNotice(address, cart.pincode);
+          route();
+        })),
       summary),
   ];
 }
@@ -585,7 +806,8 @@ function newKey() {
 async function placeOrder(form) {
   const body = formData(form);
   delete body.slot_pick; // the radios of the day on screen; slot_id holds the choice
-  if (!body.slot_id) return showError(new ApiError(400, "Choose a delivery slot."), form);
+  if (!body.address_id) return showError(new ApiError(400, CHOOSE.address_id), form);
+  if (!body.slot_id) return showError(new ApiError(400, CHOOSE.slot_id), form);
   const serial = JSON.stringify(body);
   // The same submission (a double click, a retry after a lost answer) keeps its key: one order.
   let saved = JSON.parse(sessionStorage.getItem(CHECKOUT_KEY) || "null");
@@ -654,14 +876,20 @@ function renderOrder(order) {
   const razorpay = order.payment && order.payment.razorpay;
   const payable = order.payment && ["requested", "failed"].includes(order.payment.state);
   const canPay = order.status === "awaiting_payment" && payable && razorpay && razorpay.pay_url;
+  // Cash on delivery: nothing was paid, so a short pick is not "refunded", it is not charged.
+  const cod = order.payment_method === "cod";
+  const short = order.totals.adjustment_paise;
   const lines = order.lines.map((line) => h("tr", {},
     h("td", {}, line.name),
     h("td", { class: "num" }, quantityLabel(line.quantity, line.sold_by),
       line.picked_quantity !== null && line.picked_quantity !== line.quantity ? h("div", { class: "warning" }, `picked ${quantityLabel(line.picked_quantity, line.sold_by)}`) : null),
-    h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise ? h("div", { class: "save" }, `refund ${rupees(line.refund_paise)}`) : null)));
+    h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise
+      ? h("div", { class: "save" }, cod ? `${rupees(line.refund_paise)} not charged` : `refund ${rupees(line.refund_paise)}`) : null)));
   const extra = {
-    before: [["Back after picking", -order.totals.adjustment_paise, "save"]],
+    before: [[cod ? "Not charged (picked short)" : "Back after picking", -short, "save"]],
     after: [["Paid", order.totals.paid_paise], ["Refunded", order.totals.refunded_paise]],
+    notes: [cod && short > 0 && order.status !== "cancelled" && order.status !== "delivered"
+      ? `You pay ${rupees(short)} less at the door: ${rupees(order.totals.final_total_paise)} in all.` : null],
   };
   return [
     h("p", {}, h("a", { href: "#/orders" }, "← Your orders")),
@@ -735,7 +963,7 @@ const showView = (view) => $("#app").replaceChildren(...[view].flat(Infinity).fi
  * browser just checked out the page says so and waits, for a while; any other id that is not
  * there (someone else's, unknown, malformed) is not found at once. */
 async function orderPage(orderId) {
-  if (!state.me) return navigate(`#/login?next=/orders/${orderId}`);
+  if (!state.me) return redirect(`#/login?next=/orders/${orderId}`);
   if (!UUID_PATTERN.test(orderId)) return orderNotFound(false);
   const here = `#/orders/${orderId}`;
   const deadline = placingDeadline(orderId);
@@ -777,7 +1005,7 @@ async function orderPage(orderId) {
       if (closed) return;
       if (event.code === 4401) { // signed out meanwhile
         stop();
-        return navigate(`#/login?next=/orders/${orderId}`);
+        return redirect(`#/login?next=/orders/${orderId}`);
       }
       if (event.code === 4404) return giveUp(false); // not this customer's order
       poll(3000);
@@ -831,7 +1059,7 @@ async function orderPage(orderId) {
 }
 
 async function ordersPage() {
-  if (!state.me) return navigate("#/login?next=/orders");
+  if (!state.me) return redirect("#/login?next=/orders");
   const orders = await api("/api/v1/orders/?page_size=50");
   if (!orders.results.length) return [h("h1", {}, "Your orders"), h("p", {}, "No orders yet. ", h("a", { href: "#/" }, "Start shopping"), ".")];
   return [
@@ -871,7 +1099,7 @@ function authPage(kind, params) {
         await loadMe();
         await loadCart(); // the visitor's cart is merged into the customer's
         await keepPincode();
-        navigate(`#${next}`);
+        redirect(`#${next}`); // Back does not lead to the login form again
       } catch (error) {
         showError(error, form);
       }
@@ -882,13 +1110,20 @@ function authPage(kind, params) {
 
 // --- routing ------------------------------------------------------------------------------
 
-function navigate(hash) {
+/** Goes to a page: a new history entry, as a link does. `redirect(hash)` instead replaces the
+ * current entry, so Back never leads to a page that only sends the customer on again. */
+function navigate(hash, { replace = false } = {}) {
   if (location.hash === hash) route();
-  else location.hash = hash;
+  else if (replace) {
+    history.replaceState(history.state, "", hash); // no hashchange: route by hand
+    route();
+  } else location.hash = hash;
   return null;
 }
+const redirect = (hash) => navigate(hash, { replace: true });
 
 let routing = 0;
+let shownRoute = null; // the hash of the view on screen: re-rendering it keeps scroll and focus
 async function route() {
   if (state.leave) {
     state.leave();
@@ -911,14 +1146,28 @@ async function route() {
     else if (parts[0] === "login" || parts[0] === "register") view = authPage(parts[0], params);
     else view = [h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   } catch (error) {
-    if (error.status === 401 || error.status === 403) return navigate(`#/login?next=${encodeURIComponent(path)}`);
+    if (error.status === 401 || error.status === 403) return redirect(`#/login?next=${encodeURIComponent(path)}`);
     view = [h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"), h("p", { class: "error" }, error.message),
       h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   }
   if (ticket !== routing) return; // navigated elsewhere meanwhile
   app.removeAttribute("aria-busy");
   if (view === null) return;
-  showView(view);
+  const first = shownRoute === null;
+  const moved = location.hash !== shownRoute;
+  shownRoute = location.hash;
+  if (!moved) {
+    keepFocus(() => showView(view));
+  } else {
+    showView(view);
+    window.scrollTo(0, 0);
+    // Keyboard and screen-reader users start on the new page's heading (not on the first load).
+    const heading = $("#app h1");
+    if (heading && !first) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  }
   document.title = `${$("#app h1") ? `${$("#app h1").textContent} · ` : ""}Grocery shop`;
 }
 
@@ -944,7 +1193,8 @@ async function start() {
     try {
       await api("/api/v1/auth/logout/", { method: "POST" });
       await loadMe();
-      await loadCart();
+      await loadCart(); // a new visitor's cart, without a pincode...
+      await keepPincode(); // ...given the one this browser chose (kept in localStorage)
       navigate("#/");
     } catch (error) {
       showError(error);

@@ -1,4 +1,4 @@
-"""Operate the event bus: status, dead letters, replay, backfill, pause, resume, redeliver, prune, deliver."""
+"""Operate the event bus: status, dead letters, replay, discard, backfill, pause, resume, redeliver, prune, deliver."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def parse_duration(text: str) -> timedelta:
 
 class Command(BaseCommand):
     help = (
-        "Operate the event bus. Subcommands: status, dead, replay, backfill, pause, resume, redeliver, prune, deliver."
+        "Operate the event bus. Subcommands: status, dead, replay, discard, backfill, pause, resume, redeliver, "
+        "prune, deliver."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         replay.add_argument("--subscriber")
         replay.add_argument("--error-type")
         replay.add_argument("--all", action="store_true", help="Every dead letter matching the filters")
+        discard = sub.add_parser("discard", help="Give up on dead letters for good (never delivered; say why)")
+        discard.add_argument("ids", nargs="*", type=int, help="Delivery ids (see `eventbus dead`)")
+        discard.add_argument("--subscriber")
+        discard.add_argument("--error-type")
+        discard.add_argument("--all", action="store_true", help="Every dead letter matching the filters")
+        discard.add_argument("--reason", required=True, help="Why they will never be delivered (kept on each)")
         backfill = sub.add_parser(
             "backfill",
             help="Queue the stored events a subscriber that joined late never had (keys it knows are skipped)",
@@ -102,7 +109,7 @@ class Command(BaseCommand):
                 f"{d.error_kind}: {d.last_error[:100]}"
             )
 
-    def _replay(self, options: dict[str, Any]) -> None:
+    def _dead_letters(self, options: dict[str, Any]) -> Any:
         if not options["ids"] and not options["all"]:
             raise CommandError("Name delivery ids, or pass --all (with --subscriber/--error-type to narrow it).")
         filters = Q(status=Delivery.Status.DEAD)
@@ -112,8 +119,18 @@ class Command(BaseCommand):
             filters &= Q(subscriber=options["subscriber"])
         if options["error_type"]:
             filters &= Q(error_type=options["error_type"])
-        count = services.replay_dead_letters(Delivery.objects.filter(filters))
+        return Delivery.objects.filter(filters)
+
+    def _replay(self, options: dict[str, Any]) -> None:
+        count = services.replay_dead_letters(self._dead_letters(options))
         self.stdout.write(self.style.SUCCESS(f"Replayed {count} dead letter(s)."))
+
+    def _discard(self, options: dict[str, Any]) -> None:
+        try:
+            count = services.discard_dead_letters(self._dead_letters(options), reason=options["reason"], by=_operator())
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Discarded {count} dead letter(s)."))
 
     def _backfill(self, options: dict[str, Any]) -> None:
         since = timezone.now() - parse_duration(options["since"]) if options["since"] else None
