@@ -177,7 +177,13 @@ class StorePriceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["store_id"].choices = [(str(s.store_id), str(s)) for s in Store.objects.all()]  # type: ignore[attr-defined]
+        field = self.fields["store_id"]
+        stores = {str(store.store_id): str(store) for store in Store.objects.all()}
+        if not self.instance._state.adding:
+            field.disabled = True  # another store is another override: add it as a new row
+            stores.setdefault(str(self.instance.store_id), str(self.instance.store_id))
+        # The blank first choice lets the extra row be left untouched (ignored) instead of naming a store.
+        field.choices = [("", "---------"), *stores.items()]  # type: ignore[attr-defined]
 
 
 class StorePriceInline(admin.TabularInline):

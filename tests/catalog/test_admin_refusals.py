@@ -1,4 +1,4 @@
-"""A service's refusal in the admin is an error on the page's form, and nothing of the save is left."""
+"""Admin pages save as rendered; a service's refusal is an error on the page's form, and nothing of the save is left."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from catalog.models import PriceHistory, Product, Sku, StorePrice
 from shop.accounts.models import User
 from shop.eventbus.models import Event as StoredEvent
 
+from .browser import form_as_submitted
 from .factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,41 @@ def test_a_refusal_naming_a_field_the_form_lacks_is_shown_above_the_form_in_word
         "price_paise": ["Too high."],
         "__all__": ["Is active: Last one.", "A discontinued product takes no new SKUs."],
     }
+
+
+def _store(code: str) -> uuid.UUID:
+    store_id = uuid.uuid4()
+    services.record_store(store_id=store_id, code=code, title=code, city="Pune", pincode="411038", is_open=True)
+    return store_id
+
+
+def test_the_sku_page_saves_as_rendered_its_untouched_extra_store_price_row_ignored(
+    admin_client: Client,
+) -> None:
+    _store("PUN-1")
+    sku = make_product(title="Parle-G").skus.get()
+    page = admin_client.get(f"/admin/catalog/sku/{sku.pk}/change/")
+    data = form_as_submitted(page.content.decode(), "sku_form")
+    assert (data["store_prices-TOTAL_FORMS"], data["store_prices-0-store_id"]) == ("1", "")
+    before = written()
+
+    response = admin_client.post(f"/admin/catalog/sku/{sku.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert written() == before
+
+
+def test_a_store_price_row_is_added_and_changed_from_the_rendered_page(admin_client: Client) -> None:
+    kothrud, aundh = _store("PUN-1"), _store("PUN-2")
+    sku = make_product(title="Parle-G").skus.get()
+    url = f"/admin/catalog/sku/{sku.pk}/change/"
+    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form")
+    data |= {"store_prices-0-store_id": str(kothrud), "store_prices-0-price_paise": "4800"}
+    assert admin_client.post(url, data).status_code == 302
+
+    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form")
+    assert "store_prices-0-store_id" not in data  # an existing row keeps its store
+    data |= {"store_prices-0-store_id": str(aundh), "store_prices-0-price_paise": "4700"}
+    assert admin_client.post(url, data).status_code == 302
+
+    assert list(StorePrice.objects.values_list("store_id", "price_paise")) == [(kothrud, 4700)]
