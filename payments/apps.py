@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
         from shop.celery import register_periodic_task
 
         # handlers register the subscriptions; tasks register by name for the webhook view.
-        from . import conf, handlers, tasks  # noqa: F401
+        from . import checks, conf, handlers, tasks  # noqa: F401
 
         # Refuse to start with the fake's keys against a real Razorpay.
         conf.check()

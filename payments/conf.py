@@ -113,3 +113,13 @@ def check() -> None:
             f"RAZORPAY_BASE_URL={base_url()} is not local, but {', '.join(local)} "
             "still hold the local fake's values: set the real keys."
         )
+
+
+def deploy_warnings() -> list[str]:
+    """What `manage.py check --deploy` says about payments (payments.checks)."""
+    host = urlsplit(str(get("RAZORPAY_BASE_URL"))).hostname or ""
+    if host in LOCAL_HOSTS:
+        return [
+            f"RAZORPAY_BASE_URL is {get('RAZORPAY_BASE_URL')}, the local fake Razorpay: no real payment can be taken."
+        ]
+    return []

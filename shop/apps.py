@@ -10,6 +10,7 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from . import checks  # noqa: F401 - registers the deploy checks
         from .beat import is_serving, start_inprocess_beat
 
         # The embedded default has no `celery beat`: the web process runs its schedule.
