@@ -245,19 +245,79 @@ class SlotBookingAdmin(_ReadOnly):
         return _slot_label(booking.slot)
 
 
+class RiderForm(forms.ModelForm):
+    """A rider's profile; the services judge it (a real user, a known store, nobody stranded)."""
+
+    store_id = forms.TypedChoiceField(label="Store", coerce=lambda value: uuid.UUID(str(value)))
+
+    class Meta:
+        model = Rider
+        fields = ["user_id", "store_id", "name", "phone", "is_active", "is_available"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stores = [(str(store.store_id), f"{store.code} · {store.title}") for store in Store.objects.order_by("code")]
+        store_field = self.fields["store_id"]
+        assert isinstance(store_field, forms.ChoiceField)
+        store_field.choices = [("", "---------"), *stores]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        adding = self.instance._state.adding  # the pk is drawn before the row exists
+        try:
+            services.validate_rider(
+                store_id=data["store_id"],
+                name=data["name"],
+                # The user is chosen once, when the rider is created; after that it is read only.
+                user_id=data["user_id"] if adding else None,
+                rider_id=None if adding else self.instance.pk,
+                is_active=data["is_active"],
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return data
+
+
 @admin.register(Rider)
 class RiderAdmin(_StoreColumn):
+    """Adding makes an existing user a rider (create_rider); changing edits that rider (update_rider),
+    never another one: the user is read only once the rider exists."""
+
+    form = RiderForm
     list_display = ["name", "phone", "store", "is_active", "is_available"]
     list_filter = ["is_active", "is_available"]
     search_fields = ["name", "phone", "user_id"]
-    fields = ["user_id", "store_id", "name", "phone", "is_available"]
+    fields = ["user_id", "store_id", "name", "phone", "is_active", "is_available"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Rider | None = None) -> list[str]:
+        return ["user_id"] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: Rider, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        rider = services.create_rider(
-            user_id=data["user_id"], store_id=data["store_id"], name=data["name"], phone=data["phone"]
-        )
-        services.set_rider_availability(rider_id=rider.pk, is_available=data["is_available"])
+        if change:
+            rider = services.update_rider(
+                rider_id=obj.pk,
+                store_id=data["store_id"],
+                name=data["name"],
+                phone=data["phone"],
+                is_active=data["is_active"],
+                is_available=data["is_available"],
+            )
+        else:
+            rider = services.create_rider(
+                user_id=data["user_id"], store_id=data["store_id"], name=data["name"], phone=data["phone"]
+            )
+            rider = services.update_rider(
+                rider_id=rider.pk,
+                store_id=rider.store_id,
+                name=rider.name,
+                phone=rider.phone,
+                is_active=data["is_active"],
+                is_available=data["is_available"],
+            )
+        form.instance = rider
         obj.pk = rider.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,7 +1,7 @@
 """The delivery app's use cases: the only code that writes its tables."""
 
 from .picking import MAX_PICK_QUANTITY, PickInput, record_pick
-from .riders import assign_rider, create_rider, set_rider_availability
+from .riders import assign_rider, create_rider, set_rider_availability, update_rider, validate_rider
 from .shipments import (
     LineInput,
     cancel_shipment_for_order,
@@ -52,5 +52,7 @@ __all__ = [
     "set_rider_availability",
     "set_slot_capacity",
     "set_slot_template",
+    "update_rider",
+    "validate_rider",
     "validate_zone",
 ]

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from delivery import services
 from delivery.events import ShipmentDelivered, ShipmentDeliveryFailed, ShipmentPicked, ZoneConfigured
-from delivery.models import Shipment, Slot, SlotBooking, SlotTemplate, Zone
+from delivery.models import Rider, Shipment, Slot, SlotBooking, SlotTemplate, Zone
 from shop.eventbus.testing import captured_events
 from tests.accounts.factories import UserFactory
 
@@ -500,3 +501,133 @@ def test_the_admin_cannot_release_a_booking_only_the_orders_cancellation_does(ad
     booking.refresh_from_db()
     slot.refresh_from_db()
     assert (booking.status, slot.booked) == ("booked", 1)
+
+
+# Riders: adding makes a user a rider, changing edits that rider (never a new one).
+
+
+def _rider_form(store_id: object, **changes: object) -> dict[str, object]:
+    data = {"store_id": str(store_id), "name": "Ravi Kumar", "phone": "+919876500001", "is_active": "on"}
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_editing_a_rider_changes_that_rider_and_not_its_user(admin_client: Client) -> None:
+    rider = RiderFactory(name="Ravi", phone="+919800000000")
+    other_store = StoreFactory()
+    other_user = UserFactory()
+
+    response = admin_client.post(
+        f"/admin/delivery/rider/{rider.pk}/change/",
+        _rider_form(other_store.store_id, name="Ravi Kumar", user_id=str(other_user.pk), is_available="on"),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Rider.objects.count() == 1
+    rider_after = Rider.objects.get()
+    assert (rider_after.pk, rider_after.user_id) == (rider.pk, rider.user_id)
+    assert (rider_after.name, rider_after.phone, rider_after.store_id) == (
+        "Ravi Kumar",
+        "+919876500001",
+        other_store.store_id,
+    )
+    assert (rider_after.is_active, rider_after.is_available) == (True, True)
+
+
+@pytest.mark.django_db
+def test_a_riders_user_is_read_only_on_its_page(admin_client: Client) -> None:
+    rider = RiderFactory()
+
+    page = admin_client.get(f"/admin/delivery/rider/{rider.pk}/change/").content.decode()
+
+    assert 'name="user_id"' not in page
+    assert str(rider.user_id) in page
+    assert f'<option value="{rider.store_id}" selected>' in page
+
+
+@pytest.mark.django_db
+def test_adding_a_rider_needs_an_existing_user_and_a_known_store(admin_client: Client) -> None:
+    store = StoreFactory()
+
+    no_user = admin_client.post("/admin/delivery/rider/add/", _rider_form(store.store_id, user_id=str(uuid.uuid4())))
+    no_store = admin_client.post("/admin/delivery/rider/add/", _rider_form(uuid.uuid4(), user_id=str(UserFactory().pk)))
+
+    assert no_user.status_code == 200
+    assert "No active user has this id" in no_user.content.decode()
+    assert no_store.status_code == 200
+    assert "Select a valid choice." in no_store.content.decode()
+    assert Rider.objects.count() == 0
+    with pytest.raises(ValidationError):
+        services.create_rider(user_id=uuid.uuid4(), store_id=store.store_id, name="Ghost")
+    with pytest.raises(ValidationError):
+        services.create_rider(user_id=UserFactory().pk, store_id=uuid.uuid4(), name="Nowhere")
+    assert Rider.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_adding_a_rider_for_a_user_who_already_rides_is_a_form_error(admin_client: Client) -> None:
+    rider = RiderFactory()
+    store = StoreFactory()
+
+    response = admin_client.post("/admin/delivery/rider/add/", _rider_form(store.store_id, user_id=str(rider.user_id)))
+
+    assert response.status_code == 200
+    assert "Rider with this User id already exists." in response.content.decode()
+    assert Rider.objects.get().store_id == rider.store_id
+
+
+@pytest.mark.django_db
+def test_adding_a_rider_in_the_admin(admin_client: Client) -> None:
+    store = StoreFactory()
+    user = UserFactory()
+
+    response = admin_client.post("/admin/delivery/rider/add/", _rider_form(store.store_id, user_id=str(user.pk)))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rider = Rider.objects.get()
+    assert (rider.user_id, rider.store_id, rider.name, rider.is_active, rider.is_available) == (
+        user.pk,
+        store.store_id,
+        "Ravi Kumar",
+        True,
+        False,
+    )
+
+
+@pytest.mark.django_db
+def test_staff_deactivate_a_rider_who_then_gets_no_shipment(admin_client: Client) -> None:
+    store = StoreFactory()
+    leaving = RiderFactory(store_id=store.store_id, name="Leaving")
+    staying = RiderFactory(store_id=store.store_id, name="Staying")
+    busy = ShipmentFactory(store_id=store.store_id, rider=staying)  # staying is the more loaded one
+    shipment = ShipmentFactory(store_id=store.store_id)
+
+    response = admin_client.post(
+        f"/admin/delivery/rider/{leaving.pk}/change/",
+        _rider_form(store.store_id, name="Leaving", is_active="", is_available="on"),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    leaving.refresh_from_db()
+    assert leaving.is_active is False
+    assert services.assign_rider(shipment_id=shipment.pk).rider == staying
+    with pytest.raises(ValidationError):
+        services.assign_rider(shipment_id=busy.pk, rider_id=leaving.pk)
+
+
+@pytest.mark.django_db
+def test_a_rider_carrying_shipments_cannot_be_deactivated_or_moved(admin_client: Client) -> None:
+    store = StoreFactory()
+    rider = RiderFactory(store_id=store.store_id, name="Ravi")
+    ShipmentFactory(store_id=store.store_id, rider=rider, status="out_for_delivery", tracking_code="DLCARRIED234")
+    url = f"/admin/delivery/rider/{rider.pk}/change/"
+
+    deactivated = admin_client.post(url, _rider_form(store.store_id, name="Ravi", is_active="", is_available="on"))
+    moved = admin_client.post(url, _rider_form(StoreFactory().store_id, name="Ravi", is_available="on"))
+
+    assert deactivated.status_code == 200
+    assert "Ravi carries 1 shipment(s) (DLCARRIED234)" in deactivated.content.decode()
+    assert moved.status_code == 200
+    assert "before the rider is moved to another store" in moved.content.decode()
+    rider.refresh_from_db()
+    assert (rider.is_active, rider.store_id) == (True, store.store_id)
