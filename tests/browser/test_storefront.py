@@ -190,6 +190,12 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     delivery.record_pick(shipment_id=shipment.id, picks=picks)
     expect(page.locator("#grand-total")).to_have_text("₹80.00", timeout=SAGA_TIMEOUT_MS)  # 2 x ₹30 + ₹20 delivery
     expect(page.locator(".order-lines")).to_contain_text("picked 2")
+    # Nothing was paid yet: what was not picked is not charged, not "refunded".
+    expect(page.locator(".order-lines")).to_contain_text("₹30.00 not charged")
+    expect(page.locator(".order-lines")).not_to_contain_text("refund")
+    expect(page.locator(".summary")).to_contain_text("Not charged (picked short)")
+    expect(page.locator(".summary")).not_to_contain_text("Back after picking")
+    expect(page.locator(".summary")).to_contain_text("You pay ₹30.00 less at the door: ₹80.00 in all.")
     delivery.pack_shipment(shipment_id=shipment.id)
     expect(_status(page)).to_have_attribute("data-status", "packed", timeout=SAGA_TIMEOUT_MS)
     expect(page.locator("#cancel-order")).to_have_count(0)  # too late for the customer to cancel
