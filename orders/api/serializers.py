@@ -70,10 +70,26 @@ class TransitionOutput(serializers.ModelSerializer[OrderTransition]):
         return transition_note(step)
 
 
+_NO_LONGER_PAYABLE = "order no longer payable:"
+
+
+def refund_reason(reason: str) -> str:
+    """Why money went back, as the customer reads it: payments writes "order no longer payable:
+    <cancel reason code>" for a cancelled order's money; other reasons are words already."""
+    if reason.startswith(_NO_LONGER_PAYABLE):
+        return f"the order was cancelled: {cancel_reason_label(reason.removeprefix(_NO_LONGER_PAYABLE).strip())}"
+    return reason
+
+
 class RefundOutput(serializers.ModelSerializer[OrderRefund]):
+    reason = serializers.SerializerMethodField(help_text="Why the money went back, in words")
+
     class Meta:
         model = OrderRefund
         fields = ("refund_id", "amount_paise", "status", "bank_reference", "reason", "at")
+
+    def get_reason(self, refund: OrderRefund) -> str:
+        return refund_reason(refund.reason)
 
 
 class OrderSummaryOutput(serializers.ModelSerializer[Order]):

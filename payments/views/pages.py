@@ -63,6 +63,8 @@ def razorpay_callback(request: HttpRequest, intent_id: UUID) -> HttpResponse:
     except PaymentRefused as exc:
         known = selectors.get_intent(intent_id=intent_id)
         return _outcome(request, "refused", known, message=exc.message, status=exc.status_code)
+    if intent.cancelled_at is not None:  # paid at the last moment for an order already called off
+        return _outcome(request, "paid_for_cancelled", intent)
     return _outcome(request, "paid" if intent.status in ("captured", "refunded") else "processing", intent)
 
 

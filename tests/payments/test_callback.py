@@ -198,3 +198,17 @@ def test_a_callback_after_the_capture_webhook_asks_razorpay_nothing(fake, client
     assert intent.client_verified_at is not None
     assert intent.status == "captured"
     assert published == []  # captured once, by the webhook
+
+
+def test_a_payment_arriving_after_the_order_was_cancelled_says_so_and_that_it_is_refunded(fake, client):
+    intent = request(31_300)
+    fields = fake.pay(intent.razorpay_order_id)
+    services.cancel_payment(order_id=intent.order_id, reason="payment_failed")  # the order was called off first
+
+    page = _callback(client, intent, fields).content.decode()
+
+    assert "This order was cancelled" in page
+    assert "₹313.00" in page
+    assert "being refunded" in page
+    assert "Payment received" not in page
+    assert f'href="/#/orders/{intent.order_id}"' in page
