@@ -176,7 +176,23 @@ class ZoneAdmin(_StoreColumn):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for row in formset.forms:
             data = row.cleaned_data
-            if not data or data.get("DELETE"):
+            if not data:
+                continue
+            if data.get("DELETE"):
+                # "Delete?" deactivates: the template's slots may be booked already, and a template
+                # is never deleted (a new row ticked for deletion is simply not created).
+                template = row.instance
+                if not template._state.adding:
+                    label = f"{template.mode} {template.start_time:%H:%M}-{template.end_time:%H:%M}"
+                    if services.deactivate_slot_template(template_id=template.pk):
+                        self.message_user(
+                            request,
+                            f"Slot template {label} deactivated, not deleted: no new slots come from it; "
+                            "the slots it already made stay, with their bookings.",
+                            messages.SUCCESS,
+                        )
+                    else:
+                        self.message_user(request, f"Slot template {label} was already inactive.", messages.INFO)
                 continue
             services.set_slot_template(
                 zone=zone,

@@ -23,7 +23,7 @@ from .slots import (
     release_slot,
     set_slot_capacity,
 )
-from .zones import configure_zone, record_store, set_slot_template, validate_zone
+from .zones import configure_zone, deactivate_slot_template, record_store, set_slot_template, validate_zone
 
 __all__ = [
     "MAX_CUTOFF_MINUTES",
@@ -39,6 +39,7 @@ __all__ = [
     "configure_zone",
     "create_rider",
     "create_shipment",
+    "deactivate_slot_template",
     "deliver_shipment",
     "dispatch_shipment",
     "fail_delivery",

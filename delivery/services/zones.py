@@ -157,3 +157,10 @@ def set_slot_template(
         },
     )
     return template
+
+
+@transaction.atomic
+def deactivate_slot_template(*, template_id: UUID) -> bool:
+    """Stop generating slots from a template; the slots it already made stay, with their bookings.
+    Templates are never deleted here. Returns whether it was active (False: nothing changed)."""
+    return SlotTemplate.objects.filter(pk=template_id, is_active=True).update(is_active=False) == 1

@@ -631,3 +631,35 @@ def test_a_rider_carrying_shipments_cannot_be_deactivated_or_moved(admin_client:
     assert "before the rider is moved to another store" in moved.content.decode()
     rider.refresh_from_db()
     assert (rider.is_active, rider.store_id) == (True, store.store_id)
+
+
+@pytest.mark.django_db
+def test_ticking_delete_on_a_slot_template_deactivates_it_and_says_so(admin_client: Client) -> None:
+    store = StoreFactory()
+    admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id))
+    zone = Zone.objects.get()
+    template = SlotTemplate.objects.get(zone=zone)
+    made = services.generate_slots(days=7)
+    assert made > 0
+
+    response = admin_client.post(
+        f"/admin/delivery/zone/{zone.pk}/change/",
+        _zone_form(
+            store.store_id,
+            **{
+                "templates-INITIAL_FORMS": "1",
+                "templates-0-id": str(template.pk),
+                "templates-0-zone": str(zone.pk),
+                "templates-0-DELETE": "on",
+            },
+        ),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Slot template standard 07:00-09:00 deactivated, not deleted" in response.content.decode()
+    template.refresh_from_db()
+    assert template.is_active is False
+    assert Slot.objects.filter(zone=zone).count() == made
+    Slot.objects.filter(zone=zone).delete()
+    assert services.generate_slots(days=7) == 0
