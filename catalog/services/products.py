@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from shop.eventbus import publish
+from shop.money import format_inr
 
 from ..events import ProductDiscontinued
-from ..models import Brand, Category, PriceHistory, Product, Sku, TaxClass
+from ..models import Brand, Category, PriceHistory, Product, Sku, Store, StorePrice, TaxClass
 from ..selectors.tax import gst_rate_on, today_in_india
 from .announce import announce_if_visible, announce_product
 from .cache import bump_listing_version
@@ -134,6 +135,24 @@ def _clean_sku(sku: Sku) -> None:
     sku.full_clean(validate_constraints=False)
 
 
+def _refuse_mrp_below_prices(sku: Sku, *, with_base_price: bool) -> None:
+    """Nothing may sell above the MRP (illegal in India): not the base price, not any store's price."""
+    problems: list[str] = []
+    if with_base_price and sku.price_paise > sku.mrp_paise:
+        problems.append(f"The MRP cannot go below the selling price ({format_inr(sku.price_paise)}).")
+    above = dict(
+        StorePrice.objects.filter(sku=sku, price_paise__gt=sku.mrp_paise).values_list("store_id", "price_paise")
+    )
+    if above:
+        names = {store.store_id: str(store) for store in Store.objects.filter(store_id__in=above)}
+        stores = sorted(f"{names.get(store_id, store_id)} at {format_inr(price)}" for store_id, price in above.items())
+        problems.append(
+            f"The MRP cannot go below a store's price: {', '.join(stores)}. Lower or remove those store prices first."
+        )
+    if problems:
+        raise ValidationError({"mrp_paise": problems})
+
+
 def create_sku(
     *,
     product: Product,
@@ -192,6 +211,8 @@ def update_sku(
             sku.price_paise = price_paise
         if mrp_paise is not None:
             sku.mrp_paise = mrp_paise
+        if sku.mrp_paise < before[1]:
+            _refuse_mrp_below_prices(sku, with_base_price=sku.price_paise == before[0])
         _clean_sku(sku)
         if (
             not sku.is_active

@@ -209,3 +209,21 @@ def test_a_store_price_row_is_added_and_changed_from_the_rendered_page(admin_cli
     assert admin_client.post(url, data).status_code == 302
 
     assert list(StorePrice.objects.values_list("store_id", "price_paise")) == [(kothrud, 4700)]
+
+
+def test_lowering_the_mrp_below_a_store_price_on_the_sku_page_is_an_error_on_the_mrp(admin_client: Client) -> None:
+    sku = make_product(title="Parle-G", skus=[{"code": "PARLEG", "price_paise": 900, "mrp_paise": 1000}]).skus.get()
+    services.set_store_price(sku=sku, store_id=_store("PUN-1"), price_paise=980)  # titled as its code
+    url = f"/admin/catalog/sku/{sku.pk}/change/"
+    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form") | {"mrp_paise": "950"}
+    before = written()
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "mrp_paise": [
+            "The MRP cannot go below a store's price: PUN-1 PUN-1 at ₹9.80. Lower or remove those store prices first."
+        ]
+    }
+    assert (Sku.objects.get(pk=sku.pk).mrp_paise, written()) == (1000, before)
