@@ -205,6 +205,11 @@ class ZoneAdmin(_StoreColumn):
                 is_active=data["is_active"],
             )
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The cart and others project zones from ZoneConfigured; a deleted row would publish nothing.
+        # Deactivate a zone (untick "active") instead.
+        return False
+
     @admin.action(description="Generate a week of slots (all zones' templates)", permissions=["model_change"])
     def generate_week_of_slots(self, request: HttpRequest, queryset: QuerySet[Zone]) -> None:
         created = services.generate_slots(days=7)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from inventory import services
 from inventory.events import StoreUpdated
-from inventory.models import Movement, Reservation, Stock, Store
+from inventory.models import Batch, Movement, Reservation, Sku, Stock, Store
 from inventory.services import Line
 from shop.accounts.models import User
 from shop.eventbus.testing import captured_events
@@ -188,3 +188,30 @@ def test_staff_with_the_change_permission_are_offered_the_stock_actions(stocked)
 
     for action in ["receive_stock", "adjust_stock", "set_threshold"]:
         assert f'value="{action}"' in page
+
+
+@pytest.mark.parametrize("model", ["store", "sku", "stock", "batch", "reservation", "movement"])
+def test_no_inventory_row_can_be_deleted_in_the_admin(admin_client, store, stocked, model):
+    # Other apps project these rows from inventory's events; a delete in the admin would publish nothing.
+    milk = stocked(5)
+    services.reserve_stock(order_id=uuid.uuid4(), store_id=store.id, lines=[Line(milk.sku_id, 2)])
+    row_model = {
+        "store": Store,
+        "sku": Sku,
+        "stock": Stock,
+        "batch": Batch,
+        "reservation": Reservation,
+        "movement": Movement,
+    }[model]
+    row = row_model.objects.first()
+
+    listing = admin_client.get(f"/admin/inventory/{model}/").content.decode()
+    page = admin_client.get(f"/admin/inventory/{model}/{row.pk}/delete/")
+    posted = admin_client.post(f"/admin/inventory/{model}/{row.pk}/delete/", {"post": "yes"})
+    admin_client.post(
+        f"/admin/inventory/{model}/", {"action": "delete_selected", "_selected_action": [str(row.pk)], "post": "yes"}
+    )
+
+    assert 'value="delete_selected"' not in listing
+    assert (page.status_code, posted.status_code) == (403, 403)
+    assert row_model.objects.filter(pk=row.pk).exists()
