@@ -153,9 +153,13 @@ class SlotTemplateInline(admin.TabularInline):
 @admin.register(Zone)
 class ZoneAdmin(_StoreColumn):
     form = ZoneForm
-    list_display = ["code", "title", "store", "is_active", "min_order_value_paise"]
+    list_display = ["code", "title", "store", "is_active", "min_order_value"]
     inlines = [SlotTemplateInline]
     actions = ["generate_week_of_slots"]
+
+    @admin.display(description="minimum order", ordering="min_order_value_paise")
+    def min_order_value(self, zone: Zone) -> str:
+        return format_inr(zone.min_order_value_paise)
 
     def save_model(self, request: HttpRequest, obj: Zone, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -467,9 +471,13 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         "rider",
         "slot_window",
         "payment_method",
+        "cash_to_collect",
         "attempts",
         "created_at",
     ]
+    # Money shows in rupees: the paise columns are replaced by these (see get_fields).
+    readonly_fields = ["cash_to_collect", "cash_collected"]
+    _IN_RUPEES = {"cod_amount_paise": "cash_to_collect", "cash_collected_paise": "cash_collected"}
     list_filter = ["status", "payment_method"]
     list_select_related = ["rider", "slot__zone"]
     search_fields = ["tracking_code", "order_id"]
@@ -484,6 +492,24 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
     @admin.display(description="slot (IST)", ordering="slot__starts_at")
     def slot_window(self, shipment: Shipment) -> str:
         return _slot_label(shipment.slot)
+
+    def get_fields(self, request: HttpRequest, obj: Shipment | None = None) -> list[str]:
+        fields = [self._IN_RUPEES.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))  # the rupee fields where the paise ones were, once
+
+    @admin.display(description="cash to collect", ordering="cod_amount_paise")
+    def cash_to_collect(self, shipment: Shipment) -> str:
+        if shipment.payment_method != PaymentMethod.COD:
+            return "- (prepaid)"
+        if shipment.cash_total_pending:
+            return f"{format_inr(shipment.cod_amount_paise)} (new total after picking pending)"
+        return format_inr(shipment.cod_amount_paise)
+
+    @admin.display(description="cash collected", ordering="cash_collected_paise")
+    def cash_collected(self, shipment: Shipment) -> str:
+        if shipment.payment_method != PaymentMethod.COD:
+            return "- (prepaid)"
+        return format_inr(shipment.cash_collected_paise) if shipment.delivered_at else "-"
 
     # Steps with something to enter (the pick, the door) get their own page, linked from the change page.
 

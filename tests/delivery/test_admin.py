@@ -691,3 +691,34 @@ def test_no_delivery_row_can_be_deleted_in_the_admin(admin_client: Client, model
     assert (page.status_code, posted.status_code) == (403, 403)
     assert bulk.status_code in (200, 302)
     assert row_model.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.django_db
+def test_shipment_cash_shows_in_rupees_in_the_list_and_on_its_page(admin_client: Client) -> None:
+    shipment = _out_for_delivery(payment_method="cod", cod_amount_paise=12345050, tracking_code="DLCASH234567")
+    ShipmentFactory(tracking_code="DLPREPAID234")
+
+    listing = admin_client.get("/admin/delivery/shipment/").content.decode()
+    before = admin_client.get(_change_page(shipment)).content.decode()
+    services.deliver_shipment(shipment_id=shipment.pk, cash_collected_paise=12345050)
+    after = admin_client.get(_change_page(shipment)).content.decode()
+
+    assert "₹1,23,450.50" in listing
+    assert "- (prepaid)" in listing
+    assert "12345050" not in listing
+    assert "Cash to collect" in before
+    assert "₹1,23,450.50" in before
+    assert "12345050" not in before
+    assert "Cod amount paise" not in before
+    assert "Cash collected paise" not in before
+    assert after.count("₹1,23,450.50") == 2
+    assert "12345050" not in after
+
+
+@pytest.mark.django_db
+def test_the_zone_list_shows_the_minimum_order_in_rupees(admin_client: Client) -> None:
+    ZoneFactory(min_order_value_paise=9900)
+
+    listing = admin_client.get("/admin/delivery/zone/").content.decode()
+
+    assert "₹99.00" in listing
