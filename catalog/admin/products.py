@@ -17,7 +17,7 @@ from .. import services
 from ..models import PriceHistory, Product, ProductImage, Sku, Store, StorePrice
 from ..selectors.snapshots import image_url
 from .refusals import RefusalsAsFormErrors, refusals_shown_on
-from .taxonomy import adopt, services_saved
+from .taxonomy import NoDeletes, adopt, services_saved
 
 PLACEHOLDER = "catalog/placeholder.svg"
 SKU_EDITABLE: list[str] = ["code", "sold_by", "pack_size", "pack_unit", "step_g", "estimated_weight_g", "price_paise",
@@ -53,7 +53,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
+class ProductAdmin(RefusalsAsFormErrors, NoDeletes):
     list_display = ["thumb", "title", "brand", "category", "status", "skus_count", "updated_at"]
     list_display_links = ["title"]
     list_filter = ["status", "category", "brand", "diet", "is_organic", "storage", "tax_class"]
@@ -206,7 +206,7 @@ class PriceHistoryInline(admin.TabularInline):
 
 
 @admin.register(Sku)
-class SkuAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
+class SkuAdmin(RefusalsAsFormErrors, NoDeletes):
     list_display = ["code", "product", "pack_label", "price_paise", "mrp_paise", "is_active"]
     list_filter = ["sold_by", "is_active"]
     search_fields = ["code", "product__title"]

@@ -26,8 +26,15 @@ def services_saved(formset: Any) -> None:
     formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
+class NoDeletes(admin.ModelAdmin):
+    """A hard delete would bypass the services (no event: other apps' copies go stale; old orders name the row)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Category)
-class CategoryAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
+class CategoryAdmin(RefusalsAsFormErrors, NoDeletes):
     list_display = ["__str__", "slug", "position"]
     search_fields = ["name", "slug", "path"]
     readonly_fields = ["path"]
@@ -52,13 +59,16 @@ class CategoryAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
 
 
 @admin.register(Brand)
-class BrandAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
+class BrandAdmin(RefusalsAsFormErrors, NoDeletes):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Brand | None = None) -> list[str]:
         return ["name", "slug"] if obj else []
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Brand | None = None) -> dict[str, Any]:
+        return {} if obj else {"slug": ["name"]}  # a read-only slug cannot be prepopulated (the page answered 500)
 
     def save_model(self, request: HttpRequest, obj: Brand, form: ModelForm[Brand], change: bool) -> None:
         if not change:
@@ -80,7 +90,7 @@ class TaxRateInline(admin.TabularInline):
 
 
 @admin.register(TaxClass)
-class TaxClassAdmin(RefusalsAsFormErrors, admin.ModelAdmin):
+class TaxClassAdmin(RefusalsAsFormErrors, NoDeletes):
     list_display = ["code", "name"]
     inlines = [TaxRateInline]
 
