@@ -493,9 +493,13 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
     def slot_window(self, shipment: Shipment) -> str:
         return _slot_label(shipment.slot)
 
-    def get_fields(self, request: HttpRequest, obj: Shipment | None = None) -> list[str]:
-        fields = [self._IN_RUPEES.get(name, name) for name in super().get_fields(request, obj)]
-        return list(dict.fromkeys(fields))  # the rupee fields where the paise ones were, once
+    def get_fields(self, request: HttpRequest, obj: Shipment | None = None) -> Any:
+        fields: list[Any] = []
+        for name in super().get_fields(request, obj):
+            field = self._IN_RUPEES.get(name, name) if isinstance(name, str) else name
+            if field not in fields:  # the rupee fields stand where the paise ones were, once
+                fields.append(field)
+        return fields
 
     @admin.display(description="cash to collect", ordering="cod_amount_paise")
     def cash_to_collect(self, shipment: Shipment) -> str:
