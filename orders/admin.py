@@ -25,7 +25,7 @@ from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
 from shop.money import format_inr
 
 from . import selectors, services
-from .models import Order, OrderLine, OrderRefund, OrderTransition
+from .models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
 
 SHORT_ID = re.compile(r"[0-9a-f]{4,8}(-[0-9a-f]{0,4})?")
 
@@ -149,6 +149,7 @@ class OrderAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "payment",
         "shipment",
+        "tax_documents",
         *(name for f in Order._meta.fields for name in (("store", f.name) if f.name == "store_id" else (f.name,))),
     ]
     actions = ["cancel_orders"]
@@ -212,6 +213,14 @@ class OrderAdmin(ReadOnlyAdmin):
             format_inr(order.refunded_paise),
             format_html_join(" · ", "{}", ((link,) for link in links)),
         )
+
+    @admin.display(description="invoice and credit notes")
+    def tax_documents(self, order: Order) -> str:
+        invoice = Invoice.objects.filter(order=order).prefetch_related("credit_notes").first()
+        if invoice is None:
+            return "not invoiced (issued at delivery)"
+        notes = [f"credit note {n.serial}: {format_inr(n.total_paise)}" for n in invoice.credit_notes.all()]
+        return " · ".join([f"invoice {invoice.serial}: {format_inr(invoice.total_paise)}", *notes])
 
     @admin.display(description="shipment")
     def shipment(self, order: Order) -> str:

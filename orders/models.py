@@ -204,6 +204,10 @@ class OrderRefund(models.Model):
     bank_reference = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()
+    after_invoice = models.BooleanField(
+        default=False,
+        help_text="Asked for after the order was invoiced: once processed, a credit note reduces the invoice",
+    )
 
     class Meta:
         ordering = ["at"]
@@ -248,6 +252,49 @@ class Invoice(models.Model):
                 condition=Q(total_paise=F("taxable_paise") + F("cgst_paise") + F("sgst_paise") + F("igst_paise")),
                 name="orders_invoice_adds_up",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class CreditNoteCounter(models.Model):
+    """The last credit note number of a financial year (a series of its own, apart from invoices)."""
+
+    financial_year = models.CharField(max_length=7, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class CreditNote(models.Model):
+    """A GST credit note: money refunded after the invoice (a damaged item, a goodwill refund)
+    reduces the invoiced supply; its tax is the invoice's, pro rata. Frozen when issued."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    refund_id = models.UUIDField(unique=True, help_text="The refund it documents: one note per refund")
+    serial = models.CharField(max_length=16, unique=True)
+    financial_year = models.CharField(max_length=7)
+    number = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    taxable_paise = models.BigIntegerField()
+    cgst_paise = models.BigIntegerField()
+    sgst_paise = models.BigIntegerField()
+    igst_paise = models.BigIntegerField()
+    total_paise = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["financial_year", "number"], name="orders_credit_note_number_per_year"),
+            models.CheckConstraint(
+                condition=Q(total_paise=F("taxable_paise") + F("cgst_paise") + F("sgst_paise") + F("igst_paise")),
+                name="orders_credit_note_adds_up",
+            ),
+            models.CheckConstraint(condition=Q(total_paise__gt=0), name="orders_credit_note_positive"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ SERVICE_FEE_SAC = "996813"
 SERVICE_FEE_GST_BP = 1800
 
 
-def _div_half_up(numerator: int, denominator: int) -> int:
+def div_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded half up, for non-negative integers."""
     return (2 * numerator + denominator) // (2 * denominator)
 
@@ -21,7 +21,7 @@ def line_total_paise(*, sold_by: str, unit_price_paise: int, quantity: int) -> i
     if quantity < 0 or unit_price_paise < 0:
         raise ValueError("quantities and prices are never negative")
     if sold_by == "weight":
-        return _div_half_up(unit_price_paise * quantity, GRAMS_PER_KG)
+        return div_half_up(unit_price_paise * quantity, GRAMS_PER_KG)
     return unit_price_paise * quantity
 
 
@@ -29,7 +29,7 @@ def gst_included_paise(amount_paise: int, rate_bp: int) -> int:
     """The GST inside a GST-inclusive amount: amount x rate / (1 + rate)."""
     if amount_paise < 0:
         raise ValueError("amount must not be negative")
-    return _div_half_up(amount_paise * rate_bp, BASIS_POINTS + rate_bp)
+    return div_half_up(amount_paise * rate_bp, BASIS_POINTS + rate_bp)
 
 
 def fees_gst_paise(*fees: int) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from .. import live
-from ..models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
+from ..models import CreditNote, Invoice, Order, OrderLine, OrderRefund, OrderTransition
 
 
 class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
@@ -162,10 +162,21 @@ class OrderDetailOutput(OrderSummaryOutput):
         return {"shipment_id": order.shipment_id, "tracking_code": order.tracking_code}
 
 
+class CreditNoteOutput(serializers.ModelSerializer[CreditNote]):
+    class Meta:
+        model = CreditNote
+        fields = (
+            "serial", "financial_year", "issued_at", "reason", "taxable_paise", "cgst_paise", "sgst_paise",
+            "igst_paise", "total_paise",
+        )  # fmt: skip
+
+
 class InvoiceOutput(serializers.ModelSerializer[Invoice]):
+    credit_notes = CreditNoteOutput(many=True, help_text="Refunds after the invoice, each reducing it")
+
     class Meta:
         model = Invoice
         fields = (
             "serial", "financial_year", "issued_at", "order", "supplier", "recipient", "intra_state", "lines",
-            "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise",
+            "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "credit_notes",
         )  # fmt: skip

@@ -15,9 +15,9 @@ from shop.money import line_total_paise
 
 from .. import live
 from ..events import AdjustedLine, OrderAdjusted
-from ..models import Order, OrderLine, OrderRefund
+from ..models import Invoice, Order, OrderLine, OrderRefund
 from .cancellation import cancel_locked
-from .invoicing import issue_invoice
+from .invoicing import issue_credit_note, issue_invoice
 from .state import lock, transition, write
 
 S = Order.Status
@@ -198,12 +198,15 @@ def record_refund(
             "bank_reference": bank_reference,
             "reason": reason,
             "at": at,
+            "after_invoice": Invoice.objects.filter(order=order).exists(),
         },
     )
     if not created and status not in (refund.status, "requested"):
         refund.status, refund.bank_reference, refund.at = status, bank_reference or refund.bank_reference, at
         refund.reason = refund.reason or reason[:200]  # why it was asked for; else why it failed
         refund.save()
+    if refund.status == "processed":
+        issue_credit_note(refund=refund)  # money back after the invoice: the invoice is reduced
     order.refunded_paise = sum(r.amount_paise for r in order.refunds.filter(status="processed"))
     changed = ["refunded_paise", "updated_at"]
     if (

@@ -1,4 +1,5 @@
-"""GST tax invoices: a serial unique per financial year, HSN per line, CGST/SGST or IGST, fee lines."""
+"""GST tax invoices: a serial unique per financial year, HSN per line, CGST/SGST or IGST, fee
+lines; and credit notes for money refunded after the invoice."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shop.money import SERVICE_FEE_GST_BP, SERVICE_FEE_SAC, gst_included_paise, line_total_paise
+from shop.money import SERVICE_FEE_GST_BP, SERVICE_FEE_SAC, div_half_up, gst_included_paise, line_total_paise
 
-from ..models import Invoice, InvoiceCounter, Order
+from ..models import CreditNote, CreditNoteCounter, Invoice, InvoiceCounter, Order, OrderRefund
 
 #: Delivery and handling are services (SAC 9968, "postal and courier services"), taxed at 18 %.
 FEE_SAC = SERVICE_FEE_SAC
@@ -103,7 +104,7 @@ def issue_invoice(*, order: Order) -> Invoice:
     }
     return Invoice.objects.create(
         order=order,
-        serial=f"{getattr(settings, 'SHOP_INVOICE_PREFIX', 'GS')}{year[2:4]}{year[5:7]}-{number:06d}",
+        serial=_serial(getattr(settings, "SHOP_INVOICE_PREFIX", "GS"), year, number),
         financial_year=year,
         number=number,
         issued_at=now,
@@ -112,4 +113,48 @@ def issue_invoice(*, order: Order) -> Invoice:
         intra_state=intra,
         lines=lines,
         **totals,
+    )
+
+
+def _serial(prefix: str, year: str, number: int) -> str:
+    return f"{prefix}{year[2:4]}{year[5:7]}-{number:06d}"
+
+
+@transaction.atomic
+def issue_credit_note(*, refund: OrderRefund) -> CreditNote | None:
+    """The credit note of a processed refund asked for after the invoice; once per refund.
+
+    Nothing for a refund before the invoice (picking's adjustment: the invoice already bills
+    only what was delivered) or without one. The tax credited is the invoice's share of the
+    refund (tax / total, rounded half up), split as the invoice was (CGST + SGST or IGST)."""
+    invoice = Invoice.objects.filter(order_id=refund.order_id).first()
+    if invoice is None or not refund.after_invoice or refund.status != "processed" or refund.amount_paise <= 0:
+        return None
+    existing = CreditNote.objects.filter(refund_id=refund.refund_id).first()
+    if existing is not None:
+        return existing
+    credited = sum(CreditNote.objects.filter(invoice=invoice).values_list("total_paise", flat=True))
+    amount = min(refund.amount_paise, invoice.total_paise - credited)  # never below nothing
+    if amount <= 0:
+        return None
+    invoice_tax = invoice.cgst_paise + invoice.sgst_paise + invoice.igst_paise
+    tax = div_half_up(amount * invoice_tax, invoice.total_paise) if invoice.total_paise else 0
+    now = timezone.now()
+    year = financial_year(now)
+    CreditNoteCounter.objects.get_or_create(financial_year=year)
+    counter = CreditNoteCounter.objects.select_for_update().get(financial_year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    prefix = getattr(settings, "SHOP_CREDIT_NOTE_PREFIX", "CN")
+    return CreditNote.objects.create(
+        invoice=invoice,
+        refund_id=refund.refund_id,
+        serial=_serial(prefix, year, counter.last_number),
+        financial_year=year,
+        number=counter.last_number,
+        issued_at=now,
+        reason=refund.reason,
+        taxable_paise=amount - tax,
+        total_paise=amount,
+        **_split(tax, invoice.intra_state),
     )

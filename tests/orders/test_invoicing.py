@@ -360,8 +360,9 @@ def test_the_invoice_as_json() -> None:
     body = response.json()
     assert set(body) == {
         "serial", "financial_year", "issued_at", "order", "supplier", "recipient", "intra_state", "lines",
-        "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise",
+        "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "credit_notes",
     }  # fmt: skip
+    assert body["credit_notes"] == []
     assert (body["serial"], body["financial_year"], body["order"]) == ("GS2728-000001", "2027-28", str(order.id))
     assert body["issued_at"] == "2027-04-01T00:30:00+05:30"
     assert body["supplier"] == supplier()
@@ -421,3 +422,73 @@ def test_download_saves_the_invoice_as_an_attachment() -> None:
     assert invoice.serial.encode() in response.content
     shown = client.get(f"/api/v1/orders/{order.id}/invoice/?download=0")
     assert (shown.status_code, shown.has_header("Content-Disposition")) == (200, False)
+
+
+# Credit notes: money refunded after the invoice
+
+
+def _refund(order: Order, amount: int, *, status: str = "requested", refund_id: uuid.UUID | None = None) -> uuid.UUID:
+    refund_id = refund_id or uuid.uuid4()
+    services.record_refund(
+        order_id=order.id, refund_id=refund_id, amount_paise=amount, status=status, reason="damaged packet",
+        at=timezone.now(),
+    )  # fmt: skip
+    return refund_id
+
+
+def test_a_refund_after_the_invoice_gets_a_credit_note_with_the_invoices_tax_share_once_processed() -> None:
+    from orders.models import CreditNote
+
+    order = _with_fees()
+    invoice = _deliver(order)  # 130.00: milk 60.00 at 5 %, tomatoes 30.00 at 0 %, fees 40.00 at 18 %
+    invoice_tax = invoice.cgst_paise + invoice.sgst_paise + invoice.igst_paise
+
+    refund_id = _refund(order, 3000)
+    assert not CreditNote.objects.exists()  # asked for: nothing is credited until the money went back
+    _refund(order, 3000, status="processed", refund_id=refund_id)
+    _refund(order, 3000, status="processed", refund_id=refund_id)  # the news again: still one note
+
+    note = CreditNote.objects.get()
+    assert note.invoice == invoice
+    assert note.serial.startswith("CN")
+    assert note.serial.endswith("-000001")
+    assert note.total_paise == 3000
+    tax = (2 * 3000 * invoice_tax + invoice.total_paise) // (2 * invoice.total_paise)  # pro rata, half up
+    assert note.cgst_paise + note.sgst_paise == tax
+    assert note.igst_paise == 0  # Karnataka to Karnataka, as the invoice
+    assert note.taxable_paise + note.cgst_paise + note.sgst_paise == note.total_paise
+    assert note.reason == "damaged packet"
+
+    second = _refund(order, 500)
+    _refund(order, 500, status="processed", refund_id=second)
+    assert list(CreditNote.objects.values_list("serial", flat=True).order_by("number")) == [
+        note.serial, note.serial.replace("000001", "000002"),
+    ]  # fmt: skip
+
+
+def test_a_refund_before_the_invoice_is_not_credited_the_invoice_already_bills_only_what_was_delivered() -> None:
+    from orders.models import CreditNote
+
+    order = _with_fees()
+    early = _refund(order, 3000)  # picking's adjustment, asked for before the delivery
+    _deliver(order)
+    _refund(order, 3000, status="processed", refund_id=early)  # processed after the invoice
+    assert not CreditNote.objects.exists()
+
+
+def test_the_invoice_shows_its_credit_notes_in_json_and_html() -> None:
+    customer = UserFactory()
+    order = _with_fees(customer_id=customer.id)
+    invoice = _deliver(order)
+    refund_id = _refund(order, 1000)
+    _refund(order, 1000, status="processed", refund_id=refund_id)
+    client = _client_for(customer)
+
+    body = client.get(f"/api/v1/orders/{order.id}/invoice/?format=json").json()
+    assert [(n["serial"][:2], n["total_paise"], n["reason"]) for n in body["credit_notes"]] == [
+        ("CN", 1000, "damaged packet")
+    ]
+    html = client.get(f"/api/v1/orders/{order.id}/invoice/", HTTP_ACCEPT="text/html").content.decode()
+    assert "Credit note CN" in html
+    assert f"Against invoice {invoice.serial}" in html
+    assert "₹10.00" in html
