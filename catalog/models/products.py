@@ -119,13 +119,30 @@ class Sku(models.Model):
     class Meta:
         ordering = ["product", "position", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(price_paise__gt=0), name="catalog_sku_price_positive"),
-            models.CheckConstraint(condition=Q(price_paise__lte=F("mrp_paise")), name="catalog_sku_price_within_mrp"),
-            models.CheckConstraint(condition=Q(max_per_order__gt=0), name="catalog_sku_max_positive"),
+            # The messages are what the admin's forms show (they validate the constraints too).
+            models.CheckConstraint(
+                condition=Q(price_paise__gt=0),
+                name="catalog_sku_price_positive",
+                violation_error_message="The price must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_paise__lte=F("mrp_paise")),
+                name="catalog_sku_price_within_mrp",
+                violation_error_message="The price cannot be above the MRP.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_order__gt=0),
+                name="catalog_sku_max_positive",
+                violation_error_message="Max per order must be at least one.",
+            ),
             models.CheckConstraint(
                 condition=(Q(sold_by="unit", pack_size__gt=0) & ~Q(pack_unit=""))
                 | Q(sold_by="weight", step_g__gt=0, estimated_weight_g__gt=0),
                 name="catalog_sku_pack_or_weight",
+                violation_error_message=(
+                    "A SKU sold by pack needs a pack size and unit (500 g, 1 L, 6 pcs); "
+                    "one sold by weight needs a step and an estimated weight in grams."
+                ),
             ),
         ]
 
@@ -159,7 +176,11 @@ class StorePrice(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["sku", "store_id"], name="catalog_storeprice_one_per_store"),
-            models.CheckConstraint(condition=Q(price_paise__gt=0), name="catalog_storeprice_positive"),
+            models.CheckConstraint(
+                condition=Q(price_paise__gt=0),
+                name="catalog_storeprice_positive",
+                violation_error_message="The store price must be more than zero.",
+            ),
         ]
         indexes = [models.Index(fields=["store_id", "sku"], name="catalog_storeprice_store_idx")]
 

@@ -72,7 +72,11 @@ class TaxRate(models.Model):
         ordering = ["tax_class", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["tax_class", "effective_from"], name="catalog_taxrate_one_per_day"),
-            models.CheckConstraint(condition=models.Q(rate_bp__lte=10_000), name="catalog_taxrate_bp_range"),
+            models.CheckConstraint(
+                condition=models.Q(rate_bp__lte=10_000),
+                name="catalog_taxrate_bp_range",
+                violation_error_message="A GST rate is at most 100 % (10000 basis points).",
+            ),
         ]
 
     def __str__(self) -> str:

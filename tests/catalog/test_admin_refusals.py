@@ -227,3 +227,25 @@ def test_lowering_the_mrp_below_a_store_price_on_the_sku_page_is_an_error_on_the
         ]
     }
     assert (Sku.objects.get(pk=sku.pk).mrp_paise, written()) == (1000, before)
+
+
+@pytest.mark.parametrize(
+    ("prices", "message"),
+    [
+        ({"price_paise": "1100", "mrp_paise": "1000"}, "The price cannot be above the MRP."),
+        ({"price_paise": "0"}, "The price must be more than zero."),
+        ({"max_per_order": "0"}, "Max per order must be at least one."),
+    ],
+)
+def test_a_sku_form_breaking_a_check_constraint_says_so_in_words(
+    admin_client: Client, prices: dict[str, str], message: str
+) -> None:
+    sku = make_product(title="Parle-G", skus=[{"code": "PARLEG", "price_paise": 900, "mrp_paise": 1000}]).skus.get()
+    url = f"/admin/catalog/sku/{sku.pk}/change/"
+    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form") | prices
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [message]
+    assert "is violated" not in response.content.decode()
