@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,7 +28,7 @@ from . import selectors, services
 from .errors import IllegalTransition
 from .events import DeliveryFailure, FeePolicy, FeeTier
 from .models import Rider, Shipment, ShipmentLine, Slot, SlotBooking, SlotTemplate, Store, Zone
-from .models.shipments import PaymentMethod, PickOutcome, ShipmentStatus
+from .models.shipments import ACTIVE_STATES, PaymentMethod, PickOutcome, ShipmentStatus
 
 
 class _ModelChange(admin.ModelAdmin):
@@ -438,6 +438,27 @@ class FailForm(forms.Form):
     reason = forms.ChoiceField(choices=REASONS)
 
 
+class AssignForm(forms.Form):
+    """A rider of the shipment's store (active ones only), with what each carries now."""
+
+    rider = forms.TypedChoiceField(label="Rider", coerce=lambda value: uuid.UUID(str(value)))
+
+    def __init__(self, *args: Any, shipment: Shipment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        riders = (
+            Rider.objects.filter(store_id=shipment.store_id, is_active=True)
+            .annotate(load=Count("shipments", filter=Q(shipments__status__in=ACTIVE_STATES)))
+            .order_by("name", "pk")
+        )
+        field = self.fields["rider"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(r.pk), f"{r.name} ({'on shift' if r.is_available else 'off shift'}, carries {r.load})") for r in riders
+        ]
+        if shipment.rider_id is not None:
+            field.initial = str(shipment.rider_id)
+
+
 def _step(description: str, service: Callable[..., Any], done: str) -> Any:
     """An admin action running one service per shipment; refusals become error messages, and what
     was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
@@ -525,15 +546,17 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "shipment_steps": steps})
 
     def _door_steps(self, request: HttpRequest, shipment: Shipment) -> list[tuple[str, str]]:
-        """(label, url) of the steps staff can take from here: the pick while pending, the door while out."""
+        """(label, url) of the steps staff can take from here: the pick while pending, a rider until the
+        shipment leaves the store, the door while out."""
         if not request.user.has_perm("delivery.change_shipment"):
             return []
+        names = []
         if shipment.status == ShipmentStatus.PENDING:
-            names = [("Record the pick", "pick")]
-        elif shipment.status == ShipmentStatus.OUT_FOR_DELIVERY:
-            names = [("Delivered", "deliver"), ("Delivery failed", "fail")]
-        else:
-            names = []
+            names.append(("Record the pick", "pick"))
+        if shipment.status in services.ASSIGNABLE_STATES:
+            names.append(("Assign a rider", "assign"))
+        if shipment.status == ShipmentStatus.OUT_FOR_DELIVERY:
+            names += [("Delivered", "deliver"), ("Delivery failed", "fail")]
         return [(label, reverse(f"admin:delivery_shipment_{name}", args=[shipment.pk])) for label, name in names]
 
     def get_urls(self) -> list[URLPattern]:
@@ -542,6 +565,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
             path("<uuid:pk>/pick/", site.admin_view(self.pick_view), name="delivery_shipment_pick"),
             path("<uuid:pk>/deliver/", site.admin_view(self.deliver_view), name="delivery_shipment_deliver"),
             path("<uuid:pk>/fail/", site.admin_view(self.fail_view), name="delivery_shipment_fail"),
+            path("<uuid:pk>/assign/", site.admin_view(self.assign_view), name="delivery_shipment_assign"),
             *super().get_urls(),
         ]
 
@@ -553,7 +577,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         request: HttpRequest,
         pk: uuid.UUID,
         *,
-        status: ShipmentStatus,
+        statuses: tuple[ShipmentStatus, ...],
         make_form: Callable[[Shipment, Any], forms.Form],
         run: Callable[[Shipment, Any], Any],
         done: str,
@@ -566,7 +590,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         shipment = get_object_or_404(Shipment, pk=pk)
         if not request.user.has_perm("delivery.change_shipment"):
             return HttpResponse(status=403)
-        if request.method != "POST" and shipment.status != status:
+        if request.method != "POST" and shipment.status not in statuses:
             messages.error(
                 request, f"{shipment.tracking_code} is {shipment.get_status_display().lower()}: nothing to record."
             )
@@ -599,7 +623,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         return self._step_view(
             request,
             pk,
-            status=ShipmentStatus.PENDING,
+            statuses=(ShipmentStatus.PENDING,),
             make_form=lambda shipment, data: PickForm(data, lines=list(shipment.lines.all())),
             run=lambda shipment, form: services.record_pick(shipment_id=shipment.pk, picks=form.picks()),
             done="pick recorded",
@@ -611,7 +635,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         return self._step_view(
             request,
             pk,
-            status=ShipmentStatus.OUT_FOR_DELIVERY,
+            statuses=(ShipmentStatus.OUT_FOR_DELIVERY,),
             make_form=lambda shipment, data: DeliverForm(data, shipment=shipment),
             run=lambda shipment, form: services.deliver_shipment(
                 shipment_id=shipment.pk, cash_collected_paise=form.cash_collected_paise()
@@ -625,7 +649,7 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
         return self._step_view(
             request,
             pk,
-            status=ShipmentStatus.OUT_FOR_DELIVERY,
+            statuses=(ShipmentStatus.OUT_FOR_DELIVERY,),
             make_form=lambda shipment, data: FailForm(data),
             run=lambda shipment, form: services.fail_delivery(
                 shipment_id=shipment.pk, reason=form.cleaned_data["reason"]
@@ -633,6 +657,20 @@ class ShipmentAdmin(_StoreColumn, _ReadOnly):
             done="delivery failed, recorded",
             title="Delivery failed",
             template="admin/delivery/shipment/door.html",
+        )
+
+    def assign_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._step_view(
+            request,
+            pk,
+            statuses=tuple(services.ASSIGNABLE_STATES),
+            make_form=lambda shipment, data: AssignForm(data, shipment=shipment),
+            run=lambda shipment, form: services.assign_rider(
+                shipment_id=shipment.pk, rider_id=form.cleaned_data["rider"]
+            ),
+            done="rider assigned",
+            title="Assign a rider",
+            template="admin/delivery/shipment/assign.html",
         )
 
 

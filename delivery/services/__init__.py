@@ -1,7 +1,7 @@
 """The delivery app's use cases: the only code that writes its tables."""
 
 from .picking import MAX_PICK_QUANTITY, PickInput, record_pick
-from .riders import assign_rider, create_rider, set_rider_availability, update_rider, validate_rider
+from .riders import ASSIGNABLE_STATES, assign_rider, create_rider, set_rider_availability, update_rider, validate_rider
 from .shipments import (
     LineInput,
     cancel_shipment_for_order,
@@ -26,6 +26,7 @@ from .slots import (
 from .zones import configure_zone, deactivate_slot_template, record_store, set_slot_template, validate_zone
 
 __all__ = [
+    "ASSIGNABLE_STATES",
     "MAX_CUTOFF_MINUTES",
     "MAX_PICK_QUANTITY",
     "MAX_SLOT_CAPACITY",

@@ -15,7 +15,7 @@ from ..models import Rider, Shipment, Store
 from ..models.shipments import ACTIVE_STATES, ShipmentStatus
 
 # A rider can be (re)assigned until the shipment leaves the store.
-_ASSIGNABLE = (ShipmentStatus.PENDING, ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.FAILED)
+ASSIGNABLE_STATES = (ShipmentStatus.PENDING, ShipmentStatus.PICKED, ShipmentStatus.PACKED, ShipmentStatus.FAILED)
 
 
 def validate_rider(
@@ -85,7 +85,7 @@ def set_rider_availability(*, rider_id: UUID, is_available: bool) -> Rider:
 def assign_rider(*, shipment_id: UUID, rider_id: UUID | None = None) -> Shipment:
     """Give a shipment to a rider of its store: the one named, or the least-loaded one on shift."""
     shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
-    if shipment.status not in _ASSIGNABLE:
+    if shipment.status not in ASSIGNABLE_STATES:
         raise IllegalTransition(
             f"Shipment {shipment.tracking_code} is {shipment.get_status_display().lower()}; "
             "a rider can be assigned only before it leaves the store."

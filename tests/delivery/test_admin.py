@@ -722,3 +722,80 @@ def test_the_zone_list_shows_the_minimum_order_in_rupees(admin_client: Client) -
     listing = admin_client.get("/admin/delivery/zone/").content.decode()
 
     assert "₹99.00" in listing
+
+
+# Choosing the rider of a shipment (besides "Assign the least-loaded rider").
+
+
+@pytest.mark.django_db
+def test_staff_choose_a_rider_of_the_shipments_store(admin_client: Client) -> None:
+    store = StoreFactory()
+    idle = RiderFactory(store_id=store.store_id, name="Idle Ira")
+    busy = RiderFactory(store_id=store.store_id, name="Busy Bala")
+    ShipmentFactory(store_id=store.store_id, rider=busy)
+    RiderFactory(store_id=store.store_id, name="Gone Gopal", is_active=False)
+    RiderFactory(name="Elsewhere Esha")
+    shipment = ShipmentFactory(store_id=store.store_id, status="packed")
+    url = f"/admin/delivery/shipment/{shipment.pk}/assign/"
+
+    change_page = admin_client.get(_change_page(shipment)).content.decode()
+    form = admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"rider": str(busy.pk)}, follow=True)
+
+    assert f'href="{url}"' in change_page
+    assert "Idle Ira (on shift, carries 0)" in form
+    assert "Busy Bala (on shift, carries 1)" in form
+    assert "Gone Gopal" not in form
+    assert "Elsewhere Esha" not in form
+    assert response.redirect_chain == [(_change_page(shipment), 302)]
+    assert f"{shipment.tracking_code}: rider assigned." in response.content.decode()
+    assert Shipment.objects.get(pk=shipment.pk).rider == busy
+    assert idle.shipments.count() == 0
+
+
+@pytest.mark.django_db
+def test_choosing_a_rider_of_another_store_or_an_inactive_one_changes_nothing(admin_client: Client) -> None:
+    store = StoreFactory()
+    RiderFactory(store_id=store.store_id)
+    gone = RiderFactory(store_id=store.store_id, is_active=False)
+    elsewhere = RiderFactory()
+    shipment = ShipmentFactory(store_id=store.store_id)
+    url = f"/admin/delivery/shipment/{shipment.pk}/assign/"
+
+    for rider in [gone, elsewhere]:
+        response = admin_client.post(url, {"rider": str(rider.pk)})
+        assert response.status_code == 200
+        assert "Select a valid choice." in response.content.decode()
+
+    assert Shipment.objects.get(pk=shipment.pk).rider is None
+
+
+@pytest.mark.django_db
+def test_a_rider_cannot_be_chosen_once_the_shipment_left_the_store(admin_client: Client) -> None:
+    shipment = _out_for_delivery()
+    other = RiderFactory(store_id=shipment.store_id)
+    url = f"/admin/delivery/shipment/{shipment.pk}/assign/"
+
+    page = admin_client.get(_change_page(shipment)).content.decode()
+    opened = admin_client.get(url, follow=True)
+    posted = admin_client.post(url, {"rider": str(other.pk)}, follow=True)
+
+    assert url not in page
+    assert "is out for delivery: nothing to record." in opened.content.decode()
+    assert "a rider can be assigned only before it leaves the store" in posted.content.decode()
+    assert Shipment.objects.get(pk=shipment.pk).rider != other
+
+
+@pytest.mark.django_db
+def test_view_only_staff_cannot_choose_a_rider() -> None:
+    store = StoreFactory()
+    rider = RiderFactory(store_id=store.store_id)
+    shipment = ShipmentFactory(store_id=store.store_id)
+    client = _viewer("delivery")
+
+    page = client.get(_change_page(shipment)).content.decode()
+    posted = client.post(f"/admin/delivery/shipment/{shipment.pk}/assign/", {"rider": str(rider.pk)})
+
+    assert "/assign/" not in page
+    assert posted.status_code == 403
+    assert Shipment.objects.get(pk=shipment.pk).rider is None
