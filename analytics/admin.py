@@ -1,14 +1,46 @@
+"""Reports for staff: a store's days and hours, stores by name, money in rupees."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
 
 from shop.adminkit import ReadOnlyAdmin
+from shop.money import format_inr
 
-from .models import StoreDay, StoreHour
+from .models import Store, StoreDay, StoreHour
+
+
+class _StoreReport(ReadOnlyAdmin):
+    """The store's "CODE · Title" (analytics' projection of inventory's stores) in each row,
+    from one subquery; its short id until inventory has announced it."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        label = Store.objects.filter(store_id=OuterRef("store_id")).values("code")[:1]
+        title = Store.objects.filter(store_id=OuterRef("store_id")).values("title")[:1]
+        return super().get_queryset(request).annotate(store_code=Subquery(label), store_title=Subquery(title))
+
+    @admin.display(description="store", ordering="store_code")
+    def store(self, row: StoreDay | StoreHour) -> str:
+        code = getattr(row, "store_code", None)
+        return f"{code} · {getattr(row, 'store_title', '')}" if code else str(row.store_id)[:8]
+
+    @admin.display(description="GMV", ordering="gmv_paise")
+    def gmv(self, row: StoreDay | StoreHour) -> str:
+        return format_inr(row.gmv_paise)
+
+    @admin.display(description="average order")
+    def average_order(self, row: StoreDay | StoreHour) -> str:
+        return format_inr(row.average_order_paise)
 
 
 @admin.register(StoreDay)
-class StoreDayAdmin(ReadOnlyAdmin):
+class StoreDayAdmin(_StoreReport):
     list_display = (
-        "date", "store_id", "orders_confirmed", "gmv_paise", "average_order_paise", "cod_share_percent",
+        "date", "store", "orders_confirmed", "gmv", "average_order", "cod_share_percent",
         "orders_cancelled", "orders_delivered", "lines_picked", "fill_rate_percent",
     )  # fmt: skip
     list_filter = ("date",)
@@ -17,8 +49,14 @@ class StoreDayAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StoreHour)
-class StoreHourAdmin(ReadOnlyAdmin):
-    list_display = ("hour", "store_id", "orders_confirmed", "gmv_paise", "average_order_paise")
+class StoreHourAdmin(_StoreReport):
+    list_display = ("hour", "store", "orders_confirmed", "gmv", "average_order")
     list_filter = ("hour",)
     search_fields = ("=store_id",)
     date_hierarchy = "hour"
+
+
+@admin.register(Store)
+class StoreAdmin(ReadOnlyAdmin):
+    list_display = ("code", "title", "store_id", "announced_at")
+    search_fields = ("code", "title", "=store_id")

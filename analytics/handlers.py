@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from delivery.events import ShipmentDelivered, ShipmentPicked
+from inventory.events import StoreUpdated
 from orders.events import OrderCancelled, OrderConfirmed
 from shop.eventbus import current_event_occurred_at, subscriber
 
@@ -48,3 +49,11 @@ def count_picked_shipment(event: ShipmentPicked) -> None:
 
 def _day_of(moment: datetime) -> date:
     return timezone.localdate(moment)
+
+
+@subscriber(StoreUpdated)
+def name_store(event: StoreUpdated) -> None:
+    """The store's code and title, so the reports name it."""
+    services.record_store(
+        store_id=event.store_id, code=event.code, title=event.title, announced_at=current_event_occurred_at()
+    )

@@ -64,3 +64,18 @@ class StoreHour(models.Model):
     @property
     def average_order_paise(self) -> int:
         return self.gmv_paise // self.orders_confirmed if self.orders_confirmed else 0
+
+
+class Store(models.Model):
+    """A dark store as inventory last announced it (StoreUpdated): its name in the reports."""
+
+    store_id = models.UUIDField(primary_key=True)
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    announced_at = models.DateTimeField(help_text="When inventory published the state kept here")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.title}"

@@ -16,7 +16,9 @@ from django.db import connections, router, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from .models import StoreDay, StoreHour
+from shop.db import keep_latest
+
+from .models import Store, StoreDay, StoreHour
 
 
 def local_hour(moment: datetime | None = None) -> datetime:
@@ -93,3 +95,11 @@ def count_picked(*, store_id: UUID, outcomes: list[str], day: date | None = None
         lines_short=outcomes.count("short"),
         lines_weighed=outcomes.count("weighed"),
     )
+
+
+def record_store(*, store_id: UUID, code: str, title: str, announced_at: datetime) -> bool:
+    """The store's name for the reports, as inventory last announced it (shop.db.keep_latest)."""
+    with transaction.atomic():
+        return keep_latest(
+            Store, {"store_id": store_id}, stamp="announced_at", code=code, title=title, announced_at=announced_at
+        )

@@ -66,3 +66,18 @@ def create_or_get(model: type[M], lookup: Mapping[str, Any], **values: Any) -> t
         obj._state.adding, obj._state.db = False, using
         return obj, True
     return manager.db_manager(using).get(**lookup), False
+
+
+def keep_latest(model: type[M], lookup: Mapping[str, Any], *, stamp: str, **values: Any) -> bool:
+    """Keep a projection row as the latest announcement made it: update the row found by
+    `lookup` unless it already holds a later one (its `stamp` field, e.g. the event's publish
+    time, is newer), or create it. Idempotent; returns whether these values were applied.
+
+    For events that carry an aggregate's whole state with no version: the bus delivers one
+    key's events in order, except a replayed dead letter, which arrives after its successors;
+    the stamp tells that stale state from a newer one."""
+    newer_or_same = model._default_manager.filter(**lookup, **{f"{stamp}__lte": values[stamp]})
+    if newer_or_same.update(**values):
+        return True
+    _, created = create_or_get(model, lookup, **values)
+    return created

@@ -203,3 +203,36 @@ def test_a_fact_counts_on_the_day_it_happened_not_the_day_it_is_handled() -> Non
     hour = StoreHour.objects.get(store_id=store_id)
     assert timezone.localtime(hour.hour).hour == 23
     assert timezone.localdate(hour.hour) == yesterday
+
+
+def test_staff_read_the_store_by_name_and_money_in_rupees(shop: Shop, client) -> None:
+    from analytics.models import Store
+    from shop.accounts.models import User
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    customer.checkout("cod")
+    deliver_pending()  # inventory announced the store when it was made; the order is counted
+
+    store = Store.objects.get(store_id=shop.store_id)
+    day = StoreDay.objects.get(store_id=shop.store_id)
+    User.objects.create_superuser("ops@example.in", "a-long-passphrase-1")
+    client.login(email="ops@example.in", password="a-long-passphrase-1")
+    page = client.get("/admin/analytics/storeday/").content.decode()
+    assert f"{store.code} · {store.title}" in page
+    assert f"₹{day.gmv_paise // 100:,}.{day.gmv_paise % 100:02d}" in page
+    assert str(shop.store_id) not in page
+
+
+def test_a_stale_store_announcement_does_not_overwrite_a_newer_one(db: None) -> None:
+    from datetime import timedelta
+
+    from analytics.models import Store
+
+    store_id, now = uuid.uuid4(), timezone.now()
+    assert services.record_store(store_id=store_id, code="blr-1", title="New name", announced_at=now)
+    assert not services.record_store(
+        store_id=store_id, code="blr-1", title="Old name", announced_at=now - timedelta(minutes=5)
+    )  # a replayed dead letter arriving after its successor
+    assert Store.objects.get(store_id=store_id).title == "New name"
+    assert services.record_store(store_id=store_id, code="blr-1", title="Newest", announced_at=now)  # same time: again
