@@ -120,6 +120,9 @@ class ShipmentOutput(serializers.Serializer):
         "the shipment cannot go out until it is in"
     )
     cash_collected_paise = serializers.IntegerField()
+    order_cancelled = serializers.BooleanField(
+        help_text="The order was cancelled while the shipment was out: bring it back, do not hand it over"
+    )
     recipient_name = serializers.CharField()
     recipient_phone = serializers.CharField()
     address = serializers.CharField()

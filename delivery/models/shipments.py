@@ -86,6 +86,11 @@ class Shipment(models.Model):
         help_text="Cash on delivery, items short at picking: the order's new total has not arrived yet, "
         "so the rider cannot leave (what to collect is not known)",
     )
+    order_cancelled = models.BooleanField(
+        default=False,
+        help_text="The order was cancelled while this shipment was on the road: it is not handed over "
+        "or sent out again, only brought back (a failed attempt, then the return)",
+    )
     recipient_name = models.CharField(max_length=200)
     recipient_phone = models.CharField(max_length=16, blank=True)
     address = models.TextField()

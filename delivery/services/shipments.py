@@ -196,6 +196,7 @@ def pack_shipment(*, shipment_id: UUID) -> Shipment:
 def dispatch_shipment(*, shipment_id: UUID) -> Shipment:
     """The assigned rider leaves with the shipment (first attempt, or a retry after a failure)."""
     shipment = move(shipment_id, ShipmentStatus.OUT_FOR_DELIVERY, "sent out for delivery")
+    _refuse_if_order_cancelled(shipment, "sent out again")
     if shipment.rider_id is None:
         raise IllegalTransition(f"Shipment {shipment.tracking_code} has no rider yet; assign one first.")
     if shipment.cash_total_pending:
@@ -219,6 +220,14 @@ def dispatch_shipment(*, shipment_id: UUID) -> Shipment:
         key=shipment.order_id,
     )
     return shipment
+
+
+def _refuse_if_order_cancelled(shipment: Shipment, verb: str) -> None:
+    if shipment.order_cancelled:
+        raise IllegalTransition(
+            f"Shipment {shipment.tracking_code} cannot be {verb}: its order was cancelled. Bring it back to the "
+            "store: record a failed attempt (reason 'other') if it is still out, then return it."
+        )
 
 
 def _check_cash(shipment: Shipment, cash_collected_paise: int | None) -> int:
@@ -245,6 +254,7 @@ def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = No
     WrongCash and writes nothing.
     """
     shipment = move(shipment_id, ShipmentStatus.DELIVERED, "delivered")
+    _refuse_if_order_cancelled(shipment, "handed over")
     shipment.cash_collected_paise = _check_cash(shipment, cash_collected_paise)
     shipment.delivered_at = timezone.now()
     shipment.save(update_fields=["status", "cash_collected_paise", "delivered_at"])
@@ -315,6 +325,10 @@ def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
         return shipment
     if ShipmentStatus.CANCELLED not in TRANSITIONS[shipment.status]:
         log.info("cancelled_order_shipment_kept", order_id=str(order_id), shipment_status=shipment.status)
+        if shipment.status in (ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED):
+            # On the road (or between attempts): it must come back, never reach the door.
+            Shipment.objects.filter(pk=shipment.pk).update(order_cancelled=True)
+            shipment.order_cancelled = True
         return shipment
     shipment = move(shipment.pk, ShipmentStatus.CANCELLED, "cancelled")
     shipment.cancelled_at = timezone.now()

@@ -208,3 +208,42 @@ def test_staff_cancel_after_picking_leaves_the_picked_stock_committed_and_every_
     assert (milk.on_hand, milk.reserved) == (98, 0)  # in the bag, off the shelf: staff restock it by hand
     assert Reservation.objects.get(order_id=order_id).status == "committed"
     assert not Delivery.objects.exclude(status="done").exists()  # inventory's handler did not fail
+
+
+def test_a_shipment_that_left_as_its_order_was_cancelled_comes_back_and_is_never_handed_over(shop: Shop) -> None:
+    """Staff cancel a packed order; the rider leaves before delivery hears of it. The parcel
+    must come back: handing it over (and collecting cash) for a cancelled order is refused."""
+    from delivery.errors import IllegalTransition
+    from orders import services as orders
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [
+        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
+    ]
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+    deliver_pending()
+
+    orders.cancel_order(order_id=order_id, by_staff=True, note="customer called")
+    delivery.dispatch_shipment(shipment_id=shipment.id)  # the rider left before the bus ran
+    deliver_pending()
+
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.order_cancelled) == ("out_for_delivery", True)
+    with pytest.raises(IllegalTransition, match="its order was cancelled"):
+        delivery.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=shipment.cod_amount_paise)
+    delivery.fail_delivery(shipment_id=shipment.id, reason="other")
+    with pytest.raises(IllegalTransition, match="cannot be sent out again: its order was cancelled"):
+        delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.return_shipment(shipment_id=shipment.id)
+    deliver_pending()
+
+    assert Shipment.objects.get(pk=shipment.id).status == "returned"
+    order = Order.objects.get(pk=order_id)
+    assert (order.status, order.cancel_reason) == ("cancelled", "staff_cancelled")  # the first reason stands
+    assert not Delivery.objects.exclude(status="done").exists()
