@@ -38,17 +38,27 @@ def _what_it_is(words: list[str]) -> Case:
     return Case(When(ends, then=Value(WHAT_IT_IS_BOOST)), default=Value(0.0), output_field=FloatField())
 
 
+def _word_start(field: str, word: str) -> Q:
+    """`field` has a word beginning with `word` (case-insensitive; words split at spaces, and at
+    the punctuation the catalogue's names use)."""
+    starts = Q(**{f"{field}__istartswith": word})
+    for separator in (" ", "-", "(", "/", ","):
+        starts |= Q(**{f"{field}__icontains": f"{separator}{word}"})
+    return starts
+
+
 def search_products(products: QuerySet[Product], q: str) -> QuerySet[Product]:
     """Products matching `q`, annotated with `relevance` (higher is better)."""
     q = " ".join(q.split())
     if not q:
         return products.annotate(relevance=Value(0.0, output_field=FloatField()))
     if connection.vendor != "postgresql":
-        # The embedded run: every word must appear somewhere; no ranking beyond the sort.
+        # The embedded run: every word must start a word somewhere ("dal" finds "Toor Dal" and
+        # the "Dals & Pulses" aisle, not "Sandal Soap"); no typo tolerance.
         every_word, in_title = Q(), []
         for word in q.lower().split():
-            every_word &= Q(search_text__contains=word) | Q(category__name__icontains=word)
-            in_title.append(Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0)))
+            every_word &= _word_start("search_text", word) | _word_start("category__name", word)
+            in_title.append(Case(When(_word_start("title", word), then=Value(1.0)), default=Value(0.0)))
         # Ranked by how many of the words the title itself has (a "paneer" before a curd in its aisle).
         in_title.append(_what_it_is(q.lower().split()))
         return products.filter(every_word).annotate(relevance=sum(in_title[1:], in_title[0]))

@@ -122,3 +122,30 @@ def test_unpublished_and_discontinued_products_are_not_listed(shelf: dict[str, C
     services.discontinue_product(product=list_products(ProductFilters(q="potato"))[0])
     make_product(title="Draft Butter Milk", category=shelf["dairy"], publish=False)
     assert titles(category=shelf["dairy"]) == ["Amul Fresh Paneer"]
+
+
+EMBEDDED_SEARCH = """
+from catalog.models import Product
+from catalog.selectors.search import search_products
+from tests.catalog.factories import CategoryFactory, make_product
+
+dals = CategoryFactory(name="Dals & Pulses", slug="dals-pulses")
+bath = CategoryFactory(name="Bath & Body", slug="bath-body")
+make_product(title="Mysore Sandal Soap", category=bath)
+make_product(title="Rajma Chitra", category=dals)
+make_product(title="Tata Sampann Toor Dal", category=dals)
+make_product(title="Lay's Khatta Meetha", category=bath)
+found = search_products(Product.objects.all(), "dal").order_by("-relevance", "title")
+print("RESULT", [p.title for p in found])
+print("ATTA", [p.title for p in search_products(Product.objects.all(), "atta")])
+"""
+
+
+def test_the_embedded_search_matches_words_not_letters_inside_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.embedded import run_embedded
+
+    result = run_embedded(EMBEDDED_SEARCH, tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in result.stdout.splitlines() if " " in line}
+    assert lines["RESULT"] == "['Tata Sampann Toor Dal', 'Rajma Chitra']"  # the dal, then its aisle; no soap
+    assert lines["ATTA"] == "[]"  # "khatta" is not atta
