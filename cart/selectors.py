@@ -24,6 +24,9 @@ class PricedLine:
     line_total_paise: int = 0
     tax_paise: int = 0
     savings_paise: int = 0
+    #: The most of this SKU the cart may hold now, in base units: its max per order, and the
+    #: store's available stock once the cart has a store. None when the SKU is unknown.
+    max_quantity: int | None = None
     problems: list[str] = field(default_factory=list)
     #: What the customer should know but need not act on (e.g. the quantity was capped when
     #: their carts were merged at login): shown with the problems, never blocks the order.
@@ -48,6 +51,8 @@ class PricedCart:
     express_fee_paise: int = 0
     #: The delivery slot the fees were priced for, if one was chosen (late-night, express).
     slot: DeliverySlot | None = None
+    #: How much more the items must come to for the zone's minimum order (0 once met).
+    min_order_shortfall_paise: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -139,11 +144,14 @@ def _price_line(
     priced.savings_paise = max(0, mrp_total - priced.line_total_paise)
     if not sku.is_active:
         priced.problems.append("This item is no longer sold.")
+    priced.max_quantity = sku.max_per_order
     if line.quantity > sku.max_per_order:
         priced.problems.append(f"At most {format_quantity(sku, sku.max_per_order)} per order.")
     if cart.store_id:
         level = stock.get(sku.sku_id)
-        if level is None or not level.in_stock or level.available == 0:
+        in_stock = 0 if level is None or not level.in_stock else max(0, level.available)
+        priced.max_quantity = min(priced.max_quantity, in_stock)
+        if in_stock == 0:
             priced.problems.append("Out of stock at your store.")
         elif level.available < line.quantity:
             priced.problems.append(f"Only {format_quantity(sku, level.available)} left at your store.")
@@ -157,7 +165,11 @@ def _in_window(now: time, start: time, end: time) -> bool:
 def _apply_fees(priced: PricedCart, policy: dict[str, Any], slot: DeliverySlot | None) -> None:
     subtotal = priced.subtotal_paise
     if subtotal < policy["min_order_value_paise"]:
-        priced.problems.append(f"The minimum order here is {format_inr(policy['min_order_value_paise'])}.")
+        priced.min_order_shortfall_paise = policy["min_order_value_paise"] - subtotal
+        priced.problems.append(
+            f"Add {format_inr(priced.min_order_shortfall_paise)} more to order "
+            f"(the minimum order here is {format_inr(policy['min_order_value_paise'])})."
+        )
     tiers = sorted(policy.get("fee_tiers", []), key=lambda tier: tier["min_cart_value_paise"])
     priced.delivery_fee_paise = next(
         (tier["fee_paise"] for tier in reversed(tiers) if subtotal >= tier["min_cart_value_paise"]), 0

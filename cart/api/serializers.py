@@ -48,6 +48,9 @@ def line_data(priced: PricedLine) -> dict[str, Any]:
         "sold_by": sku.sold_by if sku else "",
         "step": sku.step if sku else 1,
         "quantity": priced.line.quantity,
+        # The most the line may hold now (max per order, and the store's stock once the cart
+        # has a store); null for a SKU no longer known.
+        "max_quantity": priced.max_quantity,
         "unit_price_paise": priced.unit_price_paise,
         "mrp_paise": sku.mrp_paise if sku else 0,
         "line_total_paise": priced.line_total_paise,
@@ -83,5 +86,7 @@ def cart_data(priced: PricedCart) -> dict[str, Any]:
         "priced_for_slot_id": str(priced.slot.slot_id) if priced.slot else None,
         "total_paise": priced.total_paise,
         "can_check_out": priced.can_check_out,
+        #: How much more the items must come to for the zone's minimum order (0 once met).
+        "min_order_shortfall_paise": priced.min_order_shortfall_paise,
         "problems": priced.problems,
     }

@@ -105,6 +105,7 @@ def test_stale_and_unavailable_lines_are_flagged_never_dropped(shopper: Shopper)
         "Cow Ghee 1 L": ["This item is no longer sold."],
     }
     assert cart["can_check_out"] is False
+    assert next(line for line in cart["lines"] if line["name"] == "Toned Milk 500 ml")["max_quantity"] == 3
 
 
 def test_a_store_price_override_applies_to_that_stores_carts(shopper: Shopper) -> None:
@@ -183,6 +184,11 @@ def test_problems_of_a_weight_sku_say_grams_or_kilograms(shopper: Shopper) -> No
         "Tomato (loose)": ["At most 1 kg per order.", "Only 750 g left at your store."],
         "Toned Milk 500 ml": ["At most 2 per order.", "Only 3 left at your store."],  # packs stay counts
     }
+    # The most each line may hold now, as a number for clients: the lower of the two limits.
+    assert {line["name"]: line["max_quantity"] for line in cart["lines"]} == {
+        "Tomato (loose)": 750,
+        "Toned Milk 500 ml": 2,
+    }
 
 
 def test_merging_at_login_caps_a_line_at_the_most_per_order_in_its_steps_and_says_so(world: None) -> None:
@@ -253,3 +259,15 @@ def test_a_line_can_name_another_sku_to_replace_it(shopper: Shopper) -> None:
     body = {"replacement": "specific", "replacement_sku_id": str(GHEE)}
     [line] = shopper.client.patch(f"/api/v1/cart/lines/{line_id}/", body, format="json").json()["lines"]
     assert (line["replacement"], line["replacement_sku_id"]) == ("specific", str(GHEE))
+
+
+def test_under_the_minimum_order_the_cart_says_how_much_is_missing(shopper: Shopper) -> None:
+    client = shopper.client
+    client.patch("/api/v1/cart/", {"pincode": "560038"}, format="json")
+    cart = _add(client, MILK, 1).json()  # 30.00 of a 50.00 minimum
+
+    assert cart["min_order_shortfall_paise"] == 2000
+    assert cart["problems"] == ["Add ₹20.00 more to order (the minimum order here is ₹50.00)."]
+    assert cart["can_check_out"] is False
+    more = client.patch(f"/api/v1/cart/lines/{cart['lines'][0]['id']}/", {"quantity": 2}, format="json").json()
+    assert (more["min_order_shortfall_paise"], more["problems"]) == (0, [])

@@ -36,7 +36,6 @@ const STATES = [
 const state = {
   me: null, cart: null, serviceability: null, categories: null, skus: new Map(), leave: null,
   notice: null, // a message for the next render of the page (e.g. about an address just saved)
-  caps: new Map(), // sku id -> the most the store has, learnt when one more step was refused for stock
   pending: new Set(), // sku ids whose "Add" is on its way
 };
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -339,32 +338,37 @@ async function changeLine(sku, delta) {
   if (location.hash.startsWith("#/cart")) route(); // line totals and fees change with it
 }
 
-/** A line over the store's stock cannot be ordered: + never takes a line there. */
-const stockProblem = (line) => line && !line.orderable && line.problems.find((problem) => /left at your store|Out of stock/i.test(problem));
+/** The most a line may hold now, as the cart says (`max_quantity`: the SKU's max per order
+ * and the store's stock), and why, in words; null when the cart does not know. */
+function lineLimit(line) {
+  if (!line || line.max_quantity === null || line.max_quantity === undefined) return null;
+  const max = line.max_quantity;
+  const why = max === 0 ? "Out of stock at your store."
+    : max < (state.skus.get(line.sku_id)?.max_per_order ?? Infinity) ? `Only ${quantityLabel(max, line.sold_by)} left at your store.`
+    : `At most ${quantityLabel(max, line.sold_by)} per order.`;
+  return { max, why };
+}
 
 async function applyChange(sku, delta) {
   const line = lineOf(sku.id);
   const was = line ? line.quantity : 0;
-  let quantity = Math.min(was + delta * sku.step, sku.max_per_order);
-  const cap = state.caps.get(sku.id);
-  if (delta > 0 && cap !== undefined && quantity > cap) return flash(`${sku.name}: only ${quantityLabel(cap, sku.sold_by)} at your store.`, "error");
+  const quantity = Math.min(was + delta * sku.step, sku.max_per_order);
+  const limit = lineLimit(line);
+  if (delta > 0 && limit && quantity > limit.max) return flash(`${sku.name}: ${limit.why}`, "error");
   try {
     let cart;
     if (!line) cart = await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: sku.id, quantity } });
     else if (quantity <= 0) cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" });
     else cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { quantity } });
     cart = cart || (await api("/api/v1/cart/"));
-    // The cart tells stock only as a problem of a line over it ("Only 750 g left at your
-    // store."): a step that made an orderable line unorderable for stock goes back, and the
-    // quantity before it is the most + offers from now on.
+    // A first add learns the store's stock from the answer: a step past it goes back.
     const now = cart.lines.find((each) => each.sku_id === sku.id);
-    const problem = delta > 0 && (!line || line.orderable) ? stockProblem(now) : null;
-    if (problem) {
-      state.caps.set(sku.id, was);
+    const over = delta > 0 && now ? lineLimit(now) : null;
+    if (over && now.quantity > over.max && (!line || line.orderable)) {
       cart = was > 0
         ? await api(`/api/v1/cart/lines/${now.id}/`, { method: "PATCH", body: { quantity: was } })
         : (await api(`/api/v1/cart/lines/${now.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/"));
-      flash(`${sku.name}: ${problem}`, "error");
+      flash(`${sku.name}: ${over.why}`, "error");
     }
     setCart(cart);
   } catch (error) {
@@ -376,10 +380,8 @@ async function applyChange(sku, delta) {
 function noMore(sku, line) {
   const next = line.quantity + sku.step;
   if (next > sku.max_per_order) return `At most ${quantityLabel(sku.max_per_order, line.sold_by)} per order.`;
-  const problem = stockProblem(line);
-  if (problem) return problem;
-  const cap = state.caps.get(sku.id);
-  if (cap !== undefined && next > cap) return `Only ${quantityLabel(cap, line.sold_by)} at your store.`;
+  const limit = lineLimit(line);
+  if (limit && next > limit.max) return limit.why;
   return null;
 }
 
@@ -536,14 +538,9 @@ function totals(summary, { before = [], after = [], notes = [] } = {}) {
   ];
 }
 
-/** The cart's problems as the customer can act on them: a minimum order says how much is missing. */
+/** The cart's problems as the customer can act on them (a minimum order says how much is missing). */
 function cartProblems(cart) {
-  const policy = state.serviceability && state.serviceability.pincode === cart.pincode ? state.serviceability.fee_policy : null;
-  const minimum = policy ? policy.min_order_value_paise : 0;
-  return cart.problems.map((problem) =>
-    minimum && cart.subtotal_paise < minimum && /^The minimum order here is/.test(problem)
-      ? `Add ${rupees(minimum - cart.subtotal_paise)} more to order (the minimum order here is ${rupees(minimum)}).`
-      : problem);
+  return [...cart.problems];
 }
 
 /** Why checkout is not open, in words, for the note beside the disabled button. */
@@ -558,7 +555,6 @@ function checkoutBlockers(cart) {
 async function cartPage() {
   await loadCart();
   const cart = state.cart;
-  await serviceabilityOf(cart.pincode); // the minimum order, to say how much is missing
   if (!cart.lines.length) {
     return [h("h1", {}, "Your cart"), h("p", {}, "Your cart is empty. ", h("a", { href: "#/" }, "Start shopping"), ".")];
   }
