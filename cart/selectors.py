@@ -153,8 +153,8 @@ def _price_line(
         priced.max_quantity = min(priced.max_quantity, in_stock)
         if in_stock == 0:
             priced.problems.append("Out of stock at your store.")
-        elif level.available < line.quantity:
-            priced.problems.append(f"Only {format_quantity(sku, level.available)} left at your store.")
+        elif in_stock < line.quantity:
+            priced.problems.append(f"Only {format_quantity(sku, in_stock)} left at your store.")
     return priced
 
 
