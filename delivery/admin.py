@@ -198,6 +198,18 @@ class ZoneAdmin(_StoreColumn):
                     else:
                         self.message_user(request, f"Slot template {label} was already inactive.", messages.INFO)
                 continue
+            moved = {"mode", "start_time"} & set(row.changed_data)
+            if not row.instance._state.adding and moved:
+                # A template is known by its mode and start time: the edited row is another
+                # template, so the old one stops making slots (those it made stay, booked or not).
+                before = f"{row.initial['mode']} {row.initial['start_time']:%H:%M}"
+                services.deactivate_slot_template(template_id=row.instance.pk)
+                self.message_user(
+                    request,
+                    f"Slot template {before} replaced by {data['mode']} {data['start_time']:%H:%M}: the old one is "
+                    "deactivated (its slots stay, with their bookings).",
+                    messages.INFO,
+                )
             services.set_slot_template(
                 zone=zone,
                 mode=data["mode"],

@@ -799,3 +799,32 @@ def test_view_only_staff_cannot_choose_a_rider() -> None:
     assert "/assign/" not in page
     assert posted.status_code == 403
     assert Shipment.objects.get(pk=shipment.pk).rider is None
+
+
+@pytest.mark.django_db
+def test_moving_a_slot_templates_start_replaces_it_instead_of_leaving_two(admin_client: Client) -> None:
+    store = StoreFactory()
+    admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id))
+    zone = Zone.objects.get()
+    template = SlotTemplate.objects.get(zone=zone)
+
+    response = admin_client.post(
+        f"/admin/delivery/zone/{zone.pk}/change/",
+        _zone_form(
+            store.store_id,
+            **{
+                "templates-INITIAL_FORMS": "1",
+                "templates-0-id": str(template.pk),
+                "templates-0-zone": str(zone.pk),
+                "templates-0-start_time": "08:00",
+                "templates-0-end_time": "10:00",
+            },
+        ),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Slot template standard 07:00 replaced by standard 08:00" in response.content.decode()
+    active = SlotTemplate.objects.filter(zone=zone, is_active=True)
+    assert [(t.mode, f"{t.start_time:%H:%M}") for t in active] == [("standard", "08:00")]
+    assert SlotTemplate.objects.get(pk=template.pk).is_active is False
