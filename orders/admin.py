@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from shop.accounts.selectors import find_user_ids
+from shop.accounts.selectors import find_user_ids, get_contact
 from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
 from shop.money import format_inr
 
@@ -146,13 +146,27 @@ class OrderAdmin(ReadOnlyAdmin):
     date_hierarchy = "placed_at"
     inlines = [LineInline, TransitionInline, RefundInline]
     # The store's name next to its id (the id stays: other apps' screens search by it).
+    # Who and where first, money in rupees, then the record (the store's name next to its id:
+    # other apps' screens search by the id). Paise columns and the address JSON are summed up
+    # above in words instead.
     readonly_fields = [
+        "customer",
+        "delivery_address",
+        "money",
         "payment",
         "shipment",
         "tax_documents",
-        *(name for f in Order._meta.fields for name in (("store", f.name) if f.name == "store_id" else (f.name,))),
+        *(
+            name
+            for f in Order._meta.fields
+            if not f.name.endswith("_paise") and f.name != "address"
+            for name in (("store", f.name) if f.name == "store_id" else (f.name,))
+        ),
     ]
     actions = ["cancel_orders"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.readonly_fields)  # only these, in this order (not every model field again)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         # The store's name comes with each row (a subquery on the projection's primary key):
@@ -213,6 +227,41 @@ class OrderAdmin(ReadOnlyAdmin):
             format_inr(order.refunded_paise),
             format_html_join(" · ", "{}", ((link,) for link in links)),
         )
+
+    @admin.display(description="customer")
+    def customer(self, order: Order) -> str:
+        """Name, email and phone, linked to the account (the accounts kernel's user)."""
+        user = get_contact(user_id=order.customer_id, include_inactive=True)
+        if user is None:
+            return f"unknown account {order.customer_id}"
+        label = " · ".join(part for part in (user.full_name, user.email, str(user.phone or "")) if part)
+        if not user.is_active:
+            label += " (account deactivated)"
+        return _admin_link("admin:accounts_user_change", user.pk, label)
+
+    @admin.display(description="deliver to")
+    def delivery_address(self, order: Order) -> str:
+        a = order.address
+        lines = [a.get("name", ""), a.get("line1", ""), a.get("line2", ""), a.get("landmark", "")]
+        place = f"{a.get('city', '')}, {a.get('state', '')} {a.get('pincode', order.pincode)}"
+        phone = f"phone {a['phone']}" if a.get("phone") else "no phone given"
+        return " · ".join(part for part in [*lines, place, phone] if part)
+
+    @admin.display(description="money")
+    def money(self, order: Order) -> str:
+        parts = [
+            ("items (GST incl.)", order.subtotal_paise),
+            ("delivery fee", order.delivery_fee_paise),
+            ("small cart fee", order.small_cart_fee_paise),
+            ("late night fee", order.late_night_fee_paise),
+            ("express fee", order.express_fee_paise),
+        ]
+        text = " + ".join(f"{label} {format_inr(paise)}" for label, paise in parts if paise)
+        text += f" = {format_inr(order.total_paise)} (GST {format_inr(order.tax_paise)}"
+        text += f", saved {format_inr(order.savings_paise)} on MRP)" if order.savings_paise else ")"
+        if order.adjustment_paise:
+            text += f"; less {format_inr(order.adjustment_paise)} after picking = {format_inr(order.final_total_paise)}"
+        return f"{text}; paid {format_inr(order.paid_paise)}, refunded {format_inr(order.refunded_paise)}"
 
     @admin.display(description="invoice and credit notes")
     def tax_documents(self, order: Order) -> str:

@@ -30,6 +30,8 @@ def find_user_ids(text: str, *, limit: int = 200) -> list[UUID]:
     return list(matches.order_by().values_list("id", flat=True)[:limit])
 
 
-def get_contact(*, user_id: UUID) -> User | None:
-    """The user to write to (email, name, phone), or None; apps use this, not the table."""
-    return one_or_none(User.objects.filter(pk=user_id, is_active=True).only("id", "email", "full_name", "phone"))
+def get_contact(*, user_id: UUID, include_inactive: bool = False) -> User | None:
+    """The user to write to (email, name, phone), or None; apps use this, not the table.
+    Staff screens pass `include_inactive` to name a deactivated account too."""
+    users = User.objects.all() if include_inactive else User.objects.filter(is_active=True)
+    return one_or_none(users.filter(pk=user_id).only("id", "email", "full_name", "phone", "is_active"))

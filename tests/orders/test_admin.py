@@ -262,3 +262,21 @@ def test_the_cancel_page_says_why_an_order_out_for_delivery_or_already_cancelled
     assert "already cancelled" in text
     assert Order.objects.get(pk=on_road.id).status == "out_for_delivery"
     assert Order.objects.get(pk=open_order.id).status == "cancelled"
+
+
+def test_the_order_page_names_the_customer_and_the_address_and_counts_money_in_rupees(client) -> None:
+    from tests.accounts.factories import UserFactory
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    asha = UserFactory(email="asha@example.in", full_name="Asha Rao")
+    order = place(customer_id=asha.id)
+
+    page = client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+
+    assert "Asha Rao · asha@example.in" in page
+    assert f"/admin/accounts/user/{asha.id}/change/" in page
+    assert "12, 3rd Cross · Bengaluru, Karnataka 560038" in page
+    assert f"= ₹{order.total_paise // 100:,}.{order.total_paise % 100:02d}" in page
+    assert "Subtotal paise" not in page
+    assert "Total paise" not in page
