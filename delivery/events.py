@@ -189,11 +189,25 @@ class ShipmentDeliveryFailed(Event):
     failed_at: datetime
 
 
+class ReturnedLine(_Value):
+    """What came back in the bag: a line's picked quantity (base units: packs, or grams)."""
+
+    sku_id: UUID
+    title: str
+    quantity: int = Field(ge=0)
+    sold_by_weight: bool = False
+
+
 class ShipmentReturned(Event):
-    """After a failed delivery the shipment went back to the store: the order is undeliverable."""
+    """After a failed delivery the shipment went back to the store: the order is undeliverable.
+
+    Added later (empty in events published before): the tracking code and what came back,
+    so the store can put the sellable goods back on the shelf."""
 
     name: ClassVar[str] = "delivery.shipment_returned.v1"
     shipment_id: UUID
     order_id: UUID
     store_id: UUID
     returned_at: datetime
+    tracking_code: str = ""
+    lines: tuple[ReturnedLine, ...] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked
+from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked, ShipmentReturned
 from inventory.events import StockLow
 from orders.events import OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
@@ -141,4 +141,22 @@ def abandoned_webhook_to_staff(event: WebhookAbandoned) -> None:
         attempts=event.attempts,
         error=event.error,
         admin_url=services.public_url(f"/admin/payments/webhookevent/{event.webhook_id}/change/"),
+    )
+
+
+@subscriber(ShipmentReturned)
+def returned_shipment_to_staff(event: ShipmentReturned) -> None:
+    """Picked goods left the shelf at picking (inventory committed them); someone must put the
+    sellable ones back."""
+    items = "\n".join(
+        f"- {line.title}: {grams_label(line.quantity) if line.sold_by_weight else line.quantity}"
+        for line in event.lines
+    )
+    services.alert_staff(
+        kind=K.STAFF_SHIPMENT_RETURNED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        tracking_code=event.tracking_code or str(event.shipment_id)[:8],
+        items=items or "- (not listed: see the shipment)",
+        admin_url=services.public_url(f"/admin/inventory/stock/?store__id__exact={event.store_id}"),
     )

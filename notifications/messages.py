@@ -25,6 +25,7 @@ _SUBJECTS: dict[str, str] = {
     K.STAFF_REFUND_FAILED: "Refund failed for order {ref}: act on it",
     K.STAFF_DEAD_LETTER: "Dead letter: {subscriber} gave up on {event_name} ({error_kind})",
     K.STAFF_WEBHOOK_ABANDONED: "Razorpay webhook {event_type} not applied after {attempts} attempts",
+    K.STAFF_SHIPMENT_RETURNED: "Shipment {tracking_code} is back at the store: put its goods back",
 }
 
 _BODIES: dict[str, str] = {
@@ -64,6 +65,12 @@ _BODIES: dict[str, str] = {
         "Whatever that subscriber does for this event has not happened. Fix the cause, then replay it:\n"
         "{admin_url}\n"
         "or: python manage.py eventbus replay {delivery_id}\n"
+    ),
+    K.STAFF_SHIPMENT_RETURNED: (
+        "Shipment {tracking_code} (order {ref}) came back to the store undelivered; the order is cancelled and "
+        "its stock left the shelf at picking.\n\nIn the bag:\n{items}\n\n"
+        'Put back what can still be sold (inventory\'s stock page, "Receive stock" or "Adjust stock" with '
+        "the batch's expiry), and write off the rest: {admin_url}\n"
     ),
     K.STAFF_WEBHOOK_ABANDONED: (
         "Razorpay's {event_type} webhook {razorpay_event_id} (order {order}) could not be applied after "

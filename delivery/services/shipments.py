@@ -307,6 +307,17 @@ def return_shipment(*, shipment_id: UUID) -> Shipment:
             order_id=shipment.order_id,
             store_id=shipment.store_id,
             returned_at=shipment.returned_at,
+            tracking_code=shipment.tracking_code,
+            lines=tuple(
+                events.ReturnedLine(
+                    sku_id=line.sku_id,
+                    title=line.title,
+                    quantity=line.quantity_picked or 0,
+                    sold_by_weight=line.sold_by_weight,
+                )
+                for line in shipment.lines.order_by("title")
+                if line.quantity_picked
+            ),
         ),
         key=shipment.order_id,
     )

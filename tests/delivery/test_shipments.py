@@ -268,6 +268,8 @@ def test_a_failed_shipment_can_be_returned(store, rider) -> None:
             order_id=shipment.order_id,
             store_id=store.store_id,
             returned_at=shipment.returned_at,
+            tracking_code=shipment.tracking_code,
+            lines=(),  # nothing picked on this made-up shipment: nothing came back to put away
         )
     ]
 

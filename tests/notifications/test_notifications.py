@@ -224,3 +224,35 @@ def test_the_message_is_sent_after_commit_by_a_task(shop: Shop, django_capture_o
         deliver_pending()
     assert [message.to for message in mail.outbox] == [[customer.user.email]]
     assert Notification.objects.get().status == "sent"
+
+
+@override_settings(SHOP_STAFF_EMAILS=["store@example.in"], SHOP_PUBLIC_URL="https://shop.example.in")
+def test_staff_hear_that_a_returned_shipment_is_back_with_what_to_put_on_the_shelf(shop: Shop) -> None:
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    order_id = customer.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    picks = [
+        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
+        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+        for line in shipment.lines.all()
+    ]  # fmt: skip
+    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    deliver_pending()
+    delivery.pack_shipment(shipment_id=shipment.id)
+    delivery.assign_rider(shipment_id=shipment.id)
+    delivery.dispatch_shipment(shipment_id=shipment.id)
+    delivery.fail_delivery(shipment_id=shipment.id, reason="customer_unavailable")
+    delivery.return_shipment(shipment_id=shipment.id)
+    deliver_pending()
+
+    services.send_pending(older_than_seconds=-1)
+    staff = [message for message in mail.outbox if message.to == ["store@example.in"]]
+    assert [message.subject for message in staff] == [
+        f"Shipment {shipment.tracking_code} is back at the store: put its goods back"
+    ]
+    body = staff[0].body
+    assert "- Toned Milk 500 ml: 1\n" in body  # what was picked, not what was ordered
+    assert f"order {order_id[:8].upper()}" in body
+    assert f"https://shop.example.in/admin/inventory/stock/?store__id__exact={shop.store_id}" in body
