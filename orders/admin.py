@@ -3,7 +3,6 @@ payment (and its refund page) and shipment in the payments and delivery screens.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -11,8 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, F, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,14 +18,12 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from shop.accounts.selectors import find_user_ids, get_contact
-from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
+from shop.accounts.selectors import get_contact
+from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, widen_search
 from shop.money import format_inr
 
 from . import selectors, services
 from .models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
-
-SHORT_ID = re.compile(r"[0-9a-f]{4,8}(-[0-9a-f]{0,4})?")
 
 
 class LineInline(ReadOnlyInline):
@@ -180,20 +176,11 @@ class OrderAdmin(ReadOnlyAdmin):
         customer by email, name or phone (the accounts kernel's users)."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip().lower()
-        if not term:
-            return found, may_have_duplicates
-        extra = Q()
-        if SHORT_ID.fullmatch(term):
-            extra |= Q(id_text__startswith=term)
-            queryset = queryset.annotate(id_text=Cast("id", CharField()))
-            found = found.annotate(id_text=Cast("id", CharField()))
-        customers = find_user_ids(term)
-        if customers:
-            extra |= Q(customer_id__in=customers)
-        if " " not in term:  # store codes are slugs
-            extra |= Q(store_id__in=selectors.find_store_ids(code_prefix=term))
-        if extra:
-            found = found | queryset.filter(extra)
+        # Store codes are slugs: "blr-hsr" (or its start) finds the store's orders.
+        stores = Q(store_id__in=selectors.find_store_ids(code_prefix=term)) if term and " " not in term else None
+        found = widen_search(
+            found, queryset, search_term, short_id_field="id", customer_field="customer_id", extra=stores
+        )
         return found, may_have_duplicates
 
     @admin.display(description="order")

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline
+from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, widen_search
 from shop.money import format_inr, paise_from_rupees
 
 from . import gateway, services
@@ -91,6 +91,17 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in PaymentIntent._meta.fields] + ["refund_link"]
     inlines = [TransitionInline, RefundInline]
     actions = ["fetch_from_razorpay"]
+    search_help_text = (
+        "The order's short id (8 characters, as in the orders list) or id, the customer's email, name or phone, "
+        "a Razorpay order or payment id, or the receipt."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[PaymentIntent], search_term: str
+    ) -> tuple[QuerySet[PaymentIntent], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        found = widen_search(found, queryset, search_term, short_id_field="order_id", customer_field="customer_id")
+        return found, may_have_duplicates
 
     @admin.display(description="state", ordering="status")
     def state(self, intent: PaymentIntent) -> str:

@@ -98,3 +98,19 @@ def test_a_cancelled_cash_on_delivery_intent_says_so_and_offers_no_refund(staff_
     page = staff_client.get(f"/admin/payments/paymentintent/{intent.pk}/change/").content.decode()
     assert "Cash on delivery: money goes back in cash" in page
     assert f"/admin/payments/paymentintent/{intent.pk}/refund/" not in page
+
+
+def test_support_finds_a_payment_by_the_orders_short_id_or_the_customers_email(fake, staff_client):
+    from .helpers import request
+
+    asha = UserFactory(email="asha.rao@example.in")
+    mine = request(30_000, customer_id=asha.id)
+    other = request(40_000)
+
+    def listed(term: str) -> set[str]:
+        page = staff_client.get("/admin/payments/paymentintent/", {"q": term}).content.decode()
+        return {str(intent.order_id) for intent in (mine, other) if str(intent.order_id) in page}
+
+    assert listed(str(mine.order_id)[:8]) == {str(mine.order_id)}
+    assert listed("asha.rao@example.in") == {str(mine.order_id)}
+    assert listed(str(other.order_id)) == {str(other.order_id)}
