@@ -12,7 +12,6 @@ from typing import Any, get_args
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,6 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
+from shop.adminkit import OperatedAdmin, ReadOnlyAdmin
 from shop.money import format_inr, paise_from_rupees
 
 from . import selectors, services
@@ -31,32 +31,11 @@ from .models import Rider, Shipment, ShipmentLine, Slot, SlotBooking, SlotTempla
 from .models.shipments import ACTIVE_STATES, PaymentMethod, PickOutcome, ShipmentStatus
 
 
-class _ModelChange(admin.ModelAdmin):
-    """Actions that write require the model's "change" permission as Django grants it
-    (`@admin.action(permissions=["model_change"])`): Django offers an action without `permissions`
-    to anyone who may view the list, and a read-only screen's has_change_permission is always False."""
-
-    def has_model_change_permission(self, request: HttpRequest) -> bool:
-        opts = self.model._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
-
-
-class _ReadOnly(_ModelChange):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 def _short(store_id: Any) -> str:
     return str(store_id)[:8]
 
 
-class _StoreColumn(_ModelChange):
+class _StoreColumn(OperatedAdmin):
     """Lists a row's store by name ("CODE · Title", delivery's own projection), its short id until known."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -77,7 +56,7 @@ def _slot_label(slot: Slot | None) -> str:
 
 
 @admin.register(Store)
-class StoreAdmin(_ReadOnly):
+class StoreAdmin(ReadOnlyAdmin):
     list_display = ["code", "title", "city", "pincode", "is_open", "updated_at"]
     search_fields = ["code", "title", "pincode"]
 
@@ -226,7 +205,7 @@ class ZoneAdmin(_StoreColumn):
         # Deactivate a zone (untick "active") instead.
         return False
 
-    @admin.action(description="Generate a week of slots (all zones' templates)", permissions=["model_change"])
+    @admin.action(description="Generate a week of slots (all zones' templates)", permissions=["operate"])
     def generate_week_of_slots(self, request: HttpRequest, queryset: QuerySet[Zone]) -> None:
         created = services.generate_slots(days=7)
         self.message_user(request, f"Created {created} slots.")
@@ -267,7 +246,7 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlotBooking)
-class SlotBookingAdmin(_ReadOnly):
+class SlotBookingAdmin(ReadOnlyAdmin):
     """Read only. A booking is released by its order's cancellation (OrderCancelled, through the bus):
     releasing one here gave a live order's place away (an overbooked slot), and delivery cannot know
     an order's state to tell a dead order from a live one."""
@@ -475,7 +454,7 @@ def _step(description: str, service: Callable[..., Any], done: str) -> Any:
     """An admin action running one service per shipment; refusals become error messages, and what
     was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
 
-    @admin.action(description=description, permissions=["model_change"])
+    @admin.action(description=description, permissions=["operate"])
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         moved = []
         for shipment in queryset:
@@ -496,7 +475,7 @@ def _step(description: str, service: Callable[..., Any], done: str) -> Any:
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(_StoreColumn, _ReadOnly):
+class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
     list_display = [
         "tracking_code",
         "status",

@@ -7,37 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from shop.adminkit import ReadOnlyAdmin
+
 from . import selectors, services
 from .errors import InventoryError
 from .models import Batch, Movement, Reservation, Sku, Stock, Store
 from .services.stores import STORE_FIELDS
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A screen that only shows: every write goes through the services.
-
-    Its actions that write require the model's "change" permission as Django grants it
-    (`@admin.action(permissions=["model_change"])`): Django offers an action without `permissions`
-    to anyone who may view the list, and this screen's has_change_permission is always False."""
-
-    def has_model_change_permission(self, request: HttpRequest) -> bool:
-        opts = self.model._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Store)
@@ -153,7 +133,7 @@ class StockAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "inventory/admin/stock_action.html", context)
 
-    @admin.action(description="Receive stock (goods receipt)…", permissions=["model_change"])
+    @admin.action(description="Receive stock (goods receipt)…", permissions=["operate"])
     def receive_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.receive_stock(
@@ -167,7 +147,7 @@ class StockAdmin(ReadOnlyAdmin):
 
         return self._form_action(request, queryset, ReceiveForm, "Receive stock", apply)
 
-    @admin.action(description="Adjust stock with a reason…", permissions=["model_change"])
+    @admin.action(description="Adjust stock with a reason…", permissions=["operate"])
     def adjust_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.adjust_stock(
@@ -180,7 +160,7 @@ class StockAdmin(ReadOnlyAdmin):
 
         return self._form_action(request, queryset, AdjustForm, "Adjust stock", apply)
 
-    @admin.action(description="Set the low-stock threshold…", permissions=["model_change"])
+    @admin.action(description="Set the low-stock threshold…", permissions=["operate"])
     def set_threshold(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
         def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
             services.set_low_stock_threshold(store_id=stock.store_id, sku_id=stock.sku_id, threshold=data["threshold"])

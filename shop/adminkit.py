@@ -25,16 +25,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A log or a projection: staff read it; only services write it.
-
-    Its actions run services (cancel, replay, send again): declare them with
-    `@admin.action(permissions=["operate"])`, which asks for the model's change permission
-    (Django offers an action without `permissions` to anyone who may view the list)."""
+class OperatedAdmin(admin.ModelAdmin):
+    """A screen whose actions run services (cancel, pack, replay, send again): declare them with
+    `@admin.action(permissions=["operate"])`, which asks for the model's change permission as
+    Django grants it. Django offers an action without `permissions` to anyone who may view the
+    list, and a read-only screen's has_change_permission is always False."""
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
         return bool(request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}"))
+
+
+class ReadOnlyAdmin(OperatedAdmin):
+    """A log or a projection: staff read it; only services write it."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -140,28 +140,36 @@ def backfill(
     )
     heard = Exists(heard_by_delivery) | Exists(heard_by_inbox)
     skipped_keys = events.filter(heard).values("key").distinct().count()
-    missing = events.exclude(heard).order_by("seq").values_list("seq", "key")
-    now = timezone.now()
-    queued = 0
-    batch: list[Delivery] = []
-    for seq, key in missing.iterator(chunk_size=BACKFILL_BATCH):
-        batch.append(Delivery(event_id=seq, subscriber=subscriber, key=key, seq=seq, available_at=now))
-        if len(batch) == BACKFILL_BATCH:
-            queued += _queue(batch, dry_run=dry_run, on_batch=on_batch)
-            batch = []
-    if batch:
-        queued += _queue(batch, dry_run=dry_run, on_batch=on_batch)
+    queued = _queue(subscriber, events.exclude(heard), dry_run=dry_run, on_batch=on_batch)
     if queued and not dry_run:
         _nudge_after_commit()
     return Backfill(subscriber=subscriber, event_names=names, queued=queued, skipped_keys=skipped_keys)
 
 
-def _queue(batch: list[Delivery], *, dry_run: bool, on_batch: Callable[[int], None] | None) -> int:
-    if not dry_run:
-        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-    if on_batch is not None:
-        on_batch(len(batch))
-    return len(batch)
+def _queue(
+    subscriber: str, events: QuerySet[Event], *, dry_run: bool, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """A pending delivery of each of `events` to `subscriber`, in publish order, written in
+    batches (counted only, with `dry_run`); returns how many."""
+    now = timezone.now()
+    queued = 0
+    batch: list[Delivery] = []
+
+    def flush() -> None:
+        nonlocal queued, batch
+        if not dry_run:
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+        if on_batch is not None:
+            on_batch(len(batch))
+        queued, batch = queued + len(batch), []
+
+    for seq, key in events.order_by("seq").values_list("seq", "key").iterator(chunk_size=BACKFILL_BATCH):
+        batch.append(Delivery(event_id=seq, subscriber=subscriber, key=key, seq=seq, available_at=now))
+        if len(batch) == BACKFILL_BATCH:
+            flush()
+    if batch:
+        flush()
+    return queued
 
 
 def match_subscribers(patterns: Iterable[str]) -> list[str]:
@@ -247,13 +255,4 @@ def redeliver_history(*, subscriber: str, since: datetime | None = None, dry_run
         claimed_by="",
         error_kind="",
     )
-    queued = 0
-    batch: list[Delivery] = []
-    for seq, key in missing.order_by("seq").values_list("seq", "key").iterator(chunk_size=BACKFILL_BATCH):
-        batch.append(Delivery(event_id=seq, subscriber=subscriber, key=key, seq=seq, available_at=now))
-        if len(batch) == BACKFILL_BATCH:
-            queued += _queue(batch, dry_run=False, on_batch=None)
-            batch = []
-    if batch:
-        queued += _queue(batch, dry_run=False, on_batch=None)
-    return Redelivery(subscriber=subscriber, reset=reset, queued=queued)
+    return Redelivery(subscriber=subscriber, reset=reset, queued=_queue(subscriber, missing, dry_run=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -66,6 +67,23 @@ class Customer:
         )
         assert response.status_code == 202, response.json()
         return response.json()["order_id"]
+
+
+def pick(shipment: Any, *, short: dict[uuid.UUID, int] | None = None) -> None:
+    """Record the shipment's pick as the store does: every line found in full, except the SKUs
+    in `short`, found only that much."""
+    from delivery.services.picking import PickInput
+
+    short = short or {}
+    delivery.record_pick(
+        shipment_id=shipment.id,
+        picks=[
+            PickInput(line_id=line.id, outcome="short", quantity_picked=short[line.sku_id])
+            if line.sku_id in short
+            else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
+            for line in shipment.lines.all()
+        ],
+    )
 
 
 def build_shop(*, milk_stock: int = 100, slot_capacity: int = 50) -> Shop:

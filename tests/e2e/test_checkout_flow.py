@@ -4,14 +4,13 @@ import pytest
 
 from delivery import services as delivery
 from delivery.models import Shipment, Slot
-from delivery.services.picking import PickInput
 from inventory.models import Reservation, Stock
 from orders.models import Order
 from payments.models import PaymentIntent
 from shop.eventbus.models import Delivery
 from shop.eventbus.testing import deliver_pending
 
-from .conftest import ATTA, MILK, Shop, build_shop
+from .conftest import ATTA, MILK, Shop, build_shop, pick
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +30,7 @@ def test_cash_on_delivery_from_basket_to_doorstep(shop: Shop) -> None:
     assert _stock(shop, MILK).reserved == 2
     shipment = Shipment.objects.get(order_id=order_id)
 
-    picks = [
-        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
-    ]
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment)
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
     delivery.dispatch_shipment(shipment_id=shipment.id)
@@ -66,12 +62,7 @@ def test_cash_on_delivery_short_at_picking_the_rider_collects_the_new_total(shop
     shipment = Shipment.objects.get(order_id=order_id)
     assert shipment.cod_amount_paise == 6000 + 26000 + 2000
 
-    picks = [
-        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
-        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
-        for line in shipment.lines.all()
-    ]  # fmt: skip
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment, short={MILK: 1})
     deliver_pending()
 
     shipment.refresh_from_db()
@@ -101,12 +92,7 @@ def test_a_cash_on_delivery_shipment_short_at_picking_waits_for_the_new_total_be
     order_id = customer.checkout("cod")
     deliver_pending()
     shipment = Shipment.objects.get(order_id=order_id)
-    picks = [
-        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
-        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
-        for line in shipment.lines.all()
-    ]  # fmt: skip
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment, short={MILK: 1})
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
 
@@ -129,10 +115,7 @@ def test_a_cash_on_delivery_shipment_picked_in_full_leaves_at_once(shop: Shop) -
     order_id = customer.checkout("cod")
     deliver_pending()
     shipment = Shipment.objects.get(order_id=order_id)
-    picks = [
-        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
-    ]
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment)
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
 
@@ -193,9 +176,7 @@ def test_staff_cancel_after_picking_leaves_the_picked_stock_committed_and_every_
     order_id = customer.checkout("cod")
     deliver_pending()
     shipment = Shipment.objects.get(order_id=order_id)
-    lines = shipment.lines.all()
-    picks = [PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in lines]
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment)
     delivery.pack_shipment(shipment_id=shipment.id)
     deliver_pending()
 
@@ -221,10 +202,7 @@ def test_a_shipment_that_left_as_its_order_was_cancelled_comes_back_and_is_never
     order_id = customer.checkout("cod")
     deliver_pending()
     shipment = Shipment.objects.get(order_id=order_id)
-    picks = [
-        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
-    ]
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment)
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
     deliver_pending()

@@ -17,7 +17,7 @@ from shop.eventbus.delivery import deliver_batch
 from shop.eventbus.models import Delivery
 from shop.eventbus.testing import deliver_pending
 
-from .conftest import ATTA, MILK, Customer, Shop, build_shop
+from .conftest import ATTA, MILK, Customer, Shop, build_shop, pick
 
 pytestmark = pytest.mark.django_db
 
@@ -155,12 +155,7 @@ def test_picking_shortfall_is_refunded_in_part(shop: Shop, fake: FakeRazorpay) -
     order = _awaiting_payment(shop.customer())
     _pay(fake, order)
     shipment = Shipment.objects.get(order_id=order.id)
-    picks = [
-        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
-        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
-        for line in shipment.lines.all()
-    ]  # fmt: skip
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment, short={MILK: 1})
     deliver_pending()
     fake.deliver_webhooks()
     deliver_pending()

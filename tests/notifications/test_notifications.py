@@ -12,7 +12,6 @@ from django.test import override_settings
 
 from delivery import services as delivery
 from delivery.models import Shipment
-from delivery.services.picking import PickInput
 from inventory.events import StockLow
 from notifications import services
 from notifications.models import Notification
@@ -23,7 +22,7 @@ from shop.eventbus import publish
 from shop.eventbus.models import Delivery
 from shop.eventbus.models import Event as EventRecord
 from shop.eventbus.testing import deliver_pending
-from tests.e2e.conftest import ATTA, MILK, Shop
+from tests.e2e.conftest import ATTA, MILK, Shop, pick
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +50,7 @@ def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> N
     assert _links(mail.outbox[0].body) == [f"https://shop.example.in/#/orders/{order_id}"]
 
     shipment = Shipment.objects.get(order_id=order_id)
-    picks = [
-        PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity) for line in shipment.lines.all()
-    ]
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment)
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
     delivery.dispatch_shipment(shipment_id=shipment.id)
@@ -233,12 +229,7 @@ def test_staff_hear_that_a_returned_shipment_is_back_with_what_to_put_on_the_she
     order_id = customer.checkout("cod")
     deliver_pending()
     shipment = Shipment.objects.get(order_id=order_id)
-    picks = [
-        PickInput(line_id=line.id, outcome="short", quantity_picked=1) if line.sku_id == MILK
-        else PickInput(line_id=line.id, outcome="found", quantity_picked=line.quantity)
-        for line in shipment.lines.all()
-    ]  # fmt: skip
-    delivery.record_pick(shipment_id=shipment.id, picks=picks)
+    pick(shipment, short={MILK: 1})
     deliver_pending()
     delivery.pack_shipment(shipment_id=shipment.id)
     delivery.assign_rider(shipment_id=shipment.id)
