@@ -1,4 +1,5 @@
-"""Staff screens for orders: lines, timeline, refunds; cancel action; links to the order's
+"""Staff screens for orders: lines, timeline, refunds; cancel action (each cancellation on the
+order's admin history: who and why, also shown on the order's page); links to the order's
 payment (and its refund page) and shipment in the payments and delivery screens."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import get_content_type_for_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -288,24 +291,30 @@ class OrderAdmin(ReadOnlyAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         order = self.get_object(request, object_id)
-        extra = {"cancel_url": ""}
+        extra: dict[str, Any] = {"cancel_url": "", "staff_actions": []}
         if order is not None and order.status in services.STAFF_CANCELLABLE and self.has_operate_permission(request):
             extra["cancel_url"] = reverse("admin:orders_order_cancel", args=[order.pk])
+        if order is not None:
+            extra["staff_actions"] = _staff_actions(order)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _cancel(self, request: HttpRequest, orders: list[Order], *, action: bool) -> HttpResponse | None:
         form = CancelForm(request.POST if request.POST.get("confirm") == "yes" else None)
         if form.is_bound and form.is_valid():
             done, refused = 0, []
+            note = " ".join(form.cleaned_data["note"].split())  # as the timeline keeps it
             for order in orders:
                 if order.status == Order.Status.CANCELLED:  # by someone else since the page was shown
                     refused.append(f"{str(order.id)[:8]}: already cancelled.")
                     continue
                 try:
-                    services.cancel_order(order_id=order.id, by_staff=True, note=form.cleaned_data["note"])
-                    done += 1
+                    cancelled = services.cancel_order(order_id=order.id, by_staff=True, note=note)
                 except services.IllegalTransition as exc:  # moved on since the page was shown
                     refused.append(f"{str(order.id)[:8]}: {exc}")
+                    continue
+                done += 1
+                # Who cancelled: the order's History page and the admin's "Recent actions".
+                self.log_change(request, cancelled, f"Cancelled the order: {note}")
             if done:
                 self.message_user(
                     request,
@@ -338,6 +347,15 @@ class CancelForm(forms.Form):
         max_length=180,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text='Shown on the customer\'s order page after "cancelled by the shop" and kept on the timeline.',
+    )
+
+
+def _staff_actions(order: Order, *, limit: int = 20) -> list[LogEntry]:
+    """What staff did to the order in the admin (who cancelled it, and why), the latest first."""
+    return list(
+        LogEntry.objects.filter(content_type=get_content_type_for_model(order), object_id=str(order.pk))
+        .select_related("user")
+        .order_by("-action_time")[:limit]
     )
 
 
