@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -108,17 +109,26 @@ class StockAdmin(ReadOnlyAdmin):
         return stock.in_stock
 
     def _form_action(
-        self, request: HttpRequest, queryset: QuerySet[Stock], form_class: type[forms.Form], title: str, apply: Any
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Stock],
+        form_class: type[forms.Form],
+        title: str,
+        apply: Callable[[Stock, dict[str, Any], HttpRequest], str],
     ) -> HttpResponse | None:
+        """The form first; on "apply", `apply` runs the service for each row and says in words what it
+        did, which goes on the row's admin history (refusals are shown, not logged)."""
         form = form_class(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             done = 0
             for stock in queryset:
                 try:
-                    apply(stock, form.cleaned_data, request)
-                    done += 1
+                    what = apply(stock, form.cleaned_data, request)
                 except InventoryError as exc:
                     self.message_user(request, f"{stock.sku}: {exc.message}", messages.ERROR)
+                    continue
+                done += 1
+                self.log_change(request, stock, what)  # who did it: the stock's History, "Recent actions"
             self.message_user(
                 request, f"{title}: {done} stock row(s) done.", messages.SUCCESS if done else messages.WARNING
             )
@@ -135,8 +145,8 @@ class StockAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Receive stock (goods receipt)…", permissions=["operate"])
     def receive_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
-        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
-            services.receive_stock(
+        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> str:
+            batch = services.receive_stock(
                 store_id=stock.store_id,
                 sku_id=stock.sku_id,
                 quantity=data["quantity"],
@@ -144,12 +154,14 @@ class StockAdmin(ReadOnlyAdmin):
                 batch_code=data["batch_code"],
                 user_id=request.user.pk,
             )
+            expiry = f"expires {batch.expires_on:%d %b %Y}" if batch.expires_on else "no expiry"
+            return f"Received {data['quantity']} {stock.sku.base_unit} in batch {batch.code} ({expiry})"
 
         return self._form_action(request, queryset, ReceiveForm, "Receive stock", apply)
 
     @admin.action(description="Adjust stock with a reason…", permissions=["operate"])
     def adjust_stock(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
-        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
+        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> str:
             services.adjust_stock(
                 store_id=stock.store_id,
                 sku_id=stock.sku_id,
@@ -157,13 +169,18 @@ class StockAdmin(ReadOnlyAdmin):
                 reason=data["reason"],
                 user_id=request.user.pk,
             )
+            return f"Adjusted the stock by {data['delta']:+d} {stock.sku.base_unit}: {data['reason'].strip()}"
 
         return self._form_action(request, queryset, AdjustForm, "Adjust stock", apply)
 
     @admin.action(description="Set the low-stock threshold…", permissions=["operate"])
     def set_threshold(self, request: HttpRequest, queryset: QuerySet[Stock]) -> HttpResponse | None:
-        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> None:
-            services.set_low_stock_threshold(store_id=stock.store_id, sku_id=stock.sku_id, threshold=data["threshold"])
+        def apply(stock: Stock, data: dict[str, Any], request: HttpRequest) -> str:
+            threshold = data["threshold"]
+            services.set_low_stock_threshold(store_id=stock.store_id, sku_id=stock.sku_id, threshold=threshold)
+            if not threshold:
+                return "Turned the low-stock alert off (threshold 0)"
+            return f"Set the low-stock threshold to {threshold} {stock.sku.base_unit}"
 
         return self._form_action(request, queryset, ThresholdForm, "Set low-stock threshold", apply)
 
