@@ -25,9 +25,26 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send again (failed or pending)", permissions=["operate"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        retried = 0
-        for notification in queryset.filter(status__in=[Notification.Status.FAILED, Notification.Status.PENDING]):
+        sent, failing = 0, 0
+        chosen = list(queryset.filter(status__in=[Notification.Status.FAILED, Notification.Status.PENDING]))
+        for notification in chosen:
             Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING, attempts=0)
-            services.send(notification_id=notification.pk)
-            retried += 1
-        self.message_user(request, f"{retried} message(s) sent again.", messages.SUCCESS)
+            after = services.send(notification_id=notification.pk)
+            if after.status == Notification.Status.SENT:
+                sent += 1
+                what = f"Sent the message again to {after.to}"
+            elif after.attempts:
+                failing += 1  # the mail server refused again: the sweep keeps trying (while attempts are left)
+                what = f"Tried to send the message again to {after.to}; it failed: {after.last_error}"
+            else:
+                continue  # another worker held it at that moment: it sends it
+            # Who sent it again: the message's History page and the admin's "Recent actions".
+            self.log_change(request, after, what)
+        if sent:
+            self.message_user(request, f"{sent} message(s) sent again.", messages.SUCCESS)
+        if failing:
+            self.message_user(
+                request, f"{failing} message(s) failed again (see each one's last error).", messages.WARNING
+            )
+        if not chosen:
+            self.message_user(request, "No failed or pending message selected: nothing sent.", messages.WARNING)
