@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import DELETION, LogEntry
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -95,11 +97,21 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> HttpResponse | None:
         form = DiscardForm(request.POST if request.POST.get("confirm") == "yes" else None)
         if form.is_bound and form.is_valid():
-            count = services.discard_dead_letters(
-                Delivery.objects.filter(id__in=queryset.values("id")),
-                reason=form.cleaned_data["reason"],
-                by=str(request.user),
-            )
+            reason = form.cleaned_data["reason"].strip()
+            with transaction.atomic():
+                letters = _lock_dead(queryset)
+                count = services.discard_dead_letters(
+                    Delivery.objects.filter(id__in=[letter.id for letter in letters]),
+                    reason=reason,
+                    by=str(request.user),
+                )
+                for letter in letters:
+                    letter.status = Delivery.Status.DISCARDED  # as the service left it, for the entry's name
+                    self.log_change(
+                        request,
+                        letter,
+                        f"Discarded the dead letter: {letter.subscriber} will never get {letter.event.name}. {reason}",
+                    )
             self.message_user(request, f"Discarded {count} dead letter(s).", messages.SUCCESS)
             return None
         context = {
@@ -114,12 +126,32 @@ class DeadLetterAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Replay the selected dead letters", permissions=["operate"])
     def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        count = services.replay_dead_letters(Delivery.objects.filter(id__in=queryset.values("id")))
+        with transaction.atomic():
+            letters = _lock_dead(queryset)
+            count = services.replay_dead_letters(Delivery.objects.filter(id__in=[letter.id for letter in letters]))
+            for letter in letters:
+                letter.status = Delivery.Status.PENDING  # as the service left it, for the entry's name
+                self.log_change(
+                    request,
+                    letter,
+                    f"Replayed the dead letter: {letter.event.name} goes to {letter.subscriber} again, "
+                    f"from the first attempt (replay {letter.replays + 1})",
+                )
         self.message_user(request, f"Replayed {count} dead letter(s).", messages.SUCCESS)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "groups": selectors.dead_letter_groups()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+def _lock_dead(queryset: QuerySet[DeadLetter]) -> list[Delivery]:
+    """The selected deliveries still dead, locked until the caller's transaction ends, so what the
+    service then replays or discards is exactly these. As deliveries, not dead letters: their
+    admin history stays readable on the delivery's page once they have left the dead-letter list."""
+    ids = queryset.filter(status=Delivery.Status.DEAD).values("id")
+    return list(
+        Delivery.objects.select_for_update(of=("self",)).select_related("event").filter(id__in=ids).order_by("id")
+    )
 
 
 class DiscardForm(forms.Form):
@@ -161,7 +193,30 @@ class PausedSubscriberAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)  # the list's actions; no edits
 
     def save_model(self, request: HttpRequest, obj: PausedSubscriber, form: Any, change: bool) -> None:
-        services.pause([obj.subscriber], reason=obj.reason, by=str(request.user))
+        newly = services.pause([obj.subscriber], reason=obj.reason, by=str(request.user))
+        obj.newly_paused = bool(newly)  # type: ignore[attr-defined]  # for log_addition: not if paused meanwhile
+
+    def log_addition(self, request: HttpRequest, obj: PausedSubscriber, message: Any) -> Any:
+        """The add form pauses: its history entry says so, and why (not when someone else paused it first)."""
+        if not getattr(obj, "newly_paused", False):
+            return None
+        why = f": {obj.reason}" if obj.reason else ""
+        return super().log_addition(request, obj, f"Paused subscriber {obj.subscriber}{why}")
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        """Deleting a pause resumes the subscriber (the delete page and "Delete selected"): said so in
+        its history, which the subscriber's next pause shows again (the name is the primary key)."""
+        return [self._log_resumed(request, paused) for paused in queryset]
+
+    def _log_resumed(self, request: HttpRequest, paused: PausedSubscriber) -> LogEntry:
+        assert request.user.pk is not None  # the admin's views are for logged-in staff
+        return LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=[paused],
+            action_flag=DELETION,
+            change_message=f"Resumed subscriber {paused.subscriber}: its waiting events are delivered",
+            single_object=True,
+        )
 
     def delete_model(self, request: HttpRequest, obj: PausedSubscriber) -> None:
         services.resume([obj.subscriber])
@@ -173,5 +228,8 @@ class PausedSubscriberAdmin(admin.ModelAdmin):
         description="Resume the selected subscribers (their waiting events are delivered)", permissions=["change"]
     )
     def resume(self, request: HttpRequest, queryset: QuerySet[PausedSubscriber]) -> None:
-        resumed = services.resume(list(queryset.values_list("subscriber", flat=True)))
+        paused = {row.subscriber: row for row in queryset}
+        resumed = services.resume(list(paused))
+        for name in resumed:  # the pause row is gone: logged as its deletion, as the delete page does
+            self._log_resumed(request, paused[name])
         self.message_user(request, f"Resumed {len(resumed)} subscriber(s): {', '.join(resumed)}.", messages.SUCCESS)
