@@ -115,3 +115,20 @@ def test_pausing_and_resuming_a_subscriber_records_who_and_why() -> None:
         ("ops@example.in", ADDITION, "Paused subscriber busapp.record_thing"),
         ("ops@example.in", DELETION, resumed),
     ]
+
+
+def test_deleting_selected_pauses_records_each_as_resumed() -> None:
+    from shop.eventbus import services
+
+    client = _operator("view_pausedsubscriber", "change_pausedsubscriber", "delete_pausedsubscriber")
+    services.pause(["busapp.record_thing", "busapp.poisoned"], reason="by the command")
+
+    client.post(
+        "/admin/eventbus/pausedsubscriber/",
+        {"action": "delete_selected", "_selected_action": ["busapp.record_thing", "busapp.poisoned"], "post": "yes"},
+    )
+
+    assert not PausedSubscriber.objects.exists()
+    for name in ("busapp.record_thing", "busapp.poisoned"):
+        resumed = f"Resumed subscriber {name}: its waiting events are delivered"
+        assert _history("pausedsubscriber", name) == [("ops@example.in", DELETION, resumed)]
