@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import Any, get_args
 
 from django import forms
@@ -21,8 +20,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from shop.adminkit import OperatedAdmin, ReadOnlyAdmin
-from shop.money import format_inr, paise_from_rupees
+from shop.adminkit import OperatedAdmin, ReadOnlyAdmin, RupeesField, RupeesInForms
+from shop.money import format_inr, rupees_text
 
 from . import selectors, services
 from .errors import IllegalTransition
@@ -61,9 +60,54 @@ class StoreAdmin(ReadOnlyAdmin):
     search_fields = ["code", "title", "pincode"]
 
 
+class FeeTiersField(forms.Field):
+    """A zone's delivery fee tiers as staff write them, one per line in rupees:
+    "0: 49" then "499: 0" (carts from ₹499 deliver free); cleaned to the tiers in paise."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 24})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):  # the zone's tiers, in paise
+            return "\n".join(
+                f"{rupees_text(tier['min_cart_value_paise'])}: {rupees_text(tier['fee_paise'])}" for tier in value
+            )
+        return value
+
+    def to_python(self, value: Any) -> list[dict[str, int]]:
+        amount = RupeesField()
+        tiers = []
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            cart, colon, fee = line.partition(":")
+            try:
+                if not colon:
+                    raise ValidationError("")
+                # Required, so never None: `or 0` only tells the type checker so.
+                tiers.append({"min_cart_value_paise": amount.clean(cart) or 0, "fee_paise": amount.clean(fee) or 0})
+            except ValidationError as exc:
+                problem = " ".join(message for message in exc.messages if message)
+                raise ValidationError(
+                    f"Line {number} ({line.strip()!r}): {problem + ' ' if problem else ''}Write the cart value the "
+                    "tier starts at, a colon and its fee, in rupees, e.g. 499: 0."
+                ) from None
+        return tiers
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != (initial or [])
+        except ValidationError:
+            return True
+
+
 class ZoneForm(forms.ModelForm):
     pincodes_text = forms.CharField(
         label="Pincodes", widget=forms.Textarea(attrs={"rows": 2}), help_text="Separated by commas or spaces."
+    )
+    fee_tiers = FeeTiersField(
+        label="Delivery fee tiers",
+        help_text="One per line, in rupees: the cart value a tier starts at, then its fee. The first starts at 0; "
+        "e.g. 0: 49 and 499: 0 (carts from ₹499 deliver free).",
     )
 
     class Meta:
@@ -95,9 +139,7 @@ class ZoneForm(forms.ModelForm):
                 express_fee_paise=data["express_fee_paise"],
             )
         except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
-            raise ValidationError(
-                {"fee_tiers": [f"Give a list of {{min_cart_value_paise, fee_paise}}: {exc}"]}
-            ) from exc
+            raise ValidationError({"fee_tiers": [f"These fees cannot be used: {exc}"]}) from exc
         data["pincodes"] = data["pincodes_text"].replace(",", " ").split()
         try:
             services.validate_zone(
@@ -130,7 +172,7 @@ class SlotTemplateInline(admin.TabularInline):
 
 
 @admin.register(Zone)
-class ZoneAdmin(_StoreColumn):
+class ZoneAdmin(RupeesInForms, _StoreColumn):
     form = ZoneForm
     list_display = ["code", "title", "store", "is_active", "min_order_value"]
     inlines = [SlotTemplateInline]
@@ -405,13 +447,7 @@ class PickForm(forms.Form):
 class DeliverForm(forms.Form):
     """Handed over at the door; cash on delivery says the cash collected (in rupees)."""
 
-    cash = forms.DecimalField(
-        label="Cash collected (₹)",
-        min_value=Decimal("0.00"),
-        max_digits=12,
-        decimal_places=2,
-        help_text="In rupees, e.g. 412.50: exactly the amount due.",
-    )
+    cash = RupeesField(label="Cash collected (₹)", help_text="In rupees, e.g. 412.50: exactly the amount due.")
 
     def __init__(self, *args: Any, shipment: Shipment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -419,8 +455,7 @@ class DeliverForm(forms.Form):
             del self.fields["cash"]
 
     def cash_collected_paise(self) -> int | None:
-        cash = self.cleaned_data.get("cash")
-        return None if cash is None else paise_from_rupees(cash)
+        return self.cleaned_data.get("cash")
 
 
 class FailForm(forms.Form):

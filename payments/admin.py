@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, widen_search
-from shop.money import format_inr, paise_from_rupees
+from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, RupeesField, widen_search
+from shop.money import format_inr
 
 from . import gateway, services
 from .errors import PaymentRefused
@@ -47,11 +47,9 @@ class RefundInline(ReadOnlyInline):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = RupeesField(
         label="Amount (₹)",
-        min_value=Decimal("1.00"),
-        max_value=Decimal("10000000.00"),
-        decimal_places=2,
+        min_rupees=Decimal("1.00"),
         help_text="In rupees, e.g. 12.50 (Razorpay refunds at least ₹1.00).",
     )
     reason = forms.CharField(max_length=200)
@@ -62,7 +60,7 @@ class RefundForm(forms.Form):
         """What the service takes: the amount in paise."""
         data = self.cleaned_data
         return {
-            "amount_paise": paise_from_rupees(data["amount"]),
+            "amount_paise": data["amount"],
             "reason": data["reason"],
             "idempotency_key": data["idempotency_key"],
         }

@@ -3,13 +3,87 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
+from django.db import models
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
+
+from shop.money import format_inr, paise_from_rupees, rupees_text
+
+#: The largest amount a rupee field takes: ₹1 crore, far above any grocery price or fee.
+MAX_RUPEES = Decimal("10000000.00")
+
+
+class RupeesField(forms.DecimalField):
+    """Money as staff type and read it: rupees with up to two decimals ("412.50"; a rupee
+    sign and digit-group commas are allowed), cleaned
+    to integer paise for the services (which keep every amount in paise). An initial value
+    in paise (a model field's) is shown in rupees; `has_changed` compares paise."""
+
+    def __init__(self, *, min_rupees: Decimal = Decimal("0.00"), **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "In rupees, e.g. 412.50.")
+        super().__init__(
+            min_value=min_rupees, max_value=kwargs.pop("max_value", MAX_RUPEES), max_digits=12, decimal_places=2,
+            **kwargs,
+        )  # fmt: skip
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):  # "₹1,00,000.50" as staff may write it
+            value = value.replace("₹", "").replace(",", "").strip()
+        return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):  # paise, from the model
+            return rupees_text(value)
+        return super().prepare_value(value)
+
+    def clean(self, value: Any) -> int | None:
+        rupees = super().clean(value)
+        return None if rupees is None else paise_from_rupees(rupees)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        if self.disabled:
+            return False
+        try:
+            rupees = super().to_python(data)
+        except forms.ValidationError:
+            return True
+        paise = None if rupees is None else paise_from_rupees(rupees.quantize(Decimal("0.01")))
+        return paise != (None if initial in (None, "") else int(initial))
+
+
+def rupees_label(field: models.Field[Any, Any]) -> str:
+    """A paise field's label in rupees: "price_paise" -> "Price (₹)"."""
+    name = str(field.verbose_name)
+    words = name[: -len(" paise")] if name.endswith(" paise") else name
+    return f"{words[:1].upper()}{words[1:]} (₹)"
+
+
+class RupeesInForms:
+    """For a ModelAdmin or an inline: every integer `*_paise` field of its forms takes and
+    shows rupees (RupeesField), while the form's cleaned data keeps the paise, by the same
+    names, for the services. Read-only paise columns are the screen's to format (format_inr)."""
+
+    def formfield_for_dbfield(self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.IntegerField) and db_field.name.endswith("_paise"):
+            return RupeesField(
+                label=rupees_label(db_field),
+                required=not (db_field.blank or db_field.null),
+                help_text=db_field.help_text or "In rupees, e.g. 412.50.",
+                **({"initial": db_field.get_default()} if db_field.has_default() else {}),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def rupees_or_dash(paise: int | None) -> str:
+    """A money column that may be empty: "₹45.00", or "-"."""
+    return "-" if paise is None else format_inr(paise)
 
 
 class ReadOnlyInline(admin.TabularInline):

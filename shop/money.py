@@ -57,6 +57,12 @@ def grams_label(grams: int) -> str:
     return f"{grams / GRAMS_PER_KG:g} kg" if grams >= GRAMS_PER_KG and grams % 100 == 0 else f"{grams} g"
 
 
+def rupees_text(paise: int) -> str:
+    """Paise as staff type rupees into a form: "45", "412.50" (no sign, no grouping)."""
+    rupees, rest = divmod(paise, 100)
+    return f"{rupees}.{rest:02d}" if rest else str(rupees)
+
+
 def paise_from_rupees(rupees: Decimal) -> int:
     """Rupees as staff type them (at most two decimals, e.g. 412.50) in paise."""
     paise = rupees * 100

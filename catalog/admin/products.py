@@ -13,6 +13,9 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 
+from shop.adminkit import RupeesInForms, rupees_or_dash
+from shop.money import format_inr
+
 from .. import services
 from ..models import PriceHistory, Product, ProductImage, Sku, Store, StorePrice
 from ..selectors.snapshots import image_url
@@ -33,7 +36,7 @@ def _user_id(request: HttpRequest) -> Any:
     return getattr(request.user, "id", None)
 
 
-class SkuInline(admin.TabularInline):
+class SkuInline(RupeesInForms, admin.TabularInline):
     model = Sku
     extra = 0
     can_delete = False  # old orders name SKUs: deactivate instead
@@ -88,10 +91,11 @@ class ProductAdmin(RefusalsAsFormErrors, NoDeletes):
         rows = PriceHistory.objects.filter(sku__product=obj).select_related("sku")[:20]
         return format_html_join(
             "",
-            "<div>{} &middot; {} &middot; {} &middot; {} paise (MRP {})</div>",
+            "<div>{} &middot; {} &middot; {} &middot; {} (MRP {})</div>",
             (
                 (f"{row.changed_at:%d %b %Y %H:%M}", row.sku.code, row.store_id or "all stores",
-                 "override removed" if row.price_paise is None else row.price_paise, row.mrp_paise)
+                 "override removed" if row.price_paise is None else format_inr(row.price_paise),
+                 format_inr(row.mrp_paise))
                 for row in rows
             ),
         ) or "-"  # fmt: skip
@@ -186,7 +190,7 @@ class StorePriceForm(forms.ModelForm):
         field.choices = [("", "---------"), *stores.items()]  # type: ignore[attr-defined]
 
 
-class StorePriceInline(admin.TabularInline):
+class StorePriceInline(RupeesInForms, admin.TabularInline):
     model = StorePrice
     form = StorePriceForm
     extra = 1
@@ -198,16 +202,24 @@ class PriceHistoryInline(admin.TabularInline):
     model = PriceHistory
     extra = 0
     can_delete = False
-    fields = ("changed_at", "store_id", "price_paise", "mrp_paise", "changed_by_id")
+    fields = ("changed_at", "store_id", "price", "mrp", "changed_by_id")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description="price")
+    def price(self, row: PriceHistory) -> str:
+        return "override removed" if row.price_paise is None and row.store_id else rupees_or_dash(row.price_paise)
+
+    @admin.display(description="MRP")
+    def mrp(self, row: PriceHistory) -> str:
+        return format_inr(row.mrp_paise)
+
 
 @admin.register(Sku)
-class SkuAdmin(RefusalsAsFormErrors, NoDeletes):
-    list_display = ["code", "product", "pack_label", "price_paise", "mrp_paise", "is_active"]
+class SkuAdmin(RupeesInForms, RefusalsAsFormErrors, NoDeletes):
+    list_display = ["code", "product", "pack_label", "price", "mrp", "is_active"]
     list_filter = ["sold_by", "is_active"]
     search_fields = ["code", "product__title"]
     list_select_related = ["product"]
@@ -216,6 +228,14 @@ class SkuAdmin(RefusalsAsFormErrors, NoDeletes):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Sku | None = None) -> list[str]:
         return ["product"]
+
+    @admin.display(description="price", ordering="price_paise")
+    def price(self, sku: Sku) -> str:
+        return format_inr(sku.price_paise)
+
+    @admin.display(description="MRP", ordering="mrp_paise")
+    def mrp(self, sku: Sku) -> str:
+        return format_inr(sku.mrp_paise)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # SKUs are added on their product's page

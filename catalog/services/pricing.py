@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shop.eventbus import publish
+from shop.money import format_inr
 
 from ..events import PriceChanged
 from ..models import PriceHistory, Sku, StorePrice
@@ -32,7 +33,8 @@ def set_store_price(*, sku: Sku, store_id: UUID, price_paise: int, changed_by_id
     with transaction.atomic():
         sku = Sku.objects.select_for_update().get(pk=sku.pk)
         if price_paise > sku.mrp_paise:
-            raise ValidationError({"price_paise": [f"The store price cannot be above the MRP ({sku.mrp_paise})."]})
+            above = f"The store price cannot be above the MRP ({format_inr(sku.mrp_paise)})."
+            raise ValidationError({"price_paise": [above]})
         override, created = StorePrice.objects.select_for_update().get_or_create(
             sku=sku, store_id=store_id, defaults={"price_paise": price_paise}
         )

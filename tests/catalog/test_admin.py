@@ -44,10 +44,13 @@ def test_the_product_pages_render(admin_client: Client) -> None:
     services.set_base_price(sku=sku, price_paise=4500)
     product_page = admin_client.get(f"/admin/catalog/product/{product.pk}/change/")
     assert product_page.status_code == 200
-    assert f"{sku.code} &middot; all stores &middot; 4500 paise (MRP 6000)".encode() in product_page.content
+    assert f"{sku.code} &middot; all stores &middot; ₹45.00 (MRP ₹60.00)".encode() in product_page.content
+    assert b'name="skus-0-price_paise" value="45"' in product_page.content  # staff read rupees
     page = admin_client.get(f"/admin/catalog/sku/{sku.pk}/change/")
     assert page.status_code == 200
     assert b"Price history" in page.content
+    assert "Price (₹)".encode() in page.content and b'name="price_paise" value="45"' in page.content
+    assert "₹45.00".encode() in admin_client.get("/admin/catalog/sku/").content
 
 
 def test_adding_a_product_with_a_sku_in_the_admin_goes_through_the_services(admin_client: Client, staff: User) -> None:
@@ -58,7 +61,7 @@ def test_adding_a_product_with_a_sku_in_the_admin_goes_through_the_services(admi
         "min_life_on_delivery_days": "0", "storage": "ambient",
         **management("skus", total=1), **management("images"),
         "skus-0-code": "TATA-SALT-1KG", "skus-0-sold_by": "unit", "skus-0-pack_size": "1", "skus-0-pack_unit": "kg",
-        "skus-0-price_paise": "2800", "skus-0-mrp_paise": "3000", "skus-0-max_per_order": "5",
+        "skus-0-price_paise": "28", "skus-0-mrp_paise": "30.00", "skus-0-max_per_order": "5",
         "skus-0-is_active": "on", "skus-0-position": "0",
     }  # fmt: skip
     response = admin_client.post("/admin/catalog/product/add/", data)
@@ -91,10 +94,10 @@ def test_a_price_change_and_a_store_price_in_the_sku_admin(admin_client: Client,
                           is_open=True)  # fmt: skip
     sku = make_product(title="Parle-G", skus=[{"code": "PARLEG", "price_paise": 1000, "mrp_paise": 1000}]).skus.get()
     data = {
-        "code": "PARLEG", "sold_by": "unit", "pack_size": "1", "pack_unit": "pcs", "price_paise": "900",
-        "mrp_paise": "1000", "max_per_order": "10", "is_active": "on", "position": "0",
+        "code": "PARLEG", "sold_by": "unit", "pack_size": "1", "pack_unit": "pcs", "price_paise": "9",
+        "mrp_paise": "10", "max_per_order": "10", "is_active": "on", "position": "0",
         **management("store_prices", total=1), **management("price_history", total=0, initial=1),
-        "store_prices-0-store_id": str(store_id), "store_prices-0-price_paise": "850",
+        "store_prices-0-store_id": str(store_id), "store_prices-0-price_paise": "8.50",
         "store_prices-0-sku": str(sku.pk),
     }  # fmt: skip
     with captured_events() as published:

@@ -13,6 +13,7 @@ from catalog import services
 from catalog.models import PriceHistory, Product, Sku, StorePrice
 from shop.accounts.models import User
 from shop.eventbus.models import Event as StoredEvent
+from shop.money import rupees_text
 
 from .browser import form_as_submitted
 from .factories import make_product
@@ -38,7 +39,7 @@ def sku_fields(sku: Sku, prefix: str = "") -> dict[str, str]:
     values = {
         "code": sku.code, "sold_by": sku.sold_by, "pack_size": str(sku.pack_size or ""), "pack_unit": sku.pack_unit,
         "step_g": str(sku.step_g or ""), "estimated_weight_g": str(sku.estimated_weight_g or ""),
-        "price_paise": str(sku.price_paise), "mrp_paise": str(sku.mrp_paise),
+        "price_paise": rupees_text(sku.price_paise), "mrp_paise": rupees_text(sku.mrp_paise),
         "max_per_order": str(sku.max_per_order), "position": str(sku.position),
     }  # fmt: skip
     if sku.is_active:
@@ -125,13 +126,13 @@ def test_a_store_price_above_the_mrp_is_an_error_on_its_row_and_the_base_price_c
                           is_open=True)  # fmt: skip
     sku = make_product(title="Parle-G", skus=[{"code": "PARLEG", "price_paise": 1000, "mrp_paise": 1000}]).skus.get()
     before = written()
-    data = sku_page_data(sku, [{"store_id": str(store_id), "price_paise": "1100"}]) | {"price_paise": "900"}
+    data = sku_page_data(sku, [{"store_id": str(store_id), "price_paise": "11"}]) | {"price_paise": "9"}
 
     response = admin_client.post(f"/admin/catalog/sku/{sku.pk}/change/", data)
 
     assert response.status_code == 200
     assert inline_forms(response, "store_prices")[0].errors == {
-        "price_paise": ["The store price cannot be above the MRP (1000)."]
+        "price_paise": ["The store price cannot be above the MRP (₹10.00)."]
     }
     assert Sku.objects.get(pk=sku.pk).price_paise == 1000
     assert written() == before
@@ -200,12 +201,12 @@ def test_a_store_price_row_is_added_and_changed_from_the_rendered_page(admin_cli
     sku = make_product(title="Parle-G").skus.get()
     url = f"/admin/catalog/sku/{sku.pk}/change/"
     data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form")
-    data |= {"store_prices-0-store_id": str(kothrud), "store_prices-0-price_paise": "4800"}
+    data |= {"store_prices-0-store_id": str(kothrud), "store_prices-0-price_paise": "48"}
     assert admin_client.post(url, data).status_code == 302
 
     data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form")
     assert "store_prices-0-store_id" not in data  # an existing row keeps its store
-    data |= {"store_prices-0-store_id": str(aundh), "store_prices-0-price_paise": "4700"}
+    data |= {"store_prices-0-store_id": str(aundh), "store_prices-0-price_paise": "47.00"}
     assert admin_client.post(url, data).status_code == 302
 
     assert list(StorePrice.objects.values_list("store_id", "price_paise")) == [(kothrud, 4700)]
@@ -215,7 +216,7 @@ def test_lowering_the_mrp_below_a_store_price_on_the_sku_page_is_an_error_on_the
     sku = make_product(title="Parle-G", skus=[{"code": "PARLEG", "price_paise": 900, "mrp_paise": 1000}]).skus.get()
     services.set_store_price(sku=sku, store_id=_store("PUN-1"), price_paise=980)  # titled as its code
     url = f"/admin/catalog/sku/{sku.pk}/change/"
-    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form") | {"mrp_paise": "950"}
+    data = form_as_submitted(admin_client.get(url).content.decode(), "sku_form") | {"mrp_paise": "9.50"}
     before = written()
 
     response = admin_client.post(url, data)
@@ -232,7 +233,7 @@ def test_lowering_the_mrp_below_a_store_price_on_the_sku_page_is_an_error_on_the
 @pytest.mark.parametrize(
     ("prices", "message"),
     [
-        ({"price_paise": "1100", "mrp_paise": "1000"}, "The price cannot be above the MRP."),
+        ({"price_paise": "11", "mrp_paise": "10"}, "The price cannot be above the MRP."),
         ({"price_paise": "0"}, "The price must be more than zero."),
         ({"max_per_order": "0"}, "Max per order must be at least one."),
     ],

@@ -34,8 +34,8 @@ def _zone_form(store_id: object, **changes: object) -> dict[str, object]:
         "store_id": str(store_id),
         "is_active": "on",
         "pincodes_text": "560034, 560095",
-        "min_order_value_paise": "9900",
-        "fee_tiers": '[{"min_cart_value_paise": 0, "fee_paise": 3900}]',
+        "min_order_value_paise": "99",
+        "fee_tiers": "0: 39",
         "small_cart_threshold_paise": "0",
         "small_cart_fee_paise": "0",
         "late_night_start": "",
@@ -69,6 +69,66 @@ def test_adding_a_zone_in_the_admin_configures_it_through_the_service(admin_clie
     assert [type(e) for e in published] == [ZoneConfigured]
     assert published[0].pincodes == ("560034", "560095")
     assert SlotTemplate.objects.get(zone=zone).capacity == 20
+    assert published[0].fee_policy.min_order_value_paise == 9900  # typed in rupees, kept in paise
+    assert [tier.model_dump() for tier in published[0].fee_policy.fee_tiers] == [
+        {"min_cart_value_paise": 0, "fee_paise": 3900}
+    ]
+
+
+@pytest.mark.django_db
+def test_zone_fees_are_typed_and_shown_in_rupees(admin_client: Client) -> None:
+    store = StoreFactory()
+    form = _zone_form(
+        store.store_id, fee_tiers="₹0: ₹49\n\n199: 29.50\n1,000: 0", small_cart_threshold_paise="149.5",
+        small_cart_fee_paise="15",
+    )  # fmt: skip
+
+    assert admin_client.post("/admin/delivery/zone/add/", form).status_code == 302
+    zone = Zone.objects.get()
+    assert zone.fee_tiers == [
+        {"min_cart_value_paise": 0, "fee_paise": 4900},
+        {"min_cart_value_paise": 19900, "fee_paise": 2950},
+        {"min_cart_value_paise": 100000, "fee_paise": 0},
+    ]
+    assert (zone.small_cart_threshold_paise, zone.small_cart_fee_paise) == (14950, 1500)
+    page = admin_client.get(f"/admin/delivery/zone/{zone.pk}/change/").content.decode()
+    assert "0: 49\n199: 29.50\n1000: 0</textarea>" in page
+    assert 'name="small_cart_threshold_paise" value="149.50"' in page
+    assert "Min order value (₹)" in page
+    assert "₹99.00" in admin_client.get("/admin/delivery/zone/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"fee_tiers": "0 49"},
+            "fee_tiers",
+            "Line 1 ('0 49'): Write the cart value the tier starts at, a colon and its fee",
+        ),
+        (
+            {"fee_tiers": "0: 49\n100: -5"},
+            "fee_tiers",
+            "Line 2 ('100: -5'): Ensure this value is greater than or equal to 0.00.",
+        ),
+        ({"fee_tiers": "99: 49"}, "fee_tiers", "Fee tiers must start at 0"),
+        ({"fee_tiers": ""}, "fee_tiers", "This field is required."),
+        ({"small_cart_fee_paise": "12.345"}, "small_cart_fee_paise", "no more than 2 decimal places"),
+        ({"express_fee_paise": "-1"}, "express_fee_paise", "greater than or equal to 0"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_zone_fee_staff_cannot_mean_is_an_error_on_its_field(
+    admin_client: Client, changes: dict[str, str], field: str, message: str
+) -> None:
+    store = StoreFactory()
+
+    response = admin_client.post("/admin/delivery/zone/add/", _zone_form(store.store_id, **changes))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert message in " ".join(errors[field]), errors
+    assert Zone.objects.count() == 0
 
 
 @pytest.mark.django_db
