@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 
-from shop.accounts.selectors import get_address
+from shop.accounts.selectors import get_address, get_contact
 from shop.api.errors import ApiError
 from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
@@ -78,6 +78,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
         )
     if payment_method not in ("razorpay", "cod"):
         raise ApiError("Pay with razorpay or cod.", fields={"payment_method": ["One of razorpay, cod."]})
+    phone = _phone_for_the_rider(customer_id=customer_id, address_phone=str(address.phone or ""))
     if cart.pincode != address.pincode:
         _refuse_address_elsewhere(cart_pincode=cart.pincode, address_pincode=address.pincode)
     slot = chosen_slot(slot_id=slot_id, zone_id=cart.zone_id, pincode=cart.pincode)
@@ -127,7 +128,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
             payment_method=payment_method,
             address=DeliveryAddress(
                 name=address.name,
-                phone=str(address.phone or ""),
+                phone=phone,
                 line1=address.line1,
                 line2=address.line2,
                 landmark=address.landmark,
@@ -151,6 +152,22 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     record.save(update_fields=["total_paise"])
     cart.lines.all().delete()  # the basket became an order
     return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)
+
+
+def _phone_for_the_rider(*, customer_id: UUID, address_phone: str) -> str:
+    """The number the rider calls at the door: the address's, else the account's. An order
+    nobody can be called about is refused before it is placed (the store would pack it,
+    and the rider could only bring it back)."""
+    if address_phone:
+        return address_phone
+    contact = get_contact(user_id=customer_id)
+    if contact is not None and contact.phone:
+        return str(contact.phone)
+    raise ApiError(
+        "Add a phone number to this address: the rider calls it when they arrive.",
+        code="phone_required",
+        fields={"address_id": ["This address has no phone number, and neither has your account."]},
+    )
 
 
 def _refuse_address_elsewhere(*, cart_pincode: str, address_pincode: str) -> None:

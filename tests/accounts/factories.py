@@ -28,6 +28,7 @@ class AddressFactory(DjangoModelFactory[Address]):
 
     user = factory.SubFactory(UserFactory)
     name = factory.Faker("name", locale="en_IN")
+    phone = factory.Sequence(lambda n: f"+9197{n:08d}")  # the rider's number to call
     line1 = "12, 3rd Cross, Indiranagar"
     city = "Bengaluru"
     state = "Karnataka"

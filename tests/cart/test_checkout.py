@@ -368,3 +368,37 @@ def test_pricing_for_a_malformed_slot_id_is_a_400(shopper: Shopper) -> None:
     response = shopper.client.get("/api/v1/cart/?slot_id=tomorrow")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"slot_id": ["Must be a UUID."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("address_phone", "account_phone", "rider_calls"),
+    [("+919812345678", "+919800000001", "+919812345678"), ("", "+919800000001", "+919800000001"), ("", "", None)],
+)
+def test_the_rider_has_a_number_to_call_or_the_checkout_is_refused(
+    shopper: Shopper, address_phone: str, account_phone: str, rider_calls: str | None
+) -> None:
+    """The order carries the address's phone, else the account's; with neither, nobody could
+    be called at the door: refused (400) before anything is written, the cart kept."""
+    _fill(shopper)
+    shopper.address.phone = address_phone
+    shopper.address.save()
+    shopper.user.phone = account_phone
+    shopper.user.save()
+
+    with captured_events() as published:
+        response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(SLOT))
+
+    if rider_calls is None:
+        assert response.status_code == 400, response.json()
+        error = response.json()["error"]
+        assert error["code"] == "phone_required"
+        assert error["message"] == "Add a phone number to this address: the rider calls it when they arrive."
+        assert error["fields"] == {"address_id": ["This address has no phone number, and neither has your account."]}
+        assert published == []
+        assert not Checkout.objects.exists()
+        assert len(shopper.client.get("/api/v1/cart/").json()["lines"]) == 2
+    else:
+        assert response.status_code == 202, response.json()
+        submitted = [event for event in published if isinstance(event, CheckoutSubmitted)]
+        assert [event.address.phone for event in submitted] == [rider_calls]
