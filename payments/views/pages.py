@@ -72,20 +72,24 @@ def _outcome(
     request: HttpRequest, outcome: str, intent: PaymentIntent | None, *, message: str = "", status: int = 200
 ) -> HttpResponse:
     """The page the customer lands on after checkout, with the way back to their order in the web shop."""
-    order_page = reverse("storefront") + (f"#/orders/{intent.order_id}" if intent is not None else "#/orders")
     context = {
         "outcome": outcome,
         "intent": intent,
         "amount": format_inr(intent.amount_paise) if intent is not None else "",
         "message": message,
-        "order_page": order_page,
+        "order_page": _order_page(intent),
     }
     return render(request, "payments/callback.html", context, status=status)
 
 
+def _order_page(intent: PaymentIntent | None) -> str:
+    """The order's page in the web shop (or the list of orders when the intent is unknown)."""
+    return reverse("storefront") + (f"#/orders/{intent.order_id}" if intent is not None else "#/orders")
+
+
 @require_GET
 def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
-    """Open checkout for an intent: Razorpay's checkout.js, or the fake's stand-in page locally."""
+    """Open checkout for an intent at once: Razorpay's checkout.js, or the fake's stand-in page locally."""
     intent = selectors.get_intent(intent_id=intent_id)
     payable = intent is not None and intent.cancelled_at is None and intent.status in ("created", "attempted", "failed")
     if intent is None or not intent.razorpay_order_id or not payable:
@@ -103,5 +107,10 @@ def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
         "callback_url": callback_url,
         "prefill": {"name": intent.customer_name, "email": intent.customer_email, "contact": intent.customer_contact},
     }
-    context = {"intent": intent, "options": options, "amount": format_inr(intent.amount_paise)}
+    context = {
+        "intent": intent,
+        "options": options,
+        "amount": format_inr(intent.amount_paise),
+        "order_page": _order_page(intent),
+    }
     return render(request, "payments/pay.html", context)
