@@ -98,13 +98,25 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
 
     expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
     order_id = page.url.rsplit("/", 1)[1]
+    order_page = page.url
+
+    # "Pay now" was chosen: once the order awaits payment (pushed over the websocket), the page
+    # goes on to pay by itself. The fake's checkout page stands in for Razorpay's.
+    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout", timeout=SAGA_TIMEOUT_MS)
+    expect(page.locator("body")).to_contain_text("₹540.00")
+
+    # Back (say, to look at the order first) leads to the order, which offers to pay, and stays.
+    page.go_back()
+    expect(page).to_have_url(order_page)
     pay = page.locator("#pay-now")
-    expect(pay).to_have_text("Pay ₹540.00 now", timeout=SAGA_TIMEOUT_MS)  # pushed over the websocket
+    expect(pay).to_have_text("Pay ₹540.00 now", timeout=SAGA_TIMEOUT_MS)
     expect(page.locator("#cart-count")).to_have_text("0")
     expect(page.locator("#payment-method")).to_have_text("Pay online (Razorpay): awaiting payment")
+    page.wait_for_timeout(1_500)
+    expect(page).to_have_url(order_page)
     pay.click()
 
-    # The fake's checkout page stands in for Razorpay's; its callback leads back to the order.
+    # The fake's callback leads back to the order.
     expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
     page.click("#pay")
     expect(page.locator("h1")).to_have_text("Payment received")

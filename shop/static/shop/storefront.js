@@ -36,6 +36,10 @@ const STATES = [
 const state = {
   me: null, cart: null, serviceability: null, categories: null, skus: new Map(), leave: null,
   notice: null, // a message for the next render of the page (e.g. about an address just saved)
+  // The prepaid order this page load just checked out: its page goes on to the pay page by
+  // itself, once. Kept in memory, not in storage: a reload, Back from Razorpay or a later
+  // visit (from Your orders, another tab) finds it empty and shows "Pay now" instead.
+  payOnArrival: null,
   pending: new Set(), // sku ids whose "Add" is on its way
 };
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -813,6 +817,7 @@ async function placeOrder(form) {
     const placed = await api("/api/v1/checkout/", { method: "POST", body, headers: { "Idempotency-Key": saved.key } });
     sessionStorage.removeItem(CHECKOUT_KEY);
     rememberCheckout(placed.order_id);
+    state.payOnArrival = body.payment_method === "razorpay" ? placed.order_id : null;
     navigate(`#/orders/${placed.order_id}`);
     loadCart().catch(() => {});
   } catch (error) {
@@ -868,10 +873,32 @@ function progress(order) {
     h("li", { class: index < at ? "done" : index === at ? "now" : "" }, STATUS_LABEL[step])));
 }
 
-function renderOrder(order) {
+/** Razorpay's details while the order can be paid from its page (awaiting payment, a pay page
+ * to go to), else null. */
+function payment(order) {
   const razorpay = order.payment && order.payment.razorpay;
   const payable = order.payment && ["requested", "failed"].includes(order.payment.state);
-  const canPay = order.status === "awaiting_payment" && payable && razorpay && razorpay.pay_url;
+  return order.status === "awaiting_payment" && payable && razorpay && razorpay.pay_url ? razorpay : null;
+}
+
+/** The customer chose "Pay now" at checkout: once the order awaits payment, on to the pay page
+ * (Razorpay's checkout opens there at once) without another click. Once per order: the flag
+ * is taken here, so Back from Razorpay shows the "Pay now" button. Cancelled before it could be
+ * paid (out of stock, a full slot), the page shows why, as for anyone. True when it has gone. */
+function payOnArrival(order) {
+  if (state.payOnArrival !== order.id) return false;
+  const razorpay = payment(order);
+  if (!razorpay && ["pending", "awaiting_payment"].includes(order.status)) return false; // not ready yet: keep waiting
+  state.payOnArrival = null;
+  if (!razorpay) return false;
+  flash(`Taking you to Razorpay to pay ${rupees(razorpay.amount)}…`);
+  location.assign(razorpay.pay_url); // a new history entry: Back returns to this order
+  return true;
+}
+
+function renderOrder(order) {
+  const razorpay = payment(order);
+  const canPay = !!razorpay;
   // Cash on delivery: nothing was paid, so a short pick is not "refunded", it is not charged.
   const cod = order.payment_method === "cod";
   const short = order.totals.adjustment_paise;
@@ -897,7 +924,8 @@ function renderOrder(order) {
     canPay ? h("div", { class: "notice" },
       h("a", { class: "button primary", href: razorpay.pay_url, id: "pay-now" }, `Pay ${rupees(razorpay.amount)} now`),
       order.payment_due_at ? h("span", { class: "muted" }, ` Unpaid orders are cancelled at ${time(order.payment_due_at)}.`) : null) : null,
-    order.status === "pending" ? h("p", { class: "muted" }, "Checking stock, your slot and payment…") : null,
+    order.status === "pending" ? h("p", { class: "muted", id: "pending-note" }, "Checking stock, your slot and payment…",
+      state.payOnArrival === order.id ? " Razorpay's checkout opens as soon as your order is ready to pay." : null) : null,
     h("div", { class: "columns" },
       h("div", {},
         h("table", { class: "order-lines" }, h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", { class: "num" }, "Qty"), h("th", { class: "num" }, "Amount"))), h("tbody", {}, lines)),
@@ -977,7 +1005,11 @@ async function orderPage(orderId) {
     clearTimeout(retry);
     if (socket) socket.close();
   };
-  state.leave = stop; // before any wait: leaving while the first answer is on its way stops it all
+  state.leave = () => {
+    stop();
+    // Left for another page before it was ready to pay: coming back later shows "Pay now".
+    if (location.hash !== here && state.payOnArrival === orderId) state.payOnArrival = null;
+  }; // before any wait: leaving while the first answer is on its way stops it all
   const giveUp = (waited) => {
     stop();
     if (location.hash !== here) return;
@@ -1016,7 +1048,7 @@ async function orderPage(orderId) {
       if (closed || location.hash !== here || mine < shown) return;
       shown = mine;
       keepFocus(() => showView(renderOrder(fresh)));
-      if (settled(fresh)) stop();
+      if (payOnArrival(fresh) || settled(fresh)) stop();
       else if (socket && socket.readyState === WebSocket.OPEN) clearInterval(timer); // the socket carries on
     } catch (error) {
       if (closed) return;
@@ -1048,10 +1080,15 @@ async function orderPage(orderId) {
     connect();
     if (!order) poll(1500); // until the order exists, also when its first push is missed
   }
-  if (order) return renderOrder(order);
+  if (order) {
+    const view = renderOrder(order);
+    if (payOnArrival(order)) stop();
+    return view;
+  }
   return [h("h1", {}, "Placing your order…"),
     h("p", { class: "status", id: "order-status", "data-status": "placing" }, "We are checking stock, your slot and payment."),
-    h("p", { class: "muted", id: "placing-note" }, "This page updates by itself.")];
+    h("p", { class: "muted", id: "placing-note" }, "This page updates by itself.",
+      state.payOnArrival === orderId ? " Razorpay's checkout opens as soon as your order is ready to pay." : null)];
 }
 
 async function ordersPage() {
@@ -1197,6 +1234,13 @@ async function start() {
     }
   });
   window.addEventListener("hashchange", route);
+  // Back from Razorpay may bring this page back as it was left (the back/forward cache), its
+  // order no longer followed: it is fetched and followed again, without the old message.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    $("#flash").hidden = true;
+    route();
+  });
   state.me = JSON.parse($("#signed-in").textContent); // the page says who is signed in
   showMe();
   await loadCart();
