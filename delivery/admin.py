@@ -250,6 +250,8 @@ class ZoneAdmin(RupeesInForms, _StoreColumn):
     @admin.action(description="Generate a week of slots (all zones' templates)", permissions=["operate"])
     def generate_week_of_slots(self, request: HttpRequest, queryset: QuerySet[Zone]) -> None:
         created = services.generate_slots(days=7)
+        for zone in queryset:  # every zone's templates ran; the history is kept on those selected
+            self.log_change(request, zone, f"Generated a week of slots for all zones ({created} new)")
         self.message_user(request, f"Created {created} slots.")
 
 
@@ -485,20 +487,22 @@ class AssignForm(forms.Form):
             field.initial = str(shipment.rider_id)
 
 
-def _step(description: str, service: Callable[..., Any], done: str) -> Any:
+def _step(description: str, service: Callable[..., Any], done: str, history: Callable[[Shipment], str]) -> Any:
     """An admin action running one service per shipment; refusals become error messages, and what
-    was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...")."""
+    was done one success message (`done`: "Packed" -> "Packed 2 shipments: DL..., DL...") and an
+    entry in each shipment's history (`history`: its words, from the shipment the service returns)."""
 
     @admin.action(description=description, permissions=["operate"])
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         moved = []
         for shipment in queryset:
             try:
-                service(shipment_id=shipment.pk)
+                moved_shipment = service(shipment_id=shipment.pk)
             except (APIException, ValidationError) as exc:
                 modeladmin.message_user(request, f"{shipment.tracking_code}: {_refusal(exc)}", messages.ERROR)
             else:
                 moved.append(shipment.tracking_code)
+                modeladmin.log_change(request, moved_shipment, history(moved_shipment))
         if moved:
             plural = "" if len(moved) == 1 else "s"
             modeladmin.message_user(
@@ -530,10 +534,20 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
     search_fields = ["tracking_code", "order_id"]
     inlines = [ShipmentLineInline]
     actions = [
-        _step("Pack", services.pack_shipment, "Packed"),
-        _step("Assign the least-loaded rider", services.assign_rider, "Assigned a rider to"),
-        _step("Send out for delivery", services.dispatch_shipment, "Sent out for delivery"),
-        _step("Return to store (after a failure)", services.return_shipment, "Returned to the store"),
+        _step("Pack", services.pack_shipment, "Packed", lambda _: "Packed"),
+        _step(
+            "Assign the least-loaded rider",
+            services.assign_rider,
+            "Assigned a rider to",
+            lambda shipment: f"Assigned the least-loaded rider, {_rider_name(shipment.rider_id)}",
+        ),
+        _step("Send out for delivery", services.dispatch_shipment, "Sent out for delivery", lambda _: "Sent out"),
+        _step(
+            "Return to store (after a failure)",
+            services.return_shipment,
+            "Returned to the store",
+            lambda _: "Returned to the store",
+        ),
     ]
 
     @admin.display(description="slot (IST)", ordering="slot__starts_at")
@@ -607,6 +621,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
         make_form: Callable[[Shipment, Any], forms.Form],
         run: Callable[[Shipment, Any], Any],
         done: str,
+        history: Callable[[Any], str],
         title: str,
         template: str,
     ) -> HttpResponse:
@@ -631,6 +646,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             except (APIException, ValidationError) as exc:
                 form.add_error(None, _refusal(exc))
             else:
+                self.log_change(request, shipment, history(form))
                 messages.success(request, f"{shipment.tracking_code}: {done}.")
                 return self._change_page(shipment)
         context = {
@@ -653,6 +669,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             make_form=lambda shipment, data: PickForm(data, lines=list(shipment.lines.all())),
             run=lambda shipment, form: services.record_pick(shipment_id=shipment.pk, picks=form.picks()),
             done="pick recorded",
+            history=lambda form: f"Recorded the pick: {_pick_summary(form.picks())}",
             title="Record the pick",
             template="admin/delivery/shipment/pick.html",
         )
@@ -667,6 +684,14 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
                 shipment_id=shipment.pk, cash_collected_paise=form.cash_collected_paise()
             ),
             done="delivered",
+            history=lambda form: (
+                "Delivered"
+                + (
+                    ""
+                    if form.cash_collected_paise() is None
+                    else f", {format_inr(form.cash_collected_paise())} collected"
+                )
+            ),
             title="Delivered",
             template="admin/delivery/shipment/door.html",
         )
@@ -681,6 +706,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
                 shipment_id=shipment.pk, reason=form.cleaned_data["reason"]
             ),
             done="delivery failed, recorded",
+            history=lambda form: f"Recorded a failed delivery: {form.cleaned_data['reason'].replace('_', ' ')}",
             title="Delivery failed",
             template="admin/delivery/shipment/door.html",
         )
@@ -695,9 +721,22 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
                 shipment_id=shipment.pk, rider_id=form.cleaned_data["rider"]
             ),
             done="rider assigned",
+            history=lambda form: f"Assigned the rider {_rider_name(form.cleaned_data['rider'])}",
             title="Assign a rider",
             template="admin/delivery/shipment/assign.html",
         )
+
+
+def _pick_summary(picks: list[services.PickInput]) -> str:
+    """ "2 found, 1 short" for the shipment's history."""
+    outcomes = [str(pick.outcome) for pick in picks]
+    counted = [(outcomes.count(outcome), outcome) for outcome in PickOutcome.values]
+    return ", ".join(f"{n} {outcome}" for n, outcome in counted if n) or "nothing to pick"
+
+
+def _rider_name(rider_id: uuid.UUID | None) -> str:
+    rider = Rider.objects.filter(pk=rider_id).only("name").first() if rider_id is not None else None
+    return rider.name if rider is not None else str(rider_id)[:8] if rider_id is not None else "none"
 
 
 def _is_uuid(value: str) -> bool:

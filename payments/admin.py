@@ -135,6 +135,8 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
             return HttpResponse(status=403)
         form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
         if request.method == "POST" and form.is_valid():
+            # A double submit carries the same key: the same refund, recorded in the history once.
+            again = Refund.objects.filter(idempotency_key=form.cleaned_data["idempotency_key"]).exists()
             try:
                 refund = services.refund_payment(order_id=intent.order_id, source="admin", **form.refund())
             except PaymentRefused as exc:
@@ -142,6 +144,9 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
             except ValidationError as exc:
                 form.add_error(None, "; ".join(exc.messages))
             else:
+                if not again:
+                    said = f"Refunded {format_inr(refund.amount_paise)} ({refund.status}): {refund.reason}"
+                    self.log_change(request, intent, said)
                 messages.success(request, f"Refund of {format_inr(refund.amount_paise)} is {refund.status}.")
                 return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
         context = {
@@ -165,6 +170,9 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
                 done += 1
             except gateway.GatewayProblem as exc:
                 messages.error(request, f"{intent.order_id}: {exc}")
+            else:
+                intent.refresh_from_db(fields=["status"])
+                self.log_change(request, intent, f"Asked Razorpay about the payment: it is {intent.status}")
         messages.info(request, f"Checked {done} intent(s) with Razorpay.")
 
 
@@ -192,7 +200,9 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         for event in queryset.exclude(status=WebhookEvent.Status.PROCESSED):
             try:
-                services.process_webhook(webhook_id=event.id)
+                processed = services.process_webhook(webhook_id=event.id)
             except Exception as exc:
                 messages.error(request, f"{event.event_id}: {exc}")
+            else:
+                self.log_change(request, event, f"Processed the event again: {processed.status}")
         messages.info(request, "Done.")

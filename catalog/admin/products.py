@@ -156,6 +156,8 @@ class ProductAdmin(RefusalsAsFormErrors, NoDeletes):
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{product}: {' '.join(exc.messages)}", messages.WARNING)
+            else:
+                self.log_change(request, product, f"{verb.capitalize()} the product")
         if done:
             self.message_user(request, f"{done} product(s) {verb}.", messages.SUCCESS)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.contrib.admin.models import CHANGE
 from django.test import Client
 
 from catalog import services
@@ -13,6 +14,7 @@ from catalog.events import PriceChanged, ProductPublished, ProductUpdated
 from catalog.models import PriceHistory, Product, Sku, StorePrice
 from shop.accounts.models import User
 from shop.eventbus.testing import captured_events
+from tests.history import admin_history
 
 from .factories import CategoryFactory, TaxClassFactory, make_product
 
@@ -87,6 +89,8 @@ def test_bulk_publish_and_unpublish(admin_client: Client) -> None:
         admin_client.post("/admin/catalog/product/", {"action": "unpublish", "_selected_action": ids})
     assert [type(e) for e in published] == [ProductUpdated, ProductUpdated]
     assert set(Product.objects.values_list("status", flat=True)) == {"draft"}
+    assert [entry[1:] for entry in admin_history(first)] == [(CHANGE, "Published the product"),
+                                                             (CHANGE, "Unpublished the product")]  # fmt: skip
 
 
 def test_a_price_change_and_a_store_price_in_the_sku_admin(admin_client: Client, staff: User) -> None:

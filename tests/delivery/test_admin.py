@@ -16,6 +16,7 @@ from delivery.events import ShipmentDelivered, ShipmentDeliveryFailed, ShipmentP
 from delivery.models import Rider, Shipment, Slot, SlotBooking, SlotTemplate, Zone
 from shop.eventbus.testing import captured_events
 from tests.accounts.factories import UserFactory
+from tests.history import admin_history
 
 from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory, StoreFactory, ZoneFactory
 
@@ -159,7 +160,9 @@ def test_shipment_steps_in_the_admin_refuse_illegal_moves(admin_client: Client) 
     assert pending.status == "pending"
 
     admin_client.post("/admin/delivery/shipment/", {"action": "assign_rider", "_selected_action": [str(pending.pk)]})
-    assert Shipment.objects.get(pk=pending.pk).rider is not None
+    rider = Shipment.objects.get(pk=pending.pk).rider
+    assert rider is not None
+    assert [entry[2] for entry in admin_history(pending)] == [f"Assigned the least-loaded rider, {rider.name}"]
 
 
 @pytest.mark.parametrize("model", ["store", "zone", "slot", "slotbooking", "rider", "shipment"])
@@ -319,6 +322,7 @@ def test_staff_record_the_pick_in_the_admin_and_the_shipment_is_picked(admin_cli
     lines = {line.title: (line.outcome, line.quantity_picked) for line in shipment.lines.all()}
     assert lines == {"Toor dal": ("found", 2), "Eggs": ("short", 4), "Onions": ("weighed", 1080)}
     assert [type(e) for e in published] == [ShipmentPicked]
+    assert [entry[2] for entry in admin_history(shipment)] == ["Recorded the pick: 1 found, 1 short, 1 weighed"]
 
 
 @pytest.mark.django_db
@@ -389,6 +393,7 @@ def test_staff_record_cash_on_delivery_in_rupees(admin_client: Client) -> None:
     assert published[0].cash_collected_paise == 41250
     assert again.status_code == 200
     assert "cannot be delivered: it is delivered" in again.content.decode()
+    assert [entry[2] for entry in admin_history(shipment)] == ["Delivered, ₹412.50 collected"]  # refusals: none
 
 
 @pytest.mark.django_db
@@ -413,6 +418,7 @@ def test_staff_record_a_failed_delivery_with_its_reason(admin_client: Client) ->
     shipment.refresh_from_db()
     assert (shipment.status, shipment.failure_reason) == ("failed", "address_not_found")
     assert [type(e) for e in published] == [ShipmentDeliveryFailed]
+    assert [entry[2] for entry in admin_history(shipment)] == ["Recorded a failed delivery: address not found"]
 
 
 @pytest.mark.parametrize(
@@ -511,6 +517,18 @@ def test_view_only_staff_are_offered_no_shipment_action_and_posting_one_changes_
     assert Shipment.objects.get(pk=pending.pk).rider is None
     assert Shipment.objects.get(pk=picked.pk).status == "picked"
     assert Shipment.objects.get(pk=failed.pk).status == "failed"
+
+
+@pytest.mark.django_db
+def test_staff_generate_a_week_of_slots_and_the_zone_history_says_who(admin_client: Client) -> None:
+    zone = ZoneFactory()
+    SlotTemplate.objects.create(zone=zone, start_time=time(7), end_time=time(9), capacity=5)
+
+    admin_client.post("/admin/delivery/zone/", {"action": "generate_week_of_slots", "_selected_action": [str(zone.pk)]})
+
+    created = Slot.objects.filter(zone=zone).count()
+    assert created >= 6  # today's window may have passed
+    assert [entry[2] for entry in admin_history(zone)] == [f"Generated a week of slots for all zones ({created} new)"]
 
 
 @pytest.mark.django_db
@@ -811,6 +829,7 @@ def test_staff_choose_a_rider_of_the_shipments_store(admin_client: Client) -> No
     assert f"{shipment.tracking_code}: rider assigned." in response.content.decode()
     assert Shipment.objects.get(pk=shipment.pk).rider == busy
     assert idle.shipments.count() == 0
+    assert [entry[2] for entry in admin_history(shipment)] == ["Assigned the rider Busy Bala"]
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from shop.eventbus import publish
 from shop.eventbus.models import Delivery, PausedSubscriber
 from shop.eventbus.testing import deliver_pending
 from tests.eventbus.busapp.events import Poison
+from tests.history import admin_history_of
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,6 @@ def _dead(*keys: str) -> list[Delivery]:
     return list(Delivery.objects.filter(status="dead").order_by("id"))
 
 
-def _history(model: str, object_id: object) -> list[tuple[str, int, str]]:
-    entries = LogEntry.objects.filter(object_id=str(object_id), content_type__model=model).order_by("action_time")
-    return [(entry.user.email, entry.action_flag, entry.get_change_message()) for entry in entries]
-
-
 def test_replaying_dead_letters_records_each_on_its_delivery_history() -> None:
     client = _operator("view_delivery", "change_delivery", "view_deadletter")
     first, second, untouched = _dead("p1", "p2", "p3")
@@ -54,9 +50,9 @@ def test_replaying_dead_letters_records_each_on_its_delivery_history() -> None:
     replayed = (
         "Replayed the dead letter: busapp.poison.v1 goes to busapp.poisoned again, from the first attempt (replay 1)"
     )
-    assert _history("delivery", first.id) == [("ops@example.in", CHANGE, replayed)]
-    assert _history("delivery", second.id) == [("ops@example.in", CHANGE, replayed)]
-    assert _history("delivery", untouched.id) == []
+    assert admin_history_of("delivery", first.id) == [("ops@example.in", CHANGE, replayed)]
+    assert admin_history_of("delivery", second.id) == [("ops@example.in", CHANGE, replayed)]
+    assert admin_history_of("delivery", untouched.id) == []
     # The letter has left the dead-letter list; its history stays on the delivery's page.
     page = client.get(f"/admin/eventbus/delivery/{first.id}/history/").content.decode()
     assert replayed in page
@@ -72,7 +68,7 @@ def test_discarding_dead_letters_records_who_and_why_and_asking_records_nothing(
     assert LogEntry.objects.count() == 0
     client.post("/admin/eventbus/deadletter/", {**selected, "confirm": "yes", "reason": "Poison from the import."})
 
-    assert _history("delivery", letter.id) == [
+    assert admin_history_of("delivery", letter.id) == [
         (
             "ops@example.in",
             CHANGE,
@@ -109,7 +105,7 @@ def test_pausing_and_resuming_a_subscriber_records_who_and_why() -> None:
 
     assert not PausedSubscriber.objects.exists()
     resumed = "Resumed subscriber busapp.record_thing: its waiting events are delivered"
-    assert _history("pausedsubscriber", subscriber) == [
+    assert admin_history_of("pausedsubscriber", subscriber) == [
         ("ops@example.in", ADDITION, "Paused subscriber busapp.record_thing: SMTP down"),
         ("ops@example.in", DELETION, resumed),
         ("ops@example.in", ADDITION, "Paused subscriber busapp.record_thing"),
@@ -131,4 +127,4 @@ def test_deleting_selected_pauses_records_each_as_resumed() -> None:
     assert not PausedSubscriber.objects.exists()
     for name in ("busapp.record_thing", "busapp.poisoned"):
         resumed = f"Resumed subscriber {name}: its waiting events are delivered"
-        assert _history("pausedsubscriber", name) == [("ops@example.in", DELETION, resumed)]
+        assert admin_history_of("pausedsubscriber", name) == [("ops@example.in", DELETION, resumed)]

@@ -10,6 +10,7 @@ from django.test import Client
 
 from inventory.models import Stock
 from shop.accounts.models import User
+from tests.history import admin_history
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,6 @@ def operator() -> Client:
     return client
 
 
-def _history(stock: Stock) -> list[tuple[str, int, str]]:
-    entries = LogEntry.objects.filter(object_id=str(stock.pk), content_type__model="stock").order_by("action_time")
-    return [(entry.user.email, entry.action_flag, entry.get_change_message()) for entry in entries]
-
-
 def test_an_adjustment_records_who_by_how_much_and_why_and_a_refused_one_nothing(operator, stocked) -> None:
     stock = Stock.objects.get(sku=stocked(5))
     post = {"action": "adjust_stock", "_selected_action": [str(stock.pk)], "apply": "1"}
@@ -36,7 +32,7 @@ def test_an_adjustment_records_who_by_how_much_and_why_and_a_refused_one_nothing
     operator.post("/admin/inventory/stock/", {**post, "delta": "-9", "reason": "lost"})  # refused: only 5
     operator.post("/admin/inventory/stock/", {**post, "delta": "-2", "reason": " Two packs torn in the crate "})
 
-    assert _history(stock) == [
+    assert admin_history(stock) == [
         ("stores@example.in", CHANGE, "Adjusted the stock by -2 pcs: Two packs torn in the crate")
     ]
     history = operator.get(f"/admin/inventory/stock/{stock.pk}/history/").content.decode()
@@ -60,12 +56,12 @@ def test_a_receipt_and_a_threshold_are_recorded_for_each_row_acted_on(operator, 
     )
     operator.post("/admin/inventory/stock/", {**both, "action": "set_threshold", "threshold": "500"})
 
-    assert [message for _, _, message in _history(milk)] == [
+    assert [message for _, _, message in admin_history(milk)] == [
         "Turned the low-stock alert off (threshold 0)",
         "Received 7 pcs in batch GRN-9 (no expiry)",
         "Set the low-stock threshold to 500 pcs",
     ]
-    assert [message for _, _, message in _history(rice)] == [
+    assert [message for _, _, message in admin_history(rice)] == [
         "Turned the low-stock alert off (threshold 0)",
         "Set the low-stock threshold to 500 g",
     ]

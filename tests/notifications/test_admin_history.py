@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client, override_settings
 
 from notifications.models import Notification
 from shop.accounts.models import User
+from tests.history import admin_history
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,6 @@ def _message(status: str, to: str = "asha@example.in") -> Notification:
     )
 
 
-def _history(notification: Notification) -> list[tuple[str, int, str]]:
-    entries = LogEntry.objects.filter(object_id=str(notification.pk), content_type__model="notification")
-    return [(entry.user.email, entry.action_flag, entry.get_change_message()) for entry in entries]
-
-
 def test_sending_a_failed_message_again_records_who_sent_it(operator) -> None:
     failed, sent = _message("failed"), _message("sent", to="ravi@example.in")
 
@@ -56,8 +52,8 @@ def test_sending_a_failed_message_again_records_who_sent_it(operator) -> None:
 
     assert "1 message(s) sent again." in response.content.decode()
     assert [message.to for message in mail.outbox] == [["asha@example.in"]]
-    assert _history(failed) == [("support@example.in", CHANGE, "Sent the message again to asha@example.in")]
-    assert _history(sent) == []  # already sent: not sent again, nothing recorded
+    assert admin_history(failed) == [("support@example.in", CHANGE, "Sent the message again to asha@example.in")]
+    assert admin_history(sent) == []  # already sent: not sent again, nothing recorded
     page = operator.get(f"/admin/notifications/notification/{failed.pk}/history/").content.decode()
     assert "Sent the message again to asha@example.in" in page
 
@@ -73,7 +69,7 @@ def test_a_message_the_mail_server_refuses_again_is_recorded_as_tried_with_the_e
     )
 
     assert "1 message(s) failed again" in response.content.decode()
-    assert _history(failed) == [
+    assert admin_history(failed) == [
         (
             "support@example.in",
             CHANGE,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 
 from orders.models import Order
 from shop.accounts.models import User
 from tests.accounts.factories import PASSWORD
+from tests.history import admin_history
 
 from .factories import place
 
@@ -25,13 +25,6 @@ def _operator(client) -> User:
     return staff
 
 
-def _history(order: Order) -> list[tuple[str, int, str]]:
-    entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Order), object_id=str(order.pk)
-    ).order_by("action_time")
-    return [(entry.user.email, entry.action_flag, entry.get_change_message()) for entry in entries]
-
-
 def test_cancelling_by_the_action_records_who_and_why_on_each_order_not_on_the_refused_one(client) -> None:
     _operator(client)
     first, second, on_road = place(), place(), place()
@@ -43,9 +36,9 @@ def test_cancelling_by_the_action_records_who_and_why_on_each_order_not_on_the_r
     done = client.post("/admin/orders/order/", {**selected, "confirm": "yes", "note": "The  store flooded."})
 
     assert done.status_code == 302
-    assert _history(first) == [("ops@example.in", CHANGE, "Cancelled the order: The store flooded.")]
-    assert _history(second) == [("ops@example.in", CHANGE, "Cancelled the order: The store flooded.")]
-    assert _history(on_road) == []  # refused: out for delivery
+    assert admin_history(first) == [("ops@example.in", CHANGE, "Cancelled the order: The store flooded.")]
+    assert admin_history(second) == [("ops@example.in", CHANGE, "Cancelled the order: The store flooded.")]
+    assert admin_history(on_road) == []  # refused: out for delivery
     assert LogEntry.objects.get(object_id=str(first.pk)).object_repr == f"Order {str(first.id)[:8]} (cancelled)"
 
 
@@ -56,7 +49,7 @@ def test_the_cancel_button_records_who_and_why_and_the_order_page_and_history_sh
     client.post(f"/admin/orders/order/{order.id}/cancel/", {"confirm": "yes", "note": "Customer asked by phone."})
     client.post(f"/admin/orders/order/{order.id}/cancel/", {"confirm": "yes", "note": "Twice"})  # already cancelled
 
-    assert _history(order) == [("ops@example.in", CHANGE, "Cancelled the order: Customer asked by phone.")]
+    assert admin_history(order) == [("ops@example.in", CHANGE, "Cancelled the order: Customer asked by phone.")]
     page = client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
     assert "Done by staff in the admin" in page
     assert "Meera Iyer (ops@example.in)" in page

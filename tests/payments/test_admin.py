@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import CHANGE
 
-from payments.models import Refund
+from payments.models import Refund, WebhookEvent
 from tests.accounts.factories import UserFactory
+from tests.history import admin_history
 
 from .helpers import paid_intent
 
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(UserFactory(email="staff@example.in", is_staff=True, is_superuser=True))
     return client
 
 
@@ -43,6 +45,20 @@ def test_the_refund_form_refunds_once_even_when_submitted_twice(fake, staff_clie
     assert len(fake.ledger.refunds) == 1
     shown = [str(message) for message in staff_client.get(second.url).context["messages"]]
     assert shown == ["Refund of ₹25.00 is pending."] * 2  # asked of Razorpay at once: no transaction to wait for
+    assert admin_history(intent) == [("staff@example.in", CHANGE, "Refunded ₹25.00 (pending): bruised")]  # once
+
+
+def test_asking_razorpay_and_processing_a_webhook_again_are_recorded(fake, staff_client):
+    intent = paid_intent(fake)
+    event = WebhookEvent.objects.filter(event_type="payment.captured").get()
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED)
+
+    fetch = {"action": "fetch_from_razorpay", "_selected_action": [intent.pk]}
+    staff_client.post("/admin/payments/paymentintent/", fetch)
+    staff_client.post("/admin/payments/webhookevent/", {"action": "reprocess", "_selected_action": [event.pk]})
+
+    assert admin_history(intent) == [("staff@example.in", CHANGE, "Asked Razorpay about the payment: it is captured")]
+    assert admin_history(event) == [("staff@example.in", CHANGE, "Processed the event again: processed")]
 
 
 def test_the_refund_form_shows_a_refusal(fake, staff_client):

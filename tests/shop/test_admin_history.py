@@ -15,7 +15,7 @@ from shop.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
-#: app label -> {model: (actions, custom views)}; each logs, tested in tests/<app>/test_admin_history.py.
+#: app label -> {model: (actions, custom views)}; each logs, tested in tests/<app>/test_admin*.py.
 LOGGED = {
     "orders": {"Order": ({"cancel_orders"}, {"orders_order_cancel"})},
     "inventory": {"Stock": ({"receive_stock", "adjust_stock", "set_threshold"}, set())},
@@ -26,6 +26,18 @@ LOGGED = {
     },
     "accounts": {"Address": ({"delete_selected"}, set())},  # Django's own, which logs the deletions
     "analytics": {},  # reports: nothing to operate
+    "catalog": {"Product": ({"publish", "unpublish", "discontinue"}, set())},
+    "delivery": {
+        "Zone": ({"generate_week_of_slots"}, set()),
+        "Shipment": (
+            {"pack_shipment", "assign_rider", "dispatch_shipment", "return_shipment"},
+            {f"delivery_shipment_{step}" for step in ("pick", "deliver", "fail", "assign")},
+        ),
+    },
+    "payments": {
+        "PaymentIntent": ({"fetch_from_razorpay"}, {"payments_paymentintent_refund"}),
+        "WebhookEvent": ({"reprocess"}, set()),
+    },
 }
 DJANGO_VIEWS = ("changelist", "add", "history", "delete", "change", "autocomplete", "password_change")
 
