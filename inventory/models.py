@@ -85,7 +85,12 @@ class Stock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku_id} @ {self.store_id}"
+        """ "AMUL-BUTTER-500G at blr-hsr" when the SKU and store came with the row (the admin's
+        lists and actions select them); their ids otherwise, rather than two more queries."""
+        fields = type(self)._meta
+        sku = self.sku if fields.get_field("sku").is_cached(self) else None
+        store = self.store if fields.get_field("store").is_cached(self) else None
+        return f"{sku.sku_code if sku else self.sku_id} at {store.code if store else self.store_id}"
 
     @property
     def in_stock(self) -> bool:

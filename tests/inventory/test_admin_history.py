@@ -65,6 +65,8 @@ def test_a_receipt_and_a_threshold_are_recorded_for_each_row_acted_on(operator, 
         "Turned the low-stock alert off (threshold 0)",
         "Set the low-stock threshold to 500 g",
     ]
+    named = {entry.object_repr for entry in LogEntry.objects.filter(object_id=str(milk.pk))}
+    assert named == {f"{milk.sku.sku_code} at {milk.store.code}"}  # "Recent actions" reads it
 
 
 def test_the_action_form_alone_records_nothing(operator, stocked) -> None:
