@@ -35,3 +35,16 @@ def get_contact(*, user_id: UUID, include_inactive: bool = False) -> User | None
     Staff screens pass `include_inactive` to name a deactivated account too."""
     users = User.objects.all() if include_inactive else User.objects.filter(is_active=True)
     return one_or_none(users.filter(pk=user_id).only("id", "email", "full_name", "phone", "is_active"))
+
+
+def get_user_for_password_reset(*, email: str | None = None, user_id: UUID | None = None) -> User | None:
+    """The active account a password reset is for, by email (any case) or id; None otherwise."""
+    users = User.objects.filter(is_active=True)
+    if email is not None:
+        users = users.filter(email__iexact=User.objects.normalize_email(email.strip()))
+    if user_id is not None:
+        users = users.filter(pk=user_id)
+    if email is None and user_id is None:
+        return None
+    user = one_or_none(users)
+    return user if user is not None and user.has_usable_password() else None

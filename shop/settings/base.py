@@ -295,6 +295,10 @@ REST_FRAMEWORK = {
         "user": env_str("THROTTLE_USER", "1200/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
         "register": env_str("THROTTLE_REGISTER", "20/hour"),
+        # Reset links asked for, per IP and per email address; password changes per customer.
+        "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
+        "password_reset_email": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
+        "password_change": env_str("THROTTLE_PASSWORD_CHANGE", "10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -38,6 +38,29 @@ class TokenOutput(serializers.Serializer[None]):
     user = UserOutput()
 
 
+class PasswordResetInput(serializers.Serializer[None]):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetRequested(serializers.Serializer[None]):
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmInput(serializers.Serializer[None]):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class PasswordResetDone(serializers.Serializer[None]):
+    email = serializers.EmailField(help_text="The account's email, to log in with the new password.")
+
+
+class PasswordChangeInput(serializers.Serializer[None]):
+    current_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
 class ProfileInput(serializers.Serializer[None]):
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = PhoneNumberField(required=False, allow_blank=True, region="IN")

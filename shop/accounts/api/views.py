@@ -1,13 +1,13 @@
-"""Accounts API: register, login, logout, me, and the customer's addresses."""
+"""Accounts API: register, login, logout, me, passwords, and the customer's addresses."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status, throttling
+from rest_framework import authentication, generics, permissions, status, throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,11 @@ from ..models import Address, User
 from .serializers import (
     AddressSerializer,
     LoginInput,
+    PasswordChangeInput,
+    PasswordResetConfirmInput,
+    PasswordResetDone,
+    PasswordResetInput,
+    PasswordResetRequested,
     ProfileInput,
     RegisterInput,
     TokenOutput,
@@ -30,6 +35,24 @@ from .serializers import (
 
 class LoginThrottle(throttling.ScopedRateThrottle):
     scope_attr = "throttle_scope"
+
+
+class PasswordResetEmailThrottle(throttling.SimpleRateThrottle):
+    """Reset requests per email address, whoever sends them (the IP's own limit is the scope's)."""
+
+    scope = "password_reset_email"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if not isinstance(email, str) or not email.strip():
+            return None  # the input's own 400 answers it
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+
+
+RESET_REQUESTED = (
+    "If an account exists for that address, we have sent it a link to choose a new password. "
+    "Check your inbox (and spam folder)."
+)
 
 
 def _token_response(user: User, *, status_code: int) -> Response:
@@ -86,6 +109,58 @@ class LogoutApi(APIView):
         Token.objects.filter(user=request_user(request)).delete()
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(APIView):
+    """Ask for a password reset link by email. The answer is the same whether or not an
+    account has that email (no one learns who has an account); an active one gets the mail."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [LoginThrottle, PasswordResetEmailThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(request=PasswordResetInput, responses={202: PasswordResetRequested})
+    def post(self, request: Request) -> Response:
+        data = PasswordResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.request_password_reset(email=data.validated_data["email"])
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(APIView):
+    """Choose a new password with the uid and token of a reset link; every login of the
+    account ends (API tokens and sessions), and the customer logs in with the new password."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(request=PasswordResetConfirmInput, responses={200: PasswordResetDone})
+    def post(self, request: Request) -> Response:
+        data = PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.confirm_password_reset(**data.validated_data)
+        return Response(PasswordResetDone(instance={"email": user.email}).data)  # type: ignore[arg-type]
+
+
+class PasswordChangeApi(APIView):
+    """Change the logged-in customer's password: every other login ends; this client stays
+    logged in, with the new token answered (and its session, for the web)."""
+
+    throttle_classes = [LoginThrottle]
+    throttle_scope = "password_change"
+
+    @extend_schema(request=PasswordChangeInput, responses={200: TokenOutput})
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request_user(request)
+        token = services.change_password(user=user, **data.validated_data)
+        user = token.user
+        if isinstance(request.successful_authenticator, authentication.SessionAuthentication):
+            update_session_auth_hash(request._request, user)  # this session goes on with the new hash
+        body = TokenOutput(instance={"token": token.key, "user": user})  # type: ignore[arg-type]
+        return Response(body.data)
 
 
 class MeApi(APIView):
