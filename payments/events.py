@@ -9,6 +9,8 @@ from uuid import UUID
 from shop.events import Event, Paise
 
 Method = Literal["razorpay", "cod"]
+#: How a refund's money went back: through Razorpay, or paid by the store for cash on delivery.
+RefundChannel = Literal["razorpay", "cash", "upi", "bank_transfer"]
 
 
 class PaymentRequested(Event):
@@ -50,7 +52,8 @@ class PaymentFailed(Event):
 
 
 class RefundRequested(Event):
-    """A refund was accepted by payments and is on its way to Razorpay."""
+    """A refund was accepted by payments and is on its way to Razorpay (channel "razorpay"),
+    or, for cash on delivery, the store has paid it already (PaymentRefunded follows at once)."""
 
     name: ClassVar[str] = "payments.refund_requested.v1"
     order_id: UUID
@@ -58,10 +61,14 @@ class RefundRequested(Event):
     amount_paise: Paise
     reason: str
     idempotency_key: str
+    #: Optional, so events stored before it existed (all Razorpay's) still parse.
+    channel: RefundChannel = "razorpay"
 
 
 class PaymentRefunded(Event):
-    """Razorpay processed a refund; the bank reference (ARN/RRN/UTR) is for the customer."""
+    """Razorpay processed a refund, or the store paid one back in cash, by UPI or bank transfer
+    (`channel`, with an empty `razorpay_refund_id`); the bank reference (ARN/RRN/UTR, a UPI or
+    bank transfer's reference as staff recorded it) is for the customer."""
 
     name: ClassVar[str] = "payments.payment_refunded.v1"
     order_id: UUID
@@ -70,6 +77,8 @@ class PaymentRefunded(Event):
     amount_paise: Paise
     bank_reference: str
     refunded_at: datetime
+    #: Optional, so events stored before it existed (all Razorpay's) still parse.
+    channel: RefundChannel = "razorpay"
 
 
 class RefundFailed(Event):

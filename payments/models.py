@@ -87,15 +87,25 @@ class Refund(models.Model):
         PROCESSED = "processed"
         FAILED = "failed"
 
+    class Channel(models.TextChoices):
+        """How the money went back: through Razorpay, or paid by the store (cash on delivery)."""
+
+        RAZORPAY = "razorpay", "Razorpay"
+        CASH = "cash", "Cash"
+        UPI = "upi", "UPI"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="refunds")
+    #: Razorpay's refunds are asked of Razorpay; the others the store paid and staff recorded.
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.RAZORPAY)
     idempotency_key = models.CharField(max_length=64, unique=True)
     amount_paise = models.PositiveBigIntegerField()
     reason = models.CharField(max_length=200)
     speed = models.CharField(max_length=10, default="normal")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     razorpay_refund_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
-    #: ARN / RRN / UTR: what the customer quotes to their bank.
+    #: ARN / RRN / UTR: what the customer quotes to their bank (a UPI or bank transfer's, as staff typed it).
     bank_reference = models.CharField(max_length=60, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
