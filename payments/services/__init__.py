@@ -14,11 +14,13 @@ from .intents import (
     verify_callback,
 )
 from .observe import apply_payment, follow_up, observe_payment
+from .offline_refunds import OFFLINE_CHANNELS, record_offline_refund
 from .reconcile import reconcile
 from .refunds import apply_refund, refund_payment, send_refund
 from .webhooks import InvalidWebhook, nudge_processing, process_received_webhooks, process_webhook, record_webhook
 
 __all__ = [
+    "OFFLINE_CHANNELS",
     "InvalidWebhook",
     "apply_payment",
     "apply_refund",
@@ -31,6 +33,7 @@ __all__ = [
     "process_webhook",
     "receipt_for",
     "reconcile",
+    "record_offline_refund",
     "record_webhook",
     "refund_payment",
     "request_payment",

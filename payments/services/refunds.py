@@ -75,7 +75,11 @@ def refund_payment(
 
 def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: str, speed: str, source: str) -> Refund:
     if intent.method != PaymentIntent.Method.RAZORPAY:
-        raise PaymentRefused("cash on delivery is refunded in cash, not through Razorpay", code="not_refundable")
+        raise PaymentRefused(
+            "cash on delivery is not refunded through Razorpay: record the refund the store paid "
+            "in cash, by UPI or bank transfer instead",
+            code="not_refundable",
+        )
     if intent.status != Status.CAPTURED:
         raise PaymentRefused(
             f"only a captured payment can be refunded; this one is {intent.status}", code="not_captured"
@@ -111,8 +115,8 @@ def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: s
 def send_refund(*, refund_id: UUID) -> None:
     """Ask Razorpay for a stored refund (again): the idempotency header makes a retry the same refund."""
     refund = Refund.objects.select_related("intent").get(id=refund_id)
-    if refund.status != Refund.Status.REQUESTED:
-        return
+    if refund.status != Refund.Status.REQUESTED or refund.channel != Refund.Channel.RAZORPAY:
+        return  # sent already, or paid by the store (cash on delivery): nothing to ask Razorpay
     try:
         answer = gateway.refund_payment(
             payment_id=refund.intent.razorpay_payment_id,

@@ -1,0 +1,145 @@
+"""Refunds the store paid itself for cash on delivery (cash, UPI or bank transfer): recorded, not sent.
+
+Razorpay never saw this money, so there is nothing to ask it: the refund is written down as
+processed at once, and the same events as a Razorpay refund that went through are published,
+so orders records it (with its credit note) and notifications tells the customer.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shop.eventbus import publish
+from shop.money import format_inr
+
+from ..errors import PaymentRefused
+from ..events import PaymentRefunded, RefundChannel, RefundRequested
+from ..models import PaymentIntent, Refund
+from ..states import Status
+from ._common import lock_intent, move, note
+from .refunds import IDEMPOTENCY_KEY, MIN_REFUND_PAISE
+
+#: The channels a store pays a cash-on-delivery refund through.
+OFFLINE_CHANNELS = (Refund.Channel.CASH, Refund.Channel.UPI, Refund.Channel.BANK_TRANSFER)
+#: A UPI or bank transfer is traced by its reference (UTR / RRN); cash may have none.
+NEEDS_REFERENCE = (Refund.Channel.UPI, Refund.Channel.BANK_TRANSFER)
+MAX_REFERENCE = 60
+
+
+def record_offline_refund(
+    *,
+    order_id: UUID,
+    amount_paise: int,
+    channel: str,
+    reference: str = "",
+    reason: str,
+    idempotency_key: str,
+    source: str = "service",
+) -> Refund:
+    """Record money the store paid back for a cash-on-delivery order (cash, UPI, bank transfer);
+    never more than the cash collected less what went back already; the same key is the same refund."""
+    reference = (reference or "").strip()
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount_paise, bool) or not isinstance(amount_paise, int) or amount_paise < MIN_REFUND_PAISE:
+        errors["amount_paise"] = ["a refund is a whole number of paise, at least 100 (₹1.00)"]
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        errors["idempotency_key"] = ["10-64 characters of A-Z a-z 0-9 _ -"]
+    if not (reason or "").strip():
+        errors["reason"] = ["say why the money goes back"]
+    if channel not in OFFLINE_CHANNELS:
+        errors["channel"] = ["cash, upi or bank_transfer"]
+    elif channel in NEEDS_REFERENCE and not reference:
+        errors["reference"] = [f"a {Refund.Channel(channel).label} refund needs its reference (UTR / RRN)"]
+    if len(reference) > MAX_REFERENCE:
+        errors["reference"] = [f"at most {MAX_REFERENCE} characters"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        intent = lock_intent(order_id=order_id)
+        refund = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if refund is not None:
+            if (refund.intent_id, refund.amount_paise, refund.channel) != (intent.id, amount_paise, channel):
+                raise PaymentRefused(
+                    f"idempotency key {idempotency_key} was used for another refund", code="idempotency_conflict"
+                )
+            return refund
+        return _record(
+            intent,
+            amount_paise=amount_paise,
+            channel=channel,
+            reference=reference,
+            reason=reason.strip(),
+            key=idempotency_key,
+            source=source,
+        )
+
+
+def _record(
+    intent: PaymentIntent, *, amount_paise: int, channel: str, reference: str, reason: str, key: str, source: str
+) -> Refund:
+    if intent.method != PaymentIntent.Method.COD:
+        raise PaymentRefused(
+            "this order was paid through Razorpay: refund it through Razorpay, not as money the store paid back",
+            code="not_cash_on_delivery",
+        )
+    if intent.status not in (Status.CAPTURED, Status.REFUNDED) or intent.captured_paise == 0:
+        raise PaymentRefused(
+            "no cash was collected for this order yet, so there is nothing to refund", code="not_collected"
+        )
+    refundable = intent.captured_paise - intent.refunded_paise
+    if amount_paise > refundable:
+        raise PaymentRefused(
+            f"Only {format_inr(refundable)} is left to refund ({format_inr(intent.captured_paise)} collected in cash, "
+            f"{format_inr(intent.refunded_paise)} refunded already).",
+            code="refund_exceeds_captured",
+        )
+    now = timezone.now()
+    refund = Refund.objects.create(
+        intent=intent,
+        idempotency_key=key,
+        amount_paise=amount_paise,
+        reason=reason[:200],
+        speed="",
+        channel=channel,
+        status=Refund.Status.PROCESSED,
+        bank_reference=reference,
+        processed_at=now,
+    )
+    intent.refunded_paise += amount_paise
+    label = Refund.Channel(channel).label.lower()
+    said = f"refund {amount_paise}p paid by the store ({label}{', ' + reference if reference else ''}): {reason}"
+    if intent.refunded_paise == intent.captured_paise:
+        move(intent, Status.REFUNDED, source=source, text=f"{said}; refunded in full")
+    else:
+        note(intent, source=source, text=said)
+    intent.save(update_fields=["refunded_paise", "status", "updated_at"])
+    # What a Razorpay refund publishes, requested then processed, so every consumer records it as one.
+    publish(
+        RefundRequested(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            amount_paise=amount_paise,
+            reason=refund.reason,
+            idempotency_key=key,
+            channel=cast(RefundChannel, channel),  # checked against OFFLINE_CHANNELS above
+        ),
+        key=intent.order_id,
+    )
+    publish(
+        PaymentRefunded(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            razorpay_refund_id="",
+            amount_paise=amount_paise,
+            bank_reference=reference,
+            refunded_at=now,
+            channel=cast(RefundChannel, channel),
+        ),
+        key=intent.order_id,
+    )
+    return refund
