@@ -36,6 +36,7 @@ class RefundInline(ReadOnlyInline):
         "amount",
         "reason",
         "status",
+        "channel",
         "razorpay_refund_id",
         "bank_reference",
         "idempotency_key",
@@ -61,6 +62,44 @@ class RefundForm(forms.Form):
         data = self.cleaned_data
         return {
             "amount_paise": data["amount"],
+            "reason": data["reason"],
+            "idempotency_key": data["idempotency_key"],
+        }
+
+
+class OfflineRefundForm(forms.Form):
+    """A cash-on-delivery refund the store has paid: recorded, not sent anywhere."""
+
+    amount = RupeesField(
+        label="Amount (₹)", min_rupees=Decimal("1.00"), help_text="In rupees, e.g. 12.50 (at least ₹1.00)."
+    )
+    channel = forms.ChoiceField(
+        label="Paid back by",
+        choices=[(c.value, c.label) for c in services.OFFLINE_CHANNELS],
+        widget=forms.RadioSelect,
+    )
+    reference = forms.CharField(
+        max_length=60,
+        required=False,
+        help_text="The UPI or bank transfer's reference (UTR / RRN); for cash, a receipt number if any.",
+    )
+    reason = forms.CharField(max_length=200)
+    # Rendered once with the form: a double submit carries the same key, so it is one refund.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") in (Refund.Channel.UPI, Refund.Channel.BANK_TRANSFER) and not data.get("reference"):
+            self.add_error("reference", "A UPI or bank transfer needs its reference (UTR / RRN).")
+        return data
+
+    def refund(self) -> dict[str, Any]:
+        """What the service takes: the amount in paise."""
+        data = self.cleaned_data
+        return {
+            "amount_paise": data["amount"],
+            "channel": data["channel"],
+            "reference": data["reference"],
             "reason": data["reason"],
             "idempotency_key": data["idempotency_key"],
         }
@@ -119,7 +158,17 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
     @admin.display(description="Refund")
     def refund_link(self, obj: PaymentIntent) -> str:
         if obj.method == PaymentIntent.Method.COD:
-            return "Cash on delivery: money goes back in cash at the door or by the store, not here."
+            if obj.captured_paise == 0:
+                return (
+                    "Cash on delivery: money goes back in cash, by UPI or bank transfer from the store, "
+                    "recorded here once the cash was collected. Nothing was collected yet."
+                )
+            if obj.captured_paise <= obj.refunded_paise:
+                return "All the cash collected has been refunded."
+            url = reverse("admin:payments_paymentintent_offline_refund", args=[obj.pk])
+            return format_html(
+                '<a class="button" href="{}">Record a refund paid in cash / UPI / bank transfer</a>', url
+            )
         if obj.captured_paise <= obj.refunded_paise:
             return "Nothing captured is left to refund."
         url = reverse("admin:payments_paymentintent_refund", args=[obj.pk])
@@ -127,12 +176,19 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.refund_view)
-        return [path("<uuid:pk>/refund/", view, name="payments_paymentintent_refund"), *super().get_urls()]
+        offline = self.admin_site.admin_view(self.offline_refund_view)
+        return [
+            path("<uuid:pk>/refund/", view, name="payments_paymentintent_refund"),
+            path("<uuid:pk>/offline-refund/", offline, name="payments_paymentintent_offline_refund"),
+            *super().get_urls(),
+        ]
 
     def refund_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         intent = get_object_or_404(PaymentIntent, pk=pk)
         if not request.user.has_perm("payments.change_paymentintent"):
             return HttpResponse(status=403)
+        if intent.method == PaymentIntent.Method.COD:  # Razorpay never had this money
+            return HttpResponseRedirect(reverse("admin:payments_paymentintent_offline_refund", args=[intent.pk]))
         form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
         if request.method == "POST" and form.is_valid():
             # A double submit carries the same key: the same refund, recorded in the history once.
@@ -160,6 +216,46 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/payments/refund.html", context)
 
+    def offline_refund_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        """Record a cash-on-delivery refund the store paid in cash, by UPI or bank transfer."""
+        intent = get_object_or_404(PaymentIntent, pk=pk)
+        if not request.user.has_perm("payments.change_paymentintent"):
+            return HttpResponse(status=403)
+        change_url = reverse("admin:payments_paymentintent_change", args=[intent.pk])
+        if intent.method != PaymentIntent.Method.COD:
+            messages.error(request, "This order was paid through Razorpay: refund it with the Razorpay refund.")
+            return HttpResponseRedirect(change_url)
+        form = OfflineRefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
+        if request.method == "POST" and form.is_valid():
+            # A double submit carries the same key: the same refund, recorded in the history once.
+            again = Refund.objects.filter(idempotency_key=form.cleaned_data["idempotency_key"]).exists()
+            try:
+                refund = services.record_offline_refund(order_id=intent.order_id, source="admin", **form.refund())
+            except PaymentRefused as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                paid = Refund.Channel(refund.channel).label
+                reference = f", reference {refund.bank_reference}" if refund.bank_reference else ""
+                if not again:
+                    amount = format_inr(refund.amount_paise)
+                    said = f"Recorded a refund of {amount} paid by {paid}{reference}: {refund.reason}"
+                    self.log_change(request, intent, said)
+                messages.success(request, f"Refund of {format_inr(refund.amount_paise)} paid by {paid} is recorded.")
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Record a refund paid in cash / UPI / bank transfer for order {intent.order_id}",
+            "intent": intent,
+            "collected": format_inr(intent.captured_paise),
+            "refunded": format_inr(intent.refunded_paise),
+            "refundable": format_inr(intent.captured_paise - intent.refunded_paise),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payments/offline_refund.html", context)
+
     @admin.action(description="Ask Razorpay about the selected intents now", permissions=["operate"])
     def fetch_from_razorpay(self, request: HttpRequest, queryset: QuerySet[PaymentIntent]) -> None:
         done = 0
@@ -178,8 +274,8 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "amount", "status", "razorpay_refund_id", "bank_reference", "created_at"]
-    list_filter = ["status"]
+    list_display = ["id", "amount", "status", "channel", "razorpay_refund_id", "bank_reference", "created_at"]
+    list_filter = ["status", "channel"]
     search_fields = ["=razorpay_refund_id", "=idempotency_key", "=intent__order_id"]
     readonly_fields = [f.name for f in Refund._meta.fields]
 

@@ -34,6 +34,7 @@ class PaymentRefundOutputSerializer(serializers.ModelSerializer):
             "reason",
             "speed",
             "status",
+            "channel",
             "idempotency_key",
             "razorpay_refund_id",
             "bank_reference",
@@ -96,7 +97,9 @@ class PaymentDetailApi(APIView):
 
 
 class RefundCreateApi(APIView):
-    """POST a refund (staff): full or partial; the same idempotency key again is the same refund."""
+    """POST a refund (staff): full or partial; the same idempotency key again is the same refund.
+    A prepaid order is refunded through Razorpay; for cash on delivery, staff record the refund the
+    store paid (`channel` cash, upi or bank_transfer; a UPI or bank transfer with its `reference`)."""
 
     permission_classes = [IsAdminUser]
 
@@ -105,6 +108,8 @@ class RefundCreateApi(APIView):
         reason = serializers.CharField(max_length=200)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_-]{10,64}$")
         speed = serializers.ChoiceField(choices=["normal", "optimum"], default="normal")
+        channel = serializers.ChoiceField(choices=Refund.Channel.values, default=Refund.Channel.RAZORPAY)
+        reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
     @extend_schema(
         request=InputSerializer, responses={201: PaymentRefundOutputSerializer, 200: PaymentRefundOutputSerializer}
@@ -112,9 +117,26 @@ class RefundCreateApi(APIView):
     def post(self, request: Request, order_id: UUID) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        known = selectors.refund_with_key(idempotency_key=data.validated_data["idempotency_key"]) is not None
+        fields = dict(data.validated_data)
+        channel, reference = fields.pop("channel"), fields.pop("reference")
+        known = selectors.refund_with_key(idempotency_key=fields["idempotency_key"]) is not None
         try:
-            refund = services.refund_payment(order_id=order_id, source="api", **data.validated_data)
+            if channel == Refund.Channel.RAZORPAY:
+                intent = selectors.get_intent_for_order(order_id=order_id)
+                if intent is not None and intent.method == PaymentIntent.Method.COD:
+                    raise ApiError(
+                        "Cash on delivery is not refunded through Razorpay: say how the store paid it back "
+                        "(channel cash, upi or bank_transfer, with the UPI or bank transfer's reference).",
+                        code="channel_required",
+                        status_code=400,
+                        fields={"channel": ["cash, upi or bank_transfer for a cash-on-delivery order"]},
+                    )
+                refund = services.refund_payment(order_id=order_id, source="api", **fields)
+            else:
+                fields.pop("speed")
+                refund = services.record_offline_refund(
+                    order_id=order_id, channel=channel, reference=reference, source="api", **fields
+                )
         except PaymentRefused as exc:
             raise refused(exc) from exc
         # 201 for a new refund; 200 for a retry with the key of one already made (the same refund).
