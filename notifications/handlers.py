@@ -10,7 +10,7 @@ from shop.eventbus import current_event_id, subscriber
 from shop.eventbus.events import DeliveryDeadLettered
 from shop.money import grams_label
 
-from . import services
+from . import messages, services
 from .models import Notification
 
 K = Notification.Kind
@@ -57,6 +57,8 @@ def delivered_to_customer(event: ShipmentDelivered) -> None:
 
 @subscriber(RefundRequested)
 def refund_started_to_customer(event: RefundRequested) -> None:
+    if event.channel != "razorpay":
+        return  # the store paid it back already (cash on delivery): "is done" follows, nothing to wait for
     services.notify_customer(
         kind=K.REFUND_INITIATED,
         source_event_id=current_event_id(),
@@ -68,6 +70,15 @@ def refund_started_to_customer(event: RefundRequested) -> None:
 
 @subscriber(PaymentRefunded)
 def refund_done_to_customer(event: PaymentRefunded) -> None:
+    if event.channel != "razorpay":  # the store paid a cash-on-delivery refund: say how, not "ask your bank"
+        services.notify_customer(
+            kind=K.REFUND_PROCESSED,
+            source_event_id=current_event_id(),
+            order_id=event.order_id,
+            amount_paise=event.amount_paise,
+            paid_by=messages.paid_by(event.channel, event.bank_reference),
+        )
+        return
     services.notify_customer(
         kind=K.REFUND_PROCESSED,
         source_event_id=current_event_id(),

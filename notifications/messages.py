@@ -83,6 +83,20 @@ _BODIES: dict[str, str] = {
 }
 
 
+#: A cash-on-delivery refund the store paid itself (REFUND_PROCESSED with `paid_by`): no bank to wait for.
+_REFUND_PAID_BY_STORE = (
+    "Hello {name},\n\nThe store has refunded {amount} for order {ref} {paid_by}.\n\nDetails: {order_url}\n"
+)
+
+_PAID_BY = {"cash": "in cash", "upi": "by UPI", "bank_transfer": "by bank transfer"}
+
+
+def paid_by(channel: str, reference: str = "") -> str:
+    """How the store paid a refund back, as the customer reads it: "by UPI (reference 4123...)"."""
+    how = _PAID_BY.get(channel, f"by {channel.replace('_', ' ')}")
+    return f"{how} (reference {reference})" if reference else how
+
+
 def render(kind: str, **context: Any) -> tuple[str, str]:
     """(subject, body) of a message of `kind`; amounts in paise become rupees."""
     values = {"name": "there", "reason": "", **context}
@@ -90,4 +104,5 @@ def render(kind: str, **context: Any) -> tuple[str, str]:
         values["amount"] = format_inr(int(values["amount_paise"]))
     if "order_id" in values:
         values["ref"] = str(values["order_id"])[:8].upper()
-    return _SUBJECTS[kind].format(**values)[:200], _BODIES[kind].format(**values)
+    body = _REFUND_PAID_BY_STORE if kind == K.REFUND_PROCESSED and values.get("paid_by") else _BODIES[kind]
+    return _SUBJECTS[kind].format(**values)[:200], body.format(**values)
