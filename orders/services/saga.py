@@ -30,7 +30,7 @@ def record_stock_reserved(*, order_id: UUID, reservation_id: UUID) -> Order:
     if order.stock_state == Order.StockState.PENDING:
         order.stock_state = Order.StockState.RESERVED
         order.reservation_id = reservation_id
-        _confirm_if_ready(order, changed=("stock_state", "reservation_id"))
+        _advance(order, changed=("stock_state", "reservation_id"))
     return order
 
 
@@ -95,7 +95,7 @@ def record_slot_booked(*, order_id: UUID, booking_id: UUID, starts_at: datetime,
         order.slot_state = Order.SlotState.BOOKED
         order.booking_id = booking_id
         order.slot_starts_at, order.slot_ends_at = starts_at, ends_at
-        _confirm_if_ready(order, changed=("slot_state", "booking_id", "slot_starts_at", "slot_ends_at"))
+        _advance(order, changed=("slot_state", "booking_id", "slot_starts_at", "slot_ends_at"))
     return order
 
 
@@ -115,7 +115,8 @@ def record_slot_failed(*, order_id: UUID, reason: str) -> Order:
 def record_payment_requested(
     *, order_id: UUID, intent_id: UUID, razorpay_order_id: str, key_id: str, pay_url: str = ""
 ) -> Order:
-    """Payments created the Razorpay order: the customer can pay now."""
+    """Payments created the Razorpay order: the customer can pay as soon as the stock and the
+    slot are held too (see _ask_for_payment)."""
     order = lock(order_id)
     if order.payment_state == Order.PaymentState.PENDING:
         order.payment_state = Order.PaymentState.REQUESTED
@@ -124,9 +125,7 @@ def record_payment_requested(
     order.razorpay_key_id = key_id
     order.pay_url = pay_url
     changed = ("payment_state", "payment_intent_id", "razorpay_order_id", "razorpay_key_id", "pay_url")
-    if order.status == S.PENDING:
-        transition(order, S.AWAITING_PAYMENT, reason="payment requested", also=changed)
-    else:
+    if not _ask_for_payment(order, changed=changed):
         write(order, changed)
     return order
 
@@ -155,6 +154,28 @@ def record_payment_failed(*, order_id: UUID, reason: str) -> Order:
 def address_text(address: dict[str, str]) -> str:
     parts = [address.get(key, "") for key in ("line1", "line2", "landmark", "city", "state", "pincode")]
     return ", ".join(part for part in parts if part)
+
+
+def _ask_for_payment(order: Order, *, changed: tuple[str, ...]) -> bool:
+    """Move the locked order on to awaiting payment once the Razorpay order exists AND its
+    stock and slot are held: the legs run at once, and a customer must not be sent to pay
+    for an order that a stock or slot failure a moment later cancels (and refunds). Writes
+    `changed` with the transition; returns whether it moved."""
+    if (
+        order.status == S.PENDING
+        and order.payment_state == Order.PaymentState.REQUESTED
+        and order.stock_state == Order.StockState.RESERVED
+        and order.slot_state == Order.SlotState.BOOKED
+    ):
+        transition(order, S.AWAITING_PAYMENT, reason="payment requested", also=changed)
+        return True
+    return False
+
+
+def _advance(order: Order, *, changed: tuple[str, ...]) -> None:
+    """A leg came in: ask for the payment if that was all it waited for, else confirm if ready."""
+    if not _ask_for_payment(order, changed=changed):
+        _confirm_if_ready(order, changed=changed)
 
 
 def _confirm_if_ready(order: Order, *, changed: tuple[str, ...]) -> None:

@@ -50,3 +50,17 @@ def place(*, payment_method: str = "razorpay", lines: list[LineInput] | None = N
     }
     with transaction.atomic():
         return services.place_order(**kwargs)
+
+
+def hold_stock_and_slot(order: Order) -> None:
+    """Inventory reserved the order's stock and delivery booked its slot (a prepaid order
+    then awaits payment as soon as its Razorpay order exists)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.record_stock_reserved(order_id=order.id, reservation_id=uuid.uuid4())
+    starts = timezone.now() + timedelta(hours=3)
+    services.record_slot_booked(
+        order_id=order.id, booking_id=uuid.uuid4(), starts_at=starts, ends_at=starts + timedelta(hours=2)
+    )

@@ -12,7 +12,7 @@ from orders import services
 from orders.services import PickedLineInput
 from tests.accounts.factories import UserFactory
 
-from .factories import milk, place
+from .factories import hold_stock_and_slot, milk, place
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,7 @@ def test_customer_sees_own_orders_and_payment_details() -> None:
     asha = UserFactory()
     order = place(customer_id=asha.id)
     place()  # someone else's
+    hold_stock_and_slot(order)
     services.record_payment_requested(
         order_id=order.id,
         intent_id=uuid.uuid4(),
@@ -93,6 +94,7 @@ def test_orders_need_authentication() -> None:
 def test_the_timeline_speaks_in_words_and_keeps_quiet_where_the_status_says_it_all() -> None:
     asha = UserFactory()
     order = place(customer_id=asha.id, payment_method="razorpay")
+    hold_stock_and_slot(order)
     services.record_payment_requested(
         order_id=order.id, intent_id=uuid.uuid4(), razorpay_order_id="order_X", key_id="rzp_test_local"
     )

@@ -19,7 +19,7 @@ from shop import live
 from shop.asgi import application
 from tests.accounts.factories import UserFactory
 
-from .factories import place
+from .factories import hold_stock_and_slot, place
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the consumer reads from its own thread
 
@@ -55,6 +55,7 @@ def _listen(order_id: Any, token: str, *changes: Callable[[], None]) -> list[dic
 def test_customer_hears_the_snapshot_then_each_change() -> None:
     asha = UserFactory()
     order = place(customer_id=asha.id)
+    hold_stock_and_slot(order)
     token = _token_for(asha)
 
     def request_payment() -> None:

@@ -103,9 +103,12 @@ def test_prepaid_order_confirms_when_all_three_legs_are_in_whatever_their_order(
         "pay": lambda: services.record_payment_captured(order_id=order.id, amount_paise=11500),
     }
     with captured_events() as published:
+        done: set[str] = set()
         for leg in order_of_legs[:-1]:
             legs[leg]()
-            assert _status(order) == "awaiting_payment"
+            done.add(leg)
+            # The customer is asked to pay only once the stock and the slot are held.
+            assert _status(order) == ("awaiting_payment" if done == {"stock", "slot"} else "pending")
         legs[order_of_legs[-1]]()
 
     assert _status(order) == "confirmed"
@@ -118,11 +121,34 @@ def test_payment_details_are_kept_for_the_browser() -> None:
     order = place()
     _request_payment(order)
     order.refresh_from_db()
-    assert (order.status, order.razorpay_order_id, order.razorpay_key_id) == (
-        "awaiting_payment",
-        "order_Abc123",
-        "rzp_test_local",
-    )
+    kept = (order.status, order.razorpay_order_id, order.razorpay_key_id)
+    assert kept == ("pending", "order_Abc123", "rzp_test_local")
+
+
+@pytest.mark.parametrize("legs", [("pay", "stock", "slot"), ("stock", "pay", "slot"), ("stock", "slot", "pay")])
+def test_the_customer_is_asked_to_pay_only_once_stock_and_slot_are_held(legs: tuple[str, ...]) -> None:
+    """The legs run at once; a customer sent to pay for an order that a stock or slot failure
+    cancels a moment later would pay, wait and be refunded (and Razorpay keeps its fee)."""
+    order = place()
+    steps = {"pay": lambda: _request_payment(order), "stock": lambda: _reserve(order), "slot": lambda: _book(order)}
+
+    seen = []
+    for leg in legs:
+        steps[leg]()
+        seen.append(_status(order))
+
+    assert seen == ["pending", "pending", "awaiting_payment"]
+    timeline = list(order.transitions.values_list("to_status", "reason"))
+    assert timeline[-1] == ("awaiting_payment", "payment requested")
+
+
+def test_a_stock_failure_before_the_slot_is_booked_never_asks_for_the_money() -> None:
+    order = place()
+    _request_payment(order)
+    _book(order)
+    services.record_stock_failed(order_id=order.id, reason="insufficient_stock")
+
+    assert list(order.transitions.values_list("to_status", flat=True)) == ["pending", "cancelled"]
 
 
 def test_cash_on_delivery_confirms_without_payment() -> None:
@@ -155,7 +181,7 @@ def test_redelivered_leg_events_change_nothing() -> None:
 def test_any_failed_leg_cancels_the_order_and_says_why(fail, reason: str) -> None:
     order = place()
     _request_payment(order)
-    _reserve(order)
+    _reserve(order)  # still pending: the slot is not booked yet, so nobody was asked to pay
 
     with captured_events() as published:
         fail(order)
@@ -165,7 +191,7 @@ def test_any_failed_leg_cancels_the_order_and_says_why(fail, reason: str) -> Non
     cancelled = [e for e in published if isinstance(e, OrderCancelled)]
     assert len(cancelled) == 1
     assert cancelled[0].reason == reason
-    assert cancelled[0].from_status == "awaiting_payment"
+    assert cancelled[0].from_status == "pending"
 
 
 def test_a_leg_arriving_after_cancellation_does_not_revive_the_order() -> None:
