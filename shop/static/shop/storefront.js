@@ -1,6 +1,7 @@
 // The web shop: a single page over the public API (/api/v1/), the same API every client uses.
 // No build step, no framework: hash routes (#/, #/p/<slug>, #/cart, #/checkout, #/orders,
-// #/orders/<id>, #/login, #/register), DOM built with h() (text is never parsed as HTML).
+// #/orders/<id>, #/login, #/register, #/forgot-password, #/reset-password?uid=&token= (the
+// emailed link), #/account), DOM built with h() (text is never parsed as HTML).
 
 const PINCODE_KEY = "shop.pincode";
 const CHECKOUT_KEY = "shop.checkout"; // {body, key}: a retried submission reuses its Idempotency-Key
@@ -126,6 +127,7 @@ function flash(message, kind = "info") {
 /** The API names fields by their keys ("phone", "address_id"): customers read these labels. */
 const FIELD_LABELS = {
   full_name: "Name", name: "Name", email: "Email", password: "Password", phone: "Phone",
+  current_password: "Current password", new_password: "New password", new_password_again: "New password again",
   line1: "House, street", line2: "Area", landmark: "Landmark", city: "City", state: "State", pincode: "Pincode",
   address_id: "Delivery address", slot_id: "Delivery slot", payment_method: "Payment", quantity: "Quantity",
 };
@@ -220,6 +222,7 @@ function showMe() {
   $("#login-link").hidden = !!state.me;
   $("#logout-button").hidden = !state.me;
   $("#orders-link").hidden = !state.me;
+  $("#account-link").hidden = !state.me;
   if (state.me) $("#logout-button").textContent = `Log out (${state.me.full_name || state.me.email})`;
 }
 
@@ -658,7 +661,9 @@ function addressForm(onSaved) {
   const form = h("form", { class: "address-form", id: "address-form" },
     h("h3", {}, "A new address"),
     h("label", {}, "Name ", h("input", { name: "name", required: true, autocomplete: "name", value: (state.me && state.me.full_name) || "" })),
-    h("label", {}, "Phone ", h("input", { name: "phone", inputmode: "tel", autocomplete: "tel", value: (state.me && state.me.phone) || "" })),
+    // Checkout refuses an order nobody can be called about: the phone is asked for here, not there.
+    h("label", {}, "Phone (the rider calls it when they arrive) ",
+      h("input", { name: "phone", type: "tel", required: true, inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210", value: (state.me && state.me.phone) || "" })),
     h("label", {}, "House, street ", h("input", { name: "line1", required: true, autocomplete: "address-line1" })),
     h("label", {}, "Area ", h("input", { name: "line2", autocomplete: "address-line2" })),
     h("label", {}, "Landmark ", h("input", { name: "landmark" })),
@@ -823,7 +828,49 @@ async function placeOrder(form) {
   } catch (error) {
     if (error.status && error.status < 500) sessionStorage.removeItem(CHECKOUT_KEY); // refused: a new attempt is a new submission
     showError(error, form);
+    if (error.code === "phone_required") offerPhone(form, body.address_id);
   }
+}
+
+/** Checkout refused the address for want of a phone (an address saved before the form asked
+ * for one, say): the customer adds it right there, then places the order again. */
+function offerPhone(form, addressId) {
+  const line = $(".error.form-error", form);
+  line.id = "checkout-form-error";
+  // Not `required`: it sits inside the checkout form, whose own submission it must not block.
+  const input = h("input", { type: "tel", inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210", "aria-describedby": line.id });
+  const status = h("p", { class: "error", role: "status" });
+  const save = h("button", { type: "button" }, "Save phone");
+  const box = h("div", { class: "phone-fix", id: "phone-fix" },
+    h("label", {}, "Phone for this address (the rider calls it) ", input), save, status);
+  $("#phone-fix", form)?.remove();
+  line.after(box);
+  // Enter saves the phone (it would place the order again); another address chosen drops the offer.
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    save.click();
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "address_id") box.remove();
+  });
+  save.addEventListener("click", () => busy(save, async () => {
+    if (!input.value.trim()) {
+      status.textContent = "Enter a phone number.";
+      return input.focus();
+    }
+    try {
+      await api(`/api/v1/addresses/${addressId}/`, { method: "PATCH", body: { phone: input.value.trim() } });
+      box.remove();
+      line.textContent = "Phone saved: place your order again.";
+      line.className = "save form-error";
+      $("#place-order").focus();
+    } catch (error) {
+      status.textContent = errorMessage(error);
+      input.focus();
+    }
+  }));
+  input.focus();
 }
 
 /** Orders this browser checked out within the patience window, by id: when checkout took each. */
@@ -1111,12 +1158,16 @@ async function ordersPage() {
 function authPage(kind, params) {
   const next = params.get("next") || "/";
   const registering = kind === "register";
+  const notice = state.notice;
+  state.notice = null;
   const form = h("form", { class: "auth", id: `${kind}-form` },
     h("h1", {}, registering ? "Create your account" : "Log in"),
+    notice ? h("p", { class: "notice", role: "status", id: "login-notice" }, notice) : null,
     registering ? h("label", {}, "Name ", h("input", { name: "full_name", autocomplete: "name" })) : null,
-    h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email" })),
+    h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email", value: params.get("email") || null })),
     registering ? h("label", {}, "Mobile ", h("input", { name: "phone", inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210" })) : null,
     h("label", {}, "Password ", h("input", { name: "password", type: "password", required: true, minlength: registering ? 8 : null, autocomplete: registering ? "new-password" : "current-password" })),
+    registering ? null : h("p", { class: "forgot" }, h("a", { href: "#/forgot-password", id: "forgot-link" }, "Forgot your password?")),
     h("p", { class: "error form-error", hidden: true }),
     h("button", { type: "submit", class: "primary" }, registering ? "Create account" : "Log in"),
     h("p", {}, registering
@@ -1139,6 +1190,128 @@ function authPage(kind, params) {
     });
   });
   return form;
+}
+
+// --- passwords ------------------------------------------------------------------------------
+
+const passwordInput = (name, autocomplete) =>
+  h("input", { name, type: "password", required: true, minlength: autocomplete === "new-password" ? 8 : null, autocomplete });
+
+/** The two new-password fields agree, or the second says so next to itself. */
+function passwordsMatch(form) {
+  const { new_password: first, new_password_again: again } = formData(form);
+  if (first === again) return true;
+  showError(new ApiError(400, "", { new_password_again: ["The two passwords are not the same."] }, "validation_error"), form);
+  form.elements.new_password_again.focus();
+  return false;
+}
+
+/** Says a form's outcome in its live region (there from the start, so it is read out) and moves focus there. */
+function tell(region, message) {
+  region.textContent = message;
+  region.setAttribute("tabindex", "-1");
+  region.focus();
+}
+
+function forgotPasswordPage(params) {
+  const status = h("p", { id: "forgot-status", role: "status", "aria-live": "polite" });
+  const fields = h("div", {},
+    h("p", {}, "Enter the email address of your account: we will send you a link to choose a new password."),
+    h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email", value: params.get("email") || null })),
+    h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit", class: "primary" }, "Send me a link"));
+  const form = h("form", { class: "auth", id: "forgot-form" }, h("h1", {}, "Forgot your password?"), fields, status,
+    h("p", {}, h("a", { href: "#/login" }, "Back to log in")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await busy($("button[type=submit]", form), async () => {
+      const { email } = formData(form);
+      try {
+        await api("/api/v1/auth/password/reset/", { method: "POST", body: { email } });
+        fields.hidden = true;
+        tell(status, `If an account exists for ${email}, we have sent a link to it to choose a new password. It works once; check your spam folder if it does not arrive in a few minutes.`);
+      } catch (error) {
+        showError(error, form);
+      }
+    });
+  });
+  return form;
+}
+
+function resetPasswordPage(params) {
+  const [uid, token] = [params.get("uid") || "", params.get("token") || ""];
+  const askAgain = h("p", {}, h("a", { href: "#/forgot-password" }, "Ask for a new link"));
+  if (!uid || !token) {
+    return [h("h1", {}, "Choose a new password"), h("p", { class: "error" }, "This reset link is incomplete: open the link from the email again, or ask for a new one."), askAgain];
+  }
+  const form = h("form", { class: "auth", id: "reset-form" },
+    h("h1", {}, "Choose a new password"),
+    h("p", { class: "muted" }, "At least 8 characters, not only digits, not a common password."),
+    h("label", {}, "New password ", passwordInput("new_password", "new-password")),
+    h("label", {}, "New password again ", passwordInput("new_password_again", "new-password")),
+    h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit", class: "primary" }, "Save new password"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    if (!passwordsMatch(form)) return;
+    await busy($("button[type=submit]", form), async () => {
+      try {
+        // Trimmed, as formData() does for the register and log in forms, so the password typed there matches.
+        const { new_password } = formData(form);
+        const done = await api("/api/v1/auth/password/reset/confirm/", { method: "POST", body: { uid, token, new_password } });
+        await loadMe(); // every login of the account has ended, this browser's too
+        state.notice = "Your password is changed and you were logged out everywhere. Log in with your new password.";
+        redirect(`#/login?email=${encodeURIComponent(done.email)}`); // the link's page is not kept in the history
+      } catch (error) {
+        showError(error, form);
+        if (error.code === "invalid_reset_link") $(".error.form-error", form).after(askAgain);
+      }
+    });
+  });
+  return form;
+}
+
+async function accountPage() {
+  if (!state.me) return redirect("#/login?next=/account");
+  const status = h("p", { id: "password-status", class: "save", role: "status", "aria-live": "polite" });
+  const form = h("form", { class: "auth", id: "password-form" },
+    h("h2", {}, "Change password"),
+    h("label", {}, "Current password ", passwordInput("current_password", "current-password")),
+    h("label", {}, "New password ", passwordInput("new_password", "new-password")),
+    h("label", {}, "New password again ", passwordInput("new_password_again", "new-password")),
+    h("p", { class: "error form-error", hidden: true }),
+    h("button", { type: "submit", class: "primary" }, "Change password"),
+    status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    $(".error.form-error", form).hidden = true;
+    status.textContent = "";
+    if (!passwordsMatch(form)) return;
+    await busy($("button[type=submit]", form), async () => {
+      try {
+        const { current_password, new_password } = formData(form);
+        await api("/api/v1/auth/password/change/", { method: "POST", body: { current_password, new_password } });
+        form.reset();
+        tell(status, "Your password is changed. You stay logged in here; everywhere else you are logged out.");
+      } catch (error) {
+        showError(error, form);
+        const first = form.querySelector("[aria-invalid=true]");
+        if (first) first.focus();
+      }
+    });
+  });
+  const me = state.me;
+  return [
+    h("h1", {}, "Your account"),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Email"), h("dd", {}, me.email),
+      me.full_name ? [h("dt", {}, "Name"), h("dd", {}, me.full_name)] : null,
+      me.phone ? [h("dt", {}, "Phone"), h("dd", {}, me.phone)] : null),
+    h("p", {}, h("a", { href: "#/orders" }, "Your orders")),
+    form,
+  ];
 }
 
 // --- routing ------------------------------------------------------------------------------
@@ -1177,6 +1350,9 @@ async function route() {
     else if (parts[0] === "orders" && parts[1]) view = await orderPage(parts[1]);
     else if (parts[0] === "orders") view = await ordersPage();
     else if (parts[0] === "login" || parts[0] === "register") view = authPage(parts[0], params);
+    else if (parts[0] === "forgot-password") view = forgotPasswordPage(params);
+    else if (parts[0] === "reset-password") view = resetPasswordPage(params);
+    else if (parts[0] === "account") view = await accountPage();
     else view = [h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   } catch (error) {
     if (error.status === 401 || error.status === 403) return redirect(`#/login?next=${encodeURIComponent(path)}`);
