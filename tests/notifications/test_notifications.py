@@ -247,3 +247,32 @@ def test_staff_hear_that_a_returned_shipment_is_back_with_what_to_put_on_the_she
     assert "- Toned Milk 500 ml: 1\n" in body  # what was picked, not what was ordered
     assert f"order {order_id[:8].upper()}" in body
     assert f"https://shop.example.in/admin/inventory/stock/?store__id__exact={shop.store_id}" in body
+
+
+@pytest.mark.parametrize(
+    ("channel", "reference", "said"),
+    [
+        ("cash", "", "in cash."),
+        ("upi", "412345678901", "by UPI (reference 412345678901)."),
+        ("bank_transfer", "UTR0001", "by bank transfer (reference UTR0001)."),
+    ],
+)
+def test_a_refund_the_store_paid_says_how_and_sends_nobody_to_their_bank(
+    channel: str, reference: str, said: str
+) -> None:
+    from notifications.messages import paid_by, render
+    from notifications.models import Notification
+
+    subject, body = render(
+        Notification.Kind.REFUND_PROCESSED,
+        order_id=uuid.uuid4(),
+        order_url="https://shop.example.in/#/orders/1",
+        amount_paise=3000,
+        paid_by=paid_by(channel, reference),
+    )
+
+    assert subject.startswith("Refund of ₹30.00 for order")
+    assert "The store has refunded ₹30.00 for order" in body
+    assert said in body
+    assert "working days" not in body
+    assert "Bank reference" not in body
