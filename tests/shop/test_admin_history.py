@@ -35,7 +35,10 @@ LOGGED = {
         ),
     },
     "payments": {
-        "PaymentIntent": ({"fetch_from_razorpay"}, {"payments_paymentintent_refund"}),
+        "PaymentIntent": (
+            {"fetch_from_razorpay"},
+            {"payments_paymentintent_refund", "payments_paymentintent_offline_refund"},
+        ),
         "WebhookEvent": ({"reprocess"}, set()),
     },
 }
