@@ -270,6 +270,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+#: How long a password reset link works (one use either way); Django's own default is 3 days,
+#: long for a link that lets whoever holds the mailbox into the account.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 3600)
 PHONENUMBER_DEFAULT_REGION = "IN"
 PHONENUMBER_DB_FORMAT = "E164"
 
