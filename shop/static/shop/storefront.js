@@ -13,6 +13,8 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** Nothing more that the customer waits for will happen: delivered, or cancelled with any payment back. */
 const settled = (order) =>
   order.status === "delivered" || (order.status === "cancelled" && order.totals.refunded_paise >= order.totals.paid_paise);
+/** Orders whose lines "Buy again" puts back in the cart: the ones that are over. */
+const BUY_AGAIN = new Set(["delivered", "cancelled"]);
 const CUSTOMER_CAN_CANCEL = new Set(["pending", "awaiting_payment", "confirmed", "picking"]);
 const STEPS = ["pending", "awaiting_payment", "confirmed", "picking", "packed", "out_for_delivery", "delivered"];
 const STATUS_LABEL = {
@@ -42,6 +44,8 @@ const state = {
   // visit (from Your orders, another tab) finds it empty and shows "Pay now" instead.
   payOnArrival: null,
   pending: new Set(), // sku ids whose "Add" is on its way
+  buyingAgain: false, // a "Buy again" is putting an order's lines in the cart
+  buyAgain: null, // what the last "Buy again" did, shown on the cart page until it is left
 };
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -562,8 +566,9 @@ function checkoutBlockers(cart) {
 async function cartPage() {
   await loadCart();
   const cart = state.cart;
+  const report = state.buyAgain ? buyAgainSummary(state.buyAgain) : null;
   if (!cart.lines.length) {
-    return [h("h1", {}, "Your cart"), h("p", {}, "Your cart is empty. ", h("a", { href: "#/" }, "Start shopping"), ".")];
+    return [h("h1", {}, "Your cart"), report, h("p", {}, "Your cart is empty. ", h("a", { href: "#/" }, "Start shopping"), ".")];
   }
   const lines = cart.lines.map((line) => {
     if (!state.skus.has(line.sku_id)) {
@@ -611,6 +616,7 @@ async function cartPage() {
   });
   return [
     h("h1", {}, "Your cart"),
+    report,
     h("p", { class: "muted" }, `Delivering to ${cart.pincode}. `, h("button", { type: "button", class: "link", onclick: askPincode }, "Change")),
     h("div", { class: "columns" },
       h("ul", { class: "lines" }, lines),
@@ -989,28 +995,144 @@ function renderOrder(order) {
           h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice"), " · ",
           h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1` }, "download")) : null,
         CUSTOMER_CAN_CANCEL.has(order.status) ? h("button", { type: "button", id: "cancel-order", onclick: (event) => cancelOrder(order, event.target) }, "Cancel order") : null,
-        ["cancelled", "delivered"].includes(order.status) ? h("button", { type: "button", id: "order-again", onclick: (event) => orderAgain(order, event.target) },
-          order.status === "cancelled" ? "Put these items back in my cart" : "Order these again") : null)),
+        BUY_AGAIN.has(order.status) ? h("button", { type: "button", id: "order-again", class: "buy-again", onclick: (event) => buyAgain(order, event.currentTarget) },
+          "Buy again") : null)),
   ];
 }
 
-/** Checkout empties the cart; a cancelled order (a failed payment, say) puts its lines back
- * in with one click, at today's prices, each line checked by the cart as any other. */
-async function orderAgain(order, button) {
-  await busy(button, async () => {
-    const skipped = [];
+/** "Buy again": each line of a past order goes into the cart through the cart API, at today's
+ * prices and the cart's store. A line already in the cart gets the order's quantity on top
+ * (the API adds to a line it has), keeping its replacement preference; a line the API or the
+ * store's stock cannot take in full is added capped, or not at all, and the summary on the
+ * cart page says which and why, in the API's words. Nothing is dropped without a word. */
+async function buyAgain(listed, button) {
+  let order = listed;
+  if (state.buyingAgain) return; // a double click, or another order's button meanwhile
+  state.buyingAgain = true;
+  const label = button.textContent;
+  // aria-disabled, not disabled: the button keeps the keyboard's focus while it works.
+  button.setAttribute("aria-disabled", "true");
+  button.setAttribute("aria-busy", "true");
+  button.textContent = "Adding…";
+  try {
+    if (!order.lines) order = await api(`/api/v1/orders/${order.id}/`); // Your orders lists no lines
+    const report = { orderId: order.id, added: [], capped: [], missed: [], pincodeNote: null };
     await queued(async () => {
-      for (const line of order.lines) {
+      let cart = await api("/api/v1/cart/");
+      if (!cart.store_id && order.pincode) {
+        // No pincode yet: the order's own, where it was delivered.
         try {
-          setCart(await api("/api/v1/cart/lines/", { method: "POST", body: { sku_id: line.sku_id, quantity: line.quantity } }));
-        } catch (error) {
-          skipped.push(`${line.name}: ${error.message}`);
+          cart = await api("/api/v1/cart/", { method: "PATCH", body: { pincode: order.pincode } });
+          localStorage.setItem(PINCODE_KEY, order.pincode);
+        } catch {
+          // the cart then asks for a pincode itself
         }
       }
+      if (cart.pincode && order.pincode && cart.pincode !== order.pincode) {
+        report.pincodeNote = `This order went to pincode ${order.pincode}${cart.store_id && order.store_id && cart.store_id !== order.store_id ? ", served by another store" : ""}; `
+          + `your cart delivers to ${cart.pincode}, so the items were added at that store's prices and stock.`;
+      }
+      for (const [index, line] of order.lines.entries()) {
+        try {
+          cart = await buyLineAgain(line, cart, report);
+        } catch (error) {
+          // The shop stopped answering: the lines not tried yet are told as such, not dropped.
+          for (const rest of order.lines.slice(index)) {
+            report.missed.push({ name: rest.name, sku: rest.sku_id, text: `${quantityLabel(rest.quantity, rest.sold_by)} not added: ${errorMessage(error)}` });
+          }
+          cart = await api("/api/v1/cart/").catch(() => cart);
+          break;
+        }
+      }
+      setCart(cart);
     });
-    if (skipped.length) flash(`Some items could not be added: ${skipped.join("; ")}`);
+    state.buyAgain = report;
+    const count = report.added.length + report.capped.length;
+    const items = (n) => `${n} item${n === 1 ? "" : "s"}`;
+    flash(report.missed.length || report.capped.length
+      ? `${count} of ${items(order.lines.length)} added to your cart; see the summary.`
+      : `${items(count)} added to your cart.`, report.missed.length ? "error" : "info");
     navigate("#/cart");
-  });
+  } catch (error) {
+    showError(error);
+  } finally {
+    state.buyingAgain = false;
+    button.removeAttribute("aria-disabled");
+    button.removeAttribute("aria-busy");
+    button.textContent = label;
+  }
+}
+
+/** One order line into the cart (`cart` is the latest answer); returns the cart after it. */
+async function buyLineAgain(line, cart, report) {
+  const what = (quantity) => quantityLabel(quantity, line.sold_by);
+  const before = cart.lines.find((each) => each.sku_id === line.sku_id);
+  const was = before ? before.quantity : 0;
+  const body = { sku_id: line.sku_id, quantity: line.quantity };
+  if (before) Object.assign(body, { replacement: before.replacement, replacement_sku_id: before.replacement_sku_id });
+  try {
+    cart = await api("/api/v1/cart/lines/", { method: "POST", body });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) throw error; // the shop is down: say so, stop
+    // Over the most per order with what the cart has: topped up to the most it may hold.
+    const max = before && before.max_quantity;
+    const top = max ? max - (max % (before.step || 1)) : 0;
+    if (error.fields.quantity && was + line.quantity > max && top > was) {
+      try {
+        cart = await api(`/api/v1/cart/lines/${before.id}/`, { method: "PATCH", body: { quantity: top } });
+        report.capped.push({ name: line.name, sku: line.sku_id, text: `${what(top - was)} of ${what(line.quantity)} added (${what(top)} in your cart): ${error.message}` });
+        return cart;
+      } catch (again) {
+        if (!(again instanceof ApiError) || again.status === 0 || again.status >= 500) throw again;
+      }
+    }
+    const why = error.code === "unknown_sku" ? "no longer sold." : errorMessage(error);
+    report.missed.push({ name: line.name, sku: line.sku_id, text: `${what(line.quantity)} not added: ${why}` });
+    return cart;
+  }
+  // Taken: the answer says whether the store has that much (max_quantity is the most the line
+  // may hold now, its stock and the max per order); what it cannot hold goes back.
+  const now = cart.lines.find((each) => each.sku_id === line.sku_id);
+  if (!now || now.max_quantity === null || now.max_quantity === undefined || now.quantity <= now.max_quantity) {
+    report.added.push({ name: line.name, sku: line.sku_id, text: before ? `${what(line.quantity)} added to the ${what(was)} in your cart` : `${what(line.quantity)} added` });
+    return cart;
+  }
+  const why = now.problems.join(" ") || `At most ${what(now.max_quantity)} now.`;
+  const top = Math.max(was, now.max_quantity - (now.max_quantity % (now.step || 1)));
+  if (top === 0) cart = (await api(`/api/v1/cart/lines/${now.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/"));
+  else cart = await api(`/api/v1/cart/lines/${now.id}/`, { method: "PATCH", body: { quantity: top } });
+  if (top > was) report.capped.push({ name: line.name, sku: line.sku_id, text: `${what(top - was)} of ${what(line.quantity)} added${was ? ` (${what(top)} in your cart)` : ""}: ${why}` });
+  else report.missed.push({ name: line.name, sku: line.sku_id, text: `${what(line.quantity)} not added: ${why}` });
+  return cart;
+}
+
+/** What "Buy again" did, at the top of the cart until dismissed or the cart is left. */
+function buyAgainSummary(report) {
+  const list = (id, title, items) => items.length ? [
+    h("h3", {}, `${title} (${items.length})`),
+    h("ul", { id }, items.map((item) => h("li", { "data-sku": item.sku }, h("strong", {}, item.name), `: ${item.text}`))),
+  ] : null;
+  const added = report.added.length + report.capped.length;
+  return h("section", { class: `notice buy-again${report.missed.length ? " has-missed" : ""}`, id: "buy-again-summary", role: "status", tabindex: "-1", "aria-labelledby": "buy-again-title", "data-focus-first": true },
+    h("div", {},
+      h("h2", { id: "buy-again-title" }, `Buy again, order ${report.orderId.slice(0, 8)}: `,
+        added ? `${added} item${added === 1 ? "" : "s"} added` : "nothing could be added",
+        report.missed.length ? `, ${report.missed.length} not added` : ""),
+      report.pincodeNote ? h("p", { class: "warning", id: "buy-again-pincode" }, report.pincodeNote) : null,
+      list("buy-again-added", "Added", report.added),
+      list("buy-again-capped", "Added, but fewer", report.capped),
+      list("buy-again-missed", "Not added", report.missed),
+      h("p", { class: "muted" }, "Items that were already in your cart got the order's quantity on top. Prices are today's."),
+      h("button", {
+        type: "button", class: "link",
+        onclick: (event) => {
+          state.buyAgain = null;
+          event.currentTarget.closest("section").remove();
+          const heading = $("#app h1");
+          heading.setAttribute("tabindex", "-1");
+          heading.focus(); // the summary and its button are gone: keyboard users stay on the page
+        },
+      }, "Hide this summary")));
 }
 
 async function cancelOrder(order, button) {
@@ -1146,9 +1268,14 @@ async function ordersPage() {
     h("h1", {}, "Your orders"),
     h("table", { class: "orders" },
       h("thead", {}, h("tr", {}, h("th", {}, "Placed"), h("th", {}, "Order"), h("th", {}, "Status"), h("th", {}, "Delivery"), h("th", { class: "num" }, "Total"))),
-      h("tbody", {}, orders.results.map((order) => h("tr", {},
+      h("tbody", {}, orders.results.map((order) => h("tr", { "data-order": order.id },
         h("td", {}, when(order.placed_at, { dateStyle: "medium", timeStyle: "short" })),
-        h("td", {}, h("a", { href: `#/orders/${order.id}` }, order.id.slice(0, 8))),
+        // "Buy again" under the order's number: a column of its own does not fit a phone.
+        h("td", {}, h("a", { href: `#/orders/${order.id}` }, order.id.slice(0, 8)),
+          BUY_AGAIN.has(order.status) ? h("div", {}, h("button", {
+            type: "button", class: "buy-again small", "aria-label": `Buy again: order ${order.id.slice(0, 8)}`,
+            onclick: (event) => buyAgain(order, event.currentTarget),
+          }, "Buy again")) : null),
         h("td", { class: `status-${order.status}` }, STATUS_LABEL[order.status] || order.status),
         h("td", {}, order.slot_starts_at ? slotLabel(order.slot_starts_at, order.slot_ends_at) : ""),
         h("td", { class: "num" }, rupees(order.final_total_paise)))))),
@@ -1341,6 +1468,7 @@ async function route() {
   const [path, query] = (location.hash.slice(1) || "/").split("?");
   const params = new URLSearchParams(query || "");
   const parts = path.split("/").filter(Boolean);
+  if (parts[0] !== "cart") state.buyAgain = null; // told on the cart page, until it is left
   let view;
   try {
     if (parts.length === 0) view = await homePage(params);
@@ -1370,8 +1498,9 @@ async function route() {
   } else {
     showView(view);
     window.scrollTo(0, 0);
-    // Keyboard and screen-reader users start on the new page's heading (not on the first load).
-    const heading = $("#app h1");
+    // Keyboard and screen-reader users start on the new page's heading (not on the first load),
+    // or on what the page has to tell first (what "Buy again" added).
+    const heading = $("#app [data-focus-first]") || $("#app h1");
     if (heading && !first) {
       heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true });
