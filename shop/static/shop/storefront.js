@@ -230,15 +230,25 @@ function showMe() {
   if (state.me) $("#logout-button").textContent = `Log out (${state.me.full_name || state.me.email})`;
 }
 
-/** Focus back on the control with the same label after a re-render (keyboard users stay put);
- * when that control is gone (Add became − 1 +, or − to zero became Add), on the one that took
- * its place for the same SKU. */
+/** Focus back on the control with the same label (or id, or the page's heading) after a
+ * re-render (keyboard users stay put, also when the order's page updates live); when that
+ * control is gone (Add became − 1 +, or − to zero became Add), on the one that took its place
+ * for the same SKU. */
 function keepFocus(render) {
   const active = document.activeElement;
-  const label = active && active !== document.body ? active.getAttribute("aria-label") : null;
+  const focused = active && active !== document.body ? active : null;
+  const label = focused ? focused.getAttribute("aria-label") : null;
+  const id = focused && !label ? focused.id : "";
+  const heading = focused && !label && !id && focused.matches("#app h1");
+  const tabindex = focused ? focused.getAttribute("tabindex") : null; // a heading or status focused on purpose
   const holder = active && active.closest ? active.closest("[data-sku-controls]") : null;
   const skuId = holder ? holder.dataset.skuControls : null;
   render();
+  const same = id ? document.getElementById(id) : heading ? $("#app h1") : null;
+  if (same && same !== focused) {
+    if (tabindex !== null && !same.hasAttribute("tabindex")) same.setAttribute("tabindex", tabindex);
+    return same.focus({ preventScroll: true });
+  }
   if (!label) return;
   const again = [...document.querySelectorAll("[aria-label]")].find((el) => el.getAttribute("aria-label") === label);
   if (again) return again.focus();
@@ -990,7 +1000,7 @@ function renderOrder(order) {
         h("p", { id: "payment-method" }, paymentLabel(order)),
         order.slot_starts_at ? h("p", {}, "Slot: ", slotLabel(order.slot_starts_at, order.slot_ends_at)) : null,
         order.address ? h("p", { class: "muted" }, `${order.address.name}, ${order.address.line1}, ${order.address.city} ${order.address.pincode}`) : null,
-        order.shipment && order.shipment.tracking_code ? h("p", {}, "Tracking code ", h("code", {}, order.shipment.tracking_code)) : null,
+        order.shipment && order.shipment.tracking_code && order.status !== "cancelled" ? h("p", {}, "Tracking code ", h("code", {}, order.shipment.tracking_code)) : null,
         order.status === "delivered" ? h("p", {},
           h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice"), " · ",
           h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1` }, "download")) : null,
@@ -1142,6 +1152,12 @@ async function cancelOrder(order, button) {
     try {
       const updated = await api(`/api/v1/orders/${order.id}/cancel/`, { method: "POST" });
       keepFocus(() => showView(renderOrder(updated)));
+      // The button is gone with what it did: the keyboard goes on from the status it changed.
+      const status = $("#order-status");
+      if (status && (!document.activeElement || document.activeElement === document.body)) {
+        status.setAttribute("tabindex", "-1");
+        status.focus();
+      }
       flash(paid ? "Order cancelled; your refund is on its way." : "Order cancelled.");
     } catch (error) {
       showError(error);
@@ -1172,7 +1188,11 @@ async function orderPage(orderId) {
     closed = true;
     clearInterval(timer);
     clearTimeout(retry);
-    if (socket) socket.close();
+    if (!socket) return;
+    socket.onmessage = null;
+    // Closing a socket still connecting makes the browser log a failed connection: it closes once open.
+    if (socket.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close();
+    else socket.close();
   };
   state.leave = () => {
     stop();
@@ -1530,7 +1550,8 @@ async function start() {
   $("#logout-button").addEventListener("click", async () => {
     try {
       await api("/api/v1/auth/logout/", { method: "POST" });
-      await loadMe();
+      state.me = null; // known: asking /auth/me/ would only log a 401 in the console
+      showMe();
       await loadCart(); // a new visitor's cart, without a pincode...
       await keepPincode(); // ...given the one this browser chose (kept in localStorage)
       navigate("#/");
