@@ -11,6 +11,9 @@ urlpatterns = [
     path("", views.storefront, name="storefront"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask every page's host for /favicon.ico unless the page names an icon (the pay
+    # and callback pages, the admin): one icon for all, instead of a 404 each time.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("readyz", views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),  # /metrics
     path("admin/", admin.site.urls),

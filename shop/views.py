@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.defaults import page_not_found, server_error
@@ -33,6 +34,11 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The shop's icon for pages that name none (the pay and callback pages, the admin)."""
+    return HttpResponsePermanentRedirect(static("shop/favicon.svg"))
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up and answering."""
     return JsonResponse({"status": "ok"})

@@ -110,3 +110,14 @@ def test_the_web_shop_page_says_who_is_signed_in(client: Client) -> None:
 
     assert '"email": "asha@example.in"' in page
     assert "Asha \\u003Cb\\u003E" in page  # escaped: a name cannot break out of the script element
+
+
+def test_every_page_has_the_shops_icon_and_no_404_for_favicon_ico(client: Client) -> None:
+    asked = client.get("/favicon.ico")
+    assert asked.status_code == 301
+    assert asked["Location"].endswith(".svg")
+    icon = client.get(asked["Location"])
+    assert icon.status_code == 200
+    body = b"".join(getattr(icon, "streaming_content", [])) if icon.streaming else icon.content
+    assert b"<svg" in body
+    assert 'rel="icon"' in client.get("/").content.decode()
