@@ -77,8 +77,16 @@ def refund_reason(reason: str) -> str:
     """Why money went back, as the customer reads it: payments writes "order no longer payable:
     <cancel reason code>" for a cancelled order's money; other reasons are words already."""
     if reason.startswith(_NO_LONGER_PAYABLE):
-        return f"the order was cancelled: {cancel_reason_label(reason.removeprefix(_NO_LONGER_PAYABLE).strip())}"
+        code = reason.removeprefix(_NO_LONGER_PAYABLE).strip()
+        return _REFUNDED_BECAUSE.get(code) or f"the order was cancelled: {cancel_reason_label(code)}"
     return reason
+
+
+#: Where "the order was cancelled: <label>" would say it twice.
+_REFUNDED_BECAUSE = {
+    "customer_cancelled": "you cancelled the order",
+    "staff_cancelled": "the shop cancelled the order",
+}
 
 
 class RefundOutput(serializers.ModelSerializer[OrderRefund]):

@@ -110,7 +110,7 @@ def test_customer_cancel_after_payment_is_refunded_in_full(shop: Shop, fake: Fak
     refunds = detail["refunds"]
     assert [(r["amount_paise"], r["status"]) for r in refunds] == [(34000, "processed")]
     assert refunds[0]["bank_reference"]
-    assert refunds[0]["reason"] == "the order was cancelled: cancelled by you"  # in words, for the customer
+    assert refunds[0]["reason"] == "you cancelled the order"  # in words, for the customer
     assert _reserved(shop) == 0
     # The order's own view of each leg follows the other apps' news, not its last request.
     assert (detail["payment"]["state"], order.stock_state, order.slot_state) == ("refunded", "released", "released")

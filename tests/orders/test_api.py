@@ -147,3 +147,18 @@ def test_delivery_attempts_are_noted_and_the_final_total_follows_picking() -> No
     ]
     listing = client.get("/api/v1/orders/").json()["results"]
     assert listing[0]["final_total_paise"] == detail["totals"]["final_total_paise"] < detail["totals"]["total_paise"]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("order no longer payable: customer_cancelled", "you cancelled the order"),
+        ("order no longer payable: staff_cancelled", "the shop cancelled the order"),
+        ("order no longer payable: out_of_stock", "the order was cancelled: out of stock"),
+        ("damaged in transit", "damaged in transit"),
+    ],
+)
+def test_a_refunds_reason_reads_as_words_and_says_nothing_twice(written: str, read: str) -> None:
+    from orders.api.serializers import refund_reason
+
+    assert refund_reason(written) == read
