@@ -46,6 +46,10 @@ class OrderLineItem(BaseModel):
     line_total_paise: Paise = Field(description="GST included")
     gst_rate_bp: RateBasisPoints
     hsn_code: str
+    replacement: Literal["best_match", "specific", "refund"] = Field(
+        default="best_match", description="If the SKU is not there: the closest match, the SKU named, or a refund"
+    )
+    replacement_sku_id: UUID | None = Field(default=None, description="The SKU asked for ('specific')")
 
 
 class OrderPlaced(Event):

@@ -53,6 +53,8 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
                 gst_rate_bp=line.gst_rate_bp,
                 hsn_code=line.hsn_code,
                 line_total_paise=line.line_total_paise,
+                replacement=line.replacement,
+                replacement_sku_id=line.replacement_sku_id,
             )
             for line in event.lines
         ],

@@ -138,6 +138,14 @@ class Order(models.Model):
         return self.status not in (self.Status.DELIVERED, self.Status.CANCELLED)
 
 
+#: A line's replacement preference, as the customer chose it in the cart.
+REPLACEMENTS = [
+    ("best_match", "Best match"),
+    ("specific", "A specific SKU"),
+    ("refund", "Refund, no replacement"),
+]
+
+
 class OrderLine(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending"
@@ -160,6 +168,9 @@ class OrderLine(models.Model):
     picked_quantity = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
     refund_paise = models.BigIntegerField(default=0)
+    #: What the customer asked for if this SKU is not there (the cart's choice, frozen at checkout).
+    replacement = models.CharField(max_length=10, choices=REPLACEMENTS, default="best_match")
+    replacement_sku_id = models.UUIDField(null=True, blank=True, help_text="The SKU asked for ('specific')")
 
     class Meta:
         ordering = ["name", "id"]

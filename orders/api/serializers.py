@@ -14,7 +14,8 @@ class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
         model = OrderLine
         fields = (
             "id", "sku_id", "name", "sold_by", "quantity", "unit_price_paise", "mrp_paise", "line_total_paise",
-            "gst_rate_bp", "hsn_code", "tax_paise", "picked_quantity", "outcome", "refund_paise",
+            "gst_rate_bp", "hsn_code", "tax_paise", "picked_quantity", "outcome", "refund_paise", "replacement",
+            "replacement_sku_id",
         )  # fmt: skip
 
 

@@ -31,6 +31,8 @@ class LineInput:
     gst_rate_bp: int
     hsn_code: str
     line_total_paise: int
+    replacement: str = "best_match"
+    replacement_sku_id: UUID | None = None
 
 
 class CheckoutRejected(PermanentError):
@@ -125,6 +127,8 @@ def place_order(
                 gst_rate_bp=line.gst_rate_bp,
                 hsn_code=line.hsn_code,
                 tax_paise=gst_included_paise(line.line_total_paise, line.gst_rate_bp),
+                replacement=line.replacement,
+                replacement_sku_id=line.replacement_sku_id,
             )
             for line in lines
         ]
@@ -174,4 +178,6 @@ def line_item(line: OrderLine) -> OrderLineItem:
         line_total_paise=line.line_total_paise,
         gst_rate_bp=line.gst_rate_bp,
         hsn_code=line.hsn_code,
+        replacement=line.replacement,  # one of REPLACEMENTS, as the cart sent it
+        replacement_sku_id=line.replacement_sku_id,
     )

@@ -47,16 +47,16 @@ def shop_data(transactional_db: None) -> ShopData:
     return data
 
 
-def _line(sku_id: uuid.UUID, name: str, quantity: int, price: int) -> LineInput:
+def _line(sku_id: uuid.UUID, name: str, quantity: int, price: int, replacement: str = "best_match") -> LineInput:
     return LineInput(
         sku_id=sku_id, name=name, sold_by="unit", quantity=quantity, unit_price_paise=price, mrp_paise=price,
-        gst_rate_bp=500, hsn_code="1006", line_total_paise=price * quantity,
+        gst_rate_bp=500, hsn_code="1006", line_total_paise=price * quantity, replacement=replacement,
     )  # fmt: skip
 
 
 def _past_order(shop: BrowserShop, customer: BrowserCustomer, *, pincode: str = PINCODE) -> Order:
-    """A cash-on-delivery order of 2 milk, 1 atta and 1 rice, cancelled by the customer."""
-    lines = [_line(MILK, "Toned Milk 500 ml", 2, 3000), _line(ATTA, "Whole Wheat Atta 5 kg", 1, 26000),
+    """A cash-on-delivery order of 2 milk, 1 atta (refund it if out of stock) and 1 rice, cancelled by the customer."""
+    lines = [_line(MILK, "Toned Milk 500 ml", 2, 3000), _line(ATTA, "Whole Wheat Atta 5 kg", 1, 26000, "refund"),
              _line(RICE, "Basmati Rice 1 kg", 1, 15000)]  # fmt: skip
     order_id = uuid.uuid4()
     with transaction.atomic():
@@ -137,8 +137,9 @@ def test_buy_again_puts_a_cancelled_orders_lines_in_the_cart_and_tells_what_it_c
     assert _cart(customer) == {MILK: 10, ATTA: 1}
     # One POST per order line: the double click did not add the order twice.
     assert len(cart_posts) == 3, cart_posts
-    # The milk line kept the customer's replacement preference.
+    # The milk line kept the cart's replacement preference; the atta came back with the order's.
     assert CartLine.objects.get(cart__customer_id=customer.user.pk, sku_id=MILK).replacement == "refund"
+    assert CartLine.objects.get(cart__customer_id=customer.user.pk, sku_id=ATTA).replacement == "refund"
 
     # The summary stays while the cart changes, and goes once dismissed.
     page.get_by_role("button", name="One less Whole Wheat Atta 5 kg").click()

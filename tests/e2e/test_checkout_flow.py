@@ -225,3 +225,27 @@ def test_a_shipment_that_left_as_its_order_was_cancelled_comes_back_and_is_never
     order = Order.objects.get(pk=order_id)
     assert (order.status, order.cancel_reason) == ("cancelled", "staff_cancelled")  # the first reason stands
     assert not Delivery.objects.exclude(status="done").exists()
+
+
+def test_the_customers_replacement_choice_travels_with_the_order(shop: Shop) -> None:
+    """Chosen in the cart ("if out of stock: refund it"), frozen at checkout, kept on the
+    order's line (the API shows it, Buy again reuses it) and sent on with the confirmed order."""
+    from orders.events import OrderConfirmed
+    from shop.eventbus.testing import captured_events
+
+    customer = shop.customer()
+    customer.fill_cart((MILK, 2), (ATTA, 1))
+    milk_line = next(
+        line for line in customer.client.get("/api/v1/cart/").json()["lines"] if line["sku_id"] == str(MILK)
+    )
+    changed = customer.client.patch(f"/api/v1/cart/lines/{milk_line['id']}/", {"replacement": "refund"}, format="json")
+    assert changed.status_code == 200, changed.json()
+    order_id = customer.checkout("cod")
+
+    with captured_events() as published:
+        deliver_pending()
+
+    lines = {line["sku_id"]: line for line in customer.client.get(f"/api/v1/orders/{order_id}/").json()["lines"]}
+    assert (lines[str(MILK)]["replacement"], lines[str(ATTA)]["replacement"]) == ("refund", "best_match")
+    (confirmed,) = [event for event in published if isinstance(event, OrderConfirmed)]
+    assert {line.sku_id: line.replacement for line in confirmed.lines} == {MILK: "refund", ATTA: "best_match"}

@@ -1079,7 +1079,9 @@ async function buyLineAgain(line, cart, report) {
   const before = cart.lines.find((each) => each.sku_id === line.sku_id);
   const was = before ? before.quantity : 0;
   const body = { sku_id: line.sku_id, quantity: line.quantity };
-  if (before) Object.assign(body, { replacement: before.replacement, replacement_sku_id: before.replacement_sku_id });
+  // The cart's own choice for a line it holds; else what the customer chose on that order.
+  const chosen = before || (line.replacement ? line : null);
+  if (chosen) Object.assign(body, { replacement: chosen.replacement, replacement_sku_id: chosen.replacement_sku_id || null });
   try {
     cart = await api("/api/v1/cart/lines/", { method: "POST", body });
   } catch (error) {
