@@ -35,15 +35,33 @@ class LineInline(ReadOnlyInline):
         "name",
         "sku_id",
         "quantity",
-        "unit_price_paise",
-        "line_total_paise",
+        "unit_price",
+        "line_total",
         "gst_rate_bp",
         "hsn_code",
         "picked_quantity",
         "outcome",
-        "refund_paise",
+        "refund",
+        "if_out_of_stock",
     )
     readonly_fields = fields
+
+    @admin.display(description="unit price (per pack or kg)")
+    def unit_price(self, line: OrderLine) -> str:
+        return format_inr(line.unit_price_paise)
+
+    @admin.display(description="line total")
+    def line_total(self, line: OrderLine) -> str:
+        return format_inr(line.line_total_paise)
+
+    @admin.display(description="refund")
+    def refund(self, line: OrderLine) -> str:
+        return format_inr(line.refund_paise) if line.refund_paise else "-"
+
+    @admin.display(description="if out of stock")
+    def if_out_of_stock(self, line: OrderLine) -> str:
+        chosen = line.get_replacement_display()
+        return f"{chosen}: {line.replacement_sku_id}" if line.replacement_sku_id else chosen
 
 
 class TransitionInline(ReadOnlyInline):

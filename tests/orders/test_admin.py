@@ -25,6 +25,8 @@ def test_staff_see_orders_and_cancel_them(client) -> None:
     page = client.get(f"/admin/orders/order/{order.id}/change/")
     assert page.status_code == 200
     assert b"Toned Milk 500 ml" in page.content  # lines inline
+    assert "₹60.00".encode() in page.content  # the milk line's total, in rupees
+    assert b"Best match" in page.content  # what the customer wants if it is out of stock
     selected = {"action": "cancel_orders", "_selected_action": [order.id]}
 
     asked = client.post("/admin/orders/order/", selected)  # the action first asks
