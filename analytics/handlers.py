@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from delivery.events import ShipmentDelivered, ShipmentPicked
 from inventory.events import StoreUpdated
-from orders.events import OrderCancelled, OrderConfirmed
+from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from payments.events import PaymentRefunded
 from shop.eventbus import current_event_occurred_at, subscriber
 
 from . import services
@@ -44,6 +45,23 @@ def count_picked_shipment(event: ShipmentPicked) -> None:
         store_id=event.store_id,
         outcomes=[line.outcome for line in event.lines],
         day=_day_of(current_event_occurred_at()),
+    )
+
+
+@subscriber(OrderPlaced, own_transaction=True)
+def remember_order_store(event: OrderPlaced) -> None:
+    """The order's store, for its refunds (PaymentRefunded names only the order)."""
+    services.record_order_store(order_id=event.order_id, store_id=event.store_id)
+
+
+@subscriber(PaymentRefunded, own_transaction=True)
+def count_refund(event: PaymentRefunded) -> None:
+    services.count_refund(
+        refund_id=event.refund_id,
+        order_id=event.order_id,
+        amount_paise=event.amount_paise,
+        channel=event.channel,
+        day=_day_of(event.refunded_at),
     )
 
 

@@ -21,6 +21,9 @@ class StoreDay(models.Model):
     lines_picked = models.PositiveIntegerField(default=0)
     lines_short = models.PositiveIntegerField(default=0, help_text="Found fewer than ordered (or none)")
     lines_weighed = models.PositiveIntegerField(default=0, help_text="Sold by weight: picked at its actual weight")
+    #: Refunds paid back that day (PaymentRefunded's refunded_at), every channel.
+    refunds = models.PositiveIntegerField(default=0)
+    refunded_paise = models.BigIntegerField(default=0, help_text="Refunds paid back that day, every channel")
 
     class Meta:
         ordering = ["-date", "store_id"]
@@ -43,6 +46,13 @@ class StoreDay(models.Model):
         if not self.lines_picked:
             return None
         return round(100 * (self.lines_picked - self.lines_short) / self.lines_picked, 1)
+
+    @property
+    def refund_rate_percent(self) -> float | None:
+        """The day's refunds out of the day's GMV; None on a day without GMV."""
+        if not self.gmv_paise:
+            return None
+        return round(100 * self.refunded_paise / self.gmv_paise, 1)
 
 
 class StoreHour(models.Model):
@@ -79,3 +89,32 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.title}"
+
+
+class OrderStore(models.Model):
+    """Which store an order is from (OrderPlaced), so its refunds, which name only the
+    order, count at its store. A refund handled first makes the row without the store."""
+
+    order_id = models.UUIDField(primary_key=True)
+    store_id = models.UUIDField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.order_id} at {self.store_id}"
+
+
+class Refund(models.Model):
+    """A refund paid back (PaymentRefunded), counted once: `store_id` is set when it is
+    counted in its store's day, which waits for the order's store if it came first."""
+
+    refund_id = models.UUIDField(primary_key=True)
+    order_id = models.UUIDField(db_index=True)
+    amount_paise = models.BigIntegerField()
+    channel = models.CharField(max_length=20)
+    date = models.DateField(help_text="The Asia/Kolkata day it was refunded")
+    store_id = models.UUIDField(null=True, blank=True, help_text="Empty until counted in its store's day")
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id} {self.amount_paise}p"

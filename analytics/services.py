@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from shop.db import keep_latest
 
-from .models import Store, StoreDay, StoreHour
+from .models import OrderStore, Refund, Store, StoreDay, StoreHour
 
 
 def local_hour(moment: datetime | None = None) -> datetime:
@@ -95,6 +95,45 @@ def count_picked(*, store_id: UUID, outcomes: list[str], day: date | None = None
         lines_short=outcomes.count("short"),
         lines_weighed=outcomes.count("weighed"),
     )
+
+
+def _lock_order(order_id: UUID) -> OrderStore:
+    """The order's row, made if need be and locked: its store and its refunds take turns on it,
+    so a refund and the order's store handled at the same time cannot both miss the other."""
+    OrderStore.objects.get_or_create(order_id=order_id)
+    return OrderStore.objects.select_for_update().get(order_id=order_id)
+
+
+def _count_refund(refund: Refund, *, store_id: UUID) -> None:
+    refund.store_id = store_id
+    refund.save(update_fields=["store_id"])
+    _add(store_id, refund.date, refunds=1, refunded_paise=refund.amount_paise)
+
+
+@transaction.atomic(savepoint=False)
+def record_order_store(*, order_id: UUID, store_id: UUID) -> None:
+    """An order's store; the order's refunds handled before it count now, on their own days."""
+    order = _lock_order(order_id)
+    if order.store_id is None:
+        order.store_id = store_id
+        order.save(update_fields=["store_id"])
+    for refund in Refund.objects.filter(order_id=order_id, store_id__isnull=True):
+        _count_refund(refund, store_id=order.store_id)
+
+
+@transaction.atomic(savepoint=False)
+def count_refund(*, refund_id: UUID, order_id: UUID, amount_paise: int, channel: str, day: date) -> bool:
+    """A refund paid back on `day`, once per refund id; counted now if the order's store is known."""
+    order = _lock_order(order_id)
+    refund, created = Refund.objects.get_or_create(
+        refund_id=refund_id,
+        defaults={"order_id": order_id, "amount_paise": amount_paise, "channel": channel, "date": day},
+    )
+    if not created:
+        return False
+    if order.store_id is not None:
+        _count_refund(refund, store_id=order.store_id)
+    return True
 
 
 def record_store(*, store_id: UUID, code: str, title: str, announced_at: datetime) -> bool:
