@@ -41,11 +41,29 @@ class _StoreReport(ReadOnlyAdmin):
 class StoreDayAdmin(_StoreReport):
     list_display = (
         "date", "store", "orders_confirmed", "gmv", "average_order", "cod_share_percent",
-        "orders_cancelled", "orders_delivered", "lines_picked", "fill_rate_percent",
+        "orders_cancelled", "orders_delivered", "lines_picked", "lines_short", "fill_rate",
+        "refunds", "refunded", "refund_rate",
     )  # fmt: skip
     list_filter = ("date",)
     search_fields = ("=store_id",)
     date_hierarchy = "date"
+
+    @admin.display(description="fill rate")
+    def fill_rate(self, row: StoreDay) -> str:
+        return _percent(row.fill_rate_percent)
+
+    @admin.display(description="refunded", ordering="refunded_paise")
+    def refunded(self, row: StoreDay) -> str:
+        return format_inr(row.refunded_paise)
+
+    @admin.display(description="refund rate")
+    def refund_rate(self, row: StoreDay) -> str:
+        return _percent(row.refund_rate_percent)
+
+
+def _percent(value: float | None) -> str:
+    """75.0 -> "75.0 %"; a dash for a rate with nothing to divide by (nothing picked, no GMV)."""
+    return "—" if value is None else f"{value:.1f} %"
 
 
 @admin.register(StoreHour)
