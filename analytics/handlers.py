@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from delivery.events import ShipmentDelivered, ShipmentPicked
 from inventory.events import StoreUpdated
-from orders.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from orders.events import OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded
 from shop.eventbus import current_event_occurred_at, subscriber
 
@@ -21,6 +21,9 @@ from . import services
 
 @subscriber(OrderConfirmed, own_transaction=True)
 def count_confirmed_order(event: OrderConfirmed) -> None:
+    # The order's store, for its refunds (PaymentRefunded names only the order); an order
+    # never confirmed had no GMV here, and its refunds count nowhere either.
+    services.record_order_store(order_id=event.order_id, store_id=event.store_id)
     services.count_confirmed(
         store_id=event.store_id,
         total_paise=event.total_paise,
@@ -46,12 +49,6 @@ def count_picked_shipment(event: ShipmentPicked) -> None:
         outcomes=[line.outcome for line in event.lines],
         day=_day_of(current_event_occurred_at()),
     )
-
-
-@subscriber(OrderPlaced, own_transaction=True)
-def remember_order_store(event: OrderPlaced) -> None:
-    """The order's store, for its refunds (PaymentRefunded names only the order)."""
-    services.record_order_store(order_id=event.order_id, store_id=event.store_id)
 
 
 @subscriber(PaymentRefunded, own_transaction=True)

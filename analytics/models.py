@@ -92,7 +92,7 @@ class Store(models.Model):
 
 
 class OrderStore(models.Model):
-    """Which store an order is from (OrderPlaced), so its refunds, which name only the
+    """Which store a confirmed order is from (OrderConfirmed), so its refunds, which name only the
     order, count at its store. A refund handled first makes the row without the store."""
 
     order_id = models.UUIDField(primary_key=True)

@@ -118,8 +118,8 @@ def test_a_redelivered_or_republished_refund_counts_once(shop: Shop) -> None:
     assert Refund.objects.get().store_id == shop.store_id
 
 
-def test_a_refund_handled_before_its_orders_store_counts_when_the_store_is_known(shop: Shop) -> None:
-    PausedSubscriber.objects.create(subscriber="analytics.remember_order_store", reason="test")
+def test_a_refund_handled_before_its_orders_confirmation_counts_when_the_store_is_known(shop: Shop) -> None:
+    PausedSubscriber.objects.create(subscriber="analytics.count_confirmed_order", reason="test")
     (order_id,) = _orders(shop, 1)
     yesterday = timezone.now() - timedelta(days=1)
     _refund(order_id, 700, channel="bank_transfer", refunded_at=yesterday)
@@ -129,7 +129,7 @@ def test_a_refund_handled_before_its_orders_store_counts_when_the_store_is_known
 
     PausedSubscriber.objects.all().delete()
     deliver_pending()
-    _redeliver("analytics.remember_order_store")  # the waiting refund is not counted again
+    _redeliver("analytics.count_confirmed_order")  # the waiting refund is not counted again
 
     day = StoreDay.objects.get(store_id=shop.store_id, date=timezone.localdate(yesterday))
     assert (day.refunds, day.refunded_paise, day.gmv_paise, day.refund_rate_percent) == (1, 700, 0, None)
