@@ -16,7 +16,7 @@ from django.db import connections, router, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from shop.db import keep_latest
+from shop.db import create_or_get, keep_latest
 
 from .models import OrderStore, Refund, Store, StoreDay, StoreHour
 
@@ -113,6 +113,11 @@ def _count_refund(refund: Refund, *, store_id: UUID) -> None:
 @transaction.atomic(savepoint=False)
 def record_order_store(*, order_id: UUID, store_id: UUID) -> None:
     """An order's store; the order's refunds handled before it count now, on their own days."""
+    _, created = create_or_get(OrderStore, {"order_id": order_id}, store_id=store_id)
+    if created:
+        # One statement, as nearly always: a refund handled first would have made the row
+        # (and one handled meanwhile waits for this insert, then finds the store).
+        return
     order = _lock_order(order_id)
     if order.store_id is None:
         order.store_id = store_id
