@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class StoreDay(models.Model):
@@ -97,6 +98,8 @@ class OrderStore(models.Model):
 
     order_id = models.UUIDField(primary_key=True)
     store_id = models.UUIDField(null=True, blank=True)
+    #: When the row was made; rows past ANALYTICS_ORDER_MEMORY_DAYS are pruned daily.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.order_id} at {self.store_id}"

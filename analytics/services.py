@@ -8,12 +8,12 @@ add them to the row already there (ON CONFLICT ... DO UPDATE), on PostgreSQL and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import connections, router, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from shop.db import create_or_get, keep_latest
@@ -147,3 +147,22 @@ def record_store(*, store_id: UUID, code: str, title: str, announced_at: datetim
         return keep_latest(
             Store, {"store_id": store_id}, stamp="announced_at", code=code, title=title, announced_at=announced_at
         )
+
+
+def forget_old_orders(*, older_than_days: int, batch: int = 5_000) -> int:
+    """Delete the order-to-store rows and counted refunds older than `older_than_days` (a
+    refund so late finds no store and is not counted; Razorpay refunds within 6 months of
+    the capture). In batches, each its own short transaction; returns how many rows went."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    gone = 0
+    for model, old in (
+        (OrderStore, Q(created_at__lt=cutoff)),
+        (Refund, Q(date__lt=timezone.localdate(cutoff))),
+    ):
+        while True:
+            keys = list(model.objects.filter(old).values_list("pk", flat=True)[:batch])
+            if not keys:
+                break
+            with transaction.atomic():
+                gone += model.objects.filter(pk__in=keys).delete()[0]
+    return gone

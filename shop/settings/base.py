@@ -213,6 +213,8 @@ EVENTBUS_RUN_SECONDS = float(env_str("EVENTBUS_RUN_SECONDS", "3"))
 EVENTBUS_QUEUE = env_str("EVENTBUS_QUEUE", "celery")
 EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
 EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
+#: How long analytics remembers each confirmed order's store, for refunds that come later.
+ANALYTICS_ORDER_MEMORY_DAYS = env_int("ANALYTICS_ORDER_MEMORY_DAYS", 400)
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
 # The relay to an AMQP broker, for services outside (shop/eventbus/relay.py); off when unset.
 EVENTBUS_RELAY_URL = env_str("EVENTBUS_RELAY_URL")

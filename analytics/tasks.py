@@ -1,0 +1,14 @@
+"""Analytics' periodic work: forget what the reports no longer need."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(name="analytics.forget_old_orders_task")
+def forget_old_orders_task() -> int:
+    """Drop the order-to-store rows and counted refunds past ANALYTICS_ORDER_MEMORY_DAYS."""
+    return services.forget_old_orders(older_than_days=settings.ANALYTICS_ORDER_MEMORY_DAYS)
