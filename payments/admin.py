@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -190,71 +191,87 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
         if intent.method == PaymentIntent.Method.COD:  # Razorpay never had this money
             return HttpResponseRedirect(reverse("admin:payments_paymentintent_offline_refund", args=[intent.pk]))
         form = RefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
-        if request.method == "POST" and form.is_valid():
-            # A double submit carries the same key: the same refund, recorded in the history once.
-            again = Refund.objects.filter(idempotency_key=form.cleaned_data["idempotency_key"]).exists()
-            try:
-                refund = services.refund_payment(order_id=intent.order_id, source="admin", **form.refund())
-            except PaymentRefused as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                form.add_error(None, "; ".join(exc.messages))
-            else:
-                if not again:
-                    said = f"Refunded {format_inr(refund.amount_paise)} ({refund.status}): {refund.reason}"
-                    self.log_change(request, intent, said)
-                messages.success(request, f"Refund of {format_inr(refund.amount_paise)} is {refund.status}.")
-                return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Refund order {intent.order_id}",
-            "intent": intent,
-            "captured": format_inr(intent.captured_paise),
-            "refundable": format_inr(intent.captured_paise - intent.refunded_paise),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/payments/refund.html", context)
+
+        def said(refund: Refund) -> tuple[str, str]:
+            amount = format_inr(refund.amount_paise)
+            return f"Refunded {amount} ({refund.status}): {refund.reason}", f"Refund of {amount} is {refund.status}."
+
+        done = self._submit_refund(request, intent, form, services.refund_payment, said)
+        return done or self._refund_page(
+            request, intent, form, "admin/payments/refund.html", title=f"Refund order {intent.order_id}"
+        )
 
     def offline_refund_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         """Record a cash-on-delivery refund the store paid in cash, by UPI or bank transfer."""
         intent = get_object_or_404(PaymentIntent, pk=pk)
         if not request.user.has_perm("payments.change_paymentintent"):
             return HttpResponse(status=403)
-        change_url = reverse("admin:payments_paymentintent_change", args=[intent.pk])
         if intent.method != PaymentIntent.Method.COD:
             messages.error(request, "This order was paid through Razorpay: refund it with the Razorpay refund.")
-            return HttpResponseRedirect(change_url)
+            return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
         form = OfflineRefundForm(request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4().hex}"})
-        if request.method == "POST" and form.is_valid():
-            # A double submit carries the same key: the same refund, recorded in the history once.
-            again = Refund.objects.filter(idempotency_key=form.cleaned_data["idempotency_key"]).exists()
-            try:
-                refund = services.record_offline_refund(order_id=intent.order_id, source="admin", **form.refund())
-            except PaymentRefused as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                form.add_error(None, "; ".join(exc.messages))
-            else:
-                paid = Refund.Channel(refund.channel).label
-                reference = f", reference {refund.bank_reference}" if refund.bank_reference else ""
-                if not again:
-                    amount = format_inr(refund.amount_paise)
-                    said = f"Recorded a refund of {amount} paid by {paid}{reference}: {refund.reason}"
-                    self.log_change(request, intent, said)
-                messages.success(request, f"Refund of {format_inr(refund.amount_paise)} paid by {paid} is recorded.")
-                return HttpResponseRedirect(change_url)
+
+        def said(refund: Refund) -> tuple[str, str]:
+            amount, paid = format_inr(refund.amount_paise), Refund.Channel(refund.channel).label
+            reference = f", reference {refund.bank_reference}" if refund.bank_reference else ""
+            return (
+                f"Recorded a refund of {amount} paid by {paid}{reference}: {refund.reason}",
+                f"Refund of {amount} paid by {paid} is recorded.",
+            )
+
+        done = self._submit_refund(request, intent, form, services.record_offline_refund, said)
+        return done or self._refund_page(
+            request,
+            intent,
+            form,
+            "admin/payments/offline_refund.html",
+            title=f"Record a refund paid in cash / UPI / bank transfer for order {intent.order_id}",
+            collected=format_inr(intent.captured_paise),
+            refunded=format_inr(intent.refunded_paise),
+        )
+
+    def _submit_refund(
+        self,
+        request: HttpRequest,
+        intent: PaymentIntent,
+        form: RefundForm | OfflineRefundForm,
+        service: Callable[..., Refund],
+        said: Callable[[Refund], tuple[str, str]],
+    ) -> HttpResponse | None:
+        """Run the refund form's service once it is valid: the intent's page with a message and
+        an entry in its history, or None (the form again, with the refusal on it)."""
+        if request.method != "POST" or not form.is_valid():
+            return None
+        # A double submit carries the same key: the same refund, recorded in the history once.
+        again = Refund.objects.filter(idempotency_key=form.cleaned_data["idempotency_key"]).exists()
+        try:
+            refund = service(order_id=intent.order_id, source="admin", **form.refund())
+        except PaymentRefused as exc:
+            form.add_error(None, exc.message)
+            return None
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+            return None
+        history, message = said(refund)
+        if not again:
+            self.log_change(request, intent, history)
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("admin:payments_paymentintent_change", args=[intent.pk]))
+
+    def _refund_page(
+        self, request: HttpRequest, intent: PaymentIntent, form: forms.Form, template: str, *, title: str, **extra: str
+    ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Record a refund paid in cash / UPI / bank transfer for order {intent.order_id}",
+            "title": title,
             "intent": intent,
-            "collected": format_inr(intent.captured_paise),
-            "refunded": format_inr(intent.refunded_paise),
+            "captured": format_inr(intent.captured_paise),
             "refundable": format_inr(intent.captured_paise - intent.refunded_paise),
             "form": form,
             "opts": self.model._meta,
+            **extra,
         }
-        return TemplateResponse(request, "admin/payments/offline_refund.html", context)
+        return TemplateResponse(request, template, context)
 
     @admin.action(description="Ask Razorpay about the selected intents now", permissions=["operate"])
     def fetch_from_razorpay(self, request: HttpRequest, queryset: QuerySet[PaymentIntent]) -> None:

@@ -22,7 +22,7 @@ from ..events import PaymentRefunded, RefundChannel, RefundRequested
 from ..models import PaymentIntent, Refund
 from ..states import Status
 from ._common import lock_intent, move, note
-from .refunds import IDEMPOTENCY_KEY, MIN_REFUND_PAISE
+from .refunds import refund_input_errors, same_key_refund
 
 #: The channels a store pays a cash-on-delivery refund through.
 OFFLINE_CHANNELS = (Refund.Channel.CASH, Refund.Channel.UPI, Refund.Channel.BANK_TRANSFER)
@@ -44,13 +44,7 @@ def record_offline_refund(
     """Record money the store paid back for a cash-on-delivery order (cash, UPI, bank transfer);
     never more than the cash collected less what went back already; the same key is the same refund."""
     reference = (reference or "").strip()
-    errors: dict[str, list[str]] = {}
-    if isinstance(amount_paise, bool) or not isinstance(amount_paise, int) or amount_paise < MIN_REFUND_PAISE:
-        errors["amount_paise"] = ["a refund is a whole number of paise, at least 100 (₹1.00)"]
-    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        errors["idempotency_key"] = ["10-64 characters of A-Z a-z 0-9 _ -"]
-    if not (reason or "").strip():
-        errors["reason"] = ["say why the money goes back"]
+    errors = refund_input_errors(amount_paise=amount_paise, idempotency_key=idempotency_key, reason=reason)
     if channel not in OFFLINE_CHANNELS:
         errors["channel"] = ["cash, upi or bank_transfer"]
     elif channel in NEEDS_REFERENCE and not reference:
@@ -61,12 +55,8 @@ def record_offline_refund(
         raise ValidationError(errors)
     with transaction.atomic():
         intent = lock_intent(order_id=order_id)
-        refund = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        refund = same_key_refund(intent, idempotency_key=idempotency_key, amount_paise=amount_paise, channel=channel)
         if refund is not None:
-            if (refund.intent_id, refund.amount_paise, refund.channel) != (intent.id, amount_paise, channel):
-                raise PaymentRefused(
-                    f"idempotency key {idempotency_key} was used for another refund", code="idempotency_conflict"
-                )
             return refund
         return _record(
             intent,

@@ -40,26 +40,15 @@ def refund_payment(
     source: str = "service",
 ) -> Refund:
     """Refund part or all of an order's captured payment; the same key again is the same refund."""
-    errors: dict[str, list[str]] = {}
-    if isinstance(amount_paise, bool) or not isinstance(amount_paise, int) or amount_paise < MIN_REFUND_PAISE:
-        errors["amount_paise"] = ["a refund is a whole number of paise, at least 100"]
-    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        errors["idempotency_key"] = ["10-64 characters of A-Z a-z 0-9 _ -"]
-    if not reason.strip():
-        errors["reason"] = ["say why the money goes back"]
+    errors = refund_input_errors(amount_paise=amount_paise, idempotency_key=idempotency_key, reason=reason)
     if speed not in SPEEDS:
         errors["speed"] = ["normal or optimum"]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         intent = lock_intent(order_id=order_id)
-        refund = Refund.objects.filter(idempotency_key=idempotency_key).first()
-        if refund is not None:
-            if refund.intent_id != intent.id or refund.amount_paise != amount_paise:
-                raise PaymentRefused(
-                    f"idempotency key {idempotency_key} was used for another refund", code="idempotency_conflict"
-                )
-        else:
+        refund = same_key_refund(intent, idempotency_key=idempotency_key, amount_paise=amount_paise)
+        if refund is None:
             refund = _new_refund(
                 intent, amount_paise=amount_paise, key=idempotency_key, reason=reason, speed=speed, source=source
             )
@@ -70,6 +59,31 @@ def refund_payment(
         # committed, so a rollback cannot leave money refunded that our books do not show.
         send_refund(refund_id=refund.id)
         refund.refresh_from_db()
+    return refund
+
+
+def refund_input_errors(*, amount_paise: int, idempotency_key: str, reason: str) -> dict[str, list[str]]:
+    """What every refund asks of its input, by field (empty when all is well)."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount_paise, bool) or not isinstance(amount_paise, int) or amount_paise < MIN_REFUND_PAISE:
+        errors["amount_paise"] = ["a refund is a whole number of paise, at least 100 (₹1.00)"]
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        errors["idempotency_key"] = ["10-64 characters of A-Z a-z 0-9 _ -"]
+    if not (reason or "").strip():
+        errors["reason"] = ["say why the money goes back"]
+    return errors
+
+
+def same_key_refund(
+    intent: PaymentIntent, *, idempotency_key: str, amount_paise: int, channel: str = Refund.Channel.RAZORPAY
+) -> Refund | None:
+    """The refund an earlier request with this key made (a retry: the same refund), or None;
+    the key used for another intent, amount or channel is refused."""
+    refund = Refund.objects.filter(idempotency_key=idempotency_key).first()
+    asked = (intent.id, amount_paise, channel)
+    if refund is not None and (refund.intent_id, refund.amount_paise, refund.channel) != asked:
+        used = f"idempotency key {idempotency_key} was used for another refund"
+        raise PaymentRefused(used, code="idempotency_conflict")
     return refund
 
 
