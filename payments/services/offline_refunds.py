@@ -7,22 +7,19 @@ so orders records it (with its credit note) and notifications tells the customer
 
 from __future__ import annotations
 
-from typing import cast
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shop.eventbus import publish
 from shop.money import format_inr
 
 from ..errors import PaymentRefused
-from ..events import PaymentRefunded, RefundChannel, RefundRequested
 from ..models import PaymentIntent, Refund
 from ..states import Status
 from ._common import lock_intent, move, note
-from .refunds import refund_input_errors, same_key_refund
+from .refunds import publish_refunded, publish_requested, refund_input_errors, same_key_refund
 
 #: The channels a store pays a cash-on-delivery refund through.
 OFFLINE_CHANNELS = (Refund.Channel.CASH, Refund.Channel.UPI, Refund.Channel.BANK_TRANSFER)
@@ -109,27 +106,6 @@ def _record(
         note(intent, source=source, text=said)
     intent.save(update_fields=["refunded_paise", "status", "updated_at"])
     # What a Razorpay refund publishes, requested then processed, so every consumer records it as one.
-    publish(
-        RefundRequested(
-            order_id=intent.order_id,
-            refund_id=refund.id,
-            amount_paise=amount_paise,
-            reason=refund.reason,
-            idempotency_key=key,
-            channel=cast(RefundChannel, channel),  # checked against OFFLINE_CHANNELS above
-        ),
-        key=intent.order_id,
-    )
-    publish(
-        PaymentRefunded(
-            order_id=intent.order_id,
-            refund_id=refund.id,
-            razorpay_refund_id="",
-            amount_paise=amount_paise,
-            bank_reference=reference,
-            refunded_at=now,
-            channel=cast(RefundChannel, channel),
-        ),
-        key=intent.order_id,
-    )
+    publish_requested(intent, refund)
+    publish_refunded(intent, refund)
     return refund

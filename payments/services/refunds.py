@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import structlog
@@ -18,7 +18,7 @@ from shop.money import format_inr
 
 from .. import gateway
 from ..errors import PaymentRefused
-from ..events import PaymentRefunded, RefundFailed, RefundRequested
+from ..events import PaymentRefunded, RefundChannel, RefundFailed, RefundRequested
 from ..models import PaymentIntent, Refund
 from ..states import Status
 from ._common import lock_intent, move, note
@@ -87,6 +87,37 @@ def same_key_refund(
     return refund
 
 
+def publish_requested(intent: PaymentIntent, refund: Refund) -> None:
+    """RefundRequested for a refund row just written (by Razorpay or paid by the store)."""
+    publish(
+        RefundRequested(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            amount_paise=refund.amount_paise,
+            reason=refund.reason,
+            idempotency_key=refund.idempotency_key,
+            channel=cast(RefundChannel, refund.channel),  # one of Refund.Channel
+        ),
+        key=intent.order_id,
+    )
+
+
+def publish_refunded(intent: PaymentIntent, refund: Refund) -> None:
+    """PaymentRefunded for a refund row now processed."""
+    publish(
+        PaymentRefunded(
+            order_id=intent.order_id,
+            refund_id=refund.id,
+            razorpay_refund_id=refund.razorpay_refund_id or "",
+            amount_paise=refund.amount_paise,
+            bank_reference=refund.bank_reference,
+            refunded_at=refund.processed_at or timezone.now(),
+            channel=cast(RefundChannel, refund.channel),
+        ),
+        key=intent.order_id,
+    )
+
+
 def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: str, speed: str, source: str) -> Refund:
     if intent.method != PaymentIntent.Method.RAZORPAY:
         raise PaymentRefused(
@@ -113,16 +144,7 @@ def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: s
     note(
         intent, source=source, text=f"refund {amount_paise}p requested: {reason}", payment_id=intent.razorpay_payment_id
     )
-    publish(
-        RefundRequested(
-            order_id=intent.order_id,
-            refund_id=refund.id,
-            amount_paise=amount_paise,
-            reason=refund.reason,
-            idempotency_key=key,
-        ),
-        key=intent.order_id,
-    )
+    publish_requested(intent, refund)
     return refund
 
 
@@ -224,17 +246,7 @@ def _on_processed(intent: PaymentIntent, refund: Refund, source: str) -> None:
     else:
         note(intent, source=source, text=f"refund {refund.amount_paise}p processed ({refund.razorpay_refund_id})")
     intent.save(update_fields=["status", "updated_at"])
-    publish(
-        PaymentRefunded(
-            order_id=intent.order_id,
-            refund_id=refund.id,
-            razorpay_refund_id=refund.razorpay_refund_id or "",
-            amount_paise=refund.amount_paise,
-            bank_reference=refund.bank_reference,
-            refunded_at=refund.processed_at or timezone.now(),
-        ),
-        key=intent.order_id,
-    )
+    publish_refunded(intent, refund)
 
 
 def _on_failed(intent: PaymentIntent, refund: Refund, source: str) -> None:
