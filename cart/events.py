@@ -10,6 +10,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints
 
 
+class ReplacementOffer(BaseModel):
+    """What the picker may put in a line's place if its SKU is short: the SKU named by the
+    customer ('specific') or the cart's best match (another pack of the same product), with
+    its price and tax as they were at checkout. The customer never pays more for it than
+    for the line's own SKU."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: UUID
+    name: str
+    unit_price_paise: Paise = Field(description="Per pack, or per kg (the line's own unit)")
+    mrp_paise: Paise
+    gst_rate_bp: RateBasisPoints
+    hsn_code: str
+
+
 class CheckoutLine(BaseModel):
     """One line with the price and tax frozen at checkout."""
 
@@ -26,6 +42,8 @@ class CheckoutLine(BaseModel):
     hsn_code: str
     replacement: Literal["best_match", "specific", "refund"] = "best_match"
     replacement_sku_id: UUID | None = None
+    #: None for 'refund', or when nothing fits (added in place: None for earlier events).
+    replacement_offer: ReplacementOffer | None = None
 
 
 class DeliveryAddress(BaseModel):

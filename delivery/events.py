@@ -12,7 +12,7 @@ from shop.events import Event, Paise, Pincode
 
 SlotMode = Literal["standard", "express"]
 BookingFailure = Literal["full", "past_cutoff", "not_serviceable", "unknown_slot"]
-PickOutcome = Literal["found", "short", "weighed"]
+PickOutcome = Literal["found", "short", "weighed", "replaced"]
 DeliveryFailure = Literal["customer_unavailable", "address_not_found", "refused", "other"]
 
 
@@ -110,6 +110,7 @@ class ShipmentLine(_Value):
     sku_id: UUID
     quantity: int = Field(gt=0)
     sold_by_weight: bool = False
+    replacement_sku_id: UUID | None = Field(default=None, description="What may go in the line's place if short")
 
 
 class ShipmentCreated(Event):
@@ -125,13 +126,16 @@ class ShipmentCreated(Event):
 
 
 class PickedLine(_Value):
-    """What picking found for a line: found (all), short (fewer) or weighed (actual grams)."""
+    """What picking found for a line: found (all), short (fewer), weighed (actual grams) or
+    replaced (fewer, or none, and the order's replacement offer for the rest)."""
 
     line_id: UUID
     sku_id: UUID
     outcome: PickOutcome
     quantity_ordered: int = Field(gt=0)
     quantity_picked: int = Field(ge=0)
+    replacement_sku_id: UUID | None = Field(default=None, description="Set when outcome is replaced")
+    quantity_replaced: int = Field(default=0, ge=0, description="Of the replacement, in its base unit")
 
 
 class ShipmentPicked(Event):

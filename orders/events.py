@@ -50,6 +50,10 @@ class OrderLineItem(BaseModel):
         default="best_match", description="If the SKU is not there: the closest match, the SKU named, or a refund"
     )
     replacement_sku_id: UUID | None = Field(default=None, description="The SKU asked for ('specific')")
+    offer_sku_id: UUID | None = Field(
+        default=None, description="What the picker may put in the line's place if it is short (none: refund)"
+    )
+    offer_name: str = Field(default="", description="The offered SKU's name, for the pick list")
 
 
 class OrderPlaced(Event):
@@ -119,10 +123,17 @@ class AdjustedLine(BaseModel):
     quantity_ordered: Quantity
     quantity_picked: int = Field(ge=0)
     refund_paise: Paise
+    name: str = Field(default="", description="The line's SKU, as ordered")
+    replacement_sku_id: UUID | None = Field(default=None, description="What was put in the line's place, if anything")
+    replacement_name: str = ""
+    quantity_replaced: int = Field(default=0, ge=0, description="Of the replacement, in its base unit")
+    replacement_paise: Paise = Field(default=0, description="What the replacement costs the customer")
 
 
 class OrderAdjusted(Event):
     """Picking found less (or lighter) than ordered: the customer is owed the difference.
+    A line whose shortfall was made up with its replacement offer owes back its own price
+    less the replacement's (charged at its checkout price, never above the line's own).
 
     Published whenever a line was picked short, even when the refund rounds to nothing
     (a few grams of a cheap item): delivery holds a cash-on-delivery shipment with a short
