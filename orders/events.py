@@ -124,6 +124,7 @@ class AdjustedLine(BaseModel):
     quantity_picked: int = Field(ge=0)
     refund_paise: Paise
     name: str = Field(default="", description="The line's SKU, as ordered")
+    sold_by: Literal["unit", "weight"] = Field(default="unit", description="Quantities in packs, or in grams")
     replacement_sku_id: UUID | None = Field(default=None, description="What was put in the line's place, if anything")
     replacement_name: str = ""
     quantity_replaced: int = Field(default=0, ge=0, description="Of the replacement, in its base unit")
