@@ -8,6 +8,7 @@ from datetime import time
 from typing import Any
 from uuid import UUID
 
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from shop.db import one_or_none
@@ -185,3 +186,47 @@ def _apply_fees(priced: PricedCart, policy: dict[str, Any], slot: DeliverySlot |
             priced.late_night_fee_paise = policy.get("late_night_fee_paise", 0)
     if slot.mode == "express":
         priced.express_fee_paise = policy.get("express_fee_paise", 0)
+
+
+def replacement_offers(cart: Cart, lines: list[PricedLine]) -> dict[UUID, Sku]:
+    """What the picker may put in each line's place if its SKU is short, by the line's SKU,
+    priced at the cart's store (`Sku.price_paise` carries the store's price): the SKU the
+    customer named ('specific'), or the best match: another pack of the same product, sold
+    the same way, in stock at the store, nearest in price (then cheaper, then by name).
+    Lines set to 'refund', and lines nothing fits, have none. One query for the cart."""
+    wanted = [p for p in lines if p.sku is not None and p.line.replacement != CartLine.Replacement.REFUND]
+    named = {p.line.replacement_sku_id for p in wanted if p.line.replacement_sku_id is not None}
+    products = {p.sku.product_id for p in wanted if p.sku is not None and p.line.replacement_sku_id is None}
+    if not wanted or not cart.store_id or not (named or products):
+        return {}
+    at_store = {"store_id": cart.store_id, "sku_id": OuterRef("sku_id")}
+    candidates = list(
+        Sku.objects.filter(Q(sku_id__in=named) | Q(product_id__in=products), is_active=True).annotate(
+            store_price=Subquery(StorePrice.objects.filter(**at_store).values("price_paise")[:1]),
+            available_here=Subquery(Availability.objects.filter(**at_store, in_stock=True).values("available")[:1]),
+        )
+    )
+    for sku in candidates:
+        if sku.store_price is not None:
+            sku.price_paise = sku.store_price
+    offers: dict[UUID, Sku] = {}
+    for priced in wanted:
+        own = priced.sku
+        assert own is not None
+        if priced.line.replacement_sku_id is not None:
+            fits = [s for s in candidates if s.sku_id == priced.line.replacement_sku_id and s.sold_by == own.sold_by]
+        else:
+            fits = sorted(
+                (
+                    s
+                    for s in candidates
+                    if s.product_id == own.product_id
+                    and s.sku_id != own.sku_id
+                    and s.sold_by == own.sold_by
+                    and (s.available_here or 0) > 0
+                ),
+                key=lambda s: (abs(s.price_paise - priced.unit_price_paise), s.price_paise, s.name),
+            )
+        if fits:
+            offers[own.sku_id] = fits[0]
+    return offers

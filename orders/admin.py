@@ -61,7 +61,13 @@ class LineInline(ReadOnlyInline):
     @admin.display(description="if out of stock")
     def if_out_of_stock(self, line: OrderLine) -> str:
         chosen = line.get_replacement_display()
-        return f"{chosen}: {line.replacement_sku_id}" if line.replacement_sku_id else chosen
+        if line.offer_sku_id is None:
+            return f"{chosen}: nothing fitted, refund" if line.replacement != "refund" else chosen
+        offer = f"{chosen}: {line.offer_name} at {format_inr(line.offer_unit_price_paise or 0)}"
+        if line.replaced_quantity:
+            unit = " g" if line.sold_by == "weight" else ""
+            offer += f"; replaced by {line.replaced_quantity}{unit} for {format_inr(line.replacement_paise)}"
+        return offer
 
 
 class TransitionInline(ReadOnlyInline):

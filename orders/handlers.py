@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from cart.events import CheckoutSubmitted
+from cart.events import CheckoutSubmitted, ReplacementOffer
 from delivery.events import (
     ShipmentCreated,
     ShipmentDelivered,
@@ -55,6 +55,7 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
                 line_total_paise=line.line_total_paise,
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
+                offer=_offer(line.replacement_offer),
             )
             for line in event.lines
         ],
@@ -63,6 +64,19 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
         late_night_fee_paise=event.late_night_fee_paise,
         express_fee_paise=event.express_fee_paise,
         total_paise=event.total_paise,
+    )
+
+
+def _offer(offer: ReplacementOffer | None) -> services.OfferInput | None:
+    if offer is None:
+        return None
+    return services.OfferInput(
+        sku_id=offer.sku_id,
+        name=offer.name,
+        unit_price_paise=offer.unit_price_paise,
+        mrp_paise=offer.mrp_paise,
+        gst_rate_bp=offer.gst_rate_bp,
+        hsn_code=offer.hsn_code,
     )
 
 
@@ -98,7 +112,13 @@ def adjust_order_after_picking(event: ShipmentPicked) -> None:
     services.record_picked(
         order_id=event.order_id,
         lines=[
-            services.PickedLineInput(sku_id=line.sku_id, quantity_picked=line.quantity_picked) for line in event.lines
+            services.PickedLineInput(
+                sku_id=line.sku_id,
+                quantity_picked=line.quantity_picked,
+                replacement_sku_id=line.replacement_sku_id,
+                quantity_replaced=line.quantity_replaced,
+            )
+            for line in event.lines
         ],
     )
 

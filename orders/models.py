@@ -152,6 +152,7 @@ class OrderLine(models.Model):
         FOUND = "found"
         SHORT = "short"
         WEIGHED = "weighed"
+        REPLACED = "replaced"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -171,6 +172,19 @@ class OrderLine(models.Model):
     #: What the customer asked for if this SKU is not there (the cart's choice, frozen at checkout).
     replacement = models.CharField(max_length=10, choices=REPLACEMENTS, default="best_match")
     replacement_sku_id = models.UUIDField(null=True, blank=True, help_text="The SKU asked for ('specific')")
+    #: What the picker may put in the line's place if it is short (the SKU asked for, or the
+    #: cart's best match), priced at checkout; none for 'refund' or when nothing fitted.
+    offer_sku_id = models.UUIDField(null=True, blank=True, help_text="The replacement offered to the picker")
+    offer_name = models.CharField(max_length=200, blank=True)
+    offer_unit_price_paise = models.BigIntegerField(null=True, blank=True, help_text="At checkout, per pack or per kg")
+    offer_mrp_paise = models.BigIntegerField(null=True, blank=True)
+    offer_gst_rate_bp = models.PositiveIntegerField(null=True, blank=True)
+    offer_hsn_code = models.CharField(max_length=8, blank=True)
+    #: Picking put the offer in the line's place: how much of it (packs, or grams) and what it costs.
+    replaced_quantity = models.PositiveIntegerField(null=True, blank=True)
+    replacement_paise = models.BigIntegerField(
+        default=0, help_text="What the replacement costs: its checkout price, never above the line's own"
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -179,6 +193,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(refund_paise__gte=0, refund_paise__lte=F("line_total_paise")),
                 name="orders_line_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(replacement_paise__gte=0, replacement_paise__lte=F("line_total_paise")),
+                name="orders_line_replacement_within_total",
             ),
         ]
 

@@ -18,9 +18,9 @@ from shop.api.errors import ApiError
 from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
-from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress
+from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress, ReplacementOffer
 from ..models import Cart, Checkout, DeliverySlot
-from ..selectors import get_slot, price_cart, zone_for_pincode
+from ..selectors import get_slot, price_cart, replacement_offers, zone_for_pincode
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,17 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
         )
     assert cart.store_id is not None
     assert cart.zone_id is not None
+    offers = {
+        sku_id: ReplacementOffer(
+            sku_id=offer.sku_id,
+            name=offer.name,
+            unit_price_paise=offer.price_paise,
+            mrp_paise=offer.mrp_paise,
+            gst_rate_bp=offer.gst_rate_bp,
+            hsn_code=offer.hsn_code,
+        )
+        for sku_id, offer in replacement_offers(cart, priced.lines).items()
+    }
     lines = tuple(
         CheckoutLine(
             sku_id=p.line.sku_id,
@@ -114,6 +125,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
             hsn_code=p.sku.hsn_code,
             replacement=p.line.replacement,
             replacement_sku_id=p.line.replacement_sku_id,
+            replacement_offer=offers.get(p.line.sku_id),
         )
         for p in priced.lines
         if p.sku is not None

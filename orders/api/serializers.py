@@ -15,7 +15,8 @@ class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
         fields = (
             "id", "sku_id", "name", "sold_by", "quantity", "unit_price_paise", "mrp_paise", "line_total_paise",
             "gst_rate_bp", "hsn_code", "tax_paise", "picked_quantity", "outcome", "refund_paise", "replacement",
-            "replacement_sku_id",
+            "replacement_sku_id", "offer_sku_id", "offer_name", "offer_unit_price_paise", "replaced_quantity",
+            "replacement_paise",
         )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from .fulfilment import (
     record_shipment_created,
     record_shipment_returned,
 )
-from .placement import LineInput, place_order
+from .placement import LineInput, OfferInput, place_order
 from .saga import (
     record_payment_captured,
     record_payment_failed,
@@ -33,6 +33,7 @@ __all__ = [
     "STAFF_CANCELLABLE",
     "IllegalTransition",
     "LineInput",
+    "OfferInput",
     "PickedLineInput",
     "cancel_expired_orders",
     "cancel_order",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import structlog
 from django.db import transaction
 
 from shop.eventbus import publish
@@ -21,12 +22,15 @@ from .invoicing import issue_credit_note, issue_invoice
 from .state import lock, transition, write
 
 S = Order.Status
+log = structlog.get_logger("orders")
 
 
 @dataclass(frozen=True)
 class PickedLineInput:
     sku_id: UUID
     quantity_picked: int
+    replacement_sku_id: UUID | None = None
+    quantity_replaced: int = 0
 
 
 @transaction.atomic(savepoint=False)
@@ -42,30 +46,37 @@ def record_shipment_created(*, order_id: UUID, shipment_id: UUID, tracking_code:
     return order
 
 
+_PICKED_FIELDS = ("picked_quantity", "outcome", "refund_paise", "replaced_quantity", "replacement_paise")
+
+
 @transaction.atomic(savepoint=False)
 def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
     """What was found: shortfalls and lighter weights become one adjustment owed back."""
     order = lock(order_id)
     if order.status not in (S.CONFIRMED, S.PICKING) or order.adjustment_paise:
         return order  # cancelled meanwhile, or already adjusted (a redelivery)
-    picked = {line.sku_id: line.quantity_picked for line in lines}
+    picked = {line.sku_id: line for line in lines}
     adjusted: list[AdjustedLine] = []
     lines_of_order = list(order.lines.all())
     for line in lines_of_order:
-        quantity = min(picked.get(line.sku_id, 0), line.quantity)  # heavier than ordered costs the customer nothing
-        refund = line.line_total_paise - line_total_paise(
-            sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=quantity
-        )
-        line.picked_quantity = picked.get(line.sku_id, 0)
+        pick = picked.get(line.sku_id)
+        line.picked_quantity = pick.quantity_picked if pick else 0
+        found = min(line.picked_quantity, line.quantity)  # heavier than ordered costs the customer nothing
+        found_paise = line_total_paise(sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=found)
+        line.replaced_quantity, replacement_paise = _replacement(order, line, pick)
+        line.replacement_paise = min(replacement_paise, line.line_total_paise - found_paise)
+        refund = line.line_total_paise - found_paise - line.replacement_paise
         line.outcome = (
             OrderLine.Outcome.FOUND
             if line.picked_quantity == line.quantity
+            else OrderLine.Outcome.REPLACED
+            if line.replaced_quantity
             else OrderLine.Outcome.WEIGHED
             if line.sold_by == "weight" and line.picked_quantity > 0
             else OrderLine.Outcome.SHORT
         )
         line.refund_paise = refund
-        line.save(update_fields=["picked_quantity", "outcome", "refund_paise"])
+        line.save(update_fields=[*_PICKED_FIELDS])
         # Every line found short is announced, even where its refund rounds to nothing: a
         # cash-on-delivery shipment with a short line waits for this event before it leaves.
         if line.picked_quantity < line.quantity:
@@ -76,9 +87,15 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
                     quantity_ordered=line.quantity,
                     quantity_picked=line.picked_quantity,
                     refund_paise=refund,
+                    name=line.name,
+                    sold_by=line.sold_by,
+                    replacement_sku_id=pick.replacement_sku_id if pick and line.replaced_quantity else None,
+                    replacement_name=line.offer_name if line.replaced_quantity else "",
+                    quantity_replaced=line.replaced_quantity or 0,
+                    replacement_paise=line.replacement_paise,
                 )
             )
-    if not any(line.picked_quantity for line in lines_of_order):
+    if not any(line.picked_quantity or line.replaced_quantity for line in lines_of_order):
         # Nothing on the shelf after all: there is nothing to deliver, so the customer pays
         # nothing, fees included. The cancellation refunds (or voids the cash) in full.
         cancel_locked(order, "out_of_stock", detail="nothing could be picked")
@@ -101,6 +118,28 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
         )
         live.announce(order)  # the page shows the new total and what comes back
     return order
+
+
+def _replacement(order: Order, line: OrderLine, pick: PickedLineInput | None) -> tuple[int | None, int]:
+    """How much of a replacement went in the line's place (None: none) and what it costs: the
+    offer's checkout price, never above the line's own, for at most the shortfall (a heavier
+    weighed replacement, like a heavier weighed item, costs nothing more)."""
+    if pick is None or pick.replacement_sku_id is None or pick.quantity_replaced <= 0:
+        return None, 0
+    if pick.replacement_sku_id != line.offer_sku_id or line.offer_unit_price_paise is None:
+        # The pick list offers only the order's own offer: anything else went in unasked,
+        # and is not charged.
+        log.warning(
+            "orders.unoffered_replacement",
+            order_id=str(order.id),
+            line_id=str(line.id),
+            replacement_sku_id=str(pick.replacement_sku_id),
+        )
+        return pick.quantity_replaced, 0
+    shortfall = line.quantity - min(pick.quantity_picked, line.quantity)
+    price = min(line.offer_unit_price_paise, line.unit_price_paise)
+    charged = min(pick.quantity_replaced, shortfall)
+    return pick.quantity_replaced, line_total_paise(sold_by=line.sold_by, unit_price_paise=price, quantity=charged)
 
 
 #: The way forward after confirmation. The shipment's events reach the order's

@@ -76,20 +76,30 @@ def issue_invoice(*, order: Order) -> Invoice:
     lines = []
     for item in order.lines.all():
         delivered = item.quantity if item.picked_quantity is None else min(item.picked_quantity, item.quantity)
-        if delivered == 0:
-            continue
-        amount = line_total_paise(sold_by=item.sold_by, unit_price_paise=item.unit_price_paise, quantity=delivered)
         unit = "g" if item.sold_by == "weight" else "pcs"
-        lines.append(
-            _line(
-                item.name,
-                item.hsn_code,
-                f"{delivered} {unit}",
-                amount=amount,
-                rate_bp=item.gst_rate_bp,
-                intra_state=intra,
+        if delivered:
+            amount = line_total_paise(sold_by=item.sold_by, unit_price_paise=item.unit_price_paise, quantity=delivered)
+            lines.append(
+                _line(
+                    item.name,
+                    item.hsn_code,
+                    f"{delivered} {unit}",
+                    amount=amount,
+                    rate_bp=item.gst_rate_bp,
+                    intra_state=intra,
+                )
             )
-        )
+        if item.replaced_quantity:  # the replacement is its own supply: its HSN, its rate, its price
+            lines.append(
+                _line(
+                    f"{item.offer_name or 'Replacement'} (in place of {item.name})",
+                    item.offer_hsn_code or item.hsn_code,
+                    f"{item.replaced_quantity} {unit}",
+                    amount=item.replacement_paise,
+                    rate_bp=item.gst_rate_bp if item.offer_gst_rate_bp is None else item.offer_gst_rate_bp,
+                    intra_state=intra,
+                )
+            )
     for label, amount in (
         ("Delivery fee", order.delivery_fee_paise),
         ("Small cart fee", order.small_cart_fee_paise),

@@ -21,6 +21,18 @@ from ..models import Order, OrderLine, OrderTransition
 
 
 @dataclass(frozen=True)
+class OfferInput:
+    """The replacement the cart offered for a line, priced at checkout."""
+
+    sku_id: UUID
+    name: str
+    unit_price_paise: int
+    mrp_paise: int
+    gst_rate_bp: int
+    hsn_code: str
+
+
+@dataclass(frozen=True)
 class LineInput:
     sku_id: UUID
     name: str
@@ -33,6 +45,7 @@ class LineInput:
     line_total_paise: int
     replacement: str = "best_match"
     replacement_sku_id: UUID | None = None
+    offer: OfferInput | None = None
 
 
 class CheckoutRejected(PermanentError):
@@ -129,6 +142,7 @@ def place_order(
                 tax_paise=gst_included_paise(line.line_total_paise, line.gst_rate_bp),
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
+                **_offer_fields(line.offer),
             )
             for line in lines
         ]
@@ -166,6 +180,19 @@ def place_order(
     return order
 
 
+def _offer_fields(offer: OfferInput | None) -> dict[str, Any]:
+    if offer is None:
+        return {}
+    return {
+        "offer_sku_id": offer.sku_id,
+        "offer_name": offer.name,
+        "offer_unit_price_paise": offer.unit_price_paise,
+        "offer_mrp_paise": offer.mrp_paise,
+        "offer_gst_rate_bp": offer.gst_rate_bp,
+        "offer_hsn_code": offer.hsn_code,
+    }
+
+
 def line_item(line: OrderLine) -> OrderLineItem:
     return OrderLineItem(
         line_id=line.id,
@@ -180,4 +207,6 @@ def line_item(line: OrderLine) -> OrderLineItem:
         hsn_code=line.hsn_code,
         replacement=line.replacement,  # one of REPLACEMENTS, as the cart sent it
         replacement_sku_id=line.replacement_sku_id,
+        offer_sku_id=line.offer_sku_id,
+        offer_name=line.offer_name,
     )

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # Statements per phase of one prepaid order; the sum is what the order costs.
 BUDGET = {
-    "checkout": 15,  # 14, and the slot from the cart's projection (checked and priced)
+    "checkout": 16,  # 14, the slot from the cart's projection (checked and priced), the lines' replacement offers
     "saga until payment is requested": 58,
     "pay page": 1,
     "callback": 8,

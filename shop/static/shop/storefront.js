@@ -966,7 +966,9 @@ function renderOrder(order) {
   const cod = order.payment_method === "cod";
   const short = order.totals.adjustment_paise;
   const lines = order.lines.map((line) => h("tr", {},
-    h("td", {}, line.name),
+    h("td", {}, line.name, line.replaced_quantity
+      ? h("div", { class: "warning" }, `replaced by ${line.offer_name} × ${quantityLabel(line.replaced_quantity, line.sold_by)} (${rupees(line.replacement_paise)})`)
+      : line.offer_name && line.outcome === "pending" ? h("div", { class: "muted" }, `if out of stock: ${line.offer_name}`) : null),
     h("td", { class: "num" }, quantityLabel(line.quantity, line.sold_by),
       line.picked_quantity !== null && line.picked_quantity !== line.quantity ? h("div", { class: "warning" }, `picked ${quantityLabel(line.picked_quantity, line.sold_by)}`) : null),
     h("td", { class: "num" }, rupees(line.line_total_paise), line.refund_paise
