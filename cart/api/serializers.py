@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from rest_framework import serializers
 
-from ..models import CartLine
+from ..models import CartLine, Sku
 from ..selectors import PricedCart, PricedLine
 
 
@@ -38,7 +39,7 @@ class CheckoutInput(serializers.Serializer[None]):
     payment_method = serializers.ChoiceField(choices=[("razorpay", "Razorpay"), ("cod", "Cash on delivery")])
 
 
-def line_data(priced: PricedLine) -> dict[str, Any]:
+def line_data(priced: PricedLine, offer: Sku | None = None) -> dict[str, Any]:
     sku = priced.sku
     return {
         "id": str(priced.line.id),
@@ -59,6 +60,11 @@ def line_data(priced: PricedLine) -> dict[str, Any]:
         "savings_paise": priced.savings_paise,
         "replacement": priced.line.replacement,
         "replacement_sku_id": str(priced.line.replacement_sku_id) if priced.line.replacement_sku_id else None,
+        # What the picker would put in the line's place if it is short, as checkout would
+        # offer it now (null: a refund, by choice or because nothing fits).
+        "replacement_offer": (
+            {"sku_id": str(offer.sku_id), "name": offer.name, "unit_price_paise": offer.price_paise} if offer else None
+        ),
         "orderable": priced.orderable,
         # Notices (e.g. a quantity capped when carts merged at login) are told here too;
         # they leave the line orderable.
@@ -67,13 +73,14 @@ def line_data(priced: PricedLine) -> dict[str, Any]:
     }
 
 
-def cart_data(priced: PricedCart) -> dict[str, Any]:
+def cart_data(priced: PricedCart, offers: dict[UUID, Sku] | None = None) -> dict[str, Any]:
     cart = priced.cart
+    offers = offers or {}
     return {
         "id": str(cart.id),
         "pincode": cart.pincode,
         "store_id": str(cart.store_id) if cart.store_id else None,
-        "lines": [line_data(line) for line in priced.lines],
+        "lines": [line_data(line, offers.get(line.line.sku_id)) for line in priced.lines],
         "subtotal_paise": priced.subtotal_paise,
         "tax_included_paise": priced.tax_paise,
         "savings_paise": priced.savings_paise,

@@ -16,7 +16,7 @@ from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine
-from ..selectors import price_cart
+from ..selectors import price_cart, replacement_offers
 from ..services import carts, checkout
 from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
 
@@ -59,7 +59,8 @@ def _priced(
         # Refused as checkout refuses it (slot_unknown, slot_not_for_address): a price for a
         # slot the cart cannot be delivered in would be a price it never pays.
         slot = checkout.chosen_slot(slot_id=chosen, zone_id=cart.zone_id, pincode=cart.pincode)
-    return Response(cart_data(price_cart(cart, slot=slot, notices=notices)), status=code)
+    priced = price_cart(cart, slot=slot, notices=notices)
+    return Response(cart_data(priced, replacement_offers(cart, priced.lines)), status=code)
 
 
 class CartApi(APIView):

@@ -146,3 +146,24 @@ def test_the_order_keeps_the_offer_and_the_pick_list_gets_it(shopper: Shopper) -
     line = OrderLine.objects.get(order_id=submitted.order_id, sku_id=CURD_400)
     assert (line.offer_sku_id, line.offer_name, line.offer_unit_price_paise) == (CURD_200, "Curd 200 g", 2500)
     assert (line.offer_mrp_paise, line.offer_gst_rate_bp, line.offer_hsn_code) == (2600, 500, "0403")
+
+
+def test_the_cart_shows_what_would_be_brought_in_a_lines_place(shopper: Shopper) -> None:
+    _publish_curd(stock={CURD_400: 10, CURD_200: 4})
+    _fill(shopper)
+    _add(shopper, CURD_400, 1)
+
+    lines = {line["sku_id"]: line for line in shopper.client.get("/api/v1/cart/").json()["lines"]}
+
+    assert lines[str(CURD_400)]["replacement_offer"] == {
+        "sku_id": str(CURD_200),
+        "name": "Curd 200 g",
+        "unit_price_paise": 2500,
+    }
+    assert lines[str(MILK)]["replacement_offer"] is None  # no other pack: it would be refunded
+
+    changed = shopper.client.patch(
+        f"/api/v1/cart/lines/{lines[str(CURD_400)]['id']}/", {"replacement": "refund"}, format="json"
+    )
+    after = {line["sku_id"]: line for line in changed.json()["lines"]}
+    assert after[str(CURD_400)]["replacement_offer"] is None

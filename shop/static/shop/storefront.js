@@ -606,7 +606,12 @@ async function cartPage() {
         h("strong", {}, line.name),
         h("div", { class: "muted" }, `${rupees(line.unit_price_paise)}${line.sold_by === "weight" ? " / kg" : " each"} · GST ${line.gst_rate_bp / 100}%`),
         line.problems.map((problem) => h("div", { class: "warning" }, problem)),
-        h("label", { class: "muted" }, "If out of stock: ", replacement)),
+        h("label", { class: "muted" }, "If out of stock: ", replacement),
+        line.replacement !== "refund"
+          ? h("div", { class: "muted small" }, line.replacement_offer
+            ? `We would bring ${line.replacement_offer.name}, at no more than this item's price.`
+            : "Nothing similar in stock now: we would refund it.")
+          : null),
       h("div", { class: "controls", "data-sku-controls": line.sku_id }, skuControls(sku)),
       h("div", { class: "amount" }, rupees(line.line_total_paise),
         line.savings_paise ? h("div", { class: "save" }, `save ${rupees(line.savings_paise)}`) : null),
