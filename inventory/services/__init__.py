@@ -1,9 +1,9 @@
 """Inventory use cases: the only code that writes, each in one transaction, publishing its events."""
 
 from ._core import MAX_QUANTITY_PER_MOVE, Line, LineRequest, reservation_ttl_seconds
+from .picking import commit_stock
 from .reservations import (
     ReservationOutcome,
-    commit_stock,
     hold_for_fulfilment,
     release_expired_reservations,
     release_stock,
