@@ -42,6 +42,7 @@ class StoreDayAdmin(_StoreReport):
     list_display = (
         "date", "store", "orders_confirmed", "gmv", "average_order", "cod_share_percent",
         "orders_cancelled", "orders_delivered", "lines_picked", "lines_short", "fill_rate",
+        "lines_replaced", "substitution_rate",
         "refunds", "refunded", "refund_rate",
     )  # fmt: skip
     list_filter = ("date",)
@@ -51,6 +52,10 @@ class StoreDayAdmin(_StoreReport):
     @admin.display(description="fill rate")
     def fill_rate(self, row: StoreDay) -> str:
         return _percent(row.fill_rate_percent)
+
+    @admin.display(description="substitution rate")
+    def substitution_rate(self, row: StoreDay) -> str:
+        return _percent(row.substitution_rate_percent)
 
     @admin.display(description="refunded", ordering="refunded_paise")
     def refunded(self, row: StoreDay) -> str:

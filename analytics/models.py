@@ -18,9 +18,15 @@ class StoreDay(models.Model):
     #: {"out_of_stock": 3, "payment_timeout": 1, ...}
     cancelled_by_reason = models.JSONField(default=dict)
     orders_delivered = models.PositiveIntegerField(default=0)
-    #: Picking (shipments picked that day): lines in all, lines short, lines weighed.
+    #: Picking (shipments picked that day): lines in all, lines short (replaced ones too: the
+    #: customer's own SKU was not there), of those the lines replaced, and lines weighed.
     lines_picked = models.PositiveIntegerField(default=0)
-    lines_short = models.PositiveIntegerField(default=0, help_text="Found fewer than ordered (or none)")
+    lines_short = models.PositiveIntegerField(
+        default=0, help_text="Found fewer than ordered (or none), replaced or not"
+    )
+    lines_replaced = models.PositiveIntegerField(
+        default=0, help_text="Short lines made up with their replacement offer (counted in lines_short too)"
+    )
     lines_weighed = models.PositiveIntegerField(default=0, help_text="Sold by weight: picked at its actual weight")
     #: Refunds paid back that day (PaymentRefunded's refunded_at), every channel.
     refunds = models.PositiveIntegerField(default=0)
@@ -43,10 +49,18 @@ class StoreDay(models.Model):
 
     @property
     def fill_rate_percent(self) -> float | None:
-        """Lines picked in full (or at their weight) out of lines picked; None before any picking."""
+        """Lines picked in full (or at their weight) out of lines picked; None before any picking.
+        A replaced line is short here: the customer's own SKU was not there."""
         if not self.lines_picked:
             return None
         return round(100 * (self.lines_picked - self.lines_short) / self.lines_picked, 1)
+
+    @property
+    def substitution_rate_percent(self) -> float | None:
+        """Lines replaced out of lines picked, as the fill rate counts them; None before any picking."""
+        if not self.lines_picked:
+            return None
+        return round(100 * self.lines_replaced / self.lines_picked, 1)
 
     @property
     def refund_rate_percent(self) -> float | None:

@@ -87,12 +87,15 @@ def count_delivered(*, store_id: UUID, day: date | None = None) -> None:
 
 @transaction.atomic(savepoint=False)
 def count_picked(*, store_id: UUID, outcomes: list[str], day: date | None = None) -> None:
-    """A shipment picked: one outcome per line (found, short or weighed)."""
+    """A shipment picked: one outcome per line (found, short, weighed or replaced). A replaced
+    line counts as short too (the fill rate is of the customer's own SKUs) and as replaced."""
+    replaced = outcomes.count("replaced")
     _add(
         store_id,
         day,
         lines_picked=len(outcomes),
-        lines_short=outcomes.count("short"),
+        lines_short=outcomes.count("short") + replaced,
+        lines_replaced=replaced,
         lines_weighed=outcomes.count("weighed"),
     )
 

@@ -88,6 +88,8 @@ def test_the_days_orders_money_and_outcomes_add_up(shop: Shop) -> None:
             "lines_short": 0,
             "lines_weighed": 0,
             "fill_rate_percent": 100.0,
+            "lines_replaced": 0,
+            "substitution_rate_percent": 0.0,
             "refunds": 0,
             "refunded_paise": 0,
             "refund_rate_percent": 0.0,
