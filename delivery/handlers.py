@@ -52,7 +52,12 @@ def _open_shipment(event: OrderConfirmed) -> None:
         slot_id=event.slot_id,
         lines=[
             services.LineInput(
-                sku_id=line.sku_id, title=line.name, quantity=line.quantity, sold_by_weight=line.sold_by == "weight"
+                sku_id=line.sku_id,
+                title=line.name,
+                quantity=line.quantity,
+                sold_by_weight=line.sold_by == "weight",
+                replacement_sku_id=line.offer_sku_id,
+                replacement_title=line.offer_name,
             )
             for line in event.lines
         ],

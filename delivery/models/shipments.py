@@ -126,10 +126,12 @@ class PickOutcome(models.TextChoices):
     FOUND = "found", "Found"
     SHORT = "short", "Short"
     WEIGHED = "weighed", "Weighed"
+    REPLACED = "replaced", "Replaced"
 
 
 class ShipmentLine(models.Model):
-    """One line of the pick list, in the SKU's base unit, and what picking found."""
+    """One line of the pick list, in the SKU's base unit, what may replace it if short, and what
+    picking found."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
@@ -138,13 +140,32 @@ class ShipmentLine(models.Model):
     quantity = models.PositiveIntegerField(help_text="Ordered, in base units (pieces, grams, millilitres)")
     sold_by_weight = models.BooleanField(default=False)
     outcome = models.CharField(max_length=10, choices=PickOutcome.choices, default=PickOutcome.PENDING)
-    quantity_picked = models.PositiveIntegerField(null=True, blank=True)
+    quantity_picked = models.PositiveIntegerField(null=True, blank=True, help_text="Of the line's own SKU")
+    # The order's offer for a short line (none: the shortfall is refunded), and how much of it
+    # went in the line's place (outcome "replaced"), in the same sold-by unit as the line.
+    replacement_sku_id = models.UUIDField(null=True, blank=True, help_text="What may go in the line's place if short")
+    replacement_title = models.CharField(max_length=200, blank=True)
+    quantity_replaced = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Of the replacement: packs, or grams for a line sold by weight"
+    )
 
     class Meta:
         ordering = ["title", "id"]
         constraints = [
             models.UniqueConstraint(fields=["shipment", "sku_id"], name="delivery_line_unique_sku"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="delivery_line_positive_quantity"),
+            # A replaced line has some of its offer in the bag; no other line has any. (NULL > 0 is
+            # unknown, which a CHECK lets through: hence the explicit not-null.)
+            models.CheckConstraint(
+                condition=Q(
+                    outcome="replaced",
+                    replacement_sku_id__isnull=False,
+                    quantity_replaced__isnull=False,
+                    quantity_replaced__gt=0,
+                )
+                | (~Q(outcome="replaced") & Q(quantity_replaced__isnull=True)),
+                name="delivery_line_replaced_quantity",
+            ),
         ]
 
     def __str__(self) -> str:

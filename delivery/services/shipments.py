@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import get_args
+from typing import Any, get_args
 from uuid import UUID
 
 import structlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shop.accounts.validators import validate_pincode
@@ -31,12 +32,15 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 @dataclass(frozen=True)
 class LineInput:
-    """A line of a confirmed order: quantity in the SKU's base unit."""
+    """A line of a confirmed order: quantity in the SKU's base unit, and what may go in its place
+    if it is short (the order's offer; none: the shortfall is refunded)."""
 
     sku_id: UUID
     title: str
     quantity: int
     sold_by_weight: bool = False
+    replacement_sku_id: UUID | None = None
+    replacement_title: str = ""
 
 
 def new_tracking_code() -> str:
@@ -65,6 +69,16 @@ def _validate_new(
         errors["store_id"] = ["No such store."]
     if errors:
         raise ValidationError(errors)
+
+
+def _offer(line: LineInput) -> dict[str, Any]:
+    """The line's replacement fields. An offer of the line's own SKU is no replacement (more of
+    what is missing): the line has none, rather than the whole order never reaching the store."""
+    if line.replacement_sku_id is None or line.replacement_sku_id == line.sku_id:
+        return {"replacement_sku_id": None, "replacement_title": ""}
+    # The pick list names the offer; one that came without a name still shows as something.
+    title = line.replacement_title.strip() or f"SKU {line.replacement_sku_id}"
+    return {"replacement_sku_id": line.replacement_sku_id, "replacement_title": title[:200]}
 
 
 def create_shipment(
@@ -133,6 +147,7 @@ def create_shipment(
                     title=line.title,
                     quantity=line.quantity,
                     sold_by_weight=line.sold_by_weight,
+                    **_offer(line),
                 )
                 for line in lines
             ]
@@ -146,7 +161,11 @@ def create_shipment(
                 tracking_code=shipment.tracking_code,
                 lines=tuple(
                     events.ShipmentLine(
-                        line_id=line.id, sku_id=line.sku_id, quantity=line.quantity, sold_by_weight=line.sold_by_weight
+                        line_id=line.id,
+                        sku_id=line.sku_id,
+                        quantity=line.quantity,
+                        sold_by_weight=line.sold_by_weight,
+                        replacement_sku_id=line.replacement_sku_id,
                     )
                     for line in created
                 ),
@@ -173,7 +192,8 @@ def move(shipment_id: UUID, to: ShipmentStatus, verb: str) -> Shipment:
 def pack_shipment(*, shipment_id: UUID) -> Shipment:
     """The picked order is bagged and sealed (not an empty bag: nothing picked, the order is called off)."""
     shipment = move(shipment_id, ShipmentStatus.PACKED, "packed")
-    if not shipment.lines.filter(quantity_picked__gt=0).exists():
+    # A line replaced in full (none of its own SKU) still put something in the bag.
+    if not shipment.lines.filter(Q(quantity_picked__gt=0) | Q(quantity_replaced__gt=0)).exists():
         raise IllegalTransition(
             f"Nothing was picked for shipment {shipment.tracking_code}: there is nothing to pack; "
             "the order is cancelled and its customer refunded."
@@ -308,20 +328,35 @@ def return_shipment(*, shipment_id: UUID) -> Shipment:
             store_id=shipment.store_id,
             returned_at=shipment.returned_at,
             tracking_code=shipment.tracking_code,
-            lines=tuple(
-                events.ReturnedLine(
-                    sku_id=line.sku_id,
-                    title=line.title,
-                    quantity=line.quantity_picked or 0,
-                    sold_by_weight=line.sold_by_weight,
-                )
-                for line in shipment.lines.order_by("title")
-                if line.quantity_picked
-            ),
+            lines=_in_the_bag(shipment),
         ),
         key=shipment.order_id,
     )
     return shipment
+
+
+def _in_the_bag(shipment: Shipment) -> tuple[events.ReturnedLine, ...]:
+    """What picking put in the bag, per SKU: each line's own goods, and the replacement that went
+    in a short line's place as a line of its own (added up where it is also another line's SKU)."""
+    found: dict[tuple[UUID, bool], events.ReturnedLine] = {}
+
+    def add(sku_id: UUID, title: str, quantity: int, sold_by_weight: bool) -> None:
+        before = found.get((sku_id, sold_by_weight))
+        found[(sku_id, sold_by_weight)] = events.ReturnedLine(
+            sku_id=sku_id,
+            title=before.title if before else title,
+            quantity=quantity + (before.quantity if before else 0),
+            sold_by_weight=sold_by_weight,
+        )
+
+    lines = list(shipment.lines.order_by("title", "id"))
+    for line in lines:
+        if line.quantity_picked:
+            add(line.sku_id, line.title, line.quantity_picked, line.sold_by_weight)
+    for line in lines:
+        if line.quantity_replaced and line.replacement_sku_id is not None:
+            add(line.replacement_sku_id, line.replacement_title, line.quantity_replaced, line.sold_by_weight)
+    return tuple(sorted(found.values(), key=lambda returned: (returned.title, str(returned.sku_id))))
 
 
 @transaction.atomic
