@@ -388,10 +388,20 @@ class ShipmentLineInline(admin.TabularInline):
     model = ShipmentLine
     extra = 0
     can_delete = False
-    readonly_fields = ["sku_id", "title", "quantity", "sold_by_weight", "outcome", "quantity_picked"]
+    fields = (
+        "sku_id", "title", "quantity", "sold_by_weight", "outcome", "quantity_picked", "replacement",
+        "quantity_replaced",
+    )  # fmt: skip
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="if short")
+    def replacement(self, line: ShipmentLine) -> str:
+        if line.replacement_sku_id is None:
+            return "refund (no replacement offered)"
+        return f"{line.replacement_title} ({_short(line.replacement_sku_id)})"
 
 
 def _refusal(exc: APIException | ValidationError) -> str:
@@ -406,44 +416,94 @@ def _unit(line: ShipmentLine) -> str:
 
 
 class PickForm(forms.Form):
-    """One outcome and quantity per line of the shipment; the rules (bounds, weigh tolerance) are
-    record_pick's, so this form only reads numbers and hands them over."""
+    """One outcome and quantity per line of the shipment, and for a line with a replacement offer
+    how much of it went in; the rules (bounds, weigh tolerance) are record_pick's, so this form only
+    reads numbers and hands them over."""
 
-    OUTCOMES = [(c.value, c.label) for c in PickOutcome if c != PickOutcome.PENDING]
+    OUTCOMES = [(c.value, c.label) for c in PickOutcome if c not in (PickOutcome.PENDING, PickOutcome.REPLACED)]
+    #: Only a line with a replacement offer may be replaced.
+    OUTCOMES_WITH_OFFER = [*OUTCOMES, (PickOutcome.REPLACED.value, PickOutcome.REPLACED.label)]
 
     def __init__(self, *args: Any, lines: list[ShipmentLine], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
+            offered = line.replacement_sku_id is not None
             self.fields[f"outcome-{line.pk}"] = forms.ChoiceField(
-                label=f"{line.title}: outcome", choices=self.OUTCOMES, initial=PickOutcome.FOUND
+                label=f"{line.title}: outcome",
+                choices=self.OUTCOMES_WITH_OFFER if offered else self.OUTCOMES,
+                initial=PickOutcome.FOUND,
             )
             self.fields[f"quantity-{line.pk}"] = forms.IntegerField(
                 label=f"{line.title}: quantity picked",
                 required=False,
                 min_value=0,
                 max_value=services.MAX_PICK_QUANTITY,
-                help_text=f"In {_unit(line)}; empty for found (all of it).",
+                help_text=f"In {_unit(line)}; empty for found (all of it)"
+                + ("; replaced: how much of the item itself was found, 0 or more." if offered else "."),
             )
+            if offered:
+                self.fields[f"replaced-{line.pk}"] = forms.IntegerField(
+                    label=f"{line.title}: {line.replacement_title} put in its place",
+                    required=False,
+                    min_value=0,
+                    max_value=services.MAX_PICK_QUANTITY,
+                    help_text=f"In {_unit(line)}; replaced only: how much of {line.replacement_title} went in for "
+                    "what was short.",
+                )
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """The lines as the template lays them out: one table row each."""
+        """The lines as the template lays them out: one table row each (the first field in error
+        takes the focus, so a keyboard or screen reader user lands on what to correct)."""
+        self._focus_first_error()
         for line in self.lines:
+            replaced = self[f"replaced-{line.pk}"] if f"replaced-{line.pk}" in self.fields else None
             yield {
                 "line": line,
                 "ordered": f"{line.quantity} {_unit(line)}",
                 "outcome": self[f"outcome-{line.pk}"],
                 "quantity": self[f"quantity-{line.pk}"],
+                "replaced": replaced,
             }
+
+    def first_error_is_the_forms(self) -> bool:
+        """Only the form as a whole is in error (record_pick refused): the page focuses its message."""
+        return bool(self.errors) and not any(name in self.fields for name in self.errors)
+
+    def _focus_first_error(self) -> None:
+        for name in self.fields:  # in row order
+            if name in self.errors:
+                self.fields[name].widget.attrs["autofocus"] = True
+                return
 
     def picks(self) -> list[services.PickInput]:
         data = self.cleaned_data
         return [
             services.PickInput(
-                line_id=line.pk, outcome=data[f"outcome-{line.pk}"], quantity_picked=data[f"quantity-{line.pk}"]
+                line_id=line.pk,
+                outcome=data[f"outcome-{line.pk}"],
+                quantity_picked=data[f"quantity-{line.pk}"],
+                quantity_replaced=data.get(f"replaced-{line.pk}"),
             )
             for line in self.lines
         ]
+
+    def summary(self) -> str:
+        """ "2 found, 1 replaced (Curd 400 g: 1 pcs found, 2 pcs of Curd 200 g in its place)" for the
+        shipment's history."""
+        picks = self.picks()
+        outcomes = [str(pick.outcome) for pick in picks]
+        counted = [(outcomes.count(outcome), outcome) for outcome in PickOutcome.values]
+        text = ", ".join(f"{n} {outcome}" for n, outcome in counted if n) or "nothing to pick"
+        lines = {line.pk: line for line in self.lines}
+        replaced = [
+            f"{line.title}: {pick.quantity_picked or 0} {_unit(line)} found, {pick.quantity_replaced} {_unit(line)} "
+            f"of {line.replacement_title} in its place"
+            for pick in picks
+            if pick.outcome == PickOutcome.REPLACED
+            for line in [lines[pick.line_id]]
+        ]
+        return f"{text} ({'; '.join(replaced)})" if replaced else text
 
 
 class DeliverForm(forms.Form):
@@ -669,7 +729,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             make_form=lambda shipment, data: PickForm(data, lines=list(shipment.lines.all())),
             run=lambda shipment, form: services.record_pick(shipment_id=shipment.pk, picks=form.picks()),
             done="pick recorded",
-            history=lambda form: f"Recorded the pick: {_pick_summary(form.picks())}",
+            history=lambda form: f"Recorded the pick: {form.summary()}",
             title="Record the pick",
             template="admin/delivery/shipment/pick.html",
         )
@@ -725,13 +785,6 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             title="Assign a rider",
             template="admin/delivery/shipment/assign.html",
         )
-
-
-def _pick_summary(picks: list[services.PickInput]) -> str:
-    """ "2 found, 1 short" for the shipment's history."""
-    outcomes = [str(pick.outcome) for pick in picks]
-    counted = [(outcomes.count(outcome), outcome) for outcome in PickOutcome.values]
-    return ", ".join(f"{n} {outcome}" for n, outcome in counted if n) or "nothing to pick"
 
 
 def _rider_name(rider_id: uuid.UUID | None) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -360,6 +362,202 @@ def test_a_second_submit_of_the_pick_is_refused_as_a_message(admin_client: Clien
     assert published == []
     line.refresh_from_db()
     assert (line.outcome, line.quantity_picked) == ("short", 1)
+
+
+# A short line may be replaced: the page says by what, and takes how much of it went in.
+
+
+class _Elements(HTMLParser):
+    """Attributes of the page's elements that have an id, and the `for` of its labels."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.by_id: dict[str, dict[str, str | None]] = {}
+        self.labelled: set[str] = set()
+        self.options: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.by_id[str(found["id"])] = {"tag": tag, **found}
+        if tag == "label" and found.get("for"):
+            self.labelled.add(str(found["for"]))
+        if tag == "select":
+            self._select = str(found.get("name"))
+            self.options[self._select] = []
+        if tag == "option" and self._select is not None:
+            self.options[self._select].append(str(found.get("value")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+    def focused(self) -> list[str]:
+        return [element_id for element_id, attrs in self.by_id.items() if "autofocus" in attrs]
+
+
+def _curd_and_dal() -> tuple[Shipment, Any, Any, Any]:
+    """Curd 400 g x 2 (if short: Curd 200 g), tomato 1000 g (if short: hybrid), toor dal x 1 (refund)."""
+    shipment = ShipmentFactory()
+    curd = ShipmentLineFactory(
+        shipment=shipment,
+        title="Curd 400 g",
+        quantity=2,
+        replacement_sku_id=uuid.uuid4(),
+        replacement_title="Curd 200 g",
+    )
+    tomato = ShipmentLineFactory(
+        shipment=shipment,
+        title="Tomato",
+        quantity=1000,
+        sold_by_weight=True,
+        replacement_sku_id=uuid.uuid4(),
+        replacement_title="Tomato (hybrid)",
+    )
+    dal = ShipmentLineFactory(shipment=shipment, title="Toor dal", quantity=1)
+    return shipment, curd, tomato, dal
+
+
+@pytest.mark.django_db
+def test_the_pick_page_says_what_may_go_in_a_short_lines_place_and_asks_how_much_went_in(
+    admin_client: Client,
+) -> None:
+    shipment, curd, tomato, dal = _curd_and_dal()
+
+    page = admin_client.get(f"/admin/delivery/shipment/{shipment.pk}/pick/").content.decode()
+
+    assert "If short: Curd 200 g" in page
+    assert "If short: Tomato (hybrid)" in page
+    assert "If short: refund" in page  # the dal has no offer
+    elements = _Elements(page)
+    assert elements.options[f"outcome-{curd.pk}"] == ["found", "short", "weighed", "replaced"]
+    assert elements.options[f"outcome-{dal.pk}"] == ["found", "short", "weighed"]
+    assert f"id_replaced-{dal.pk}" not in elements.by_id
+    for line in (curd, tomato):
+        field = elements.by_id[f"id_replaced-{line.pk}"]
+        assert (field["tag"], field["type"], field["name"]) == ("input", "number", f"replaced-{line.pk}")
+        assert field["aria-describedby"] == f"id_replaced-{line.pk}_helptext"
+    assert "In pcs; replaced only: how much of Curd 200 g went in for what was short." in page
+    assert "In g; replaced only: how much of Tomato (hybrid) went in for what was short." in page
+    # Every input has its label (hidden from sight, read out by screen readers).
+    inputs = {
+        element_id
+        for element_id, attrs in elements.by_id.items()
+        if attrs["tag"] in ("input", "select") and element_id.startswith("id_")  # the form's, not the sidebar's
+    }
+    assert len(inputs) == 3 + 3 + 2
+    assert inputs <= elements.labelled
+    assert elements.focused() == []
+
+
+@pytest.mark.django_db
+def test_staff_record_a_replaced_line_in_the_admin_and_the_history_says_what_went_in(admin_client: Client) -> None:
+    shipment, curd, tomato, dal = _curd_and_dal()
+    url = f"/admin/delivery/shipment/{shipment.pk}/pick/"
+
+    with captured_events() as published:
+        response = admin_client.post(
+            url,
+            {
+                f"outcome-{curd.pk}": "replaced",
+                f"quantity-{curd.pk}": "1",
+                f"replaced-{curd.pk}": "1",
+                f"outcome-{tomato.pk}": "replaced",
+                f"quantity-{tomato.pk}": "0",
+                f"replaced-{tomato.pk}": "1150",
+                f"outcome-{dal.pk}": "found",
+                f"quantity-{dal.pk}": "",
+            },
+            follow=True,
+        )
+
+    assert response.redirect_chain == [(_change_page(shipment), 302)]
+    assert f"{shipment.tracking_code}: pick recorded." in response.content.decode()
+    lines = {line.title: (line.outcome, line.quantity_picked, line.quantity_replaced) for line in shipment.lines.all()}
+    assert lines == {
+        "Curd 400 g": ("replaced", 1, 1),
+        "Tomato": ("replaced", 0, 1150),
+        "Toor dal": ("found", 1, None),
+    }
+    assert len(published) == 1
+    assert isinstance(published[0], ShipmentPicked)
+    replaced = {line.sku_id: (line.replacement_sku_id, line.quantity_replaced) for line in published[0].lines}
+    assert replaced == {
+        curd.sku_id: (curd.replacement_sku_id, 1),
+        tomato.sku_id: (tomato.replacement_sku_id, 1150),
+        dal.sku_id: (None, 0),
+    }
+    assert admin_history(shipment) == [
+        (
+            response.wsgi_request.user.email,
+            CHANGE,
+            "Recorded the pick: 1 found, 2 replaced (Curd 400 g: 1 pcs found, 1 pcs of Curd 200 g in its place; "
+            "Tomato: 0 g found, 1150 g of Tomato (hybrid) in its place)",
+        )
+    ]
+    # The shipment's page shows each line's replacement and how much of it went in.
+    page = " ".join(response.content.decode().split())
+    assert f'<td class="field-replacement"> <p>Curd 200 g ({str(curd.replacement_sku_id)[:8]})</p>' in page
+    assert '<td class="field-replacement"> <p>refund (no replacement offered)</p>' in page
+    assert '<td class="field-quantity_replaced"> <p>1150</p>' in page
+
+
+@pytest.mark.django_db
+def test_a_replacement_the_service_refuses_is_a_form_error_in_focus_and_writes_nothing(admin_client: Client) -> None:
+    shipment, curd, tomato, dal = _curd_and_dal()
+    post = {
+        f"outcome-{curd.pk}": "replaced",
+        f"quantity-{curd.pk}": "1",
+        f"replaced-{curd.pk}": "2",  # one short: one of the offer at most
+        f"outcome-{tomato.pk}": "found",
+        f"outcome-{dal.pk}": "found",
+    }
+
+    with captured_events() as published:
+        response = admin_client.post(f"/admin/delivery/shipment/{shipment.pk}/pick/", post)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Curd 400 g: replaced needs how much of Curd 200 g went in its place, above 0 and at most the 1 short "
+        "(2 given)."
+    ) in page
+    assert _Elements(page).focused() == ["pick-errors"]  # the refusal, read first
+    assert published == []
+    shipment.refresh_from_db()
+    assert shipment.status == "pending"
+    assert set(shipment.lines.values_list("outcome", "quantity_picked", "quantity_replaced")) == {
+        ("pending", None, None)
+    }
+    assert admin_history(shipment) == []
+
+
+@pytest.mark.django_db
+def test_a_replacement_quantity_that_is_no_number_takes_the_focus(admin_client: Client) -> None:
+    shipment, curd, tomato, dal = _curd_and_dal()
+    post = {
+        f"outcome-{curd.pk}": "found",
+        f"outcome-{tomato.pk}": "replaced",
+        f"quantity-{tomato.pk}": "400",
+        f"replaced-{tomato.pk}": "lots",
+        f"outcome-{dal.pk}": "replaced",  # no offer for the dal: not a choice
+    }
+
+    with captured_events() as published:
+        response = admin_client.post(f"/admin/delivery/shipment/{shipment.pk}/pick/", post)
+
+    assert response.status_code == 200
+    elements = _Elements(response.content.decode())
+    # The first field in error, in the page's order (tomato before toor dal), takes the focus.
+    first = f"id_replaced-{tomato.pk}"
+    assert elements.focused() == [first]
+    assert elements.by_id[first]["aria-invalid"] == "true"
+    assert elements.by_id[f"id_outcome-{dal.pk}"]["aria-invalid"] == "true"
+    assert "Select a valid choice. replaced is not one of the available choices." in response.content.decode()
+    assert published == []
+    assert Shipment.objects.get(pk=shipment.pk).status == "pending"
 
 
 def _out_for_delivery(**fields: Any) -> Shipment:
