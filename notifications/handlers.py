@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked, ShipmentReturned
 from inventory.events import StockLow
-from orders.events import OrderCancelled, OrderConfirmed
+from orders.events import OrderAdjusted, OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
 from shop.eventbus import current_event_id, subscriber
 from shop.eventbus.events import DeliveryDeadLettered
@@ -37,6 +37,44 @@ def cancellation_to_customer(event: OrderCancelled) -> None:
         order_id=event.order_id,
         customer_id=event.customer_id,
         reason=event.reason.replace("_", " "),
+    )
+
+
+@subscriber(OrderAdjusted)
+def adjustment_to_customer(event: OrderAdjusted) -> None:
+    """What picking found of each short line (and what replaced it), and what that does to the money."""
+    if not _worth_telling(event):
+        return
+    services.notify_customer(
+        kind=K.ORDER_ADJUSTED,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        customer_id=event.customer_id,
+        lines="\n".join(
+            messages.adjusted_line(
+                name=line.name,
+                by_weight=line.sold_by == "weight",
+                ordered=line.quantity_ordered,
+                picked=line.quantity_picked,
+                replacement_name=line.replacement_name,
+                replaced=line.quantity_replaced,
+            )
+            for line in event.lines
+        ),
+        money=messages.adjusted_money(
+            cash_on_delivery=event.payment_method == "cod",
+            refund_paise=event.refund_paise,
+            final_total_paise=event.final_total_paise,
+        ),
+    )
+
+
+def _worth_telling(event: OrderAdjusted) -> bool:
+    """A pack short, a replacement, or money back: yes. A weighed line a few grams light whose
+    refund rounds to nothing (orders announces it all the same, for delivery): no."""
+    return event.refund_paise > 0 or any(
+        line.quantity_replaced > 0 or (line.sold_by == "unit" and line.quantity_picked < line.quantity_ordered)
+        for line in event.lines
     )
 
 

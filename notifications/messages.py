@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shop.money import format_inr
+from shop.money import format_inr, grams_label
 
 from .models import Notification
 
@@ -16,6 +16,7 @@ K = Notification.Kind
 _SUBJECTS: dict[str, str] = {
     K.ORDER_CONFIRMED: "Your order {ref} is confirmed",
     K.ORDER_CANCELLED: "Your order {ref} was cancelled",
+    K.ORDER_ADJUSTED: "Your order {ref} changed at picking",
     K.ORDER_PACKED: "Your order {ref} is packed",
     K.OUT_FOR_DELIVERY: "Your order {ref} is on its way",
     K.ORDER_DELIVERED: "Your order {ref} was delivered",
@@ -36,6 +37,10 @@ _BODIES: dict[str, str] = {
     K.ORDER_CANCELLED: (
         "Hello {name},\n\nYour order {ref} was cancelled ({reason}). Anything you paid is refunded "
         "to the way you paid; we will write when the bank has it.\n\nDetails: {order_url}\n"
+    ),
+    K.ORDER_ADJUSTED: (
+        "Hello {name},\n\nThe store has picked your order {ref}, and not everything was there as you "
+        "ordered it. What it found, of what you ordered:\n\n{lines}\n\n{money}\n\nDetails: {order_url}\n"
     ),
     K.ORDER_PACKED: "Hello {name},\n\nYour order {ref} is packed and waits for its rider.\n\n{order_url}\n",
     K.OUT_FOR_DELIVERY: "Hello {name},\n\nYour order {ref} left the store and is on its way to you.\n\n{order_url}\n",
@@ -95,6 +100,39 @@ def paid_by(channel: str, reference: str = "") -> str:
     """How the store paid a refund back, as the customer reads it: "by UPI (reference 4123...)"."""
     how = _PAID_BY.get(channel, f"by {channel.replace('_', ' ')}")
     return f"{how} (reference {reference})" if reference else how
+
+
+def _quantity(quantity: int, *, by_weight: bool) -> str:
+    return grams_label(quantity) if by_weight else str(quantity)
+
+
+def adjusted_line(
+    *, name: str, by_weight: bool, ordered: int, picked: int, replacement_name: str = "", replaced: int = 0
+) -> str:
+    """One line changed at picking: "- Toned Milk 500 ml: 2 of 3", "- Tomatoes: 450 g of 500 g",
+    and where its offer made up for it ", replaced by Cherry Tomatoes x 200 g" (a replacement
+    is in the line's unit, as orders charges it: packs, or grams for a line sold by weight)."""
+    found, of = _quantity(picked, by_weight=by_weight), _quantity(ordered, by_weight=by_weight)
+    text = f"- {name or 'An item'}: {found} of {of}"
+    if replaced:
+        text += f", replaced by {replacement_name or 'a similar item'} x {_quantity(replaced, by_weight=by_weight)}"
+    return text
+
+
+def adjusted_money(*, cash_on_delivery: bool, refund_paise: int, final_total_paise: int) -> str:
+    """What picking's changes do to the money. Prepaid, this explains the refund; the refund's
+    own messages (started, done) follow from payments' events and are not repeated here."""
+    total = format_inr(final_total_paise)
+    if cash_on_delivery:
+        if refund_paise:
+            return f"Please pay {total} on delivery, {format_inr(refund_paise)} less than at checkout."
+        return f"Please pay {total} on delivery, as at checkout."
+    if refund_paise:
+        return (
+            f"For what was missing, {format_inr(refund_paise)} will be refunded to your original payment method; "
+            f"your order now comes to {total}. We will write again when the refund starts and when it is done."
+        )
+    return f"Nothing is refunded: your order still comes to {total}."
 
 
 def render(kind: str, **context: Any) -> tuple[str, str]:

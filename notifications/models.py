@@ -23,6 +23,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         ORDER_CONFIRMED = "order_confirmed", "Order confirmed"
         ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+        ORDER_ADJUSTED = "order_adjusted", "Order changed at picking"
         ORDER_PACKED = "order_packed", "Order packed"
         OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
         ORDER_DELIVERED = "order_delivered", "Order delivered"
