@@ -104,7 +104,14 @@ class ShipmentLineOutput(serializers.Serializer):
     quantity = serializers.IntegerField()
     sold_by_weight = serializers.BooleanField()
     outcome = serializers.CharField()
-    quantity_picked = serializers.IntegerField(allow_null=True)
+    quantity_picked = serializers.IntegerField(allow_null=True, help_text="Of the line's own SKU")
+    replacement_sku_id = serializers.UUIDField(
+        allow_null=True, help_text="What may go in the line's place if it is short (null: refund only)"
+    )
+    replacement_title = serializers.CharField(help_text="The replacement's name, for the picker; empty without one")
+    quantity_replaced = serializers.IntegerField(
+        allow_null=True, help_text="Outcome replaced: how much of the replacement went in (packs, or grams)"
+    )
 
 
 class ShipmentOutput(serializers.Serializer):
@@ -161,6 +168,15 @@ class PickLineInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[c for c in PickOutcome.values if c != PickOutcome.PENDING])
     quantity_picked = serializers.IntegerField(
         min_value=0, max_value=MAX_PICK_QUANTITY, required=False, allow_null=True
+    )
+    quantity_replaced = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_PICK_QUANTITY,
+        required=False,
+        allow_null=True,
+        help_text="Outcome replaced only: how much of the line's replacement went in its place, in the line's "
+        "unit (packs, or grams for a line sold by weight); above 0, at most the shortfall (for grams, the "
+        "shortfall times the weigh tolerance)",
     )
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from delivery import services
-from delivery.models import Shipment, Slot
+from delivery.models import Shipment, ShipmentLine, Slot
+from shop.eventbus.testing import captured_events
 
 from .factories import RiderFactory, ShipmentFactory, ShipmentLineFactory, SlotFactory
 
@@ -327,3 +328,102 @@ def test_a_weight_far_above_the_order_is_a_400_and_nothing_is_picked(
     shipment.refresh_from_db()
     line.refresh_from_db()
     assert (shipment.status, line.outcome, line.quantity_picked) == ("pending", "pending", None)
+
+
+def _with_offer(store) -> tuple[Shipment, ShipmentLine, ShipmentLine]:  # type: ignore[no-untyped-def]
+    """Curd 400 g x 2, if short Curd 200 g; bread x 1, refund only."""
+    shipment = ShipmentFactory(store_id=store.store_id, status="pending", payment_method="prepaid")
+    curd = ShipmentLineFactory(
+        shipment=shipment,
+        title="Curd 400 g",
+        quantity=2,
+        replacement_sku_id=uuid.uuid4(),
+        replacement_title="Curd 200 g",
+    )
+    bread = ShipmentLineFactory(shipment=shipment, title="Bread", quantity=1)
+    return shipment, curd, bread
+
+
+@pytest.mark.django_db
+def test_staff_pick_a_replaced_line_through_the_api_and_the_shipment_shows_it(staff_client: APIClient, store) -> None:
+    shipment, curd, bread = _with_offer(store)
+
+    with captured_events() as published:
+        response = staff_client.post(
+            f"/api/v1/delivery/shipments/{shipment.id}/pick/",
+            {
+                "lines": [
+                    {"line_id": str(curd.id), "outcome": "replaced", "quantity_picked": 0, "quantity_replaced": 2},
+                    {"line_id": str(bread.id), "outcome": "found"},
+                ]
+            },
+            format="json",
+        )
+
+    assert response.status_code == 200
+    lines = {line["title"]: line for line in response.json()["lines"]}
+    assert lines["Curd 400 g"] == {
+        "id": str(curd.id),
+        "sku_id": str(curd.sku_id),
+        "title": "Curd 400 g",
+        "quantity": 2,
+        "sold_by_weight": False,
+        "outcome": "replaced",
+        "quantity_picked": 0,
+        "replacement_sku_id": str(curd.replacement_sku_id),
+        "replacement_title": "Curd 200 g",
+        "quantity_replaced": 2,
+    }
+    assert (lines["Bread"]["replacement_sku_id"], lines["Bread"]["replacement_title"]) == (None, "")
+    assert (lines["Bread"]["outcome"], lines["Bread"]["quantity_replaced"]) == ("found", None)
+    picked = {line.line_id: line for line in published[0].lines}
+    assert (picked[curd.id].replacement_sku_id, picked[curd.id].quantity_replaced) == (curd.replacement_sku_id, 2)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            [("curd", "replaced", 1, 2), ("bread", "found", None, None)],
+            "Curd 400 g: replaced needs how much of Curd 200 g went in its place, above 0 and at most the 1 short "
+            "(2 given).",
+        ),
+        (
+            [("curd", "found", None, None), ("bread", "replaced", 0, 1)],
+            "Bread: replaced, but no replacement was offered for it; use short.",
+        ),
+        (
+            [("curd", "short", 1, 1), ("bread", "found", None, None)],
+            "Curd 400 g: 1 of a replacement given, but the outcome is short; only a replaced line takes a "
+            "replacement quantity (choose replaced, or leave it empty).",
+        ),
+        ([("curd", "replaced", 0, -1), ("bread", "found", None, None)], "greater than or equal to 0"),
+        ([("curd", "replaced", 0, 1_000_001), ("bread", "found", None, None)], "less than or equal to 1000000"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_wrong_replacement_through_the_api_is_a_400_and_nothing_is_picked(
+    staff_client: APIClient, store, lines: list[tuple[str, str, int | None, int | None]], message: str
+) -> None:
+    shipment, curd, bread = _with_offer(store)
+    ids = {"curd": curd.id, "bread": bread.id}
+    body = {
+        "lines": [
+            {"line_id": str(ids[name]), "outcome": outcome, "quantity_picked": picked, "quantity_replaced": replaced}
+            for name, outcome, picked, replaced in lines
+        ]
+    }
+
+    with captured_events() as published:
+        response = staff_client.post(f"/api/v1/delivery/shipments/{shipment.id}/pick/", body, format="json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert message in str(error["fields"]["lines"])
+    assert published == []
+    shipment.refresh_from_db()
+    assert shipment.status == "pending"
+    assert set(shipment.lines.values_list("outcome", "quantity_picked", "quantity_replaced")) == {
+        ("pending", None, None)
+    }
