@@ -68,18 +68,25 @@ class BatchPick(BaseModel):
 
 
 class CommittedLine(BaseModel):
-    """A reserved SKU at picking: what was held, what was picked, which batches it came from."""
+    """A SKU at picking (reserved, or taken as a replacement): what was held, what left the shelf,
+    which batches it came from."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
-    reserved: Quantity
+    reserved: int = Field(strict=True, ge=0, description="What the order held; 0 for a SKU taken only as a replacement")
     picked: int = Field(
         ge=0,
-        description="What left the shelf; above `reserved` when produce was weighed heavier than ordered "
-        "(the excess taken from unreserved sellable stock, as far as there was any)",
+        description="What left the shelf, `replaced` included; above `reserved` when produce was weighed heavier "
+        "than ordered or the SKU replaced a short line (taken from unreserved sellable stock, as far as there was any)",
     )
     batches: tuple[BatchPick, ...] = ()
+    # Added with replacements at picking (0 in events published before).
+    replaced: int = Field(
+        default=0,
+        ge=0,
+        description="Of `picked`, what went in a short line's place as its replacement (from unreserved stock)",
+    )
 
 
 class StockReserved(Event):
