@@ -66,8 +66,14 @@ def release_stock_of_cancelled_order(event: OrderCancelled) -> None:
 
 @subscriber(ShipmentPicked, own_transaction=True)
 def commit_stock_when_picked(event: ShipmentPicked) -> None:
-    """Take what was picked off the shelf (FEFO); the unpicked rest goes back on sale."""
+    """Take what was picked off the shelf (FEFO), and the replacements put in short lines' place;
+    the unpicked rest goes back on sale."""
     services.commit_stock(
         order_id=event.order_id,
         picked=[services.Line(sku_id=line.sku_id, quantity=line.quantity_picked) for line in event.lines],
+        replacements=[
+            services.Line(sku_id=line.replacement_sku_id, quantity=line.quantity_replaced)
+            for line in event.lines
+            if line.replacement_sku_id is not None and line.quantity_replaced
+        ],
     )

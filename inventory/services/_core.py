@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 
 from shop.db import one_or_none
 from shop.eventbus import publish
@@ -111,13 +111,16 @@ def lock_stocks(*, store_id: UUID, sku_ids: Iterable[UUID], with_store: bool = F
     )
 
 
-def lock_stock_ids(stock_ids: Iterable[UUID]) -> list[Stock]:
-    return list(
-        Stock.objects.select_for_update(of=("self",))
-        .select_related("sku")
-        .filter(pk__in=list(stock_ids))
-        .order_by("pk")
-    )
+def lock_stock_ids(
+    stock_ids: Iterable[UUID], *, store_id: UUID | None = None, sku_ids: Iterable[UUID] = ()
+) -> list[Stock]:
+    """Lock these stock rows, and the store's rows of `sku_ids` (if any), in one statement in primary-key order."""
+    rows = Q(pk__in=list(stock_ids))
+    also = list(sku_ids)
+    if also:
+        assert store_id is not None, "sku_ids need their store"
+        rows |= Q(store_id=store_id, sku_id__in=also)
+    return list(Stock.objects.select_for_update(of=("self",)).select_related("sku").filter(rows).order_by("pk"))
 
 
 def lock_or_create_stock(*, store: Store, sku: Sku) -> Stock:
