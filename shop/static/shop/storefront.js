@@ -586,13 +586,17 @@ async function cartPage() {
       state.skus.set(line.sku_id, { id: line.sku_id, name: line.name, step: line.step, sold_by: line.sold_by, max_per_order: 1e6, in_stock: true });
     }
     const sku = state.skus.get(line.sku_id);
+    const offer = h("div", { class: "muted small", "data-offer": line.sku_id, "aria-live": "polite" }, offerText(line));
     const replacement = h("select", {
       "aria-label": `If ${line.name} is out of stock`,
       onchange: async (event) => {
         const replacement = event.target.value;
         await queued(async () => {
           try {
-            setCart(await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement } }));
+            const cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement } });
+            setCart(cart);
+            const now = cart.lines.find((l) => l.id === line.id);
+            if (now) offer.replaceChildren(offerText(now));
           } catch (error) {
             showError(error);
           }
@@ -607,11 +611,7 @@ async function cartPage() {
         h("div", { class: "muted" }, `${rupees(line.unit_price_paise)}${line.sold_by === "weight" ? " / kg" : " each"} · GST ${line.gst_rate_bp / 100}%`),
         line.problems.map((problem) => h("div", { class: "warning" }, problem)),
         h("label", { class: "muted" }, "If out of stock: ", replacement),
-        line.replacement !== "refund"
-          ? h("div", { class: "muted small" }, line.replacement_offer
-            ? `We would bring ${line.replacement_offer.name}, at no more than this item's price.`
-            : "Nothing similar in stock now: we would refund it.")
-          : null),
+        offer),
       h("div", { class: "controls", "data-sku-controls": line.sku_id }, skuControls(sku)),
       h("div", { class: "amount" }, rupees(line.line_total_paise),
         line.savings_paise ? h("div", { class: "save" }, `save ${rupees(line.savings_paise)}`) : null),
@@ -962,6 +962,14 @@ function payOnArrival(order) {
   flash(`Taking you to Razorpay to pay ${rupees(razorpay.amount)}…`);
   location.assign(razorpay.pay_url); // a new history entry: Back returns to this order
   return true;
+}
+
+/** What the picker would bring if a cart line is short, as the cart API offers it now. */
+function offerText(line) {
+  if (line.replacement === "refund") return "";
+  return line.replacement_offer
+    ? `We would bring ${line.replacement_offer.name}, at no more than this item's price.`
+    : "Nothing similar in stock now: we would refund it.";
 }
 
 function renderOrder(order) {
