@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from rest_framework import serializers
 
 from ..models import CartLine, Sku
-from ..selectors import PricedCart, PricedLine
+from ..selectors import PricedCart, PricedLine, Replacements
 
 
 class PincodeInput(serializers.Serializer[None]):
@@ -39,7 +38,11 @@ class CheckoutInput(serializers.Serializer[None]):
     payment_method = serializers.ChoiceField(choices=[("razorpay", "Razorpay"), ("cod", "Cash on delivery")])
 
 
-def line_data(priced: PricedLine, offer: Sku | None = None) -> dict[str, Any]:
+def _sku_offer(sku: Sku) -> dict[str, Any]:
+    return {"sku_id": str(sku.sku_id), "name": sku.name, "unit_price_paise": sku.price_paise}
+
+
+def line_data(priced: PricedLine, offer: Sku | None = None, choices: list[Sku] | None = None) -> dict[str, Any]:
     sku = priced.sku
     return {
         "id": str(priced.line.id),
@@ -62,9 +65,9 @@ def line_data(priced: PricedLine, offer: Sku | None = None) -> dict[str, Any]:
         "replacement_sku_id": str(priced.line.replacement_sku_id) if priced.line.replacement_sku_id else None,
         # What the picker would put in the line's place if it is short, as checkout would
         # offer it now (null: a refund, by choice or because nothing fits).
-        "replacement_offer": (
-            {"sku_id": str(offer.sku_id), "name": offer.name, "unit_price_paise": offer.price_paise} if offer else None
-        ),
+        "replacement_offer": _sku_offer(offer) if offer else None,
+        # The SKUs the customer may name instead ('specific'): the product's other packs in stock.
+        "replacement_choices": [_sku_offer(choice) for choice in choices or []],
         "orderable": priced.orderable,
         # Notices (e.g. a quantity capped when carts merged at login) are told here too;
         # they leave the line orderable.
@@ -73,14 +76,16 @@ def line_data(priced: PricedLine, offer: Sku | None = None) -> dict[str, Any]:
     }
 
 
-def cart_data(priced: PricedCart, offers: dict[UUID, Sku] | None = None) -> dict[str, Any]:
+def cart_data(priced: PricedCart, replacements: Replacements | None = None) -> dict[str, Any]:
     cart = priced.cart
-    offers = offers or {}
+    offers, choices = (replacements.offers, replacements.choices) if replacements else ({}, {})
     return {
         "id": str(cart.id),
         "pincode": cart.pincode,
         "store_id": str(cart.store_id) if cart.store_id else None,
-        "lines": [line_data(line, offers.get(line.line.sku_id)) for line in priced.lines],
+        "lines": [
+            line_data(line, offers.get(line.line.sku_id), choices.get(line.line.sku_id)) for line in priced.lines
+        ],
         "subtotal_paise": priced.subtotal_paise,
         "tax_included_paise": priced.tax_paise,
         "savings_paise": priced.savings_paise,

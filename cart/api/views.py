@@ -16,7 +16,7 @@ from shop.api.auth import request_user
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine
-from ..selectors import price_cart, replacement_offers
+from ..selectors import price_cart, replacements
 from ..services import carts, checkout
 from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
 
@@ -60,7 +60,7 @@ def _priced(
         # slot the cart cannot be delivered in would be a price it never pays.
         slot = checkout.chosen_slot(slot_id=chosen, zone_id=cart.zone_id, pincode=cart.pincode)
     priced = price_cart(cart, slot=slot, notices=notices)
-    return Response(cart_data(priced, replacement_offers(cart, priced.lines)), status=code)
+    return Response(cart_data(priced, replacements(cart, priced.lines)), status=code)
 
 
 class CartApi(APIView):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.utils import timezone
 
+from cart.models import CartLine
 from delivery import services as delivery
 from delivery.models import Shipment
 from delivery.services.picking import PickInput
@@ -93,6 +94,15 @@ def test_the_cart_and_the_order_page_say_what_replaces_a_short_line(browser_shop
     expect(_curd_line(page)).not_to_contain_text("We would bring")
     _curd_line(page).get_by_label(f"If {name_of_400} is out of stock").select_option("best_match")
     expect(_curd_line(page)).to_contain_text(f"We would bring {name_of_200}")
+    # The product's other pack can be named outright ('specific').
+    _curd_line(page).get_by_label(f"If {name_of_400} is out of stock").select_option(
+        label=f"replace with {name_of_200} (₹25.00)"
+    )
+    _wait_for(
+        lambda: CartLine.objects.filter(sku_id=CURD_400, replacement="specific", replacement_sku_id=CURD_200).exists(),
+        "the cart to keep the SKU named",
+    )
+    expect(_curd_line(page)).to_contain_text(f"We would bring {name_of_200}")
 
     placed = _api(
         browser_shop,
@@ -113,6 +123,7 @@ def test_the_cart_and_the_order_page_say_what_replaces_a_short_line(browser_shop
     _wait_for(
         lambda: OrderLine.objects.filter(order_id=order_id, outcome="replaced").exists(), "the order to hear of it"
     )
+    assert OrderLine.objects.get(order_id=order_id).replacement == "specific"
 
     browser_shop.goto(f"/#/orders/{order_id}")
     row = page.locator("tr", has_text=name_of_400)

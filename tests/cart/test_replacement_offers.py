@@ -167,3 +167,25 @@ def test_the_cart_shows_what_would_be_brought_in_a_lines_place(shopper: Shopper)
     )
     after = {line["sku_id"]: line for line in changed.json()["lines"]}
     assert after[str(CURD_400)]["replacement_offer"] is None
+
+
+def test_the_cart_lists_the_other_packs_a_customer_may_name_and_takes_one(shopper: Shopper) -> None:
+    _publish_curd(stock={CURD_400: 10, CURD_200: 4, CURD_1K: 0, CURD_100: 9, CURD_LOOSE: 5000})
+    _fill(shopper)
+    _add(shopper, CURD_400, 1, replacement="refund")
+
+    line = next(x for x in shopper.client.get("/api/v1/cart/").json()["lines"] if x["sku_id"] == str(CURD_400))
+    # In stock at the store, sold the same way (not the loose curd), cheapest first; listed
+    # whatever the preference, so the customer can change their mind.
+    assert [(c["name"], c["unit_price_paise"]) for c in line["replacement_choices"]] == [
+        ("Curd 100 g", 1200),
+        ("Curd 200 g", 2500),
+    ]
+    changed = shopper.client.patch(
+        f"/api/v1/cart/lines/{line['id']}/",
+        {"replacement": "specific", "replacement_sku_id": str(CURD_100)},
+        format="json",
+    )
+    after = next(x for x in changed.json()["lines"] if x["sku_id"] == str(CURD_400))
+    assert (after["replacement"], after["replacement_offer"]["name"]) == ("specific", "Curd 100 g")
+    assert _line(_submitted(shopper), CURD_400).replacement_offer.sku_id == CURD_100

@@ -590,10 +590,11 @@ async function cartPage() {
     const replacement = h("select", {
       "aria-label": `If ${line.name} is out of stock`,
       onchange: async (event) => {
-        const replacement = event.target.value;
+        const value = event.target.value;
+        const body = value.startsWith("sku:") ? { replacement: "specific", replacement_sku_id: value.slice(4) } : { replacement: value };
         await queued(async () => {
           try {
-            const cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body: { replacement } });
+            const cart = await api(`/api/v1/cart/lines/${line.id}/`, { method: "PATCH", body });
             setCart(cart);
             const now = cart.lines.find((l) => l.id === line.id);
             if (now) offer.replaceChildren(offerText(now));
@@ -602,8 +603,7 @@ async function cartPage() {
           }
         });
       },
-    }, [["best_match", "replace with the best match"], ["refund", "refund it, no replacement"], ...(line.replacement === "specific" ? [["specific", "replace with my choice"]] : [])]
-      .map(([value, label]) => h("option", { value, selected: line.replacement === value }, label)));
+    }, replacementOptions(line).map(([value, label]) => h("option", { value, selected: value === replacementValue(line) }, label)));
     return h("li", { class: `line${line.orderable ? "" : " problem"}`, "data-line": line.sku_id },
       line.image_url ? h("img", { src: line.image_url, alt: "", width: 64, height: 64 }) : h("div", { class: "noimg small" }),
       h("div", { class: "what" },
@@ -962,6 +962,26 @@ function payOnArrival(order) {
   flash(`Taking you to Razorpay to pay ${rupees(razorpay.amount)}…`);
   location.assign(razorpay.pay_url); // a new history entry: Back returns to this order
   return true;
+}
+
+/** A cart line's replacement preference as its select's value: "sku:<id>" for a SKU named. */
+function replacementValue(line) {
+  return line.replacement === "specific" ? `sku:${line.replacement_sku_id}` : line.replacement;
+}
+
+/** The choices for "if out of stock": the best match, each other pack of the product the store
+ * has (as the cart API lists them), a refund; and a SKU named elsewhere (the API) kept as it is. */
+function replacementOptions(line) {
+  const per = line.sold_by === "weight" ? " / kg" : "";
+  const options = [
+    ["best_match", "replace with the best match"],
+    ...(line.replacement_choices || []).map((choice) => [`sku:${choice.sku_id}`, `replace with ${choice.name} (${rupees(choice.unit_price_paise)}${per})`]),
+    ["refund", "refund it, no replacement"],
+  ];
+  if (line.replacement === "specific" && !options.some(([value]) => value === replacementValue(line))) {
+    options.push([replacementValue(line), `replace with ${line.replacement_offer ? line.replacement_offer.name : "my choice"}`]);
+  }
+  return options;
 }
 
 /** What the picker would bring if a cart line is short, as the cart API offers it now. */
