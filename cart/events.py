@@ -44,6 +44,9 @@ class CheckoutLine(BaseModel):
     replacement_sku_id: UUID | None = None
     #: None for 'refund', or when nothing fits (added in place: None for earlier events).
     replacement_offer: ReplacementOffer | None = None
+    #: The line's share of the coupon's discount (added in place: 0 for earlier events). The
+    #: customer pays line_total_paise - discount_paise for the line; GST is included in that.
+    discount_paise: Paise = 0
 
 
 class DeliveryAddress(BaseModel):
@@ -79,4 +82,8 @@ class CheckoutSubmitted(Event):
     late_night_fee_paise: Paise
     #: The zone's express fee, for an express slot (added in place: 0 for earlier events).
     express_fee_paise: Paise = 0
-    total_paise: Paise
+    #: The coupon applied, if any, and its discount on the items: the sum of the lines'
+    #: discount_paise (a free-delivery coupon shows as a delivery fee of 0, not here).
+    coupon_code: str = ""
+    discount_paise: Paise = 0
+    total_paise: Paise = Field(description="subtotal - discount + fees")
