@@ -54,6 +54,9 @@ class OrderLineItem(BaseModel):
         default=None, description="What the picker may put in the line's place if it is short (none: refund)"
     )
     offer_name: str = Field(default="", description="The offered SKU's name, for the pick list")
+    discount_paise: Paise = Field(
+        default=0, description="The line's share of the coupon's discount: the customer pays line total less this"
+    )
 
 
 class OrderPlaced(Event):
@@ -69,8 +72,11 @@ class OrderPlaced(Event):
     lines: tuple[OrderLineItem, ...]
     subtotal_paise: Paise
     fees_paise: Paise
-    total_paise: Paise
+    total_paise: Paise = Field(description="What the customer pays: subtotal - discount + fees")
     payment_due_at: datetime
+    #: The coupon applied at checkout and its discount on the items (added in place: none before).
+    coupon_code: str = ""
+    discount_paise: Paise = 0
 
 
 class OrderStatusChanged(Event):
@@ -122,7 +128,7 @@ class AdjustedLine(BaseModel):
     sku_id: UUID
     quantity_ordered: Quantity
     quantity_picked: int = Field(ge=0)
-    refund_paise: Paise
+    refund_paise: Paise = Field(description="Net of the line's coupon discount: never more than was paid for it")
     name: str = Field(default="", description="The line's SKU, as ordered")
     sold_by: Literal["unit", "weight"] = Field(default="unit", description="Quantities in packs, or in grams")
     replacement_sku_id: UUID | None = Field(default=None, description="What was put in the line's place, if anything")
@@ -135,6 +141,9 @@ class OrderAdjusted(Event):
     """Picking found less (or lighter) than ordered: the customer is owed the difference.
     A line whose shortfall was made up with its replacement offer owes back its own price
     less the replacement's (charged at its checkout price, never above the line's own).
+    With a coupon, the customer paid each line net of its discount share: what was kept
+    keeps the same share of that discount, so the refund is net too (the discount on what did
+    not come back is not given back twice).
 
     Published whenever a line was picked short, even when the refund rounds to nothing
     (a few grams of a cheap item): delivery holds a cash-on-delivery shipment with a short

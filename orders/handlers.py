@@ -56,6 +56,7 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
                 offer=_offer(line.replacement_offer),
+                discount_paise=line.discount_paise,
             )
             for line in event.lines
         ],
@@ -63,6 +64,8 @@ def place_order_on_checkout(event: CheckoutSubmitted) -> None:
         small_cart_fee_paise=event.small_cart_fee_paise,
         late_night_fee_paise=event.late_night_fee_paise,
         express_fee_paise=event.express_fee_paise,
+        coupon_code=event.coupon_code,
+        discount_paise=event.discount_paise,
         total_paise=event.total_paise,
     )
 

@@ -63,6 +63,9 @@ class Order(models.Model):
     subtotal_paise = models.BigIntegerField(help_text="Lines, GST included")
     tax_paise = models.BigIntegerField(help_text="GST included in the lines and the fees")
     savings_paise = models.BigIntegerField(default=0, help_text="Against MRP")
+    #: The coupon applied at checkout, and its discount on the items (shared out over the lines).
+    coupon_code = models.CharField(max_length=40, blank=True)
+    discount_paise = models.BigIntegerField(default=0, help_text="The coupon's discount on the items")
     delivery_fee_paise = models.BigIntegerField(default=0)
     small_cart_fee_paise = models.BigIntegerField(default=0)
     late_night_fee_paise = models.BigIntegerField(default=0)
@@ -107,6 +110,7 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     total_paise=F("subtotal_paise")
+                    - F("discount_paise")
                     + F("delivery_fee_paise")
                     + F("small_cart_fee_paise")
                     + F("late_night_fee_paise")
@@ -115,7 +119,13 @@ class Order(models.Model):
                 name="orders_total_adds_up",
             ),
             models.CheckConstraint(
-                condition=Q(subtotal_paise__gte=0, tax_paise__gte=0, adjustment_paise__gte=0, total_paise__gte=0),
+                condition=Q(
+                    subtotal_paise__gte=0,
+                    tax_paise__gte=0,
+                    adjustment_paise__gte=0,
+                    total_paise__gte=0,
+                    discount_paise__gte=0,
+                ),
                 name="orders_amounts_not_negative",
             ),
             models.CheckConstraint(
@@ -165,7 +175,9 @@ class OrderLine(models.Model):
     line_total_paise = models.BigIntegerField()
     gst_rate_bp = models.PositiveIntegerField()
     hsn_code = models.CharField(max_length=8)
-    tax_paise = models.BigIntegerField(help_text="GST included in line_total_paise")
+    #: The line's share of the coupon's discount: the customer pays line_total - discount for it.
+    discount_paise = models.BigIntegerField(default=0, help_text="Its share of the coupon's discount")
+    tax_paise = models.BigIntegerField(help_text="GST included in what the customer pays: line total less discount")
     picked_quantity = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
     refund_paise = models.BigIntegerField(default=0)
@@ -197,6 +209,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(replacement_paise__gte=0, replacement_paise__lte=F("line_total_paise")),
                 name="orders_line_replacement_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_paise__gte=0, discount_paise__lte=F("line_total_paise")),
+                name="orders_line_discount_within_total",
             ),
         ]
 
@@ -273,6 +289,9 @@ class Invoice(models.Model):
     sgst_paise = models.BigIntegerField()
     igst_paise = models.BigIntegerField()
     total_paise = models.BigIntegerField()
+    #: The coupon, and the part of its discount the line values include (what was delivered).
+    coupon_code = models.CharField(max_length=40, blank=True)
+    discount_paise = models.BigIntegerField(default=0, help_text="Discount included in the line values")
 
     class Meta:
         constraints = [

@@ -46,6 +46,12 @@ class LineInput:
     replacement: str = "best_match"
     replacement_sku_id: UUID | None = None
     offer: OfferInput | None = None
+    #: The line's share of the coupon's discount: the customer pays line_total_paise - this.
+    discount_paise: int = 0
+
+
+#: Longest coupon code kept (the cart's are at most 30 characters).
+COUPON_CODE_MAX = 40
 
 
 class CheckoutRejected(PermanentError):
@@ -71,9 +77,14 @@ def place_order(
     small_cart_fee_paise: int = 0,
     late_night_fee_paise: int = 0,
     express_fee_paise: int = 0,
+    coupon_code: str = "",
+    discount_paise: int = 0,
     total_paise: int,
 ) -> Order:
-    """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow."""
+    """Record the order (once per order id) and publish OrderPlaced: stock, slot and payment follow.
+
+    A coupon's discount comes shared out over the lines by the cart: the shares add up to the
+    order's discount, each within its line, and total = subtotal - discount + fees."""
     if payment_method not in Order.PaymentMethod.values:
         raise CheckoutRejected(f"unknown payment method {payment_method!r}")
     if not lines:
@@ -86,11 +97,20 @@ def place_order(
             raise CheckoutRejected(
                 f"line {line.sku_id}: {line.quantity} x {line.unit_price_paise} != {line.line_total_paise}"
             )
+        if not 0 <= line.discount_paise <= line.line_total_paise:
+            raise CheckoutRejected(
+                f"line {line.sku_id}: discount {line.discount_paise} not within its total {line.line_total_paise}"
+            )
+    if len(coupon_code) > COUPON_CODE_MAX:
+        raise CheckoutRejected(f"coupon code longer than {COUPON_CODE_MAX} characters")
+    shares = sum(line.discount_paise for line in lines)
+    if discount_paise < 0 or shares != discount_paise:
+        raise CheckoutRejected(f"discount {discount_paise} != the lines' shares {shares}")
     subtotal = sum(line.line_total_paise for line in lines)
     every_fee = (delivery_fee_paise, small_cart_fee_paise, late_night_fee_paise, express_fee_paise)
     fees = sum(every_fee)
-    if subtotal + fees != total_paise or min(every_fee) < 0:
-        raise CheckoutRejected(f"total {total_paise} != lines {subtotal} + fees {fees}")
+    if subtotal - discount_paise + fees != total_paise or min(every_fee) < 0:
+        raise CheckoutRejected(f"total {total_paise} != lines {subtotal} - discount {discount_paise} + fees {fees}")
 
     now = timezone.now()
     order, new = create_or_get(
@@ -104,9 +124,9 @@ def place_order(
         address=address,
         pincode=pincode,
         subtotal_paise=subtotal,
-        # GST included in the lines and in each fee (a service at 18 %), as the invoice will show it.
-        tax_paise=sum(gst_included_paise(line.line_total_paise, line.gst_rate_bp) for line in lines)
-        + fees_gst_paise(*every_fee),
+        # GST included in what the customer pays for the lines (net of the discount) and in each
+        # fee (a service at 18 %), as the invoice will show it.
+        tax_paise=sum(_line_tax(line) for line in lines) + fees_gst_paise(*every_fee),
         savings_paise=sum(
             max(
                 0,
@@ -119,6 +139,8 @@ def place_order(
         small_cart_fee_paise=small_cart_fee_paise,
         late_night_fee_paise=late_night_fee_paise,
         express_fee_paise=express_fee_paise,
+        coupon_code=coupon_code,
+        discount_paise=discount_paise,
         total_paise=total_paise,
         payment_due_at=now + payment_window(),
         placed_at=now,
@@ -139,7 +161,8 @@ def place_order(
                 line_total_paise=line.line_total_paise,
                 gst_rate_bp=line.gst_rate_bp,
                 hsn_code=line.hsn_code,
-                tax_paise=gst_included_paise(line.line_total_paise, line.gst_rate_bp),
+                discount_paise=line.discount_paise,
+                tax_paise=_line_tax(line),
                 replacement=line.replacement,
                 replacement_sku_id=line.replacement_sku_id,
                 **_offer_fields(line.offer),
@@ -161,6 +184,8 @@ def place_order(
             fees_paise=fees,
             total_paise=total_paise,
             payment_due_at=order.payment_due_at,
+            coupon_code=coupon_code,
+            discount_paise=discount_paise,
         ),
         key=order.id,
     )
@@ -178,6 +203,11 @@ def place_order(
     )
     live.announce(order)
     return order
+
+
+def _line_tax(line: LineInput) -> int:
+    """The GST included in what the customer pays for the line: its total less its discount."""
+    return gst_included_paise(line.line_total_paise - line.discount_paise, line.gst_rate_bp)
 
 
 def _offer_fields(offer: OfferInput | None) -> dict[str, Any]:
@@ -209,4 +239,5 @@ def line_item(line: OrderLine) -> OrderLineItem:
         replacement_sku_id=line.replacement_sku_id,
         offer_sku_id=line.offer_sku_id,
         offer_name=line.offer_name,
+        discount_paise=line.discount_paise,
     )
