@@ -18,6 +18,7 @@ from .. import live
 from ..events import AdjustedLine, OrderAdjusted
 from ..models import Invoice, Order, OrderLine, OrderRefund
 from .cancellation import cancel_locked
+from .discounts import discount_share_paise
 from .invoicing import issue_credit_note, issue_invoice
 from .state import lock, transition, write
 
@@ -65,7 +66,14 @@ def record_picked(*, order_id: UUID, lines: list[PickedLineInput]) -> Order:
         found_paise = line_total_paise(sold_by=line.sold_by, unit_price_paise=line.unit_price_paise, quantity=found)
         line.replaced_quantity, replacement_paise = _replacement(order, line, pick)
         line.replacement_paise = min(replacement_paise, line.line_total_paise - found_paise)
-        refund = line.line_total_paise - found_paise - line.replacement_paise
+        # The customer paid the line net of its discount share: what is kept (found and
+        # replacement, gross) keeps the same share of the discount, the rest comes back. A line
+        # kept in full refunds nothing, one not found at all exactly what was paid for it.
+        kept_paise = found_paise + line.replacement_paise
+        net_kept = kept_paise - discount_share_paise(
+            discount_paise=line.discount_paise, line_total_paise=line.line_total_paise, kept_paise=kept_paise
+        )
+        refund = line.line_total_paise - line.discount_paise - net_kept
         line.outcome = (
             OrderLine.Outcome.FOUND
             if line.picked_quantity == line.quantity
