@@ -16,7 +16,7 @@ class OrderLineOutput(serializers.ModelSerializer[OrderLine]):
             "id", "sku_id", "name", "sold_by", "quantity", "unit_price_paise", "mrp_paise", "line_total_paise",
             "gst_rate_bp", "hsn_code", "tax_paise", "picked_quantity", "outcome", "refund_paise", "replacement",
             "replacement_sku_id", "offer_sku_id", "offer_name", "offer_unit_price_paise", "replaced_quantity",
-            "replacement_paise",
+            "replacement_paise", "discount_paise",
         )  # fmt: skip
 
 
@@ -140,9 +140,11 @@ class OrderDetailOutput(OrderSummaryOutput):
             "cancelled_at", "totals", "payment", "shipment", "lines", "timeline", "refunds",
         )  # fmt: skip
 
-    def get_totals(self, order: Order) -> dict[str, int]:
+    def get_totals(self, order: Order) -> dict[str, int | str]:
         return {
             "subtotal_paise": order.subtotal_paise,
+            "coupon_code": order.coupon_code,
+            "discount_paise": order.discount_paise,
             "tax_included_paise": order.tax_paise,
             "savings_paise": order.savings_paise,
             "delivery_fee_paise": order.delivery_fee_paise,
@@ -188,5 +190,6 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
         model = Invoice
         fields = (
             "serial", "financial_year", "issued_at", "order", "supplier", "recipient", "intra_state", "lines",
-            "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "credit_notes",
+            "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "coupon_code",
+            "discount_paise", "credit_notes",
         )  # fmt: skip

@@ -13,6 +13,7 @@ from django.utils import timezone
 from shop.money import SERVICE_FEE_GST_BP, SERVICE_FEE_SAC, div_half_up, gst_included_paise, line_total_paise
 
 from ..models import CreditNote, CreditNoteCounter, Invoice, InvoiceCounter, Order, OrderRefund
+from .discounts import discount_share_paise
 
 #: Delivery and handling are services (SAC 9968, "postal and courier services"), taxed at 18 %.
 FEE_SAC = SERVICE_FEE_SAC
@@ -43,13 +44,17 @@ def _split(tax: int, intra_state: bool) -> dict[str, int]:
     return {"cgst_paise": 0, "sgst_paise": 0, "igst_paise": tax}
 
 
-def _line(description: str, hsn: str, quantity: str, *, amount: int, rate_bp: int, intra_state: bool) -> dict[str, Any]:
+def _line(
+    description: str, hsn: str, quantity: str, *, amount: int, rate_bp: int, intra_state: bool, discount: int = 0
+) -> dict[str, Any]:
+    """One row; `amount` is what the customer pays for it (GST included, net of `discount`)."""
     tax = gst_included_paise(amount, rate_bp)
     return {
         "description": description,
         "hsn": hsn,
         "quantity": quantity,
         "rate_bp": rate_bp,
+        "discount_paise": discount,
         "taxable_paise": amount - tax,
         **_split(tax, intra_state),
         "total_paise": amount,
@@ -74,32 +79,49 @@ def issue_invoice(*, order: Order) -> Invoice:
     seller = supplier()
     intra = order.address.get("state", seller["state"]) == seller["state"]
     lines = []
+    discounted = 0
     for item in order.lines.all():
         delivered = item.quantity if item.picked_quantity is None else min(item.picked_quantity, item.quantity)
         unit = "g" if item.sold_by == "weight" else "pcs"
+        found = line_total_paise(sold_by=item.sold_by, unit_price_paise=item.unit_price_paise, quantity=delivered)
+        # A coupon's discount is a discount on the supply (in the values, GST on what is paid):
+        # the found part and the replacement carry their share of the line's discount, as
+        # picking reckoned what was kept, so the lines add up to what the customer pays.
+        found_discount = discount_share_paise(
+            discount_paise=item.discount_paise, line_total_paise=item.line_total_paise, kept_paise=found
+        )
+        kept_discount = discount_share_paise(
+            discount_paise=item.discount_paise,
+            line_total_paise=item.line_total_paise,
+            kept_paise=found + item.replacement_paise,
+        )
+        replacement_discount = min(kept_discount - found_discount, item.replacement_paise)
         if delivered:
-            amount = line_total_paise(sold_by=item.sold_by, unit_price_paise=item.unit_price_paise, quantity=delivered)
             lines.append(
                 _line(
                     item.name,
                     item.hsn_code,
                     f"{delivered} {unit}",
-                    amount=amount,
+                    amount=found - found_discount,
                     rate_bp=item.gst_rate_bp,
                     intra_state=intra,
+                    discount=found_discount,
                 )
             )
+            discounted += found_discount
         if item.replaced_quantity:  # the replacement is its own supply: its HSN, its rate, its price
             lines.append(
                 _line(
                     f"{item.offer_name or 'Replacement'} (in place of {item.name})",
                     item.offer_hsn_code or item.hsn_code,
                     f"{item.replaced_quantity} {unit}",
-                    amount=item.replacement_paise,
+                    amount=item.replacement_paise - replacement_discount,
                     rate_bp=item.gst_rate_bp if item.offer_gst_rate_bp is None else item.offer_gst_rate_bp,
                     intra_state=intra,
+                    discount=replacement_discount,
                 )
             )
+            discounted += replacement_discount
     for label, amount in (
         ("Delivery fee", order.delivery_fee_paise),
         ("Small cart fee", order.small_cart_fee_paise),
@@ -122,6 +144,8 @@ def issue_invoice(*, order: Order) -> Invoice:
         recipient=order.address,
         intra_state=intra,
         lines=lines,
+        coupon_code=order.coupon_code,
+        discount_paise=discounted,
         **totals,
     )
 

@@ -201,13 +201,13 @@ def test_within_the_suppliers_state_tax_is_split_into_cgst_and_sgst() -> None:
     )
     assert invoice.recipient == ADDRESS
     assert invoice.lines == [
-        {"description": "Tomato (loose)", "hsn": "0702", "quantity": "750 g", "rate_bp": 0,
+        {"description": "Tomato (loose)", "hsn": "0702", "quantity": "750 g", "rate_bp": 0, "discount_paise": 0,
          "taxable_paise": 3000, "cgst_paise": 0, "sgst_paise": 0, "igst_paise": 0, "total_paise": 3000},
-        {"description": "Toned Milk 500 ml", "hsn": "0401", "quantity": "2 pcs", "rate_bp": 500,
+        {"description": "Toned Milk 500 ml", "hsn": "0401", "quantity": "2 pcs", "rate_bp": 500, "discount_paise": 0,
          "taxable_paise": 5714, "cgst_paise": 143, "sgst_paise": 143, "igst_paise": 0, "total_paise": 6000},
-        {"description": "Delivery fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800,
+        {"description": "Delivery fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800, "discount_paise": 0,
          "taxable_paise": 2119, "cgst_paise": 190, "sgst_paise": 191, "igst_paise": 0, "total_paise": 2500},
-        {"description": "Small cart fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800,
+        {"description": "Small cart fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800, "discount_paise": 0,
          "taxable_paise": 1271, "cgst_paise": 114, "sgst_paise": 115, "igst_paise": 0, "total_paise": 1500},
     ]  # fmt: skip
     assert (invoice.taxable_paise, invoice.cgst_paise, invoice.sgst_paise, invoice.igst_paise) == (12104, 447, 449, 0)
@@ -276,11 +276,11 @@ def test_only_what_was_delivered_is_invoiced_and_a_line_with_nothing_delivered_i
     )
 
     assert invoice.lines == [
-        {"description": "Tomato (loose)", "hsn": "0702", "quantity": "700 g", "rate_bp": 0,
+        {"description": "Tomato (loose)", "hsn": "0702", "quantity": "700 g", "rate_bp": 0, "discount_paise": 0,
          "taxable_paise": 2800, "cgst_paise": 0, "sgst_paise": 0, "igst_paise": 0, "total_paise": 2800},
-        {"description": "Toned Milk 500 ml", "hsn": "0401", "quantity": "1 pcs", "rate_bp": 500,
+        {"description": "Toned Milk 500 ml", "hsn": "0401", "quantity": "1 pcs", "rate_bp": 500, "discount_paise": 0,
          "taxable_paise": 2857, "cgst_paise": 71, "sgst_paise": 72, "igst_paise": 0, "total_paise": 3000},
-        {"description": "Delivery fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800,
+        {"description": "Delivery fee", "hsn": "996813", "quantity": "1", "rate_bp": 1800, "discount_paise": 0,
          "taxable_paise": 2119, "cgst_paise": 190, "sgst_paise": 191, "igst_paise": 0, "total_paise": 2500},
     ]  # fmt: skip
     order.refresh_from_db()
@@ -360,7 +360,8 @@ def test_the_invoice_as_json() -> None:
     body = response.json()
     assert set(body) == {
         "serial", "financial_year", "issued_at", "order", "supplier", "recipient", "intra_state", "lines",
-        "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "credit_notes",
+        "taxable_paise", "cgst_paise", "sgst_paise", "igst_paise", "total_paise", "coupon_code",
+        "discount_paise", "credit_notes",
     }  # fmt: skip
     assert body["credit_notes"] == []
     assert (body["serial"], body["financial_year"], body["order"]) == ("GS2728-000001", "2027-28", str(order.id))
