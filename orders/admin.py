@@ -37,6 +37,7 @@ class LineInline(ReadOnlyInline):
         "quantity",
         "unit_price",
         "line_total",
+        "discount",
         "gst_rate_bp",
         "hsn_code",
         "picked_quantity",
@@ -53,6 +54,10 @@ class LineInline(ReadOnlyInline):
     @admin.display(description="line total")
     def line_total(self, line: OrderLine) -> str:
         return format_inr(line.line_total_paise)
+
+    @admin.display(description="coupon discount")
+    def discount(self, line: OrderLine) -> str:
+        return format_inr(line.discount_paise) if line.discount_paise else "-"
 
     @admin.display(description="refund")
     def refund(self, line: OrderLine) -> str:
@@ -263,14 +268,16 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.display(description="money")
     def money(self, order: Order) -> str:
-        parts = [
-            ("items (GST incl.)", order.subtotal_paise),
+        fees = [
             ("delivery fee", order.delivery_fee_paise),
             ("small cart fee", order.small_cart_fee_paise),
             ("late night fee", order.late_night_fee_paise),
             ("express fee", order.express_fee_paise),
         ]
-        text = " + ".join(f"{label} {format_inr(paise)}" for label, paise in parts if paise)
+        text = f"items (GST incl.) {format_inr(order.subtotal_paise)}"
+        if order.discount_paise:  # shared out over the lines (each line's share below)
+            text += f" - coupon {order.coupon_code} {format_inr(order.discount_paise)}"
+        text += "".join(f" + {label} {format_inr(paise)}" for label, paise in fees if paise)
         text += f" = {format_inr(order.total_paise)} (GST {format_inr(order.tax_paise)}"
         text += f", saved {format_inr(order.savings_paise)} on MRP)" if order.savings_paise else ")"
         if order.adjustment_paise:
