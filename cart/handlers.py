@@ -1,11 +1,12 @@
-"""The cart's projections of catalog, inventory and delivery facts."""
+"""The cart's projections of catalog, inventory and delivery facts; coupons given back on cancellation."""
 
 from catalog.events import PriceChanged, ProductDiscontinued, ProductPublished, ProductUpdated
 from delivery.events import SlotOpened, ZoneConfigured
 from inventory.events import StockLevelChanged
+from orders.events import OrderCancelled
 from shop.eventbus import subscriber
 
-from .services import projections
+from .services import checkout, projections
 
 
 @subscriber(ProductPublished)
@@ -60,3 +61,9 @@ def slots_on_slot_opened(event: SlotOpened) -> None:
         ends_at=event.ends_at,
         cutoff_at=event.cutoff_at,
     )
+
+
+@subscriber(OrderCancelled)
+def give_back_coupon_of_cancelled_order(event: OrderCancelled) -> None:
+    """A cancelled order does not count against its coupon's limits."""
+    checkout.release_coupon(order_id=event.order_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 # --- Projections, fed by other apps' events ------------------------------------------
 
@@ -109,6 +109,8 @@ class Cart(models.Model):
     pincode = models.CharField(max_length=6, blank=True)
     zone_id = models.UUIDField(null=True, blank=True)
     store_id = models.UUIDField(null=True, blank=True)
+    #: The coupon the customer applied (checked again at every pricing and at checkout).
+    coupon_code = models.CharField(max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,3 +167,74 @@ class Checkout(models.Model):
 
     def __str__(self) -> str:
         return f"checkout {self.idempotency_key} -> {self.order_id}"
+
+
+# --- Coupons ---------------------------------------------------------------------------------
+
+
+class Coupon(models.Model):
+    """A code customers enter in the cart: a percentage off the items (up to a cap), a flat
+    amount off, or free delivery; with a minimum subtotal, a validity window and limits of
+    use per customer and overall. Staff keep them in the admin."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage off the items"
+        FLAT = "flat", "Flat amount off the items"
+        FREE_DELIVERY = "free_delivery", "Free delivery"
+
+    code = models.CharField(max_length=30, unique=True, help_text="What customers type; kept in capitals")
+    description = models.CharField(max_length=200, blank=True, help_text="Shown to the customer with the discount")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    percent_bp = models.PositiveIntegerField(
+        default=0, help_text="For a percentage: basis points (1000 = 10 %), 1 to 10000"
+    )
+    amount_paise = models.BigIntegerField(default=0, help_text="For a flat amount off")
+    max_discount_paise = models.BigIntegerField(
+        null=True, blank=True, help_text="For a percentage: the most it takes off (empty: no cap)"
+    )
+    min_subtotal_paise = models.BigIntegerField(default=0, help_text="The items must come to at least this")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    per_customer_limit = models.PositiveIntegerField(default=1, help_text="Orders per customer (0: no limit)")
+    total_limit = models.PositiveIntegerField(default=0, help_text="Orders in all (0: no limit)")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_until", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="cart_coupon_window"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(percent_bp__gte=1, percent_bp__lte=10000),
+                name="cart_coupon_percent_range",
+            ),
+            models.CheckConstraint(condition=~Q(kind="flat") | Q(amount_paise__gt=0), name="cart_coupon_flat_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_paise__gte=0, min_subtotal_paise__gte=0)
+                & (Q(max_discount_paise__isnull=True) | Q(max_discount_paise__gt=0)),
+                name="cart_coupon_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CouponRedemption(models.Model):
+    """A coupon used by an order: counted against its limits until the order is cancelled."""
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    customer_id = models.UUIDField()
+    order_id = models.UUIDField(unique=True)
+    discount_paise = models.BigIntegerField()
+    redeemed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text="The order was cancelled: the use is given back"
+    )
+
+    class Meta:
+        ordering = ["-redeemed_at"]
+        indexes = [models.Index(fields=["coupon", "customer_id"], name="cart_redemption_by_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} for {self.order_id}"

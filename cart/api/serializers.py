@@ -9,7 +9,17 @@ from ..selectors import PricedCart, PricedLine, Replacements
 
 
 class PincodeInput(serializers.Serializer[None]):
-    pincode = serializers.RegexField(r"^[1-9][0-9]{5}$", error_messages={"invalid": "Enter a 6-digit Indian pincode."})
+    """PATCH /api/v1/cart/: the delivery pincode, the coupon ("" removes it), or both."""
+
+    pincode = serializers.RegexField(
+        r"^[1-9][0-9]{5}$", required=False, error_messages={"invalid": "Enter a 6-digit Indian pincode."}
+    )
+    coupon_code = serializers.CharField(required=False, allow_blank=True, max_length=30, trim_whitespace=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError({"pincode": ["Send a pincode, a coupon_code, or both."]})
+        return attrs
 
 
 class LineInput(serializers.Serializer[None]):
@@ -61,6 +71,7 @@ def line_data(priced: PricedLine, offer: Sku | None = None, choices: list[Sku] |
         "gst_rate_bp": sku.gst_rate_bp if sku else 0,
         "tax_included_paise": priced.tax_paise,
         "savings_paise": priced.savings_paise,
+        "discount_paise": priced.discount_paise,
         "replacement": priced.line.replacement,
         "replacement_sku_id": str(priced.line.replacement_sku_id) if priced.line.replacement_sku_id else None,
         # What the picker would put in the line's place if it is short, as checkout would
@@ -93,6 +104,21 @@ def cart_data(priced: PricedCart, replacements: Replacements | None = None) -> d
         "small_cart_fee_paise": priced.small_cart_fee_paise,
         "late_night_fee_paise": priced.late_night_fee_paise,
         "express_fee_paise": priced.express_fee_paise,
+        #: The coupon the cart holds ("" none); `coupon` is set once it applies (else the
+        #: reason is in `problems`, and checkout waits until it applies or is removed).
+        "coupon_code": cart.coupon_code,
+        "coupon": (
+            {
+                "code": priced.coupon.code,
+                "description": priced.coupon.description,
+                "kind": priced.coupon.kind,
+                "discount_paise": priced.discount_paise,
+                "delivery_fee_waived_paise": priced.delivery_fee_waived_paise,
+            }
+            if priced.coupon
+            else None
+        ),
+        "discount_paise": priced.discount_paise,
         #: The slot the fees were priced for (`?slot_id=`), or null: late-night and express
         #: fees depend on the delivery slot, and are 0 until one is chosen.
         "priced_for_slot_id": str(priced.slot.slot_id) if priced.slot else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -90,7 +91,12 @@ class CartApi(APIView):
         data = PincodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart, notices = current_cart(request)
-        return _priced(carts.set_pincode(cart=cart, pincode=data.validated_data["pincode"]), notices=notices)
+        with transaction.atomic():  # both or neither
+            if "pincode" in data.validated_data:
+                cart = carts.set_pincode(cart=cart, pincode=data.validated_data["pincode"])
+            if "coupon_code" in data.validated_data:
+                cart = carts.set_coupon(cart=cart, code=data.validated_data["coupon_code"])
+        return _priced(cart, notices=notices)
 
 
 class CartLinesApi(APIView):

@@ -12,7 +12,7 @@ from rest_framework import status
 from shop.api.errors import ApiError
 
 from ..models import Cart, CartLine, Sku
-from ..selectors import format_quantity, zone_for_pincode
+from ..selectors import coupon_problem, find_coupon, format_quantity, zone_for_pincode
 
 
 def get_cart(*, customer_id: UUID | None, session_key: str | None) -> Cart:
@@ -82,6 +82,9 @@ def merge_visitor_cart(*, session_key: str, customer_id: UUID) -> MergedCart:
     if visitor.pincode and visitor.pincode != cart.pincode:
         cart.pincode, cart.zone_id, cart.store_id = visitor.pincode, visitor.zone_id, visitor.store_id
         cart.save()
+    if visitor.coupon_code and not cart.coupon_code:  # pricing checks the customer's own uses now
+        cart.coupon_code = visitor.coupon_code
+        cart.save(update_fields=["coupon_code", "updated_at"])
     visitor.delete()
     return MergedCart(cart=cart, notices=notices)
 
@@ -96,6 +99,26 @@ def set_pincode(*, cart: Cart, pincode: str) -> Cart:
         )
     cart.pincode, cart.zone_id, cart.store_id = pincode, zone.zone_id, zone.store_id
     cart.save(update_fields=["pincode", "zone_id", "store_id", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def set_coupon(*, cart: Cart, code: str) -> Cart:
+    """Apply the coupon of `code` to the cart ("" removes it). A code that is no coupon, or one
+    that cannot be used now (not yet or no longer valid, used up, the customer's uses spent),
+    is refused with the reason; one that needs a bigger cart is kept, and the cart says how
+    much more (pricing checks the coupon again each time, and checkout once more)."""
+    code = code.strip().upper()
+    if not code:
+        cart.coupon_code = ""
+        cart.save(update_fields=["coupon_code", "updated_at"])
+        return cart
+    coupon = find_coupon(code, customer_id=cart.customer_id)
+    problem = coupon_problem(coupon, code, customer_id=cart.customer_id)  # the cart's size aside: it may grow
+    if problem is not None:
+        raise ApiError(problem, code="coupon_not_applicable", fields={"coupon_code": [problem]})
+    cart.coupon_code = code
+    cart.save(update_fields=["coupon_code", "updated_at"])
     return cart
 
 

@@ -19,8 +19,16 @@ from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
 
 from ..events import CheckoutLine, CheckoutSubmitted, DeliveryAddress, ReplacementOffer
-from ..models import Cart, Checkout, DeliverySlot
-from ..selectors import get_slot, price_cart, replacement_offers, zone_for_pincode
+from ..models import Cart, Checkout, CouponRedemption, DeliverySlot
+from ..selectors import (
+    PricedCart,
+    coupon_problem,
+    find_coupon,
+    get_slot,
+    price_cart,
+    replacement_offers,
+    zone_for_pincode,
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
         )
     assert cart.store_id is not None
     assert cart.zone_id is not None
+    if priced.coupon is not None:
+        _redeem(priced, customer_id=customer_id, order_id=record.order_id)
     offers = {
         sku_id: ReplacementOffer(
             sku_id=offer.sku_id,
@@ -126,6 +136,7 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
             replacement=p.line.replacement,
             replacement_sku_id=p.line.replacement_sku_id,
             replacement_offer=offers.get(p.line.sku_id),
+            discount_paise=p.discount_paise,
         )
         for p in priced.lines
         if p.sku is not None
@@ -156,6 +167,8 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
             small_cart_fee_paise=priced.small_cart_fee_paise,
             late_night_fee_paise=priced.late_night_fee_paise,
             express_fee_paise=priced.express_fee_paise,
+            coupon_code=priced.coupon.code if priced.coupon else "",
+            discount_paise=priced.discount_paise,
             total_paise=priced.total_paise,
         ),
         key=record.order_id,
@@ -163,7 +176,39 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     record.total_paise = priced.total_paise
     record.save(update_fields=["total_paise"])
     cart.lines.all().delete()  # the basket became an order
+    if cart.coupon_code:
+        cart.coupon_code = ""  # used: the next basket starts without it
+        cart.save(update_fields=["coupon_code", "updated_at"])
     return CheckoutResult(order_id=record.order_id, total_paise=priced.total_paise, replayed=False)
+
+
+def _redeem(priced: PricedCart, *, customer_id: UUID, order_id: UUID) -> None:
+    """Count the order against the coupon's limits: under the coupon's row lock, so two
+    checkouts for its last use take it one after the other, and the second is refused."""
+    assert priced.coupon is not None
+    coupon = find_coupon(priced.coupon.code, customer_id=customer_id, lock=True)
+    problem = coupon_problem(coupon, priced.coupon.code, customer_id=customer_id, subtotal_paise=priced.subtotal_paise)
+    if problem is not None or coupon is None:
+        raise ApiError(
+            problem or "This coupon is no longer valid.",
+            code="coupon_not_applicable",
+            fields={"coupon_code": [problem or "Not valid."]},
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    CouponRedemption.objects.create(
+        coupon=coupon,
+        customer_id=customer_id,
+        order_id=order_id,
+        discount_paise=priced.discount_paise + priced.delivery_fee_waived_paise,
+    )
+
+
+def release_coupon(*, order_id: UUID) -> bool:
+    """The order was cancelled: its coupon use is given back (to the customer and to the
+    coupon's overall limit). Idempotent; returns whether a use was given back."""
+    return bool(
+        CouponRedemption.objects.filter(order_id=order_id, released_at__isnull=True).update(released_at=timezone.now())
+    )
 
 
 def _phone_for_the_rider(*, customer_id: UUID, address_phone: str) -> str:
