@@ -537,8 +537,10 @@ async function productPage(slug) {
 /** The bill: every row above Total adds up to Total; what is saved on MRP (already in the
  * items' prices) and other notes come after it, outside the sum. */
 function totals(summary, { before = [], after = [], notes = [] } = {}) {
+  const coupon = summary.coupon_code || (summary.coupon && summary.coupon.code) || "";
   const rows = [
     ["Items", summary.subtotal_paise],
+    [`Coupon ${coupon}`.trim(), -(summary.discount_paise || 0), "save"],
     ["Delivery fee", summary.delivery_fee_paise],
     ["Small cart fee", summary.small_cart_fee_paise],
     ["Late night fee", summary.late_night_fee_paise],
@@ -557,6 +559,40 @@ function totals(summary, { before = [], after = [], notes = [] } = {}) {
     summary.savings_paise > 0 ? h("p", { class: "save savings-note", id: "savings-note" }, `You save ${rupees(summary.savings_paise)} on MRP`) : null,
     notes.filter(Boolean).map((note) => h("p", { class: "totals-note" }, note)),
   ];
+}
+
+/** The cart's coupon: a code to apply, or the one applied (what it does) and a way to remove it. */
+function couponForm(cart) {
+  const send = async (code, form) => {
+    await queued(async () => {
+      try {
+        setCart(await api("/api/v1/cart/", { method: "PATCH", body: { coupon_code: code } }));
+        route();
+      } catch (error) {
+        showError(error, form);
+        if (form) $("#coupon-code", form).focus();
+      }
+    });
+  };
+  if (cart.coupon_code) {
+    const applied = cart.coupon;
+    return h("div", { class: "coupon", id: "coupon" },
+      h("p", {}, h("strong", {}, `Coupon ${cart.coupon_code}`),
+        applied ? `: ${applied.description || "applied"}` : " (does not apply yet: see below)"),
+      h("button", { type: "button", class: "link", id: "remove-coupon", onclick: () => send("", null) }, `Remove coupon ${cart.coupon_code}`));
+  }
+  const form = h("form", {
+    class: "coupon", id: "coupon-form", novalidate: true,
+    onsubmit: (event) => {
+      event.preventDefault();
+      const code = $("#coupon-code", form).value.trim();
+      if (code) send(code, form);
+    },
+  },
+    h("label", {}, "Coupon code ", h("input", { id: "coupon-code", name: "coupon_code", autocomplete: "off", maxlength: 30 })),
+    h("button", { type: "submit" }, "Apply"),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }));
+  return form;
 }
 
 /** The cart's problems as the customer can act on them (a minimum order says how much is missing). */
@@ -636,7 +672,9 @@ async function cartPage() {
     h("div", { class: "columns" },
       h("ul", { class: "lines" }, lines),
       h("aside", { class: "summary" },
-        totals(cart),
+        totals(cart, { notes: [cart.coupon && cart.coupon.delivery_fee_waived_paise
+          ? `Delivery fee of ${rupees(cart.coupon.delivery_fee_waived_paise)} waived: coupon ${cart.coupon.code}.` : null] }),
+        couponForm(cart),
         cartProblems(cart).map((problem) => h("p", { class: "warning" }, problem)),
         h("a", {
           class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout",
