@@ -253,3 +253,24 @@ def test_staff_make_a_coupon_in_rupees_and_see_its_uses(admin_client) -> None:  
     refused = admin_client.post("/admin/cart/coupon/add/", {**form, "code": "PCT", "kind": "percent"})
     assert refused.status_code == 200
     assert "A percentage coupon needs 1 to 10000 basis points" in refused.content.decode()
+
+
+def test_the_demo_seed_makes_one_coupon_of_each_kind_once() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo_cart", stdout=StringIO())
+    Coupon.objects.filter(code="FLAT50").update(amount_paise=7500)  # staff changed it
+    out = StringIO()
+    call_command("seed_demo_cart", stdout=out)
+
+    assert sorted(Coupon.objects.values_list("code", "kind")) == [
+        ("FLAT50", "flat"),
+        ("FREEDEL", "free_delivery"),
+        ("WELCOME10", "percent"),
+    ]
+    assert Coupon.objects.get(code="FLAT50").amount_paise == 7500
+    assert "coupon FLAT50: ₹50 off orders of ₹499 or more (kept as it was)" in out.getvalue()
+    call_command("seed_demo_cart", "--if-empty", stdout=out)
+    assert Coupon.objects.count() == 3
