@@ -8,7 +8,7 @@ from ..models import CartLine, Sku
 from ..selectors import PricedCart, PricedLine, Replacements
 
 
-class PincodeInput(serializers.Serializer[None]):
+class CartUpdateInput(serializers.Serializer[None]):
     """PATCH /api/v1/cart/: the delivery pincode, the coupon ("" removes it), or both."""
 
     pincode = serializers.RegexField(

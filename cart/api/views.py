@@ -19,7 +19,7 @@ from shop.api.errors import ApiError
 from ..models import Cart, CartLine
 from ..selectors import price_cart, replacements
 from ..services import carts, checkout
-from .serializers import CheckoutInput, LineInput, LineUpdateInput, PincodeInput, cart_data
+from .serializers import CartUpdateInput, CheckoutInput, LineInput, LineUpdateInput, cart_data
 
 
 def current_cart(request: Request) -> tuple[Cart, dict[UUID, str]]:
@@ -86,9 +86,9 @@ class CartApi(APIView):
         cart, notices = current_cart(request)
         return _priced(cart, slot_id=request.query_params.get("slot_id"), notices=notices)
 
-    @extend_schema(request=PincodeInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=CartUpdateInput, responses={200: OpenApiTypes.OBJECT})
     def patch(self, request: Request) -> Response:
-        data = PincodeInput(data=request.data)
+        data = CartUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart, notices = current_cart(request)
         with transaction.atomic():  # both or neither
