@@ -25,6 +25,25 @@ def confirm_to_customer(event: OrderConfirmed) -> None:
         order_id=event.order_id,
         customer_id=event.customer_id,
         amount_paise=event.total_paise,
+        lines="\n".join(
+            messages.confirmed_line(
+                name=line.name,
+                by_weight=line.sold_by == "weight",
+                quantity=line.quantity,
+                total_paise=line.line_total_paise,
+            )
+            for line in event.lines
+        ),
+        money=messages.confirmed_money(
+            items_paise=sum(line.line_total_paise for line in event.lines),
+            coupon_code=event.coupon_code,
+            discount_paise=event.discount_paise,
+            fees_paise=event.fees_paise,
+            total_paise=event.total_paise,
+            cash_on_delivery=event.payment_method == "cod",
+        ),
+        slot=messages.slot_window(event.slot_starts_at, event.slot_ends_at),
+        address=", ".join(part for part in (event.recipient_name, event.address_text) if part),
     )
 
 

@@ -5,7 +5,10 @@ to the JSON API; staff's to the admin ({admin_url})."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from shop.money import format_inr, grams_label
 
@@ -32,7 +35,7 @@ _SUBJECTS: dict[str, str] = {
 _BODIES: dict[str, str] = {
     K.ORDER_CONFIRMED: (
         "Hello {name},\n\nThank you! Your order {ref} for {amount} is confirmed and the store is "
-        "picking it now.\n\nTrack it: {order_url}\n"
+        "picking it now.\n\n{lines}\n\n{money}\n\nDelivery: {slot}\nTo: {address}\n\nTrack it: {order_url}\n"
     ),
     K.ORDER_CANCELLED: (
         "Hello {name},\n\nYour order {ref} was cancelled ({reason}). Anything you paid is refunded "
@@ -100,6 +103,44 @@ def paid_by(channel: str, reference: str = "") -> str:
     """How the store paid a refund back, as the customer reads it: "by UPI (reference 4123...)"."""
     how = _PAID_BY.get(channel, f"by {channel.replace('_', ' ')}")
     return f"{how} (reference {reference})" if reference else how
+
+
+def confirmed_line(*, name: str, by_weight: bool, quantity: int, total_paise: int) -> str:
+    """One line of a confirmation: "- Toned Milk 500 ml x 2: ₹56.00", "- Tomatoes, 500 g: ₹20.00"."""
+    what = f"{name}, {grams_label(quantity)}" if by_weight else f"{name} x {quantity}"
+    return f"- {what}: {format_inr(total_paise)}"
+
+
+def confirmed_money(
+    *,
+    items_paise: int,
+    coupon_code: str,
+    discount_paise: int,
+    fees_paise: int,
+    total_paise: int,
+    cash_on_delivery: bool,
+) -> str:
+    """Items, the coupon's discount, the fees and the total, and how it is paid."""
+    rows = [f"Items: {format_inr(items_paise)}"]
+    if discount_paise:
+        rows.append(f"{f'Coupon {coupon_code}' if coupon_code else 'Discount'}: -{format_inr(discount_paise)}")
+    rows.append(f"Delivery and fees: {format_inr(fees_paise)}" if fees_paise else "Delivery: free")
+    how = "to pay on delivery, in cash or by UPI" if cash_on_delivery else "paid online"
+    rows.append(f"Total: {format_inr(total_paise)}, {how}")
+    return "\n".join(rows)
+
+
+def slot_window(starts_at: datetime | None, ends_at: datetime | None) -> str:
+    """ "Wed 25 Nov, 6:00 pm to 8:00 pm", in India's time; "as booked" when orders did not say."""
+    if starts_at is None or ends_at is None:
+        return "in the slot you chose"
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    return f"{start:%a} {start.day} {start:%b}, {_clock(start)} to {_clock(end)}"
+
+
+def _clock(moment: datetime) -> str:
+    """6:00 pm, 12:30 am."""
+    return f"{moment.hour % 12 or 12}:{moment:%M} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def _quantity(quantity: int, *, by_weight: bool) -> str:

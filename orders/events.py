@@ -107,6 +107,11 @@ class OrderConfirmed(Event):
     recipient_phone: str = ""
     address_text: str = Field(description="One line, as the rider reads it")
     pincode: Pincode
+    coupon_code: str = Field(default="", description="The coupon applied at checkout, if any")
+    discount_paise: Paise = Field(default=0, description="The coupon's discount: total is items less this, plus fees")
+    fees_paise: Paise = Field(default=0, description="Delivery, small-cart, late-night and express fees together")
+    slot_starts_at: datetime | None = Field(default=None, description="The booked delivery window")
+    slot_ends_at: datetime | None = None
 
 
 class OrderCancelled(Event):

@@ -144,6 +144,11 @@ class Order(models.Model):
         return self.total_paise - self.adjustment_paise
 
     @property
+    def fees_paise(self) -> int:
+        """Delivery, small-cart, late-night and express fees together."""
+        return self.delivery_fee_paise + self.small_cart_fee_paise + self.late_night_fee_paise + self.express_fee_paise
+
+    @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.DELIVERED, self.Status.CANCELLED)
 

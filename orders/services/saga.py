@@ -202,6 +202,11 @@ def _confirm_if_ready(order: Order, *, changed: tuple[str, ...]) -> None:
                 recipient_phone=order.address.get("phone", ""),
                 address_text=address_text(order.address),
                 pincode=order.pincode,
+                coupon_code=order.coupon_code,
+                discount_paise=order.discount_paise,
+                fees_paise=order.fees_paise,
+                slot_starts_at=order.slot_starts_at,
+                slot_ends_at=order.slot_ends_at,
             ),
             key=order.id,
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cart.models import Coupon, CouponRedemption
 from delivery import services as delivery
 from delivery.models import Shipment
+from notifications.models import Notification
 from orders import services as orders
 from orders.models import Order
 from payments.fake_razorpay import FakeRazorpay
@@ -46,6 +47,11 @@ def test_a_prepaid_order_with_a_coupon_is_paid_refunded_and_invoiced_net_of_it(s
     fake.pay(order.razorpay_order_id)
     fake.deliver_webhooks()
     deliver_pending()
+    # The confirmation itemises what was bought and shows the coupon's part of the money.
+    confirmation = Notification.objects.get(order_id=order_id, kind="order_confirmed").body
+    assert "Coupon SAVE10: -₹32.00\nDelivery and fees: ₹20.00\nTotal: ₹308.00, paid online" in confirmation
+    assert "x 2: ₹60.00" in confirmation
+    assert "x 1: ₹260.00" in confirmation
 
     pick(Shipment.objects.get(order_id=order_id), short={MILK: 1})  # one milk of two: 30.00 less its 3.00 share
     deliver_pending()

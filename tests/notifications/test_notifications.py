@@ -13,7 +13,7 @@ from django.test import override_settings
 from delivery import services as delivery
 from delivery.models import Shipment
 from inventory.events import StockLow
-from notifications import services
+from notifications import messages, services
 from notifications.models import Notification
 from orders.models import Order
 from payments.events import WebhookAbandoned
@@ -45,7 +45,14 @@ def test_a_cod_customer_hears_from_confirmation_to_the_doorstep(shop: Shop) -> N
     ref = order_id[:8].upper()
 
     assert _sent() == [(f"Your order {ref} is confirmed", [customer.user.email])]
-    assert "₹340.00" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "₹340.00" in body
+    # What was bought, the money, when and where it comes.
+    assert "x 2: ₹60.00\n" in body
+    assert "x 1: ₹260.00\n" in body
+    assert "Items: ₹320.00\nDelivery and fees: ₹20.00\nTotal: ₹340.00, to pay on delivery" in body
+    assert f"Delivery: {messages.slot_window(shop.slot.starts_at, shop.slot.ends_at)}\n" in body
+    assert "Coupon" not in body
     # The link opens the web shop's order page (the storefront's hash route), not the JSON API.
     assert _links(mail.outbox[0].body) == [f"https://shop.example.in/#/orders/{order_id}"]
 
@@ -276,3 +283,13 @@ def test_a_refund_the_store_paid_says_how_and_sends_nobody_to_their_bank(
     assert said in body
     assert "working days" not in body
     assert "Bank reference" not in body
+
+
+def test_a_slot_window_reads_in_india_s_time_on_a_twelve_hour_clock() -> None:
+    from datetime import UTC, datetime
+
+    starts = datetime(2026, 11, 25, 12, 30, tzinfo=UTC)  # 18:00 IST
+    assert messages.slot_window(starts, starts.replace(hour=14, minute=30)) == "Wed 25 Nov, 6:00 pm to 8:00 pm"
+    midnight = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # 00:00 IST on the 26th
+    assert messages.slot_window(midnight, midnight.replace(hour=19, minute=0)) == "Thu 26 Nov, 12:00 am to 12:30 am"
+    assert messages.slot_window(None, None) == "in the slot you chose"
