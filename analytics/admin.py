@@ -41,6 +41,7 @@ class _StoreReport(ReadOnlyAdmin):
 class StoreDayAdmin(_StoreReport):
     list_display = (
         "date", "store", "orders_confirmed", "gmv", "average_order", "cod_share_percent",
+        "coupon_orders", "discounts",
         "orders_cancelled", "orders_delivered", "lines_picked", "lines_short", "fill_rate",
         "lines_replaced", "substitution_rate",
         "refunds", "refunded", "refund_rate",
@@ -48,6 +49,10 @@ class StoreDayAdmin(_StoreReport):
     list_filter = ("date",)
     search_fields = ("=store_id",)
     date_hierarchy = "date"
+
+    @admin.display(description="coupon discounts", ordering="discount_paise")
+    def discounts(self, row: StoreDay) -> str:
+        return format_inr(row.discount_paise)
 
     @admin.display(description="fill rate")
     def fill_rate(self, row: StoreDay) -> str:

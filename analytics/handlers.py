@@ -28,6 +28,7 @@ def count_confirmed_order(event: OrderConfirmed) -> None:
         store_id=event.store_id,
         total_paise=event.total_paise,
         cash_on_delivery=event.payment_method == "cod",
+        discount_paise=event.discount_paise,
         at=current_event_occurred_at(),
     )
 

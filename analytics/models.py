@@ -14,6 +14,10 @@ class StoreDay(models.Model):
     orders_confirmed = models.PositiveIntegerField(default=0)
     gmv_paise = models.BigIntegerField(default=0, help_text="Totals of the orders confirmed")
     cod_orders = models.PositiveIntegerField(default=0)
+    coupon_orders = models.PositiveIntegerField(default=0, help_text="Orders confirmed with a coupon")
+    discount_paise = models.BigIntegerField(
+        default=0, help_text="The coupons' discounts on the orders confirmed (GMV is net of them)"
+    )
     orders_cancelled = models.PositiveIntegerField(default=0)
     #: {"out_of_stock": 3, "payment_timeout": 1, ...}
     cancelled_by_reason = models.JSONField(default=dict)
@@ -46,6 +50,10 @@ class StoreDay(models.Model):
     @property
     def cod_share_percent(self) -> float:
         return round(100 * self.cod_orders / self.orders_confirmed, 1) if self.orders_confirmed else 0.0
+
+    @property
+    def coupon_share_percent(self) -> float:
+        return round(100 * self.coupon_orders / self.orders_confirmed, 1) if self.orders_confirmed else 0.0
 
     @property
     def fill_rate_percent(self) -> float | None:

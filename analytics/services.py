@@ -58,11 +58,27 @@ def _add(store_id: UUID, day: date | None, **increments: int) -> None:
 
 @transaction.atomic(savepoint=False)
 def count_confirmed(
-    *, store_id: UUID, total_paise: int, cash_on_delivery: bool, day: date | None = None, at: datetime | None = None
+    *,
+    store_id: UUID,
+    total_paise: int,
+    cash_on_delivery: bool,
+    discount_paise: int = 0,
+    day: date | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """An order confirmed: its store's day and hour (of `at`, default now; `day` overrides the day)."""
+    """An order confirmed: its store's day and hour (of `at`, default now; `day` overrides the day).
+    `discount_paise` is its coupon's discount (the total is net of it): the day counts the order
+    as one with a coupon, and adds the discount up."""
     hour = local_hour(at)
-    _add(store_id, day or hour.date(), orders_confirmed=1, gmv_paise=total_paise, cod_orders=int(cash_on_delivery))
+    _add(
+        store_id,
+        day or hour.date(),
+        orders_confirmed=1,
+        gmv_paise=total_paise,
+        cod_orders=int(cash_on_delivery),
+        coupon_orders=int(discount_paise > 0),
+        discount_paise=discount_paise,
+    )
     _add_to(
         StoreHour,
         keys={"store_id": store_id, "hour": hour},

@@ -22,6 +22,7 @@ MAX_DAYS = 366
 class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
     average_order_paise = serializers.IntegerField(read_only=True)
     cod_share_percent = serializers.FloatField(read_only=True)
+    coupon_share_percent = serializers.FloatField(read_only=True)
     fill_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
     substitution_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
     refund_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
@@ -30,7 +31,8 @@ class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
         model = StoreDay
         fields = (
             "store_id", "date", "orders_confirmed", "gmv_paise", "average_order_paise", "cod_orders",
-            "cod_share_percent", "orders_cancelled", "cancelled_by_reason", "orders_delivered",
+            "cod_share_percent", "coupon_orders", "coupon_share_percent", "discount_paise",
+            "orders_cancelled", "cancelled_by_reason", "orders_delivered",
             "lines_picked", "lines_short", "lines_weighed", "fill_rate_percent",
             "lines_replaced", "substitution_rate_percent",
             "refunds", "refunded_paise", "refund_rate_percent",
@@ -62,7 +64,8 @@ class ReportQuery(serializers.Serializer[dict[str, Any]]):
 
 
 class StoreDaysApi(APIView):
-    """Orders confirmed, GMV, average order, COD share, cancellations by reason, deliveries,
+    """Orders confirmed, GMV, average order, COD share, coupons (orders, share, discounts given),
+    cancellations by reason, deliveries,
     picking (lines short, fill rate; lines replaced, substitution rate) and refunds (count, amount, share of GMV)."""
 
     permission_classes = [IsAdminUser]
