@@ -72,7 +72,12 @@ def replacements(cart: Cart, lines: list[PricedLine], *, with_choices: bool = Tr
         if priced.line.replacement == CartLine.Replacement.REFUND:
             continue
         if priced.line.replacement_sku_id is not None:
-            fits = [s for s in candidates if s.sku_id == priced.line.replacement_sku_id and s.sold_by == own.sold_by]
+            fits = [
+                s
+                for s in candidates
+                if s.sku_id == priced.line.replacement_sku_id
+                and (s.product_id, s.sold_by) == (own.product_id, own.sold_by)
+            ]
         else:
             fits = sorted(packs, key=lambda s: (abs(s.price_paise - priced.unit_price_paise), s.price_paise, s.name))
         if fits:

@@ -205,4 +205,13 @@ def _check_replacement(replacement: str, replacement_sku_id: UUID | None, *, sku
             fields={"replacement_sku_id": ["Not the line's own SKU."]},
         )
     if replacement_sku_id is not None:
-        _known_sku(replacement_sku_id)
+        named, own = _known_sku(replacement_sku_id), _known_sku(sku_id)
+        if (named.product_id, named.sold_by) != (own.product_id, own.sold_by):
+            # Picking charges a replacement at most the line's own price: only another pack of
+            # the same product may be named (the cart's replacement_choices), never any item.
+            raise ApiError(
+                "Only another pack of the same item can replace it: choose one of the line's "
+                "replacement_choices, or best match or refund.",
+                code="replacement_not_allowed",
+                fields={"replacement_sku_id": ["Not another pack of this item."]},
+            )

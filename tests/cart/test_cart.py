@@ -76,10 +76,11 @@ def test_adding_again_adds_up_within_the_limit(shopper: Shopper) -> None:
     assert _add(shopper.client, GHEE, 1).status_code == 400
 
 
-def test_a_specific_replacement_needs_its_sku(shopper: Shopper) -> None:
+def test_a_specific_replacement_needs_its_sku_and_another_pack_of_the_item(shopper: Shopper) -> None:
     assert _add(shopper.client, MILK, 1, replacement="specific").status_code == 400
-    ok = _add(shopper.client, MILK, 1, replacement="specific", replacement_sku_id=str(GHEE))
-    assert ok.json()["lines"][0]["replacement_sku_id"] == str(GHEE)
+    ghee_for_milk = _add(shopper.client, MILK, 1, replacement="specific", replacement_sku_id=str(GHEE))
+    assert (ghee_for_milk.status_code, ghee_for_milk.json()["error"]["code"]) == (400, "replacement_not_allowed")
+    assert shopper.client.get("/api/v1/cart/").json()["lines"] == []
 
 
 def test_unserviceable_pincode_is_refused(shopper: Shopper) -> None:
@@ -254,11 +255,13 @@ def test_a_line_cannot_be_added_as_its_own_replacement(shopper: Shopper) -> None
     assert shopper.client.get("/api/v1/cart/").json()["lines"] == []
 
 
-def test_a_line_can_name_another_sku_to_replace_it(shopper: Shopper) -> None:
+def test_a_line_cannot_name_another_item_to_replace_it(shopper: Shopper) -> None:
     line_id = _add(shopper.client, MILK, 1).json()["lines"][0]["id"]
     body = {"replacement": "specific", "replacement_sku_id": str(GHEE)}
-    [line] = shopper.client.patch(f"/api/v1/cart/lines/{line_id}/", body, format="json").json()["lines"]
-    assert (line["replacement"], line["replacement_sku_id"]) == ("specific", str(GHEE))
+    refused = shopper.client.patch(f"/api/v1/cart/lines/{line_id}/", body, format="json")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "replacement_not_allowed")
+    [line] = shopper.client.get("/api/v1/cart/").json()["lines"]
+    assert (line["replacement"], line["replacement_sku_id"]) == ("best_match", None)
 
 
 def test_under_the_minimum_order_the_cart_says_how_much_is_missing(shopper: Shopper) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from cart.events import CheckoutSubmitted
+from cart.models import CartLine
 from catalog.events import PriceChanged, ProductPublished
 from inventory.events import StockLevelChanged
 from shop.eventbus import publish
@@ -101,26 +102,42 @@ def test_the_stores_own_price_decides_the_match_and_is_the_price_frozen(shopper:
     assert (offer.sku_id, offer.unit_price_paise) == (CURD_1K, 4700)
 
 
-def test_a_named_replacement_is_offered_whatever_its_product(shopper: Shopper) -> None:
-    _publish_curd(stock={CURD_400: 10, CURD_200: 4})
+def test_a_named_replacement_must_be_another_pack_of_the_same_item(shopper: Shopper) -> None:
+    # Picking charges a replacement at most the line's own price: naming any item (ghee for
+    # curd) would sell it at the curd's price, so only the product's other packs may be named.
+    _publish_curd(stock={CURD_400: 10, CURD_200: 4, CURD_LOOSE: 5000})
     _fill(shopper)
-    _add(shopper, CURD_400, 1, replacement="specific", replacement_sku_id=str(MILK))
+    other_product = shopper.client.post(
+        "/api/v1/cart/lines/",
+        {"sku_id": str(CURD_400), "quantity": 1, "replacement": "specific", "replacement_sku_id": str(MILK)},
+        format="json",
+    )
+    sold_another_way = shopper.client.post(
+        "/api/v1/cart/lines/",
+        {"sku_id": str(CURD_200), "quantity": 1, "replacement": "specific", "replacement_sku_id": str(CURD_LOOSE)},
+        format="json",
+    )
+    for refused in (other_product, sold_another_way):
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "replacement_not_allowed"
+        assert list(refused.json()["error"]["fields"]) == ["replacement_sku_id"]
+    assert {line["sku_id"] for line in shopper.client.get("/api/v1/cart/").json()["lines"]}.isdisjoint(
+        {str(CURD_400), str(CURD_200)}
+    )  # nothing half-written
 
-    line = _line(_submitted(shopper), CURD_400)
-
-    assert line.replacement == "specific"
-    assert line.replacement_offer is not None
-    assert (line.replacement_offer.sku_id, line.replacement_offer.unit_price_paise) == (MILK, 3000)
+    # A line that named another item before the rule is offered nothing at checkout.
+    _add(shopper, CURD_400, 1)
+    CartLine.objects.filter(sku_id=CURD_400).update(replacement="specific", replacement_sku_id=MILK)
+    assert _line(_submitted(shopper), CURD_400).replacement_offer is None
 
 
 def test_refund_or_nothing_that_fits_offers_nothing(shopper: Shopper) -> None:
     # Milk has no other pack; the 400 g curd asked for a refund; loose tomatoes (by weight) have
-    # no other SKU; a weighed SKU named for a pack would be sold another way: nothing offered.
+    # no other SKU: nothing offered.
     _publish_curd(stock={CURD_400: 10, CURD_200: 4, CURD_LOOSE: 5000})
     _fill(shopper)  # milk and ghee, each the only pack of its product
     _add(shopper, CURD_400, 1, replacement="refund")
     _add(shopper, TOMATO, 500)
-    _add(shopper, CURD_200, 1, replacement="specific", replacement_sku_id=str(CURD_LOOSE))
 
     submitted = _submitted(shopper)
 
@@ -128,7 +145,6 @@ def test_refund_or_nothing_that_fits_offers_nothing(shopper: Shopper) -> None:
         MILK: None,
         CURD_400: None,
         TOMATO: None,
-        CURD_200: None,
         next(line.sku_id for line in submitted.lines if line.name == "Cow Ghee 1 L"): None,
     }
 
