@@ -62,11 +62,19 @@ def transition_note(step: OrderTransition) -> str:
 
 
 class TransitionOutput(serializers.ModelSerializer[OrderTransition]):
+    reason = serializers.SerializerMethodField(
+        help_text="The recorded reason as written (codes, the gateway's error text): staff only, blank for customers"
+    )
     note = serializers.SerializerMethodField(help_text="The reason in words; blank when the status says it all")
 
     class Meta:
         model = OrderTransition
         fields = ("from_status", "to_status", "reason", "note", "at")
+
+    def get_reason(self, step: OrderTransition) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return step.reason if user is not None and user.is_staff else ""
 
     def get_note(self, step: OrderTransition) -> str:
         return transition_note(step)

@@ -64,6 +64,19 @@ def test_another_customers_order_is_404_for_read_and_cancel() -> None:
     assert order.status == "pending"
 
 
+def test_staff_cancelling_a_customers_order_through_the_api_cancel_as_staff() -> None:
+    asha, clerk = UserFactory(), UserFactory(is_staff=True, email="clerk@shop.example")
+    order = place(customer_id=asha.id)
+    own = place(customer_id=clerk.id)
+    client = _client_for(clerk)
+
+    cancelled = client.post(f"/api/v1/orders/{order.id}/cancel/").json()
+    assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "staff_cancelled")
+    assert cancelled["cancel_reason_label"] == "cancelled by the shop"
+    # Their own order is a customer's cancel like anyone's.
+    assert client.post(f"/api/v1/orders/{own.id}/cancel/").json()["cancel_reason"] == "customer_cancelled"
+
+
 def test_cancel_before_packing_and_409_after() -> None:
     asha = UserFactory()
     client = _client_for(asha)
@@ -108,7 +121,9 @@ def test_the_timeline_speaks_in_words_and_keeps_quiet_where_the_status_says_it_a
         ("awaiting_payment", ""),  # "payment requested"
         ("cancelled", "the payment failed"),  # not the gateway's error text
     ]
-    assert detail["timeline"][-1]["reason"].startswith("payment_failed: BAD_REQUEST_ERROR")  # still there for staff
+    assert detail["timeline"][-1]["reason"] == ""  # the gateway's words are for staff
+    as_staff = _client_for(UserFactory(is_staff=True)).get(f"/api/v1/orders/{order.id}/").json()
+    assert as_staff["timeline"][-1]["reason"].startswith("payment_failed: BAD_REQUEST_ERROR")
     assert (detail["cancel_reason"], detail["cancel_reason_label"]) == ("payment_failed", "the payment failed")
     listing = client.get("/api/v1/orders/").json()["results"]
     assert listing[0]["cancel_reason_label"] == "the payment failed"
