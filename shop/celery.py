@@ -18,6 +18,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.setup_logging.connect
+def _log_as_the_web_does(**_: Any) -> None:
+    """Workers and beat log as the web servers do (one JSON object per line, LOG_LEVEL,
+    LOG_FORMAT), not in Celery's own format: a receiver here stops Celery configuring logging."""
+    from django.conf import settings
+
+    from shop.observability import configure_logging
+
+    configure_logging(level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)
+
+
 def register_periodic_task(
     name: str, task: str, every: timedelta | float, *, options: dict[str, Any] | None = None
 ) -> None:

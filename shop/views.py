@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -86,3 +88,19 @@ def handler500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_500(request)
     return server_error(request)
+
+
+class HealthProbeMiddleware:
+    """/healthz and /readyz answer before the host check, the HTTPS redirect and the rest of
+    the stack: a load balancer or an orchestrator probes by IP address over plain HTTP, with
+    a Host header DJANGO_ALLOWED_HOSTS does not list, and must still learn the truth."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == "/healthz":
+            return healthz(request)
+        if request.path_info == "/readyz":
+            return readyz(request)
+        return self.get_response(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -48,10 +49,22 @@ class StoreHourOutput(serializers.ModelSerializer[StoreHour]):
         fields = ("store_id", "hour", "orders_confirmed", "gmv_paise", "average_order_paise")
 
 
+def _report_day(**kwargs: Any) -> serializers.DateField:
+    """A day the reports can hold: from 2000 to 2099 (beyond, date arithmetic overflows)."""
+    return serializers.DateField(
+        required=False,
+        validators=[
+            MinValueValidator(date(2000, 1, 1), "No reports before 2000-01-01."),
+            MaxValueValidator(date(2099, 12, 31), "No reports after 2099-12-31."),
+        ],
+        **kwargs,
+    )
+
+
 class ReportQuery(serializers.Serializer[dict[str, Any]]):
     store_id = serializers.UUIDField(required=False)
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    since = _report_day()
+    until = _report_day()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until: date = attrs.get("until") or timezone.localdate()
@@ -91,7 +104,7 @@ class StoreDaysApi(APIView):
 
 class HourQuery(serializers.Serializer[dict[str, Any]]):
     store_id = serializers.UUIDField(required=False)
-    date = serializers.DateField(required=False)
+    date = _report_day()
 
 
 class StoreHoursApi(APIView):

@@ -9,6 +9,9 @@ from django.db.models import Count, QuerySet, Window
 
 from shop.api.pagination import PageNumberPagination
 
+#: No catalog has this many pages; a number past it is a 404 like any page past the end.
+MAX_PAGE = 1_000_000
+
 
 class OneQueryPaginator(Paginator):
     """Reads the total with the page (COUNT(*) OVER ()), so a search finds its candidates once, not twice."""
@@ -20,6 +23,8 @@ class OneQueryPaginator(Paginator):
             raise PageNotAnInteger("That page number is not an integer") from exc
         if wanted < 1:
             raise EmptyPage("That page number is less than 1")
+        if wanted > MAX_PAGE:  # an offset PostgreSQL's bigint cannot hold would be a 500
+            raise EmptyPage("That page contains no results")
         bottom = (wanted - 1) * self.per_page
         queryset: QuerySet[Any] = self.object_list  # type: ignore[assignment]
         rows = list(queryset.annotate(total_rows=Window(Count("pk")))[bottom : bottom + self.per_page])

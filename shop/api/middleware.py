@@ -1,4 +1,5 @@
-"""Under /api/, an error page Django drew in HTML answers the API's error shape instead."""
+"""Under /api/, an error page Django drew in HTML answers the API's error shape instead; a
+NUL character where a query would meet it is a 400 everywhere."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from rest_framework.response import Response
 
-from .errors import json_404, json_500
+from .errors import error_body, json_404, json_500
 
 API_PREFIX = "/api/"
 
@@ -33,10 +34,28 @@ class JsonApiErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.is_async:
             return self._acall(request)
-        return as_json_error(request, self.get_response(request))
+        return refuse_nul(request) or as_json_error(request, self.get_response(request))
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        return as_json_error(request, await self.get_response(request))
+        return refuse_nul(request) or as_json_error(request, await self.get_response(request))
+
+
+#: Headers whose values reach a query (the rest PostgreSQL never sees).
+_QUERIED_HEADERS = ("HTTP_IDEMPOTENCY_KEY",)
+
+
+def refuse_nul(request: HttpRequest) -> HttpResponseBase | None:
+    """A NUL character in the path, the query string or a header that reaches a query is a
+    400 before any view runs: PostgreSQL cannot store or compare one in text, so a view
+    would fail with a 500. (Request bodies are the serializers' to refuse, field by field.)"""
+    values = [request.path, *request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
+    values += [request.META.get(header, "") for header in _QUERIED_HEADERS]
+    if not any("\x00" in value for value in values):
+        return None
+    message = "The request's address, query or headers hold a NUL character."
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse(error_body("bad_request", message), status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def as_json_error(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shop.observability.RequestIdMiddleware",
+    "shop.views.HealthProbeMiddleware",  # before the host check: probes come by IP
     "shop.api.middleware.JsonApiErrorsMiddleware",  # /api/'s 404 and 500 in the error shape, DEBUG or not
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -257,6 +258,9 @@ SHOP_INVOICE_PREFIX = env_str("SHOP_INVOICE_PREFIX", "GS")
 # How long an order may wait for its payment (and stock and slot) before it is cancelled.
 ORDERS_PAYMENT_WINDOW_SECONDS = env_int("ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60)
 INVENTORY_RESERVATION_TTL_SECONDS = env_int("INVENTORY_RESERVATION_TTL_SECONDS", 15 * 60)
+# A visitor's cart (not logged in) untouched this long is deleted (daily); beyond the
+# session cookie's two weeks, so no visitor who can still reach it loses it.
+CART_VISITOR_IDLE_DAYS = env_int("CART_VISITOR_IDLE_DAYS", 30)
 # StockLevelChanged is announced when a SKU goes in or out of stock, or its level moved by
 # this many percent since the last announcement (0: every move).
 INVENTORY_LEVEL_STEP_PERCENT = env_int("INVENTORY_LEVEL_STEP_PERCENT", 10)
@@ -281,6 +285,13 @@ PHONENUMBER_DB_FORMAT = "E164"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: production sets both (check --deploy warns until it does); off by default so a
+# local production-like run over plain HTTP (make procs, the benchmarks) still answers.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+
 
 # --- API ----------------------------------------------------------------------
 
@@ -294,6 +305,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.api.errors.exception_handler",
+    # JSON bodies only: a cross-site HTML form (urlencoded, multipart, text/plain) cannot send
+    # one, so the anonymous writes (login, a visitor's cart) need no CSRF token to be safe;
+    # the logged-in session's writes check theirs as well.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Rate limits are per client address: X-Forwarded-For is believed only for this many
+    # proxies in front (0: REMOTE_ADDR; behind one proxy, 1). Otherwise a client could name
+    # a new address each time and never be limited.
+    "NUM_PROXIES": env_int("SHOP_NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -302,6 +321,8 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "300/min"),
         "user": env_str("THROTTLE_USER", "1200/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
+        # Failed-or-not logins per email address, whatever the address they come from.
+        "login_email": env_str("THROTTLE_LOGIN_EMAIL", "30/hour"),
         "register": env_str("THROTTLE_REGISTER", "20/hour"),
         # Reset links asked for, per IP and per email address; password changes per customer.
         "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),

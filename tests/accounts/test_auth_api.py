@@ -6,6 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from shop.accounts.api.views import LoginFailuresThrottle
 from shop.accounts.models import User
 
 from .factories import PASSWORD, UserFactory
@@ -112,6 +113,68 @@ def test_login_is_throttled(api_client: APIClient, settings) -> None:
     assert re.fullmatch(r"Too many requests: try again in \d+ (s|min( \d+ s)?)\.", body["error"]["message"])
 
 
+def test_a_forwarded_for_header_does_not_escape_the_login_limit(api_client: APIClient) -> None:
+    # No proxy is configured (SHOP_NUM_PROXIES=0): the limit is per REMOTE_ADDR, whatever
+    # address the client claims to forward for.
+    codes = [
+        api_client.post(
+            LOGIN,
+            {"email": f"guess{n}@example.in", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"10.9.0.{n}",
+        ).status_code
+        for n in range(11)
+    ]
+    assert codes == [401] * 10 + [429]
+
+
+def test_failed_logins_are_limited_per_email_from_any_address(api_client: APIClient, monkeypatch) -> None:
+    monkeypatch.setattr(LoginFailuresThrottle, "rate", "3/hour", raising=False)
+    UserFactory(email="ravi@example.in")
+    wrong = [
+        api_client.post(
+            LOGIN, {"email": "Ravi@example.in", "password": "wrong"}, format="json", REMOTE_ADDR=f"10.0.1.{n}"
+        ).status_code
+        for n in range(4)
+    ]
+    assert wrong == [401, 401, 401, 429]
+    # Even the right password waits now: the guesser cannot tell when they found it.
+    right = api_client.post(LOGIN, {"email": "ravi@example.in", "password": PASSWORD}, format="json")
+    assert (right.status_code, right.json()["error"]["code"]) == (429, "throttled")
+    # Another customer is not held up by it.
+    UserFactory(email="asha@example.in")
+    assert api_client.post(LOGIN, {"email": "asha@example.in", "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_a_good_login_clears_the_failures_and_is_not_counted(api_client: APIClient, monkeypatch) -> None:
+    monkeypatch.setattr(LoginFailuresThrottle, "rate", "2/hour", raising=False)
+    UserFactory(email="ravi@example.in")
+    good = {"email": "ravi@example.in", "password": PASSWORD}
+    bad = {"email": "ravi@example.in", "password": "wrong"}
+    codes = [
+        api_client.post(LOGIN, body, format="json", REMOTE_ADDR=f"10.0.2.{n}").status_code
+        for n, body in enumerate([bad, good, bad, good, good, good])
+    ]
+    assert codes == [401, 200, 401, 200, 200, 200]
+
+
+def test_login_takes_json_only_so_a_cross_site_form_cannot_log_a_visitor_in(api_client: APIClient) -> None:
+    # A hostile page's <form> can post urlencoded, multipart or text/plain, never JSON; the
+    # login (no CSRF token: the visitor has no session yet) refuses those, setting no cookie.
+    UserFactory(email="attacker@example.in")
+    form = api_client.post(
+        LOGIN,
+        "email=attacker%40example.in&password=" + PASSWORD,
+        content_type="application/x-www-form-urlencoded",
+    )
+    plain = api_client.post(
+        LOGIN, f'{{"email": "attacker@example.in", "password": "{PASSWORD}"}}', content_type="text/plain"
+    )
+    for refused in (form, plain):
+        assert refused.status_code == 415
+        assert "sessionid" not in refused.cookies
+
+
 def test_logout_revokes_token(customer_client: APIClient) -> None:
     assert customer_client.post("/api/v1/auth/logout/").status_code == 204
     assert Token.objects.count() == 0
@@ -147,3 +210,20 @@ def test_customer_cannot_use_admin(client) -> None:
     UserFactory(email="c@example.in")
     client.login(email="c@example.in", password=PASSWORD)
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_daily_housekeeping_clears_expired_sessions_only(db: None) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from shop.accounts.tasks import clear_expired_sessions_task
+
+    now = timezone.now()
+    Session.objects.create(session_key="expired", session_data="", expire_date=now - timedelta(minutes=1))
+    Session.objects.create(session_key="current", session_data="", expire_date=now + timedelta(days=1))
+
+    clear_expired_sessions_task()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["current"]

@@ -110,6 +110,15 @@ def test_reports_are_for_staff_and_refuse_bad_filters(db: None) -> None:
     bad = staff.get("/api/v1/analytics/store-days/?since=2026-11-30&until=2026-11-01")
     assert bad.status_code == 400
     assert "since" in bad.json()["error"]["fields"]
+    # Days the date arithmetic cannot reach are refused, not a 500.
+    for url, field in [
+        ("/api/v1/analytics/store-days/?until=0001-01-02", "until"),
+        ("/api/v1/analytics/store-days/?since=9999-12-31&until=9999-12-31", "since"),
+        ("/api/v1/analytics/store-hours/?date=9999-12-31", "date"),
+    ]:
+        refused = staff.get(url)
+        assert refused.status_code == 400, url
+        assert field in refused.json()["error"]["fields"], url
 
 
 def test_fill_rate_counts_the_lines_picked_short(shop: Shop) -> None:

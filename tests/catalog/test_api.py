@@ -223,6 +223,8 @@ def test_pages_count_every_product_and_refuse_one_past_the_end(api_client: APICl
     assert [p["title"] for p in api_client.get(URL, {"page": 3, "page_size": 2}).json()["results"]] == ["Milk 4"]
     assert api_client.get(URL, {"page": 4, "page_size": 2}).json()["error"]["code"] == "not_found"
     assert api_client.get(URL, {"page": "x"}).status_code == 404
+    huge = api_client.get(URL, {"page": "99999999999999999999"})  # an offset past bigint: not a 500
+    assert (huge.status_code, huge.json()["error"]["code"]) == (404, "not_found")
     assert api_client.get(URL, {"q": "nothing like it"}).json() == {
         "count": 0, "next": None, "previous": None, "results": []
     }  # fmt: skip

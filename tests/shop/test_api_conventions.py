@@ -10,6 +10,18 @@ def test_healthz(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
+@pytest.mark.django_db
+def test_the_probes_answer_a_load_balancer_that_comes_by_ip_over_http(client: Client, settings) -> None:
+    settings.ALLOWED_HOSTS = ["shop.example.in"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/healthz", HTTP_HOST="10.1.2.3:8000").json() == {"status": "ok"}
+    assert client.get("/readyz", HTTP_HOST="10.1.2.3:8000").json()["status"] == "ready"
+    # Everything else still checks the host and goes to HTTPS.
+    assert client.get("/about/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+    assert client.get("/about/", HTTP_HOST="shop.example.in").status_code == 301
+
+
 def test_the_front_page_is_the_web_shop_and_sets_the_csrf_cookie_its_api_calls_send(client: Client) -> None:
     response = client.get("/")
 

@@ -111,3 +111,28 @@ def test_a_throttled_request_says_when_to_come_back_in_words(wait: float | None,
     assert response.status_code == 429
     assert response.data["error"]["code"] == "throttled"
     assert said in response.data["error"]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/v1/delivery/track/%00/", {}),  # public
+        ("/api/v1/catalog/products/?q=milk%00", {}),
+        ("/api/v1/catalog/products/?%00=1", {}),
+        ("/api/v1/checkout/", {"HTTP_IDEMPOTENCY_KEY": "key\x00"}),
+    ],
+)
+def test_a_nul_character_where_a_query_would_meet_it_is_a_400(client: Client, path: str, headers: dict) -> None:
+    response = client.get(path, **headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_page_address_is_a_plain_400(client: Client) -> None:
+    response = client.get("/about/?from=%00")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")

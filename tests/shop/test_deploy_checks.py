@@ -49,3 +49,23 @@ def test_the_real_razorpay_passes() -> None:
 def test_the_command_fails_a_release_that_asks_it_to() -> None:
     with pytest.raises(SystemCheckError, match=r"shop\.W001"):
         call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
+@override_settings(
+    EMAIL_HOST="smtp.example.in",
+    SHOP_PUBLIC_URL="https://shop.example.in",
+    SHOP_STAFF_EMAILS=["oncall@example.in"],
+    RAZORPAY_BASE_URL="https://api.razorpay.com",
+    RAZORPAY_KEY_ID="rzp_live_x",
+    RAZORPAY_KEY_SECRET="s",
+    RAZORPAY_WEBHOOK_SECRET="w",
+    SECRET_KEY="k3y-" + "x7Qz9pL2mN4vB8cR1tY6uI0oP5aS3dF" * 2,
+    DEBUG=False,
+    ALLOWED_HOSTS=["shop.example.in"],
+    SESSION_COOKIE_SECURE=True,
+    CSRF_COOKIE_SECURE=True,
+    SECURE_SSL_REDIRECT=True,  # DJANGO_SSL_REDIRECT=1
+    SECURE_HSTS_SECONDS=31536000,  # DJANGO_HSTS_SECONDS
+)
+def test_a_release_configured_as_the_readme_says_passes_the_deploy_check() -> None:
+    call_command("check", "--deploy", "--fail-level", "WARNING")

@@ -37,16 +37,41 @@ class LoginThrottle(throttling.ScopedRateThrottle):
     scope_attr = "throttle_scope"
 
 
-class PasswordResetEmailThrottle(throttling.SimpleRateThrottle):
-    """Reset requests per email address, whoever sends them (the IP's own limit is the scope's)."""
-
-    scope = "password_reset_email"
+class _ByEmail(throttling.SimpleRateThrottle):
+    """Counted per email address in the body, whoever sends it, from whatever address."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email.strip():
             return None  # the input's own 400 answers it
         return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+
+
+class PasswordResetEmailThrottle(_ByEmail):
+    """Reset requests per email address (the IP's own limit is the scope's)."""
+
+    scope = "password_reset_email"
+
+
+class LoginFailuresThrottle(_ByEmail):
+    """Failed logins per email address: past the rate (THROTTLE_LOGIN_EMAIL) the address is
+    refused (429) until its oldest failure ages out, however many client addresses the
+    guesses come from. Only failures count (record_failure); a good login clears them."""
+
+    scope = "login_email"
+
+    def throttle_success(self) -> bool:
+        return True  # checking only: the view records a failure once it knows
+
+    def record_failure(self, request: Request, view: Any) -> None:
+        key = self.get_cache_key(request, view)
+        if key is not None:
+            self.cache.set(key, [self.timer(), *self.cache.get(key, [])], self.duration)  # type: ignore[attr-defined]  # set by __init__ from the rate
+
+    def clear(self, request: Request, view: Any) -> None:
+        key = self.get_cache_key(request, view)
+        if key is not None:
+            self.cache.delete(key)
 
 
 RESET_REQUESTED = (
@@ -81,7 +106,7 @@ class LoginApi(APIView):
     """Log in with email and password: a token for API clients and a session for the web."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginFailuresThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=LoginInput, responses={200: TokenOutput})
@@ -93,10 +118,13 @@ class LoginApi(APIView):
             username=data.validated_data["email"].lower(),
             password=data.validated_data["password"],
         )
+        failures = LoginFailuresThrottle()
         if user is None:
+            failures.record_failure(request, self)
             raise ApiError(
                 "Email or password is wrong.", code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
             )
+        failures.clear(request, self)
         login(request._request, user)
         return _token_response(user, status_code=status.HTTP_200_OK)
 
