@@ -154,6 +154,15 @@ class CheckoutApi(APIView):
             )
         data = CheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)
+        if request._request.session.get("visitor_cart"):
+            # Logged in with a visitor's cart not yet merged (no cart read since): merge it, and
+            # let the customer see the cart before paying for what it has become.
+            current_cart(request)
+            raise ApiError(
+                "Your cart now has what you added before logging in: check it, then place the order again.",
+                code="cart_merged",
+                status_code=status.HTTP_409_CONFLICT,
+            )
         result = checkout.submit_checkout(
             customer_id=request_user(request).pk, idempotency_key=key, **data.validated_data
         )

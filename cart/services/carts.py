@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 from rest_framework import status
 
 from shop.api.errors import ApiError
@@ -215,3 +218,21 @@ def _check_replacement(replacement: str, replacement_sku_id: UUID | None, *, sku
                 code="replacement_not_allowed",
                 fields={"replacement_sku_id": ["Not another pack of this item."]},
             )
+
+
+def purge_visitor_carts(*, idle_days: int, batch: int = 500) -> int:
+    """Delete visitors' carts (no customer) untouched for `idle_days`: neither the cart nor a
+    line changed since. Customers' carts stay. In batches, each its own transaction; returns
+    how many carts went."""
+    cutoff = timezone.now() - timedelta(days=idle_days)
+    idle = (
+        Cart.objects.filter(customer_id__isnull=True, updated_at__lt=cutoff)
+        .annotate(last_line=Max("lines__added_at"))
+        .filter(Q(last_line__isnull=True) | Q(last_line__lt=cutoff))
+        .values_list("id", flat=True)
+    )
+    purged = 0
+    while ids := list(idle[:batch]):
+        with transaction.atomic():
+            purged += Cart.objects.filter(id__in=ids, customer_id__isnull=True).delete()[1].get("cart.Cart", 0)
+    return purged

@@ -402,3 +402,58 @@ def test_the_rider_has_a_number_to_call_or_the_checkout_is_refused(
         assert response.status_code == 202, response.json()
         submitted = [event for event in published if isinstance(event, CheckoutSubmitted)]
         assert [event.address.phone for event in submitted] == [rider_calls]
+
+
+@pytest.mark.django_db
+def test_checking_out_right_after_login_merges_the_visitors_cart_and_asks_to_look_first(world: None) -> None:
+    """A visitor fills a cart, logs in and checks out at once, never reading the cart: the
+    visitor's lines join the customer's cart and checkout answers 409, placing nothing, so
+    the customer sees what they would pay for; the next checkout places the merged cart."""
+    from tests.accounts.factories import PASSWORD, AddressFactory, UserFactory
+
+    user = UserFactory(email="ravi@example.in")
+    address = AddressFactory(user=user, pincode="560038")
+    client = APIClient()  # a browser: session cookie, no token
+    _fill(Shopper(user=user, client=client, address=address))
+    assert (
+        client.post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD}, format="json").status_code
+        == 200
+    )
+
+    first = _checkout(client, key="right-after-login", address_id=str(address.id))
+    assert (first.status_code, first.json()["error"]["code"]) == (409, "cart_merged")
+    assert not Order.objects.exists()
+    assert not Checkout.objects.exists()
+    lines = client.get("/api/v1/cart/").json()["lines"]
+    assert sorted((line["name"], line["quantity"]) for line in lines) == [("Cow Ghee 1 L", 1), ("Toned Milk 500 ml", 2)]
+
+    again = _checkout(client, key="right-after-login", address_id=str(address.id))
+    assert again.status_code == 202
+    assert Cart.objects.get().customer_id == user.id  # one cart: the visitor's merged away
+
+
+@pytest.mark.django_db
+def test_a_visitors_cart_idle_for_a_month_is_purged_and_a_customers_kept(world: None) -> None:
+    from django.utils import timezone
+
+    from cart.models import CartLine
+    from cart.services.carts import purge_visitor_carts
+    from tests.accounts.factories import UserFactory
+
+    idle, busy, customer = APIClient(), APIClient(), UserFactory()
+    for client in (idle, busy):
+        client.post("/api/v1/cart/lines/", {"sku_id": str(MILK), "quantity": 1}, format="json")
+    Cart.objects.create(customer_id=customer.id)
+    long_ago = timezone.now() - timedelta(days=31)
+    Cart.objects.update(updated_at=long_ago)  # every cart, the customer's too
+    CartLine.objects.update(added_at=long_ago)
+    busy_cart = Cart.objects.get(session_key=busy.session.session_key)
+    CartLine.objects.filter(cart=busy_cart).update(added_at=timezone.now())  # a line added lately
+
+    assert purge_visitor_carts(idle_days=30) == 1
+
+    assert set(Cart.objects.values_list("id", flat=True)) == {
+        busy_cart.id,
+        Cart.objects.get(customer_id=customer.id).id,
+    }
+    assert idle.get("/api/v1/cart/").json()["lines"] == []  # the visitor starts afresh
