@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from shop.api.fields import ChoiceField
+
 from ..models import CartLine, Sku
 from ..selectors import PricedCart, PricedLine, Replacements
 
@@ -25,13 +27,13 @@ class CartUpdateInput(serializers.Serializer[None]):
 class LineInput(serializers.Serializer[None]):
     sku_id = serializers.UUIDField()
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    replacement = serializers.ChoiceField(choices=CartLine.Replacement.choices, default="best_match")
+    replacement = ChoiceField(choices=CartLine.Replacement.choices, default="best_match")
     replacement_sku_id = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class LineUpdateInput(serializers.Serializer[None]):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
-    replacement = serializers.ChoiceField(choices=CartLine.Replacement.choices, required=False)
+    replacement = ChoiceField(choices=CartLine.Replacement.choices, required=False)
     replacement_sku_id = serializers.UUIDField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +47,7 @@ class LineUpdateInput(serializers.Serializer[None]):
 class CheckoutInput(serializers.Serializer[None]):
     address_id = serializers.UUIDField()
     slot_id = serializers.UUIDField()
-    payment_method = serializers.ChoiceField(choices=[("razorpay", "Razorpay"), ("cod", "Cash on delivery")])
+    payment_method = ChoiceField(choices=[("razorpay", "Razorpay"), ("cod", "Cash on delivery")])
 
 
 def _sku_offer(sku: Sku) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from typing import Any
 from django.templatetags.static import static
 from rest_framework import serializers
 
+from shop.api.fields import ChoiceField
+
 from ..models import Brand, Category, Product, ProductImage, Sku, Store
 from ..selectors.listing import SORTS, ProductFilters
 from ..selectors.snapshots import image_url
@@ -21,12 +23,12 @@ class ProductListInput(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Search words")
     category = serializers.SlugField(required=False, help_text="Category slug; includes its descendants")
     brand = serializers.SlugField(required=False, help_text="Brand slug")
-    diet = serializers.ChoiceField(choices=DIETS, required=False)
+    diet = ChoiceField(choices=DIETS, required=False)
     price_min = serializers.IntegerField(required=False, min_value=0, help_text="Paise, inclusive")
     price_max = serializers.IntegerField(required=False, min_value=0, help_text="Paise, inclusive")
     in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
     store = serializers.UUIDField(required=False, help_text="Price and stock of this store")
-    sort = serializers.ChoiceField(choices=SORTS, required=False, help_text="Default: relevance with q=, else name")
+    sort = ChoiceField(choices=SORTS, required=False, help_text="Default: relevance with q=, else name")
 
     def validate_category(self, value: str) -> Category:
         category = Category.objects.filter(slug=value).first()

@@ -7,6 +7,7 @@ from typing import get_args
 from rest_framework import serializers
 
 from shop.accounts.validators import validate_pincode
+from shop.api.fields import ChoiceField
 
 from ..events import DeliveryFailure
 from ..models.shipments import PickOutcome
@@ -20,7 +21,7 @@ class PincodeInput(serializers.Serializer):
 
 class SlotQueryInput(PincodeInput):
     date = serializers.DateField(required=False)
-    mode = serializers.ChoiceField(choices=SlotMode.choices, required=False)
+    mode = ChoiceField(choices=SlotMode.choices, required=False)
 
 
 class SlotOutput(serializers.Serializer):
@@ -165,7 +166,7 @@ class TrackingOutput(serializers.Serializer):
 
 class PickLineInput(serializers.Serializer):
     line_id = serializers.UUIDField()
-    outcome = serializers.ChoiceField(choices=[c for c in PickOutcome.values if c != PickOutcome.PENDING])
+    outcome = ChoiceField(choices=[c for c in PickOutcome.values if c != PickOutcome.PENDING])
     quantity_picked = serializers.IntegerField(
         min_value=0, max_value=MAX_PICK_QUANTITY, required=False, allow_null=True
     )
@@ -198,4 +199,4 @@ class DeliverInput(serializers.Serializer):
 
 
 class FailInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=list(get_args(DeliveryFailure)))
+    reason = ChoiceField(choices=list(get_args(DeliveryFailure)))

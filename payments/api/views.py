@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from shop.api.auth import request_user
 from shop.api.errors import ApiError
+from shop.api.fields import ChoiceField
 
 from .. import conf, selectors, services
 from ..errors import PaymentRefused
@@ -107,8 +108,8 @@ class RefundCreateApi(APIView):
         amount_paise = serializers.IntegerField(min_value=100)
         reason = serializers.CharField(max_length=200)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_-]{10,64}$")
-        speed = serializers.ChoiceField(choices=["normal", "optimum"], default="normal")
-        channel = serializers.ChoiceField(choices=Refund.Channel.values, default=Refund.Channel.RAZORPAY)
+        speed = ChoiceField(choices=["normal", "optimum"], default="normal")
+        channel = ChoiceField(choices=Refund.Channel.values, default=Refund.Channel.RAZORPAY)
         reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
     @extend_schema(

@@ -97,3 +97,19 @@ def test_invalid_update_changes_nothing(customer_client: APIClient, customer: Us
 
 def test_addresses_need_authentication(api_client: APIClient) -> None:
     assert api_client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("given", ["KA", "ka", "KARNATAKA", "  karnataka "])
+def test_a_state_may_be_given_by_its_code_or_in_any_case(customer_client: APIClient, given: str) -> None:
+    response = customer_client.post(URL, {**GOOD, "state": given}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "Karnataka"
+
+
+def test_an_unknown_state_is_refused_with_the_choices(customer_client: APIClient) -> None:
+    response = customer_client.post(URL, {**GOOD, "state": "XX"}, format="json")
+
+    (problem,) = response.json()["error"]["fields"]["state"]
+    assert problem.startswith('"XX" is not one of: Andaman and Nicobar Islands, Andhra Pradesh,')
+    assert problem.endswith(" and 24 more.")

@@ -330,6 +330,21 @@ def test_a_weight_far_above_the_order_is_a_400_and_nothing_is_picked(
     assert (shipment.status, line.outcome, line.quantity_picked) == ("pending", "pending", None)
 
 
+@pytest.mark.django_db
+def test_an_unknown_pick_outcome_is_refused_with_the_ones_there_are(staff_client: APIClient, store) -> None:
+    shipment = ShipmentFactory(store_id=store.store_id, status="pending", payment_method="prepaid")
+    line = ShipmentLineFactory(shipment=shipment, title="Milk", quantity=2)
+
+    response = staff_client.post(
+        f"/api/v1/delivery/shipments/{shipment.id}/pick/",
+        {"lines": [{"line_id": str(line.id), "outcome": "picked", "quantity_picked": 2}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert '"picked" is not one of: found, short, weighed, replaced.' in str(response.json()["error"]["fields"])
+
+
 def _with_offer(store) -> tuple[Shipment, ShipmentLine, ShipmentLine]:  # type: ignore[no-untyped-def]
     """Curd 400 g x 2, if short Curd 200 g; bread x 1, refund only."""
     shipment = ShipmentFactory(store_id=store.store_id, status="pending", payment_method="prepaid")

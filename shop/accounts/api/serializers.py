@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from shop.api.fields import ChoiceField
+
 from ..models import Address, User
-from ..validators import STATE_CHOICES
+from ..validators import STATE_CHOICES, state_name
 
 
 class UserOutput(serializers.ModelSerializer[User]):
@@ -70,7 +74,7 @@ class AddressSerializer(serializers.ModelSerializer[Address]):
     """Addresses in and out; the owner is always the requesting customer."""
 
     phone = PhoneNumberField(required=False, allow_blank=True, region="IN")
-    state = serializers.ChoiceField(choices=STATE_CHOICES)
+    state = ChoiceField(choices=STATE_CHOICES, help_text="The state's name, or its two-letter code (KA, MH, DL...)")
 
     class Meta:
         model = Address
@@ -79,6 +83,11 @@ class AddressSerializer(serializers.ModelSerializer[Address]):
             "is_default", "latitude", "longitude", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = ("id", "created_at", "updated_at")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "get") and isinstance(data.get("state"), str):
+            data = {**data, "state": state_name(data["state"])}
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict) -> dict:
         lat = attrs.get("latitude", getattr(self.instance, "latitude", None))
