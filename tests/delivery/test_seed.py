@@ -99,3 +99,22 @@ def test_each_store_serves_its_own_area_and_the_rest_go_to_stores_without_one() 
         "indiranagar": "B",
         "koramangala": "B",
     }
+
+
+@pytest.mark.django_db
+def test_a_generated_rider_password_is_kept_in_var_for_later(
+    monkeypatch: pytest.MonkeyPatch, settings, tmp_path
+) -> None:
+    monkeypatch.delenv("DEMO_RIDER_PASSWORD", raising=False)
+    settings.BASE_DIR = tmp_path
+    _announce_store("BLR-KOR", "560034")
+    deliver_pending()
+    out = io.StringIO()
+
+    call_command("seed_demo_delivery", stdout=out)
+
+    saved = (tmp_path / "var" / "rider-password.txt").read_text().splitlines()
+    assert User.objects.get(email="rider1.blr-kor@demo.shop.in").check_password(saved[0])
+    assert "rider1.blr-kor@demo.shop.in" in saved[1:]
+    assert "saved in var/rider-password.txt" in out.getvalue()
+    assert (tmp_path / "var" / "rider-password.txt").stat().st_mode & 0o777 == 0o600

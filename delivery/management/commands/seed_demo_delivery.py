@@ -15,6 +15,7 @@ from delivery import services
 from delivery.events import FeePolicy, FeeTier
 from delivery.models import Store, Zone
 from shop.accounts.models import User
+from shop.management.local_files import save_generated_password
 
 # code, title, pincodes: the first zone whose pincodes hold a store's own pincode is that store's.
 AREAS = [
@@ -104,4 +105,5 @@ class Command(BaseCommand):
                 services.create_rider(user_id=user.pk, store_id=store.store_id, name=name)
         if made:
             source = "DEMO_RIDER_PASSWORD" if password else "generated"
-            self.stdout.write(f"  riders created ({source} password: {shown}): {', '.join(made)}")
+            saved = "" if password else f", saved in {save_generated_password('rider-password.txt', shown, *made)}"
+            self.stdout.write(f"  riders created ({source} password: {shown}{saved}): {', '.join(made)}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from shop.management.local_files import save_generated_password
 
 
 class Command(BaseCommand):
@@ -30,9 +30,5 @@ class Command(BaseCommand):
         user_model.objects.create_superuser(email, password)
         note = ""
         if not os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
-            path = Path(settings.BASE_DIR) / "var" / "admin-password.txt"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"{email}\n{password}\n")
-            path.chmod(0o600)
-            note = f" (also saved in {path.relative_to(settings.BASE_DIR)})"
+            note = f" (also saved in {save_generated_password('admin-password.txt', email, password)})"
         self.stdout.write(self.style.SUCCESS(f"Created admin user {email} with password {password}{note}"))
