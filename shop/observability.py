@@ -56,6 +56,11 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
                 "django.channels.server": {"level": "WARNING"},
                 "django.request": {"level": "ERROR"},
                 "django.db.backends": {"level": "WARNING"},
+                # Celery's line per task received and done, and beat's per task sent (the bus's
+                # sweep every 2 s): the bus logs what matters about its own deliveries.
+                "celery.app.trace": {"level": "WARNING"},
+                "celery.worker.strategy": {"level": "WARNING"},
+                "celery.beat": {"level": "WARNING"},
             },
         }
     )
