@@ -886,6 +886,10 @@ async function placeOrder(form) {
     loadCart().catch(() => {});
   } catch (error) {
     if (error.status && error.status < 500) sessionStorage.removeItem(CHECKOUT_KEY); // refused: a new attempt is a new submission
+    if (error.code === "cart_merged") { // the cart took in what was added before logging in: show it, then let them place it
+      state.notice = error.message;
+      return route();
+    }
     showError(error, form);
     if (error.code === "phone_required") offerPhone(form, body.address_id);
   }
