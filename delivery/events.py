@@ -57,8 +57,12 @@ class SlotOpened(Event):
     """A delivery slot can be chosen: published when it is created (and again if its window
     changes). What the cart needs to check a checkout's slot and to price it: its zone,
     mode (express costs the zone's express fee) and window (a start inside the zone's
-    late-night window costs the late-night fee), and its cut-off. Not its capacity, which
-    only booking decides. Keyed by slot_id."""
+    late-night window costs the late-night fee), and its cut-off. Keyed by slot_id.
+
+    `capacity` (added later: none in events published before) is the slot's planned
+    capacity, for reports (analytics' slot utilisation): only booking decides whether a
+    slot is full, so the cart must not judge by it. Staff may change it, and the slot is
+    announced again when they do."""
 
     name: ClassVar[str] = "delivery.slot_opened.v1"
     slot_id: UUID
@@ -68,6 +72,7 @@ class SlotOpened(Event):
     starts_at: datetime
     ends_at: datetime
     cutoff_at: datetime
+    capacity: int | None = Field(default=None, ge=0, description="Orders the slot takes, as planned (reports only)")
 
 
 class SlotBooked(Event):
@@ -179,6 +184,10 @@ class ShipmentDelivered(Event):
     store_id: UUID
     delivered_at: datetime
     cash_collected_paise: Paise = 0
+    # Added later (none in events published before, and for a shipment without a slot).
+    promised_by: datetime | None = Field(
+        default=None, description="The end of the shipment's delivery slot: delivered by then is on time"
+    )
 
 
 class ShipmentDeliveryFailed(Event):

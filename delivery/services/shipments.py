@@ -285,6 +285,8 @@ def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = No
             store_id=shipment.store_id,
             delivered_at=shipment.delivered_at,
             cash_collected_paise=shipment.cash_collected_paise,
+            # The promise: by the end of the booked window (one read, once per shipment).
+            promised_by=shipment.slot.ends_at if shipment.slot_id else None,
         ),
         key=shipment.order_id,
     )

@@ -92,7 +92,7 @@ def generate_slots(*, days: int = 7, start: date | None = None, now: datetime | 
 
 
 def announce_slot(slot: Slot) -> None:
-    """Publish SlotOpened for a slot as it stands (in the caller's transaction)."""
+    """Publish SlotOpened for a slot as it stands, capacity included (in the caller's transaction)."""
     publish(
         SlotOpened(
             slot_id=slot.id,
@@ -102,6 +102,7 @@ def announce_slot(slot: Slot) -> None:
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
             cutoff_at=slot.cutoff_at,
+            capacity=slot.capacity,
         ),
         key=slot.id,
     )
@@ -229,6 +230,9 @@ def set_slot_capacity(*, slot_id: UUID, capacity: int) -> Slot:
         raise ValidationError(
             {"capacity": [f"{slot.booked} orders are booked in this slot; capacity cannot go below that."]}
         )
+    changed = capacity != slot.capacity
     slot.capacity = capacity
     slot.save(update_fields=["capacity"])
+    if changed:  # the reports' capacity (one event; staff change a slot's capacity rarely)
+        announce_slot(slot)
     return slot

@@ -84,6 +84,22 @@ def test_a_confirmed_order_becomes_a_shipment_with_pick_list_and_tracking_code(s
 
 
 @pytest.mark.django_db
+def test_delivered_says_by_when_it_was_promised_the_end_of_its_slot(slot, store, rider) -> None:
+    shipment = _create(store, slot_id=slot.id)
+    services.record_pick(shipment_id=shipment.id, picks=[PickInput(line.id, "found") for line in shipment.lines.all()])
+    services.pack_shipment(shipment_id=shipment.id)
+    services.assign_rider(shipment_id=shipment.id)
+    services.dispatch_shipment(shipment_id=shipment.id)
+
+    with captured_events() as published:
+        services.deliver_shipment(shipment_id=shipment.id, cash_collected_paise=15800)
+
+    [delivered] = published
+    assert isinstance(delivered, ShipmentDelivered)
+    assert delivered.promised_by == slot.ends_at
+
+
+@pytest.mark.django_db
 def test_creating_a_shipment_twice_for_an_order_is_idempotent(store) -> None:
     first = _create(store)
     with captured_events() as published:
@@ -246,6 +262,7 @@ def test_the_whole_journey_publishes_an_event_at_each_step(store, rider) -> None
         store_id=store.store_id,
         delivered_at=shipment.delivered_at,
         cash_collected_paise=15800,
+        promised_by=None,  # a shipment without a slot promised no window
     )
     assert (shipment.status, shipment.attempts, shipment.rider, shipment.cash_collected_paise) == (
         "delivered",

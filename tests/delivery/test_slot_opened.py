@@ -55,6 +55,7 @@ def test_generating_slots_announces_each_new_slot_once() -> None:
         starts_at=timezone.make_aware(datetime(2030, 1, 7, 8, 0)),
         ends_at=timezone.make_aware(datetime(2030, 1, 7, 9, 0)),
         cutoff_at=timezone.make_aware(datetime(2030, 1, 7, 7, 50)),
+        capacity=4,
     )
 
 
@@ -167,3 +168,25 @@ def test_open_slots_can_be_announced_again_for_a_late_subscriber() -> None:
 
     assert [event.slot_id for event in published] == [open_slot.id]
     assert out.getvalue().strip() == "Announced 1 open slots."
+
+
+@pytest.mark.django_db
+def test_a_change_of_capacity_announces_the_slot_again_and_no_change_does_not() -> None:
+    slot = SlotFactory(capacity=10)
+
+    with captured_events() as published:
+        services.set_slot_capacity(slot_id=slot.id, capacity=14)
+        services.set_slot_capacity(slot_id=slot.id, capacity=14)  # the same: nothing new to say
+
+    assert [(type(event), event.slot_id, event.capacity) for event in published] == [(SlotOpened, slot.id, 14)]
+    assert published[0].starts_at == slot.starts_at  # the whole slot, as the cart keeps it
+
+
+def test_an_announcement_published_before_capacity_was_added_still_reads() -> None:
+    old = {
+        "slot_id": "00000000-0000-0000-0000-000000000001", "zone_id": "00000000-0000-0000-0000-000000000002",
+        "store_id": "00000000-0000-0000-0000-000000000003", "mode": "standard",
+        "starts_at": "2030-01-07T07:00:00+05:30", "ends_at": "2030-01-07T09:00:00+05:30",
+        "cutoff_at": "2030-01-07T06:00:00+05:30",
+    }  # fmt: skip
+    assert SlotOpened.model_validate(old).capacity is None
