@@ -15,12 +15,16 @@ PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@# Colour only on a terminal: piped or redirected, the list is plain text.
+	@if [ -t 1 ]; then on=$$(printf '\033[36m'); off=$$(printf '\033[0m'); else on=; off=; fi; \
+	grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
+	| awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*?## "}; {printf "  %s%-10s%s %s\n", on, $$1, off, $$2}'
 	@echo ""
-	@echo "Variables, e.g. make run PORT=8437 FAKE_RAZORPAY_PORT=9437:"
-	@echo "  PORT=$(PORT)  HOST=$(HOST)   where make run serves the shop"
-	@echo "  FAKE_RAZORPAY_PORT=$(FAKE_RAZORPAY_PORT)   where make run starts the local fake Razorpay (unless RAZORPAY_BASE_URL is set)"
-	@echo "  SHOP_PUBLIC_URL (environment)   links in customers' emails; make run: http://$(PUBLIC_HOST):$(PORT) unless set"
+	@echo "Variables, e.g. make run PORT=8437 FAKE_RAZORPAY_PORT=9437 (make procs takes the same):"
+	@echo "  PORT=$(PORT)  HOST=$(HOST)   where make run and make procs serve the shop"
+	@echo "  FAKE_RAZORPAY_PORT=$(FAKE_RAZORPAY_PORT)   where make run and make procs start the local fake Razorpay (unless RAZORPAY_BASE_URL is set)"
+	@echo "  WS_PORT (environment)   make procs: the websocket server's port, 8001 unless set"
+	@echo "  SHOP_PUBLIC_URL (environment)   links in customers' emails; make run, make procs: http://$(PUBLIC_HOST):$(PORT) unless set"
 
 $(BIN)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or 3.12 is required, found " + sys.version.split()[0]) if sys.version_info[:2] not in ((3, 11), (3, 12)) else None'
@@ -89,8 +93,24 @@ beat: install ## Run Celery beat, the periodic scheduler (needs REDIS_URL)
 	$(BIN)/celery -A shop beat --loglevel=INFO
 
 .PHONY: procs
-procs: migrate ## Run web, worker and beat together from the Procfile (needs DATABASE_URL and REDIS_URL)
-	$(BIN)/honcho start
+# The Procfile's processes under honcho, plus Procfile.dev's fake Razorpay unless RAZORPAY_BASE_URL
+# is set. `honcho start -p PORT` gives the web PORT (honcho's own default is 5000) and the others
+# PORT+100, +200... in PORT, which none of them reads (ws listens on WS_PORT). Setup: README.
+procs: export SHOP_PUBLIC_URL ?= http://$(PUBLIC_HOST):$(PORT)
+procs: install ## Run the Procfile (web on PORT, ws on WS_PORT 8001, worker, beat) and a fake Razorpay with honcho; setup steps in the README (DATABASE_URL, REDIS_URL, the database, DJANGO_SECRET_KEY, demo data)
+	@[ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || { echo "make procs needs DATABASE_URL and REDIS_URL (PostgreSQL and Redis): see the README's make procs steps" >&2; exit 2; }
+	$(PY) manage.py migrate --no-input
+	@mkdir -p var
+	@if [ -z "$$RAZORPAY_BASE_URL" ]; then \
+		cat Procfile Procfile.dev > var/Procfile.procs; \
+		export RAZORPAY_BASE_URL=http://127.0.0.1:$(FAKE_RAZORPAY_PORT) FAKE_RAZORPAY_PORT=$(FAKE_RAZORPAY_PORT) \
+			FAKE_RAZORPAY_WEBHOOK_URL=http://127.0.0.1:$(PORT)/payments/razorpay/webhook/; \
+		echo "Fake Razorpay: http://127.0.0.1:$(FAKE_RAZORPAY_PORT)/ (webhooks to this shop)"; \
+	else \
+		cp Procfile var/Procfile.procs; \
+	fi; \
+	echo "Shop: http://$(PUBLIC_HOST):$(PORT)/   websockets: port $${WS_PORT:-8001}   links in emails: $$SHOP_PUBLIC_URL"; \
+	exec $(BIN)/honcho start -f var/Procfile.procs -p $(PORT)
 
 .PHONY: lock
 lock: install ## Re-pin requirements/*.txt from requirements/*.in
