@@ -114,6 +114,15 @@ def _create_order(intent: PaymentIntent) -> dict[str, Any]:
     notes = {"order_id": str(intent.order_id), "intent_id": str(intent.id)}
     try:
         return gateway.create_order(amount_paise=intent.amount_paise, receipt=intent.receipt, notes=notes)
+    except gateway.Rejected:
+        # A "fresh" intent may be the second of its order: the first was rolled back (its
+        # handler failed, or its worker died) after Razorpay had made the order, and the
+        # receipt (one per order) is taken. That order is ours: adopt it, or give up.
+        found = gateway.find_order_by_receipt(intent.receipt)
+        if found is None:
+            raise
+        log.warning("payments.order_adopted_after_rollback", intent_id=str(intent.id), receipt=intent.receipt)
+        return found
     except gateway.Unknown:
         # The order may exist and only the answer was lost: find it before creating another.
         log.warning("payments.order_create_timeout", intent_id=str(intent.id), receipt=intent.receipt)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from payments import gateway, services
 from payments.errors import PaymentRefused
@@ -90,6 +91,29 @@ def test_a_timeout_on_order_creation_is_recovered_by_receipt_with_one_razorpay_o
 
     assert list(fake.ledger.orders) == [intent.razorpay_order_id]
     assert intent.status == "created"
+    assert [type(e) for e in published] == [PaymentRequested]
+
+
+def test_a_retry_after_the_handler_rolled_back_adopts_the_razorpay_order_it_had_made(fake):
+    """The intent is written in the handler's transaction and Razorpay's order made in it; if
+    that transaction rolls back (a later step failed, the worker died before the commit), the
+    retry writes a new intent for the order, whose receipt Razorpay already holds."""
+
+    class LaterStepFailed(Exception):
+        pass
+
+    order_id = uuid.uuid4()
+    with pytest.raises(LaterStepFailed), transaction.atomic():
+        services.request_payment(order_id=order_id, amount_paise=45_000)
+        raise LaterStepFailed
+    assert not PaymentIntent.objects.exists()
+    assert len(fake.ledger.orders) == 1  # made at Razorpay all the same
+
+    with captured_events() as published:
+        again = services.request_payment(order_id=order_id, amount_paise=45_000)
+
+    assert again.status == "created"
+    assert list(fake.ledger.orders) == [again.razorpay_order_id]  # adopted, not a second order
     assert [type(e) for e in published] == [PaymentRequested]
 
 
