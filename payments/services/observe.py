@@ -31,7 +31,8 @@ log = structlog.get_logger("payments")
 _OBSERVED = {
     "authorized": Status.AUTHORIZED,
     "captured": Status.CAPTURED,
-    # A refunded payment was captured first; the refunds themselves arrive as refund events.
+    # A refunded payment was captured first (unless `captured` is false: an authorisation
+    # Razorpay returned uncaptured); the refunds themselves arrive as refund events.
     "refunded": Status.CAPTURED,
     "failed": Status.FAILED,
 }
@@ -59,6 +60,9 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     if intent is None:
         return None
     target = _OBSERVED.get(str(payment.get("status")))
+    if target == Status.CAPTURED and payment.get("status") == "refunded" and payment.get("captured") is False:
+        # Razorpay gave back an authorisation nobody captured (after 3 days): no money came in.
+        target = Status.REFUNDED
     payment_id = str(payment.get("id", ""))
     if target is None:
         return intent

@@ -115,3 +115,22 @@ def test_a_failure_reported_after_capture_changes_nothing(fake):
     intent.refresh_from_db()
     assert intent.status == intent_before == "captured"
     assert not any(isinstance(e, PaymentFailed) for e in published)
+
+
+def test_an_authorisation_razorpay_returned_uncaptured_is_no_capture(fake):
+    """After 3 days Razorpay refunds an authorisation nobody captured: the payment reads
+    status "refunded" with captured false. No money came in: no capture, nothing to refund."""
+    from django.db import transaction
+
+    from payments.services.observe import apply_payment
+
+    intent = request(45_000)
+    payment = {"id": "pay_lapsed", "order_id": intent.razorpay_order_id, "amount": 45_000, "currency": "INR"}
+    with transaction.atomic():
+        apply_payment(payment={**payment, "status": "authorized", "captured": False}, source="webhook")
+    with captured_events() as published, transaction.atomic():
+        apply_payment(payment={**payment, "status": "refunded", "captured": False}, source="webhook")
+
+    intent.refresh_from_db()
+    assert (intent.status, intent.captured_paise, intent.refunded_paise) == ("refunded", 0, 0)
+    assert published == []
