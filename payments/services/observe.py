@@ -175,13 +175,27 @@ def follow_up(*, intent_id: UUID) -> PaymentIntent:
             apply_payment(payment=payment, source="capture")
         intent.refresh_from_db()
     owed = _refund_owed(intent)
-    if owed:
+    failed = intent.refunds.filter(status="failed").count() if owed else 0
+    if owed and failed <= MAX_AUTO_REFUND_FAILURES:
         refund_payment(
             order_id=intent.order_id,
             amount_paise=owed,
-            idempotency_key=f"unpayable-{intent.id.hex}",
+            idempotency_key=_unpayable_key(intent, failed=failed),
             reason=f"order no longer payable: {intent.cancel_reason}"[:200],
             source="auto",
         )
         intent.refresh_from_db()
     return intent
+
+
+#: A cancelled order's money is sent back automatically again after a failed refund, this
+#: many times; then it waits for staff (each failure alerts them: RefundFailed).
+MAX_AUTO_REFUND_FAILURES = 2
+
+
+def _unpayable_key(intent: PaymentIntent, *, failed: int) -> str:
+    """The idempotency key of the refund of what a cancelled order still holds: the same for
+    a retry of the same refund (a crash, a lost answer), a new one once the amount owed has
+    changed (a refund in flight failed and came back) or a refund of it failed."""
+    first = f"unpayable-{intent.id.hex}"
+    return first if not (intent.refunded_paise or failed) else f"{first}-{intent.refunded_paise}-{failed}"

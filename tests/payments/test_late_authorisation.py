@@ -134,3 +134,41 @@ def test_an_authorisation_razorpay_returned_uncaptured_is_no_capture(fake):
     intent.refresh_from_db()
     assert (intent.status, intent.captured_paise, intent.refunded_paise) == ("refunded", 0, 0)
     assert published == []
+
+
+def test_a_cancelled_orders_money_goes_back_in_full_when_an_earlier_refund_fails(fake):
+    """A 50.00 adjustment refund is on its way when the order is cancelled: the cancellation
+    refunds the other 400.00. When the adjustment's refund then fails, its 50.00 goes back
+    too, under a key of its own (the first key is taken by the 400.00)."""
+    intent = paid_intent(fake, 45_000)
+    fake.knobs.fail_refunds = True
+    services.refund_payment(
+        order_id=intent.order_id, amount_paise=5_000, idempotency_key="adjust-00001", reason="short at picking"
+    )
+    fake.knobs.fail_refunds = False
+    services.cancel_payment(order_id=intent.order_id, reason="customer cancelled")
+    fake.deliver_webhooks()  # the adjustment's refund.failed, the cancellation's refund.processed
+    fake.deliver_webhooks()
+
+    services.reconcile()
+    fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert (intent.status, intent.refunded_paise) == ("refunded", 45_000)
+    assert sorted((r.amount_paise, r.status) for r in intent.refunds.all()) == [
+        (5_000, "failed"), (5_000, "processed"), (40_000, "processed"),
+    ]  # fmt: skip
+    assert sum(r["amount"] for r in fake.ledger.refunds.values() if r["status"] == "processed") == 45_000
+
+
+def test_a_cancelled_orders_refund_that_keeps_failing_is_tried_three_times_then_left_to_staff(fake):
+    intent = paid_intent(fake, 45_000)
+    fake.knobs.fail_refunds = True
+    services.cancel_payment(order_id=intent.order_id, reason="customer cancelled")
+    for _ in range(5):
+        fake.deliver_webhooks()
+        services.reconcile()
+
+    intent.refresh_from_db()
+    assert [r.status for r in intent.refunds.all()] == ["failed"] * 3
+    assert (intent.status, intent.refunded_paise) == ("captured", 0)  # staff refund it (alerted each time)
