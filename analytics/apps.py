@@ -9,3 +9,4 @@ class AnalyticsConfig(AppConfig):
         from shop.celery import register_periodic_task
 
         register_periodic_task("analytics-forget-old-orders", "analytics.forget_old_orders_task", 24 * 60 * 60)
+        register_periodic_task("analytics-refresh-forecasts", "analytics.refresh_forecasts_task", 24 * 60 * 60)

@@ -35,6 +35,26 @@ class StoreDay(models.Model):
     #: Refunds paid back that day (PaymentRefunded's refunded_at), every channel.
     refunds = models.PositiveIntegerField(default=0)
     refunded_paise = models.BigIntegerField(default=0, help_text="Refunds paid back that day, every channel")
+    #: Payment: prepaid orders confirmed that day, and prepaid orders cancelled that day because
+    #: the payment failed or its window closed (payment_failed, payment_timeout).
+    prepaid_confirmed = models.PositiveIntegerField(default=0, help_text="Prepaid orders confirmed (paid)")
+    prepaid_payment_failed = models.PositiveIntegerField(
+        default=0, help_text="Prepaid orders cancelled: payment failed, or not paid in time"
+    )
+    #: Deliveries against their promise (ShipmentDelivered.promised_by, the slot's end); those
+    #: without one (no slot, or delivered before the promise was published) are in neither.
+    delivered_on_time = models.PositiveIntegerField(default=0, help_text="Delivered by the end of the slot")
+    delivered_late = models.PositiveIntegerField(default=0, help_text="Delivered after the end of the slot")
+    late_seconds = models.BigIntegerField(default=0, help_text="How late the late deliveries were, added up")
+    #: Expiry write-offs (BatchExpired): batches written off that day, and their value at the
+    #: price the store last sold the SKU for (batches of SKUs it had not sold are not valued).
+    batches_expired = models.PositiveIntegerField(default=0, help_text="Expired batches written off")
+    written_off_paise = models.BigIntegerField(
+        default=0, help_text="The write-offs at the SKU's last selling price at the store"
+    )
+    batches_unvalued = models.PositiveIntegerField(
+        default=0, help_text="Written off, but of a SKU no order had priced yet: not in the value"
+    )
 
     class Meta:
         ordering = ["-date", "store_id"]
@@ -77,6 +97,23 @@ class StoreDay(models.Model):
             return None
         return round(100 * self.refunded_paise / self.gmv_paise, 1)
 
+    @property
+    def payment_success_rate_percent(self) -> float | None:
+        """Prepaid orders confirmed out of those confirmed or cancelled for their payment; None without either."""
+        attempts = self.prepaid_confirmed + self.prepaid_payment_failed
+        return round(100 * self.prepaid_confirmed / attempts, 1) if attempts else None
+
+    @property
+    def on_time_percent(self) -> float | None:
+        """Deliveries by the end of their slot out of those with a promise; None without any."""
+        promised = self.delivered_on_time + self.delivered_late
+        return round(100 * self.delivered_on_time / promised, 1) if promised else None
+
+    @property
+    def average_minutes_late(self) -> float | None:
+        """How late a late delivery was, on average, in minutes; None without a late one."""
+        return round(self.late_seconds / 60 / self.delivered_late, 1) if self.delivered_late else None
+
 
 class StoreHour(models.Model):
     """One store's hour (Asia/Kolkata): orders confirmed and their GMV, for the day's curve."""
@@ -116,10 +153,12 @@ class Store(models.Model):
 
 class OrderStore(models.Model):
     """Which store a confirmed order is from (OrderConfirmed), so its refunds, which name only the
-    order, count at its store. A refund handled first makes the row without the store."""
+    order, count at its store; and its slot, so its cancellation frees its place in the slot's
+    count. A refund handled first makes the row without either."""
 
     order_id = models.UUIDField(primary_key=True)
     store_id = models.UUIDField(null=True, blank=True)
+    slot_id = models.UUIDField(null=True, blank=True)
     #: When the row was made; rows past ANALYTICS_ORDER_MEMORY_DAYS are pruned daily.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -143,3 +182,114 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refund_id} {self.amount_paise}p"
+
+
+class SlotUse(models.Model):
+    """A delivery slot's use: the orders confirmed for it (OrderConfirmed's slot) less those of
+    them cancelled since (delivery frees a cancelled order's place), against its capacity as
+    delivery last announced it (SlotOpened). Once its orders settle, `booked` is delivery's own."""
+
+    slot_id = models.UUIDField(primary_key=True)
+    store_id = models.UUIDField()
+    #: The Asia/Kolkata day the window starts (empty only until the slot's time is known).
+    date = models.DateField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    zone_id = models.UUIDField(null=True, blank=True)
+    mode = models.CharField(max_length=10, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="As delivery last announced it")
+    announced_at = models.DateTimeField(null=True, blank=True, help_text="When delivery announced what is kept here")
+    orders_confirmed = models.PositiveIntegerField(default=0)
+    orders_cancelled = models.PositiveIntegerField(default=0, help_text="Of those, cancelled since: their place freed")
+
+    class Meta:
+        ordering = ["-date", "starts_at", "store_id"]
+        indexes = [models.Index(fields=["store_id", "date"], name="analytics_slot_store_date")]
+
+    def __str__(self) -> str:
+        return f"{self.slot_id} {self.starts_at}"
+
+    @property
+    def booked(self) -> int:
+        return self.orders_confirmed - self.orders_cancelled
+
+    @property
+    def utilisation_percent(self) -> float | None:
+        """Places booked out of capacity; None while the capacity is not known (or 0)."""
+        return round(100 * self.booked / self.capacity, 1) if self.capacity else None
+
+
+class SoldBy(models.TextChoices):
+    UNIT = "unit", "by the pack"
+    WEIGHT = "weight", "by weight"
+
+
+class SkuDay(models.Model):
+    """One SKU's day at one store (Asia/Kolkata): what the orders confirmed that day asked for
+    (in its base unit: packs, or grams), and what of it expired."""
+
+    store_id = models.UUIDField()
+    sku_id = models.UUIDField()
+    date = models.DateField()
+    name = models.CharField(max_length=255, blank=True, help_text="As the last order named it")
+    #: Empty for a SKU no order has named yet (only written off).
+    sold_by = models.CharField(max_length=6, choices=SoldBy.choices, blank=True)
+    units_ordered = models.BigIntegerField(default=0, help_text="Base units (packs, or grams) in orders confirmed")
+    orders = models.PositiveIntegerField(default=0, help_text="Orders confirmed with the SKU")
+    sales_paise = models.BigIntegerField(default=0, help_text="The lines' totals, less their coupon shares")
+    unit_price_paise = models.BigIntegerField(
+        default=0, help_text="The price the last order paid: per pack, or per kg sold by weight"
+    )
+    units_written_off = models.BigIntegerField(default=0, help_text="Base units expired and written off")
+    written_off_paise = models.BigIntegerField(default=0, help_text="Their value at the last selling price")
+
+    class Meta:
+        ordering = ["-date", "store_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store_id", "sku_id", "date"], name="analytics_one_row_per_sku_day")
+        ]
+        indexes = [models.Index(fields=["date"], name="analytics_skuday_date")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.sku_id} at {self.store_id} {self.date}"
+
+
+class StockLevel(models.Model):
+    """What a store can sell of a SKU, as inventory last announced it (StockLevelChanged): not
+    after every order, only when it moved by INVENTORY_LEVEL_STEP_PERCENT (or in/out of stock)."""
+
+    store_id = models.UUIDField()
+    sku_id = models.UUIDField()
+    available = models.PositiveIntegerField(help_text="Base units")
+    announced_at = models.DateTimeField(help_text="When inventory published the level kept here")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store_id", "sku_id"], name="analytics_one_level_per_stock")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} at {self.store_id}: {self.available}"
+
+
+class SkuForecast(models.Model):
+    """A SKU's daily demand at a store, forecast from its last FORECAST_DAYS of SkuDay rows
+    (daily task): the average day, the store's weekday shape, and the spread for safety stock."""
+
+    store_id = models.UUIDField()
+    sku_id = models.UUIDField()
+    name = models.CharField(max_length=255, blank=True)
+    sold_by = models.CharField(max_length=6, choices=SoldBy.choices, blank=True)
+    computed_on = models.DateField(help_text="Made that morning, from the days before it")
+    window_days = models.PositiveSmallIntegerField()
+    units_in_window = models.BigIntegerField(help_text="Base units ordered in the window")
+    average_daily = models.DecimalField(max_digits=16, decimal_places=3, help_text="Base units a day")
+    stddev_daily = models.DecimalField(max_digits=16, decimal_places=3, help_text="Spread of a day's demand")
+    #: The store's weekday shape, Monday first: a weekday's orders over an average day's (all 1.0
+    #: when the store has not traded through the window).
+    weekday_factors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["store_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["store_id", "sku_id"], name="analytics_one_forecast_per_stock")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.sku_id} at {self.store_id}"

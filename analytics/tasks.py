@@ -1,4 +1,4 @@
-"""Analytics' periodic work: forget what the reports no longer need."""
+"""Analytics' periodic work: forget what the reports no longer need; forecast demand."""
 
 from __future__ import annotations
 
@@ -12,3 +12,9 @@ from . import services
 def forget_old_orders_task() -> int:
     """Drop the order-to-store rows and counted refunds past ANALYTICS_ORDER_MEMORY_DAYS."""
     return services.forget_old_orders(older_than_days=settings.ANALYTICS_ORDER_MEMORY_DAYS)
+
+
+@shared_task(name="analytics.refresh_forecasts_task")
+def refresh_forecasts_task() -> int:
+    """Forecast each SKU's demand at each store from the days before today (reorder advice reads it)."""
+    return services.refresh_forecasts()

@@ -1,4 +1,5 @@
-"""Staff reports: a store's days (or every store's), newest first; one day hour by hour."""
+"""Staff reports: a store's days (or every store's), newest first; one day hour by hour; delivery
+slots' use; demand per SKU and day; reorder advice from the demand forecast."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop.api.pagination import PageNumberPagination
+
 from .. import selectors
-from ..models import StoreDay, StoreHour
+from ..models import SkuDay, SkuForecast, SlotUse, StoreDay, StoreHour
 
 MAX_DAYS = 366
 
@@ -27,6 +30,9 @@ class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
     fill_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
     substitution_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
     refund_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
+    payment_success_rate_percent = serializers.FloatField(read_only=True, allow_null=True)
+    on_time_percent = serializers.FloatField(read_only=True, allow_null=True)
+    average_minutes_late = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = StoreDay
@@ -37,6 +43,9 @@ class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
             "lines_picked", "lines_short", "lines_weighed", "fill_rate_percent",
             "lines_replaced", "substitution_rate_percent",
             "refunds", "refunded_paise", "refund_rate_percent",
+            "prepaid_confirmed", "prepaid_payment_failed", "payment_success_rate_percent",
+            "delivered_on_time", "delivered_late", "on_time_percent", "average_minutes_late",
+            "batches_expired", "written_off_paise", "batches_unvalued",
         )  # fmt: skip
 
 
@@ -79,7 +88,9 @@ class ReportQuery(serializers.Serializer[dict[str, Any]]):
 class StoreDaysApi(APIView):
     """Orders confirmed, GMV, average order, COD share, coupons (orders, share, discounts given),
     cancellations by reason, deliveries,
-    picking (lines short, fill rate; lines replaced, substitution rate) and refunds (count, amount, share of GMV)."""
+    picking (lines short, fill rate; lines replaced, substitution rate), refunds (count, amount, share of GMV),
+    the payment success rate (prepaid), deliveries against their promise (on time, minutes late)
+    and expiry write-offs (batches, value)."""
 
     permission_classes = [IsAdminUser]
 
@@ -126,3 +137,162 @@ class StoreHoursApi(APIView):
             store_id=query.validated_data.get("store_id"), day=query.validated_data.get("date") or timezone.localdate()
         )
         return Response({"results": StoreHourOutput(hours, many=True).data})
+
+
+class SlotUseOutput(serializers.ModelSerializer[SlotUse]):
+    starts_at = serializers.DateTimeField(read_only=True, allow_null=True)  # Asia/Kolkata
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    booked = serializers.IntegerField(read_only=True)
+    utilisation_percent = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SlotUse
+        fields = (
+            "slot_id", "store_id", "zone_id", "date", "starts_at", "ends_at", "mode", "capacity",
+            "orders_confirmed", "orders_cancelled", "booked", "utilisation_percent",
+        )  # fmt: skip
+
+
+class SlotsApi(APIView):
+    """Delivery slots' use, by the local day their window starts: places booked (orders confirmed
+    for the slot, less those cancelled since) against capacity. Paginated."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
+            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="At most 100"),
+        ],
+        responses={200: SlotUseOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = ReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slots = selectors.slot_uses(
+            store_id=query.validated_data.get("store_id"),
+            since=query.validated_data["since"],
+            until=query.validated_data["until"],
+        )
+        return _page(request, self, slots, SlotUseOutput)
+
+
+class SkuDayOutput(serializers.ModelSerializer[SkuDay]):
+    class Meta:
+        model = SkuDay
+        fields = (
+            "store_id", "sku_id", "date", "name", "sold_by", "units_ordered", "orders", "sales_paise",
+            "units_written_off", "written_off_paise",
+        )  # fmt: skip
+
+
+class SkuQuery(ReportQuery):
+    sku_id = serializers.UUIDField(required=False)
+
+
+class SkuDaysApi(APIView):
+    """Demand per SKU and store and day: base units (packs, or grams) in the orders confirmed that
+    day, how many orders, what was paid; and what expired. Newest first, paginated."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            OpenApiParameter("sku_id", str, description="One SKU (default: all)"),
+            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
+            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="At most 100"),
+        ],
+        responses={200: SkuDayOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = SkuQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = selectors.sku_days(
+            store_id=query.validated_data.get("store_id"),
+            sku_id=query.validated_data.get("sku_id"),
+            since=query.validated_data["since"],
+            until=query.validated_data["until"],
+        )
+        return _page(request, self, days, SkuDayOutput)
+
+
+#: The longest lead time advice is asked for (a month).
+MAX_LEAD_TIME_DAYS = 31
+
+
+class AdviceQuery(serializers.Serializer[dict[str, Any]]):
+    store_id = serializers.UUIDField(required=False)
+    sku_id = serializers.UUIDField(required=False)
+    lead_time_days = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LEAD_TIME_DAYS)
+
+
+class AdviceOutput(serializers.Serializer[dict[str, Any]]):
+    store_id = serializers.UUIDField()
+    sku_id = serializers.UUIDField()
+    name = serializers.CharField()
+    sold_by = serializers.CharField(help_text="unit: quantities in packs; weight: in grams")
+    computed_on = serializers.DateField()
+    window_days = serializers.IntegerField()
+    average_daily = serializers.DecimalField(max_digits=16, decimal_places=3, coerce_to_string=False)
+    stddev_daily = serializers.DecimalField(max_digits=16, decimal_places=3, coerce_to_string=False)
+    weekday_factors = serializers.ListField(child=serializers.FloatField(), help_text="Monday first")
+    lead_time_days = serializers.IntegerField()
+    lead_time_demand = serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=False)
+    safety_stock = serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=False)
+    available = serializers.IntegerField(allow_null=True)
+    reorder_quantity = serializers.IntegerField(allow_null=True)
+
+
+def _advice(forecast: SkuForecast, days: int) -> dict[str, Any]:
+    advice = selectors.advise(forecast, available=getattr(forecast, "available", None), days=days)
+    return {
+        "store_id": forecast.store_id, "sku_id": forecast.sku_id, "name": forecast.name, "sold_by": forecast.sold_by,
+        "computed_on": forecast.computed_on, "window_days": forecast.window_days,
+        "average_daily": forecast.average_daily, "stddev_daily": forecast.stddev_daily,
+        "weekday_factors": forecast.weekday_factors, "lead_time_days": advice.lead_time_days,
+        "lead_time_demand": advice.lead_time_demand, "safety_stock": advice.safety_stock,
+        "available": advice.available, "reorder_quantity": advice.reorder_quantity,
+    }  # fmt: skip
+
+
+class ReorderAdviceApi(APIView):
+    """Each SKU's demand forecast at its store (daily, from the last ANALYTICS_FORECAST_DAYS) and
+    what to order: the forecast over the lead time plus safety stock, less what is available.
+    Paginated."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            OpenApiParameter("sku_id", str, description="One SKU (default: all)"),
+            OpenApiParameter(
+                "lead_time_days", int, description="Days until stock ordered now arrives (default: the setting's)"
+            ),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="At most 100"),
+        ],
+        responses={200: AdviceOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = AdviceQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = query.validated_data.get("lead_time_days") or selectors.lead_time_days()
+        filters = query.validated_data
+        rows = selectors.forecasts(store_id=filters.get("store_id"), sku_id=filters.get("sku_id"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        advice: Any = [_advice(row, days) for row in page]
+        return paginator.get_paginated_response(AdviceOutput(advice, many=True).data)
+
+
+def _page(request: Request, view: APIView, rows: Any, output: type[serializers.ModelSerializer[Any]]) -> Response:
+    paginator: PageNumberPagination = PageNumberPagination()
+    page: Any = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True).data)

@@ -96,6 +96,16 @@ def test_the_days_orders_money_and_outcomes_add_up(shop: Shop) -> None:
             "refunds": 0,
             "refunded_paise": 0,
             "refund_rate_percent": 0.0,
+            "prepaid_confirmed": 0,
+            "prepaid_payment_failed": 0,
+            "payment_success_rate_percent": None,  # no prepaid order: nothing to divide by
+            "delivered_on_time": 1,  # today, and its slot ends tomorrow
+            "delivered_late": 0,
+            "on_time_percent": 100.0,
+            "average_minutes_late": None,
+            "batches_expired": 0,
+            "written_off_paise": 0,
+            "batches_unvalued": 0,
         }
     ]
 

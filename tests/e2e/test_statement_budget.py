@@ -35,7 +35,10 @@ BUDGET = {
     "pay page": 1,
     "callback": 8,
     "webhooks": 15,
-    "saga after the payment": 44,  # 43, and analytics keeps the order's store for its refunds (one INSERT)
+    # 43, and analytics keeps the order's store for its refunds (one INSERT); and, in the delivery
+    # of OrderConfirmed it already had, one upsert for the slot's places booked and one
+    # multi-row upsert for the order's SKUs' demand (no subscription, so no delivery, added).
+    "saga after the payment": 46,
 }
 
 

@@ -9,16 +9,19 @@ add them to the row already there (ON CONFLICT ... DO UPDATE), on PostgreSQL and
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
-from django.db import connections, router, transaction
-from django.db.models import Field, Model, Q
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shop.db import create_or_get, keep_latest
 
-from .models import OrderStore, Refund, Store, StoreDay, StoreHour
+from ..models import OrderStore, Refund, SlotUse, Store, StoreDay, StoreHour
+from ._upsert import add_to
+
+#: The cancellations that are a prepaid order's payment failing (the payment success rate's).
+PAYMENT_FAILURES = frozenset({"payment_failed", "payment_timeout"})
 
 
 def local_hour(moment: datetime | None = None) -> datetime:
@@ -26,34 +29,8 @@ def local_hour(moment: datetime | None = None) -> datetime:
     return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
 
 
-def _column(model: type[Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field) or not field.column:
-        raise TypeError(f"{model.__name__}.{name} is not a column")
-    return str(field.column)
-
-
-def _add_to(model: type[Model], *, keys: dict[str, Any], increments: dict[str, int]) -> None:
-    """Add `increments` to the row `keys` names, creating it (other fields at their defaults)."""
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    row = model(**keys, **increments)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    table = quote(str(model._meta.db_table))
-    added = [quote(_column(model, name)) for name in increments]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(str(field.column)) for field in fields)}) "  # noqa: S608 - no user input
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(quote(_column(model, name)) for name in keys)}) "
-        f"DO UPDATE SET {', '.join(f'{column} = {table}.{column} + EXCLUDED.{column}' for column in added)}"
-    )
-    values = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-
-
 def _add(store_id: UUID, day: date | None, **increments: int) -> None:
-    _add_to(StoreDay, keys={"store_id": store_id, "date": day or timezone.localdate()}, increments=increments)
+    add_to(StoreDay, keys={"store_id": store_id, "date": day or timezone.localdate()}, increments=increments)
 
 
 @transaction.atomic(savepoint=False)
@@ -68,7 +45,8 @@ def count_confirmed(
 ) -> None:
     """An order confirmed: its store's day and hour (of `at`, default now; `day` overrides the day).
     `discount_paise` is its coupon's discount (the total is net of it): the day counts the order
-    as one with a coupon, and adds the discount up."""
+    as one with a coupon, and adds the discount up. A prepaid order confirmed was paid: a
+    success for the payment success rate."""
     hour = local_hour(at)
     _add(
         store_id,
@@ -76,10 +54,11 @@ def count_confirmed(
         orders_confirmed=1,
         gmv_paise=total_paise,
         cod_orders=int(cash_on_delivery),
+        prepaid_confirmed=int(not cash_on_delivery),
         coupon_orders=int(discount_paise > 0),
         discount_paise=discount_paise,
     )
-    _add_to(
+    add_to(
         StoreHour,
         keys={"store_id": store_id, "hour": hour},
         increments={"orders_confirmed": 1, "gmv_paise": total_paise},
@@ -87,18 +66,56 @@ def count_confirmed(
 
 
 @transaction.atomic(savepoint=False)
-def count_cancelled(*, store_id: UUID, reason: str, day: date | None = None) -> None:
+def count_cancelled(
+    *,
+    store_id: UUID,
+    reason: str,
+    day: date | None = None,
+    payment_method: str = "cod",
+    order_id: UUID | None = None,
+) -> None:
+    """An order cancelled, by reason; a prepaid one cancelled for its payment (failed, or not in
+    time) is a failure for the payment success rate. An order confirmed before (its slot is
+    known here) gives its place in the slot back."""
     day = day or timezone.localdate()
     StoreDay.objects.get_or_create(store_id=store_id, date=day)
     row = StoreDay.objects.select_for_update().get(store_id=store_id, date=day)
     row.orders_cancelled += 1
     row.cancelled_by_reason = {**row.cancelled_by_reason, reason: row.cancelled_by_reason.get(reason, 0) + 1}
-    row.save(update_fields=["orders_cancelled", "cancelled_by_reason"])
+    row.prepaid_payment_failed += int(payment_method != "cod" and reason in PAYMENT_FAILURES)
+    row.save(update_fields=["orders_cancelled", "cancelled_by_reason", "prepaid_payment_failed"])
+    if order_id is not None:
+        _free_slot_place(order_id)
+
+
+def _free_slot_place(order_id: UUID) -> None:
+    # Only an order whose confirmation was counted has its slot here (the bus hands one
+    # order's events over in order, so its confirmation came first).
+    slot_id = OrderStore.objects.filter(order_id=order_id).values_list("slot_id", flat=True).first()
+    if slot_id is not None:  # its confirmation made the slot's row
+        SlotUse.objects.filter(slot_id=slot_id).update(orders_cancelled=F("orders_cancelled") + 1)
 
 
 @transaction.atomic(savepoint=False)
-def count_delivered(*, store_id: UUID, day: date | None = None) -> None:
-    _add(store_id, day, orders_delivered=1)
+def count_delivered(
+    *,
+    store_id: UUID,
+    day: date | None = None,
+    delivered_at: datetime | None = None,
+    promised_by: datetime | None = None,
+) -> None:
+    """An order delivered; with its promise (the slot's end), on time (by then) or late, and by how much."""
+    late = promised_by is not None and delivered_at is not None and delivered_at > promised_by
+    on_time = promised_by is not None and delivered_at is not None and not late
+    late_seconds = int((delivered_at - promised_by).total_seconds()) if late else 0  # type: ignore[operator]
+    _add(
+        store_id,
+        day,
+        orders_delivered=1,
+        delivered_on_time=int(on_time),
+        delivered_late=int(late),
+        late_seconds=late_seconds,
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -130,17 +147,17 @@ def _count_refund(refund: Refund, *, store_id: UUID) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def record_order_store(*, order_id: UUID, store_id: UUID) -> None:
-    """An order's store; the order's refunds handled before it count now, on their own days."""
-    _, created = create_or_get(OrderStore, {"order_id": order_id}, store_id=store_id)
+def record_order_store(*, order_id: UUID, store_id: UUID, slot_id: UUID | None = None) -> None:
+    """An order's store (and slot); the order's refunds handled before it count now, on their own days."""
+    _, created = create_or_get(OrderStore, {"order_id": order_id}, store_id=store_id, slot_id=slot_id)
     if created:
         # One statement, as nearly always: a refund handled first would have made the row
         # (and one handled meanwhile waits for this insert, then finds the store).
         return
     order = _lock_order(order_id)
     if order.store_id is None:
-        order.store_id = store_id
-        order.save(update_fields=["store_id"])
+        order.store_id, order.slot_id = store_id, slot_id
+        order.save(update_fields=["store_id", "slot_id"])
     for refund in Refund.objects.filter(order_id=order_id, store_id__isnull=True):
         _count_refund(refund, store_id=order.store_id)
 
