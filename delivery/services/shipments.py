@@ -286,7 +286,7 @@ def deliver_shipment(*, shipment_id: UUID, cash_collected_paise: int | None = No
             delivered_at=shipment.delivered_at,
             cash_collected_paise=shipment.cash_collected_paise,
             # The promise: by the end of the booked window (one read, once per shipment).
-            promised_by=shipment.slot.ends_at if shipment.slot_id else None,
+            promised_by=shipment.slot.ends_at if shipment.slot is not None else None,
         ),
         key=shipment.order_id,
     )
