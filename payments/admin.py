@@ -41,6 +41,7 @@ class RefundInline(ReadOnlyInline):
         "razorpay_refund_id",
         "bank_reference",
         "idempotency_key",
+        "extra_payment_id",
     )
 
     @admin.display(description="amount")

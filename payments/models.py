@@ -105,6 +105,10 @@ class Refund(models.Model):
     speed = models.CharField(max_length=10, default="normal")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     razorpay_refund_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    #: Set for a refund of another payment than the intent's: a second one Razorpay took for
+    #: an order already paid (a failed attempt captured late), given back whole, apart from
+    #: the intent's own money.
+    extra_payment_id = models.CharField(max_length=40, blank=True)
     #: ARN / RRN / UTR: what the customer quotes to their bank (a UPI or bank transfer's, as staff typed it).
     bank_reference = models.CharField(max_length=60, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)

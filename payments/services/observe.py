@@ -75,6 +75,17 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
         )
         log.error("payments.amount_mismatch", intent_id=str(intent.id), payment_id=payment_id)
         return intent
+    if (
+        target == Status.CAPTURED
+        and intent.status in (Status.CAPTURED, Status.REFUNDED)
+        and payment_id
+        and intent.razorpay_payment_id
+        and payment_id != intent.razorpay_payment_id
+    ):
+        from .refunds import refund_extra_payment
+
+        refund_extra_payment(intent, payment, source=source)  # money the order never asked for
+        return intent
     if PROGRESS[target] <= PROGRESS[Status(intent.status)]:
         return intent  # a duplicate, or older news than what we know
     if not can_move(intent.status, target):
@@ -175,7 +186,7 @@ def follow_up(*, intent_id: UUID) -> PaymentIntent:
             apply_payment(payment=payment, source="capture")
         intent.refresh_from_db()
     owed = _refund_owed(intent)
-    failed = intent.refunds.filter(status="failed").count() if owed else 0
+    failed = intent.refunds.filter(status="failed", extra_payment_id="").count() if owed else 0
     if owed and failed <= MAX_AUTO_REFUND_FAILURES:
         refund_payment(
             order_id=intent.order_id,

@@ -155,7 +155,7 @@ def send_refund(*, refund_id: UUID) -> None:
         return  # sent already, or paid by the store (cash on delivery): nothing to ask Razorpay
     try:
         answer = gateway.refund_payment(
-            payment_id=refund.intent.razorpay_payment_id,
+            payment_id=refund.extra_payment_id or refund.intent.razorpay_payment_id,
             amount_paise=refund.amount_paise,
             speed=refund.speed,
             receipt=refund.receipt,
@@ -215,7 +215,9 @@ def apply_refund(*, refund: dict[str, Any], source: str, reason: str = "") -> Re
     intent = PaymentIntent.objects.select_for_update().get(id=found.intent_id)
     found.status = status
     found.last_error = ""
-    if status == Refund.Status.PROCESSED:
+    if found.extra_payment_id:
+        _on_extra_payment_refund(intent, found, refund, source=source, reason=reason)
+    elif status == Refund.Status.PROCESSED:
         found.bank_reference = _bank_reference(refund) or found.bank_reference
         found.processed_at = timezone.now()
         _on_processed(intent, found, source)
@@ -224,6 +226,48 @@ def apply_refund(*, refund: dict[str, Any], source: str, reason: str = "") -> Re
         _on_failed(intent, found, source)
     found.save()
     return found
+
+
+def _on_extra_payment_refund(
+    intent: PaymentIntent, refund: Refund, entity: dict[str, Any], *, source: str, reason: str
+) -> None:
+    """A second payment's refund moved on: the intent's own money and the order's books are
+    not touched (that payment was never the order's); the history says what happened."""
+    payment_id = refund.extra_payment_id
+    if refund.status == Refund.Status.PROCESSED:
+        refund.bank_reference = _bank_reference(entity) or refund.bank_reference
+        refund.processed_at = timezone.now()
+        note(intent, source=source, payment_id=payment_id, text=f"second payment refunded ({refund.amount_paise}p)")
+    elif refund.status == Refund.Status.FAILED:
+        refund.failure_reason = (reason or "refund failed at Razorpay")[:300]
+        note(intent, source=source, payment_id=payment_id, text=f"second payment's refund failed: {reason}")
+        log.error("payments.extra_payment_refund_failed", refund_id=str(refund.id), payment_id=payment_id)
+
+
+def refund_extra_payment(intent: PaymentIntent, payment: dict[str, Any], *, source: str) -> Refund | None:
+    """A payment other than the intent's was captured for an order already paid (a failed
+    attempt Razorpay captured late, a second tab): give it back whole, once, under its own
+    key. Inside the caller's transaction (the intent locked); Razorpay is asked after commit."""
+    payment_id, amount = str(payment.get("id", "")), payment.get("amount")
+    key = f"extra-{payment_id}"
+    if not IDEMPOTENCY_KEY.match(key) or not isinstance(amount, int) or amount < MIN_REFUND_PAISE:
+        note(intent, source=source, payment_id=payment_id, text=f"second payment {amount}p captured: refund it by hand")
+        log.error("payments.extra_payment_not_refundable", intent_id=str(intent.id), payment_id=payment_id)
+        return None
+    refund = Refund.objects.filter(idempotency_key=key).first()
+    if refund is not None:
+        return refund  # known already: a duplicate webhook
+    refund = Refund.objects.create(
+        intent=intent,
+        idempotency_key=key,
+        amount_paise=amount,
+        reason="a second payment for an order already paid",
+        extra_payment_id=payment_id,
+    )
+    note(intent, source=source, payment_id=payment_id, text=f"second payment {amount}p captured: refunding it whole")
+    log.warning("payments.extra_payment_refunded", intent_id=str(intent.id), payment_id=payment_id, amount=amount)
+    transaction.on_commit(lambda: send_refund(refund_id=refund.id))
+    return refund
 
 
 def _by_receipt(receipt: str) -> Refund | None:
@@ -236,7 +280,7 @@ def _by_receipt(receipt: str) -> Refund | None:
 
 def _on_processed(intent: PaymentIntent, refund: Refund, source: str) -> None:
     done = (
-        Refund.objects.filter(intent=intent, status=Refund.Status.PROCESSED)
+        Refund.objects.filter(intent=intent, status=Refund.Status.PROCESSED, extra_payment_id="")
         .exclude(id=refund.id)
         .aggregate(total=Sum("amount_paise"))["total"]
         or 0

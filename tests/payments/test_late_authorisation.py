@@ -172,3 +172,62 @@ def test_a_cancelled_orders_refund_that_keeps_failing_is_tried_three_times_then_
     intent.refresh_from_db()
     assert [r.status for r in intent.refunds.all()] == ["failed"] * 3
     assert (intent.status, intent.refunded_paise) == ("captured", 0)  # staff refund it (alerted each time)
+
+
+def test_a_failed_attempt_razorpay_captures_after_the_order_was_paid_is_refunded_whole(
+    fake, django_capture_on_commit_callbacks
+):
+    """The first attempt failed, the second paid; days later Razorpay captures the first as
+    well. That money was never the order's: it goes back in full, once, and the intent's
+    own payment and refunds stay as they were."""
+    intent = request(45_000)
+    fake.fail(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    first = intent.razorpay_payment_id
+    fake.pay(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    paid_with = intent.razorpay_payment_id
+    assert (intent.status, paid_with != first) == ("captured", True)
+
+    with captured_events() as published:
+        fake.late_authorize(first, capture=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            fake.deliver_webhooks()  # authorized, captured, order.paid: the refund is asked after commit
+        fake.deliver_webhooks()  # refund.processed
+        fake.deliver_webhooks()  # a duplicate of them all changes nothing
+        fake.deliver_webhooks()
+
+    intent.refresh_from_db()
+    assert (intent.status, intent.razorpay_payment_id, intent.captured_paise, intent.refunded_paise) == (
+        "captured", paid_with, 45_000, 0,
+    )  # fmt: skip
+    (refund,) = intent.refunds.all()
+    assert (refund.extra_payment_id, refund.amount_paise, refund.status) == (first, 45_000, "processed")
+    assert fake.ledger.payments[first]["amount_refunded"] == 45_000
+    assert fake.ledger.payments[paid_with]["amount_refunded"] == 0
+    assert published == []  # the order's books are not this payment's
+    assert services.reconcile()["intents"] == 0  # nothing left for it to do
+    assert services.refund_payment(  # the order's own money is still refundable in full
+        order_id=intent.order_id, amount_paise=45_000, idempotency_key="after-extra-01", reason="cancelled"
+    ).status in ("pending", "processed")
+
+
+def test_a_second_payments_refund_lost_in_a_crash_is_sent_by_the_reconciler(fake):
+    intent = request(45_000)
+    fake.fail(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    intent.refresh_from_db()
+    first = intent.razorpay_payment_id
+    fake.pay(intent.razorpay_order_id)
+    fake.deliver_webhooks()
+    fake.late_authorize(first, capture=True)
+    fake.deliver_webhooks()  # the refund is written; the process dies before asking Razorpay
+
+    services.reconcile()
+    fake.deliver_webhooks()
+
+    (refund,) = intent.refunds.all()
+    assert (refund.extra_payment_id, refund.status) == (first, "processed")
+    assert fake.ledger.payments[first]["amount_refunded"] == 45_000
