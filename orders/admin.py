@@ -4,7 +4,9 @@ payment (and its refund page) and shipment in the payments and delivery screens.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -23,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 
 from shop.accounts.selectors import get_contact
 from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, widen_search
-from shop.money import format_inr
+from shop.money import format_inr, grams_label
 
 from . import selectors, services
 from .models import Invoice, Order, OrderLine, OrderRefund, OrderTransition
@@ -34,22 +36,37 @@ class LineInline(ReadOnlyInline):
     fields = (
         "name",
         "sku_id",
-        "quantity",
+        "ordered",
         "unit_price",
         "line_total",
         "discount",
-        "gst_rate_bp",
+        "gst_rate",
         "hsn_code",
-        "picked_quantity",
+        "picked",
         "outcome",
         "refund",
         "if_out_of_stock",
     )
     readonly_fields = fields
 
-    @admin.display(description="unit price (per pack or kg)")
+    @admin.display(description="ordered")
+    def ordered(self, line: OrderLine) -> str:
+        """Packs ("x 2"), or grams for a line sold by weight ("1 kg")."""
+        return _amount(line.quantity, by_weight=line.sold_by == "weight")
+
+    @admin.display(description="picked")
+    def picked(self, line: OrderLine) -> str:
+        if line.picked_quantity is None:
+            return "-"
+        return _amount(line.picked_quantity, by_weight=line.sold_by == "weight")
+
+    @admin.display(description="unit price")
     def unit_price(self, line: OrderLine) -> str:
-        return format_inr(line.unit_price_paise)
+        return f"{format_inr(line.unit_price_paise)} {'per kg' if line.sold_by == 'weight' else 'per pack'}"
+
+    @admin.display(description="GST")
+    def gst_rate(self, line: OrderLine) -> str:
+        return f"{line.gst_rate_bp / 100:g} %"
 
     @admin.display(description="line total")
     def line_total(self, line: OrderLine) -> str:
@@ -75,6 +92,10 @@ class LineInline(ReadOnlyInline):
         return offer
 
 
+def _amount(quantity: int, *, by_weight: bool) -> str:
+    return grams_label(quantity) if by_weight else f"x {quantity}"
+
+
 class TransitionInline(ReadOnlyInline):
     model = OrderTransition
     fields = ("at", "from_status", "to_status", "reason")
@@ -83,8 +104,12 @@ class TransitionInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = OrderRefund
-    fields = ("at", "amount_paise", "status", "bank_reference", "reason")
+    fields = ("at", "amount", "status", "bank_reference", "reason")
     readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount(self, refund: OrderRefund) -> str:
+        return format_inr(refund.amount_paise)
 
 
 class _ByIdFilter(admin.SimpleListFilter):
@@ -118,20 +143,52 @@ class StoreFilter(_ByIdFilter):
 
 
 class SlotFilter(_ByIdFilter):
-    """Delivery slots by their start, the latest first (the 30 most recent that have orders)."""
+    """The delivery slots that have orders, from today's on, earliest first (30 of them), of
+    the store chosen in the store filter if one is; each "Wed 25 Nov 18:00 · BLR-HSR"."""
 
     title = "slot"
     parameter_name = "slot"
     field = "slot_id"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        slots = (
-            Order.objects.exclude(slot_starts_at=None)
-            .values_list("slot_id", "slot_starts_at")
-            .order_by("-slot_starts_at", "slot_id")
-            .distinct()[:30]
-        )
-        return [(str(slot), f"{timezone.localtime(starts):%d %b %H:%M} ({str(slot)[:8]})") for slot, starts in slots]
+        today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+        orders = Order.objects.filter(slot_starts_at__gte=today)
+        store = request.GET.get(StoreFilter.parameter_name)
+        if store:
+            with contextlib.suppress(ValueError):  # the store filter refuses a bad id itself
+                orders = orders.filter(store_id=uuid.UUID(store))
+        days_slots = orders.values_list("slot_id", "slot_starts_at", "store_id").order_by("slot_starts_at", "slot_id")
+        slots = [(slot, starts, store_id) for slot, starts, store_id in days_slots.distinct()[:30] if starts]
+        labels = selectors.get_store_labels(store_ids=list({store_id for _, _, store_id in slots}))
+
+        def label(starts: datetime, store_id: uuid.UUID) -> str:
+            where = labels.get(store_id, _short(store_id)).split(" · ")[0]
+            return f"{timezone.localtime(starts):%a %d %b %H:%M} · {where}"
+
+        return [(str(slot), label(starts, store_id)) for slot, starts, store_id in slots]
+
+
+class DeliveryDayFilter(admin.SimpleListFilter):
+    """The day of the delivery slot (India's time): what a store works through."""
+
+    title = "delivery day"
+    parameter_name = "delivery_day"
+    DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yesterday", "Yesterday"), ("today", "Today"), ("tomorrow", "Tomorrow"), ("week", "Next 7 days")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        value = self.value()
+        if not value:
+            return queryset
+        today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+        if value == "week":
+            return queryset.filter(slot_starts_at__gte=today, slot_starts_at__lt=today + timedelta(days=7))
+        if value not in self.DAYS:
+            return queryset
+        start = today + timedelta(days=self.DAYS[value])
+        return queryset.filter(slot_starts_at__gte=start, slot_starts_at__lt=start + timedelta(days=1))
 
 
 def _admin_link(name: str, object_id: Any, label: str) -> str:
@@ -158,6 +215,7 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = (
         "status",
         StoreFilter,
+        DeliveryDayFilter,
         SlotFilter,
         "payment_method",
         "stock_state",
@@ -232,8 +290,13 @@ class OrderAdmin(ReadOnlyAdmin):
     @admin.display(description="payment")
     def payment(self, order: Order) -> str:
         """Its state, the intent in the payments screens, and the page that refunds it."""
-        if order.payment_intent_id is None:
-            return f"{order.get_payment_method_display()}: {order.get_payment_state_display()}"
+        if order.payment_intent_id is None:  # cash on delivery: payments keeps its record by the order's id
+            state = f"{order.get_payment_method_display()}: {order.get_payment_state_display()}"
+            try:
+                url = f"{reverse('admin:payments_paymentintent_changelist')}?q={order.id}"
+            except NoReverseMatch:
+                return state
+            return format_html('{} · <a href="{}">payment record (cash refunds)</a>', state, url)
         links = [
             _admin_link("admin:payments_paymentintent_change", order.payment_intent_id, "payment intent"),
             _admin_link("admin:payments_paymentintent_refund", order.payment_intent_id, "refund part or all"),
@@ -290,7 +353,15 @@ class OrderAdmin(ReadOnlyAdmin):
         if invoice is None:
             return "not invoiced (issued at delivery)"
         notes = [f"credit note {n.serial}: {format_inr(n.total_paise)}" for n in invoice.credit_notes.all()]
-        return " · ".join([f"invoice {invoice.serial}: {format_inr(invoice.total_paise)}", *notes])
+        page = reverse("order-invoice", args=[order.id])
+        return format_html(
+            '<a href="{}">invoice {}</a>: {} (<a href="{}?download=1">download</a>){}',
+            page,
+            invoice.serial,
+            format_inr(invoice.total_paise),
+            page,
+            "".join(f" · {note}" for note in notes),
+        )
 
     @admin.display(description="shipment")
     def shipment(self, order: Order) -> str:
@@ -407,7 +478,12 @@ def _cancel_consequences(order: Order) -> dict[str, Any]:
     }.get(str(order.payment_state), "no payment to give back")
     if order.payment_method == Order.PaymentMethod.COD:
         money = "no cash to collect"
-    steps = ["stock released", "slot freed", money]
+    stock = (
+        "the picked goods stay off the shelf until someone puts them back (inventory's Receive stock)"
+        if order.stock_state == Order.StockState.COMMITTED
+        else "stock released"
+    )
+    steps = [stock, "slot freed", money]
     if order.shipment_id is not None:
         steps.append("the shipment stopped")
     return {"ok": True, "text": "; ".join(steps).capitalize() + "."}

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 
+from shop.money import format_inr
+
 
 class Order(models.Model):
     class Status(models.TextChoices):
@@ -100,6 +102,9 @@ class Order(models.Model):
         ordering = ["-placed_at"]
         indexes = [
             models.Index(fields=["customer_id", "-placed_at"], name="orders_customer_recent"),
+            # The staff's lists: newest first, and a store's slots of a day.
+            models.Index(fields=["-placed_at"], name="orders_recent"),
+            models.Index(fields=["store_id", "slot_starts_at"], name="orders_store_slot"),
             models.Index(
                 fields=["payment_due_at"],
                 name="orders_open_by_due",
@@ -263,7 +268,7 @@ class OrderRefund(models.Model):
         ordering = ["at"]
 
     def __str__(self) -> str:
-        return f"refund {self.amount_paise} ({self.status})"
+        return f"refund {format_inr(self.amount_paise)} ({self.status})"
 
 
 class InvoiceCounter(models.Model):

@@ -96,12 +96,16 @@ def issue_invoice(*, order: Order) -> Invoice:
             kept_paise=found + item.replacement_paise,
         )
         replacement_discount = min(kept_discount - found_discount, item.replacement_paise)
+        supplied = f"{delivered} {unit}"
+        if item.sold_by == "weight" and (item.picked_quantity or 0) > item.quantity:
+            # Weighed heavier than ordered: what went out, and that only what was ordered is charged.
+            supplied = f"{item.picked_quantity} {unit} (charged {delivered} {unit})"
         if delivered:
             lines.append(
                 _line(
                     item.name,
                     item.hsn_code,
-                    f"{delivered} {unit}",
+                    supplied,
                     amount=found - found_discount,
                     rate_bp=item.gst_rate_bp,
                     intra_state=intra,

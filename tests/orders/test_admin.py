@@ -282,3 +282,82 @@ def test_the_order_page_names_the_customer_and_the_address_and_counts_money_in_r
     assert f"= ₹{order.total_paise // 100:,}.{order.total_paise % 100:02d}" in page
     assert "Subtotal paise" not in page
     assert "Total paise" not in page
+
+
+def test_cancelling_a_picked_order_says_its_goods_are_off_the_shelf_not_released(client) -> None:
+    from django.utils import timezone
+
+    from orders import services
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    order = place(payment_method="cod")
+    services.record_stock_reserved(order_id=order.id, reservation_id=uuid.uuid4())
+    services.record_slot_booked(
+        order_id=order.id, booking_id=uuid.uuid4(), starts_at=timezone.now(), ends_at=timezone.now()
+    )
+    services.record_packed(order_id=order.id)
+    services.record_stock_committed(order_id=order.id)  # picked: the stock left the shelf
+
+    page = client.get(f"/admin/orders/order/{order.id}/cancel/").content.decode()
+
+    assert "stock released" not in page.lower()
+    assert "The picked goods stay off the shelf until someone puts them back" in page
+
+
+def test_staff_filter_by_delivery_day_and_the_slot_list_follows_the_store(client) -> None:
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    today = timezone.make_aware(datetime.combine(timezone.localdate(), time(18)))
+    yesterday, today_here, today_there, tomorrow = place(), place(), place(), place()
+    for order, starts in (
+        (yesterday, today - timedelta(days=1)),
+        (today_here, today),
+        (today_there, today),
+        (tomorrow, today + timedelta(days=1)),
+    ):
+        Order.objects.filter(pk=order.pk).update(slot_starts_at=starts)
+    Order.objects.filter(pk=tomorrow.pk).update(store_id=today_here.store_id)
+
+    def listed(query: str) -> set:
+        return {o.pk for o in client.get(f"/admin/orders/order/?{query}").context["cl"].result_list}
+
+    assert listed("delivery_day=today") == {today_here.pk, today_there.pk}
+    assert listed("delivery_day=tomorrow") == {tomorrow.pk}
+    assert listed("delivery_day=yesterday") == {yesterday.pk}
+    assert listed("delivery_day=week") == {today_here.pk, today_there.pk, tomorrow.pk}
+    # The slot filter offers today's slots on, of the chosen store only, earliest first.
+    page = client.get(f"/admin/orders/order/?store={today_here.store_id}")
+    (slots,) = [spec for spec in page.context["cl"].filter_specs if spec.title == "slot"]
+    offered = [value for value, _ in slots.lookup_choices]
+    assert offered == [str(today_here.slot_id), str(tomorrow.slot_id)]
+
+
+def test_the_order_page_reads_weights_prices_and_refunds_as_staff_do(client) -> None:
+    from orders.models import OrderRefund
+    from shop.money import grams_label
+
+    from .factories import milk, tomatoes
+
+    User.objects.create_superuser("ops@example.in", PASSWORD)
+    client.login(email="ops@example.in", password=PASSWORD)
+    order = place(payment_method="cod", lines=[milk(), tomatoes()])
+    from django.utils import timezone
+
+    OrderRefund.objects.create(
+        order=order, refund_id=uuid.uuid4(), amount_paise=33_600, status="processed", at=timezone.now()
+    )
+
+    page = client.get(f"/admin/orders/order/{order.id}/change/").content.decode()
+
+    assert grams_label(order.lines.get(sold_by="weight").quantity) in page
+    assert "per kg" in page
+    assert "per pack" in page
+    assert "5 %" in page  # the milk's GST rate, not "500" basis points
+    assert "₹336.00" in page  # the refund in rupees
+    assert "33600" not in page
+    assert f"/admin/payments/paymentintent/?q={order.id}" in page  # cash on delivery: its payment record

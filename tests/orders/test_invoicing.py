@@ -289,12 +289,12 @@ def test_only_what_was_delivered_is_invoiced_and_a_line_with_nothing_delivered_i
     _assert_adds_up(invoice)
 
 
-def test_a_heavier_pick_is_invoiced_at_the_ordered_weight() -> None:
+def test_a_heavier_pick_is_invoiced_at_the_ordered_weight_and_says_what_went_out() -> None:
     order = place(payment_method="cod", lines=[tomatoes()], delivery_fee_paise=0)
 
     invoice = _deliver(order, picked=[PickedLineInput(sku_id=tomatoes().sku_id, quantity_picked=820)])
 
-    assert [(line["quantity"], line["total_paise"]) for line in invoice.lines] == [("750 g", 3000)]
+    assert [(line["quantity"], line["total_paise"]) for line in invoice.lines] == [("820 g (charged 750 g)", 3000)]
     assert invoice.total_paise == 3000 == Order.objects.get(pk=order.id).final_total_paise
 
 
