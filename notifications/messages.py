@@ -61,7 +61,8 @@ _BODIES: dict[str, str] = {
     ),
     K.STAFF_STOCK_LOW: (
         "{sku} at {store}: {available} sellable, at or below its low-stock threshold of {threshold}.\n\n"
-        "Receive stock or move the threshold: {admin_url}\n"
+        'Its stock page, with the batches and their expiry, and "Receive stock", "Adjust stock" and '
+        '"Change threshold": {admin_url}\n'
     ),
     K.STAFF_REFUND_FAILED: (
         "The refund {refund_id} of {amount} for order {ref} failed: {reason}\n"
@@ -77,8 +78,10 @@ _BODIES: dict[str, str] = {
     K.STAFF_SHIPMENT_RETURNED: (
         "Shipment {tracking_code} (order {ref}) came back to the store undelivered; the order is cancelled and "
         "its stock left the shelf at picking.\n\nIn the bag:\n{items}\n\n"
-        'Put back what can still be sold (inventory\'s stock page, "Receive stock" or "Adjust stock" with '
-        "the batch's expiry), and write off the rest: {admin_url}\n"
+        'Put back what can still be sold with "Receive stock" (not "Adjust stock"): open each item\'s stock '
+        'row in the store\'s stock list below, press "Receive stock" and enter the quantity and the expiry date '
+        "printed on its pack (a batch code such as RET-{tracking_code} keeps the returned goods apart). What cannot "
+        "be sold needs nothing booked, it already left the stock at picking: throw it away.\n{admin_url}\n"
     ),
     K.STAFF_WEBHOOK_ABANDONED: (
         "Razorpay's {event_type} webhook {razorpay_event_id} (order {order}) could not be applied after "
