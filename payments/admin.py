@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html
 
 from shop.adminkit import ReadOnlyAdmin, ReadOnlyInline, RupeesField, widen_search
@@ -127,9 +127,35 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
     list_display = ["order_id", "method", "state", "amount", "refunded", "razorpay_order_id", "created_at"]
     list_filter = ["status", "method", CancelledFilter]
     search_fields = ["=order_id", "=razorpay_order_id", "=razorpay_payment_id", "=receipt"]
-    readonly_fields = [f.name for f in PaymentIntent._meta.fields] + ["refund_link"]
+    # Money in rupees (the paise columns summed up in "money"), the order linked.
+    readonly_fields = [
+        "order",
+        "money",
+        *(f.name for f in PaymentIntent._meta.fields if not f.name.endswith("_paise") and f.name != "order_id"),
+        "refund_link",
+    ]
     inlines = [TransitionInline, RefundInline]
     actions = ["fetch_from_razorpay"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.readonly_fields)
+
+    @admin.display(description="order")
+    def order(self, intent: PaymentIntent) -> str:
+        """The order's staff page (by URL name: orders is not imported)."""
+        try:
+            url = reverse("admin:orders_order_change", args=[intent.order_id])
+        except NoReverseMatch:  # orders runs elsewhere
+            return str(intent.order_id)
+        return format_html('<a href="{}">{}</a>', url, intent.order_id)
+
+    @admin.display(description="money")
+    def money(self, intent: PaymentIntent) -> str:
+        return (
+            f"{format_inr(intent.amount_paise)} asked, {format_inr(intent.captured_paise)} captured, "
+            f"{format_inr(intent.refunded_paise)} refunded or on its way"
+        )
+
     search_help_text = (
         "The order's short id (8 characters, as in the orders list) or id, the customer's email, name or phone, "
         "a Razorpay order or payment id, or the receipt."
@@ -292,10 +318,32 @@ class PaymentIntentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "amount", "status", "channel", "razorpay_refund_id", "bank_reference", "created_at"]
+    list_display = ["id", "order", "amount", "status", "channel", "razorpay_refund_id", "bank_reference", "created_at"]
     list_filter = ["status", "channel"]
+    list_select_related = ["intent"]
     search_fields = ["=razorpay_refund_id", "=idempotency_key", "=intent__order_id"]
+    search_help_text = "The order's short id (8 characters) or id, a Razorpay refund id, or the idempotency key."
     readonly_fields = [f.name for f in Refund._meta.fields]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Refund], search_term: str
+    ) -> tuple[QuerySet[Refund], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if len(term) == 8:  # the order's short id, as the orders list shows it
+            found = found | queryset.filter(intent__order_id__startswith=term.lower())
+        return found, may_have_duplicates
+
+    @admin.display(description="order", ordering="intent__order_id")
+    def order(self, refund: Refund) -> str:
+        """The order's short id, linked to the order's staff page (by URL name: no import of orders)."""
+        short = str(refund.intent.order_id)[:8]
+        try:
+            return format_html(
+                '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[refund.intent.order_id]), short
+            )
+        except NoReverseMatch:
+            return short
 
     @admin.display(description="amount", ordering="amount_paise")
     def amount(self, refund: Refund) -> str:

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from shop.money import format_inr
+
 from .states import Status
 
 
@@ -57,7 +59,7 @@ class PaymentIntent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.method} {self.status} {self.amount_paise}p for order {self.order_id}"
+        return f"{self.method} {self.status} {format_inr(self.amount_paise)} for order {str(self.order_id)[:8]}"
 
 
 class PaymentTransition(models.Model):
@@ -122,7 +124,7 @@ class Refund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount_paise__gte=100), name="pay_refund_min_100")]
 
     def __str__(self) -> str:
-        return f"refund {self.amount_paise}p {self.status}"
+        return f"refund {format_inr(self.amount_paise)} {self.status}"
 
     @property
     def receipt(self) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shop.db import create_or_get, one_or_none
 from shop.eventbus import publish
+from shop.money import format_inr
 
 from .. import conf, gateway
 from ..errors import PaymentRefused
@@ -65,11 +66,12 @@ def request_payment(
         )
         if not created and (intent.amount_paise != amount_paise or intent.method != method):
             raise PaymentRefused(
-                f"payment for order {order_id} was already requested as {intent.method} {intent.amount_paise}p",
+                f"payment for order {order_id} was already requested as {intent.method} "
+                f"{format_inr(intent.amount_paise)}",
                 code="payment_mismatch",
             )
         if created:
-            note(intent, source="service", text=f"requested {method} {amount_paise}p")
+            note(intent, source="service", text=f"requested {method} {format_inr(amount_paise)}")
             if method == PaymentIntent.Method.COD:
                 move(intent, Status.CREATED, source="service", text="cash on delivery: collected at the door")
                 intent.save(update_fields=["status", "updated_at"])
@@ -221,7 +223,11 @@ def set_cash_due(*, order_id: UUID, amount_paise: int) -> PaymentIntent | None:
         if intent is None or intent.method != PaymentIntent.Method.COD or intent.status != Status.CREATED:
             return intent
         if 0 <= amount_paise < intent.amount_paise:
-            note(intent, source="order", text=f"cash due {intent.amount_paise}p -> {amount_paise}p after picking")
+            note(
+                intent,
+                source="order",
+                text=f"cash due {format_inr(intent.amount_paise)} -> {format_inr(amount_paise)} after picking",
+            )
             intent.amount_paise = amount_paise
             intent.save(update_fields=["amount_paise", "updated_at"])
         return intent
@@ -237,9 +243,10 @@ def settle_cash_on_delivery(
             return intent
         if cash_collected_paise > intent.amount_paise:
             raise PaymentRefused(
-                f"collected {cash_collected_paise}p exceeds the {intent.amount_paise}p due", code="overcollected"
+                f"collected {format_inr(cash_collected_paise)} exceeds the {format_inr(intent.amount_paise)} due",
+                code="overcollected",
             )
-        move(intent, Status.CAPTURED, source="delivery", text=f"cash collected {cash_collected_paise}p")
+        move(intent, Status.CAPTURED, source="delivery", text=f"cash collected {format_inr(cash_collected_paise)}")
         intent.captured_paise = cash_collected_paise
         intent.save(update_fields=["status", "captured_paise", "updated_at"])
         publish(

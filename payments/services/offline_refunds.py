@@ -99,7 +99,8 @@ def _record(
     )
     intent.refunded_paise += amount_paise
     label = Refund.Channel(channel).label.lower()
-    said = f"refund {amount_paise}p paid by the store ({label}{', ' + reference if reference else ''}): {reason}"
+    how = f"{label}, {reference}" if reference else label
+    said = f"refund {format_inr(amount_paise)} paid by the store ({how}): {reason}"
     if intent.refunded_paise == intent.captured_paise:
         move(intent, Status.REFUNDED, source=source, text=f"{said}; refunded in full")
     else:

@@ -142,7 +142,10 @@ def _new_refund(intent: PaymentIntent, *, amount_paise: int, key: str, reason: s
     intent.refunded_paise += amount_paise
     intent.save(update_fields=["refunded_paise", "updated_at"])
     note(
-        intent, source=source, text=f"refund {amount_paise}p requested: {reason}", payment_id=intent.razorpay_payment_id
+        intent,
+        source=source,
+        text=f"refund {format_inr(amount_paise)} requested: {reason}",
+        payment_id=intent.razorpay_payment_id,
     )
     publish_requested(intent, refund)
     return refund
@@ -237,7 +240,12 @@ def _on_extra_payment_refund(
     if refund.status == Refund.Status.PROCESSED:
         refund.bank_reference = _bank_reference(entity) or refund.bank_reference
         refund.processed_at = timezone.now()
-        note(intent, source=source, payment_id=payment_id, text=f"second payment refunded ({refund.amount_paise}p)")
+        note(
+            intent,
+            source=source,
+            payment_id=payment_id,
+            text=f"second payment refunded ({format_inr(refund.amount_paise)})",
+        )
     elif refund.status == Refund.Status.FAILED:
         refund.failure_reason = (reason or "refund failed at Razorpay")[:300]
         note(intent, source=source, payment_id=payment_id, text=f"second payment's refund failed: {reason}")
@@ -251,7 +259,12 @@ def refund_extra_payment(intent: PaymentIntent, payment: dict[str, Any], *, sour
     payment_id, amount = str(payment.get("id", "")), payment.get("amount")
     key = f"extra-{payment_id}"
     if not IDEMPOTENCY_KEY.match(key) or not isinstance(amount, int) or amount < MIN_REFUND_PAISE:
-        note(intent, source=source, payment_id=payment_id, text=f"second payment {amount}p captured: refund it by hand")
+        note(
+            intent,
+            source=source,
+            payment_id=payment_id,
+            text=f"second payment ({amount} paise) captured: refund it by hand",
+        )
         log.error("payments.extra_payment_not_refundable", intent_id=str(intent.id), payment_id=payment_id)
         return None
     refund = Refund.objects.filter(idempotency_key=key).first()
@@ -264,7 +277,12 @@ def refund_extra_payment(intent: PaymentIntent, payment: dict[str, Any], *, sour
         reason="a second payment for an order already paid",
         extra_payment_id=payment_id,
     )
-    note(intent, source=source, payment_id=payment_id, text=f"second payment {amount}p captured: refunding it whole")
+    note(
+        intent,
+        source=source,
+        payment_id=payment_id,
+        text=f"second payment {format_inr(amount)} captured: refunding it whole",
+    )
     log.warning("payments.extra_payment_refunded", intent_id=str(intent.id), payment_id=payment_id, amount=amount)
     transaction.on_commit(lambda: send_refund(refund_id=refund.id))
     return refund
@@ -288,7 +306,11 @@ def _on_processed(intent: PaymentIntent, refund: Refund, source: str) -> None:
     if done == intent.captured_paise:
         move(intent, Status.REFUNDED, source=source, text=f"refunded in full ({refund.razorpay_refund_id})")
     else:
-        note(intent, source=source, text=f"refund {refund.amount_paise}p processed ({refund.razorpay_refund_id})")
+        note(
+            intent,
+            source=source,
+            text=f"refund {format_inr(refund.amount_paise)} processed ({refund.razorpay_refund_id})",
+        )
     intent.save(update_fields=["status", "updated_at"])
     publish_refunded(intent, refund)
 
@@ -297,7 +319,7 @@ def _on_failed(intent: PaymentIntent, refund: Refund, source: str) -> None:
     # The amount is refundable again: staff decide what to do next.
     intent.refunded_paise -= refund.amount_paise
     intent.save(update_fields=["refunded_paise", "updated_at"])
-    note(intent, source=source, text=f"refund {refund.amount_paise}p failed: {refund.failure_reason}")
+    note(intent, source=source, text=f"refund {format_inr(refund.amount_paise)} failed: {refund.failure_reason}")
     log.error("payments.refund_failed", refund_id=str(refund.id), reason=refund.failure_reason)
     publish(
         RefundFailed(

@@ -130,3 +130,24 @@ def test_support_finds_a_payment_by_the_orders_short_id_or_the_customers_email(f
     assert listed(str(mine.order_id)[:8]) == {str(mine.order_id)}
     assert listed("asha.rao@example.in") == {str(mine.order_id)}
     assert listed(str(other.order_id)) == {str(other.order_id)}
+
+
+def test_the_intent_and_refund_pages_show_rupees_and_lead_to_the_order(fake, staff_client):
+    from payments import services
+
+    intent = paid_intent(fake, 45_000)
+    services.refund_payment(
+        order_id=intent.order_id, amount_paise=15_050, idempotency_key="admin-test-0001", reason="x"
+    )
+
+    page = staff_client.get(f"/admin/payments/paymentintent/{intent.pk}/change/").content.decode()
+    refunds = staff_client.get("/admin/payments/refund/").content.decode()
+    by_short_id = staff_client.get("/admin/payments/refund/", {"q": str(intent.order_id)[:8]})
+
+    assert "₹450.00 asked, ₹450.00 captured, ₹150.50 refunded or on its way" in page
+    assert "refund ₹150.50 requested" in page  # the history in rupees too
+    assert "45000" not in page
+    assert "15050" not in page
+    assert f'/admin/orders/order/{intent.order_id}/change/">{intent.order_id}</a>' in page
+    assert f'/admin/orders/order/{intent.order_id}/change/">{str(intent.order_id)[:8]}</a>' in refunds
+    assert [r.intent_id for r in by_short_id.context["cl"].result_list] == [intent.id]

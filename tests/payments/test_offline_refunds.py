@@ -74,7 +74,7 @@ def test_a_cash_refund_is_processed_at_once_and_publishes_what_a_razorpay_refund
     assert refund.processed_at is not None
     intent.refresh_from_db()
     assert (intent.status, intent.captured_paise, intent.refunded_paise) == ("captured", 34_000, 5_000)
-    assert intent.transitions.last().note == "refund 5000p paid by the store (cash): bruised mangoes"
+    assert intent.transitions.last().note == "refund ₹50.00 paid by the store (cash): bruised mangoes"
     assert published == [
         RefundRequested(
             order_id=intent.order_id,
