@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from typing import Any, get_args
 
 from django import forms
@@ -16,11 +17,12 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from rest_framework.exceptions import APIException
 
-from shop.adminkit import OperatedAdmin, ReadOnlyAdmin, RupeesField, RupeesInForms
+from shop.adminkit import OperatedAdmin, ReadOnlyAdmin, RupeesField, RupeesInForms, widen_search
 from shop.money import format_inr, rupees_text
 
 from . import selectors, services
@@ -32,6 +34,49 @@ from .models.shipments import ACTIVE_STATES, PaymentMethod, PickOutcome, Shipmen
 
 def _short(store_id: Any) -> str:
     return str(store_id)[:8]
+
+
+#: A failed attempt's reason as staff read it; the services and the events keep the code.
+FAILURE_WORDS: dict[str, str] = {
+    "customer_unavailable": "Customer not available",
+    "address_not_found": "Address not found",
+    "refused": "Customer refused the order",
+    "other": "Other reason",
+}
+
+
+def _failure_words(code: str) -> str:
+    return FAILURE_WORDS.get(code, code.replace("_", " ").capitalize())
+
+
+def _admin_link(name: str, object_id: Any, label: str, query: str = "") -> str:
+    """A link to another app's staff screen by URL name (no import of that app); the bare label
+    where that app is not installed (an extracted service)."""
+    try:
+        url = reverse(name, args=[object_id] if object_id is not None else [])
+    except NoReverseMatch:
+        return label
+    return format_html('<a href="{}{}">{}</a>', url, query, label)
+
+
+def _local(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%a %d %b %H:%M}" if moment is not None else "-"
+
+
+class _StoreFilter(admin.SimpleListFilter):
+    """Rows of one store, the stores named from delivery's projection (one query)."""
+
+    title = "store"
+    parameter_name = "store"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return selectors.store_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(store_id=value) if _is_uuid(value) else queryset.none()
 
 
 class _StoreColumn(OperatedAdmin):
@@ -347,7 +392,7 @@ class RiderAdmin(_StoreColumn):
 
     form = RiderForm
     list_display = ["name", "phone", "store", "is_active", "is_available"]
-    list_filter = ["is_active", "is_available"]
+    list_filter = [_StoreFilter, "is_active", "is_available"]
     search_fields = ["name", "phone", "user_id"]
     fields = ["user_id", "store_id", "name", "phone", "is_active", "is_available"]
 
@@ -384,24 +429,51 @@ class RiderAdmin(_StoreColumn):
         return False
 
 
+def _amount(line: ShipmentLine, quantity: int | None) -> str:
+    """A quantity of a line as staff read it: grams for a line sold by weight ("1,000 g"), else
+    packs ("x 2"); "-" when there is none (not picked yet)."""
+    if quantity is None:
+        return "-"
+    return f"{quantity:,} g" if line.sold_by_weight else f"x {quantity}"
+
+
 class ShipmentLineInline(admin.TabularInline):
+    """The pick list, read only: each line's item, what was ordered and what picking found, in grams
+    for a line sold by weight and in packs otherwise (the row has no "title x quantity" header)."""
+
     model = ShipmentLine
+    template = "admin/delivery/shipment/lines_inline.html"
     extra = 0
     can_delete = False
-    fields = (
-        "sku_id", "title", "quantity", "sold_by_weight", "outcome", "quantity_picked", "replacement",
-        "quantity_replaced",
-    )  # fmt: skip
+    fields = ("title", "sku_id", "ordered", "sold_by", "outcome", "picked", "replacement", "put_in_its_place")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="ordered")
+    def ordered(self, line: ShipmentLine) -> str:
+        return _amount(line, line.quantity)
+
+    @admin.display(description="sold by")
+    def sold_by(self, line: ShipmentLine) -> str:
+        return "weight (priced per kg)" if line.sold_by_weight else "pack (priced per pack)"
+
+    @admin.display(description="picked")
+    def picked(self, line: ShipmentLine) -> str:
+        return _amount(line, line.quantity_picked)
 
     @admin.display(description="if short")
     def replacement(self, line: ShipmentLine) -> str:
         if line.replacement_sku_id is None:
             return "refund (no replacement offered)"
         return f"{line.replacement_title} ({_short(line.replacement_sku_id)})"
+
+    @admin.display(description="put in its place")
+    def put_in_its_place(self, line: ShipmentLine) -> str:
+        if line.quantity_replaced is None:
+            return "-"
+        return f"{_amount(line, line.quantity_replaced)} of {line.replacement_title}"
 
 
 def _refusal(exc: APIException | ValidationError) -> str:
@@ -521,7 +593,7 @@ class DeliverForm(forms.Form):
 
 
 class FailForm(forms.Form):
-    REASONS = [(reason, reason.replace("_", " ").capitalize()) for reason in get_args(DeliveryFailure)]
+    REASONS = [(reason, _failure_words(reason)) for reason in get_args(DeliveryFailure)]
 
     reason = forms.ChoiceField(choices=REASONS)
 
@@ -545,6 +617,76 @@ class AssignForm(forms.Form):
         ]
         if shipment.rider_id is not None:
             field.initial = str(shipment.rider_id)
+
+
+class _SlotDateFilter(admin.SimpleListFilter):
+    """Shipments by their slot's day in India (the slot's local date, as its start reads in IST):
+    yesterday, today, tomorrow and the days after by name, the coming week, or any day as
+    ?slot_date=2030-01-07. No query (a date hierarchy would scan every shipment on each page)."""
+
+    title = "slot day (IST)"
+    parameter_name = "slot_date"
+    _DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        today = timezone.localdate()
+        later = [today + timedelta(days=n) for n in range(2, 7)]
+        return [
+            ("yesterday", "Yesterday"),
+            ("today", "Today"),
+            ("tomorrow", "Tomorrow"),
+            *[(day.isoformat(), f"{day:%a %d %b}") for day in later],
+            ("next_7_days", "Today and the next 6 days"),
+            ("none", "No slot"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        today = timezone.localdate()
+        if not value:
+            return queryset
+        if value in self._DAYS:
+            return queryset.filter(slot__date=today + timedelta(days=self._DAYS[value]))
+        if value == "next_7_days":
+            return queryset.filter(slot__date__range=(today, today + timedelta(days=6)))
+        if value == "none":
+            return queryset.filter(slot=None)
+        try:
+            return queryset.filter(slot__date=date.fromisoformat(value))
+        except ValueError:
+            return queryset.none()
+
+
+class _RiderFilter(admin.SimpleListFilter):
+    """Shipments of one rider (of the chosen store's riders once a store is chosen), or of none yet."""
+
+    title = "rider"
+    parameter_name = "rider"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        store = request.GET.get(_StoreFilter.parameter_name, "")
+        riders = selectors.rider_choices(store_id=uuid.UUID(store) if _is_uuid(store) else None)
+        return [("none", "No rider yet"), *riders]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(rider=None)
+        return queryset.filter(rider_id=value) if _is_uuid(value) else queryset.none()
+
+
+#: Once a shipment is delivered, returned or cancelled there is no cash left to collect at the door.
+_CASH_SETTLED = {
+    ShipmentStatus.DELIVERED: "- (delivered: see cash collected)",
+    ShipmentStatus.RETURNED: "- (returned to the store: nothing to collect)",
+    ShipmentStatus.CANCELLED: "- (cancelled: nothing to collect)",
+}
+
+
+#: The history entries of the steps with nothing to enter, the same from the list and the page.
+_PACKED, _SENT_OUT, _RETURNED = "Packed", "Sent out", "Returned to the store"
 
 
 def _step(description: str, service: Callable[..., Any], done: str, history: Callable[[Shipment], str]) -> Any:
@@ -577,6 +719,7 @@ def _step(description: str, service: Callable[..., Any], done: str, history: Cal
 class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
     list_display = [
         "tracking_code",
+        "order",
         "status",
         "store",
         "rider",
@@ -586,27 +729,38 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
         "attempts",
         "created_at",
     ]
-    # Money shows in rupees: the paise columns are replaced by these (see get_fields).
-    readonly_fields = ["cash_to_collect", "cash_collected"]
-    _IN_RUPEES = {"cod_amount_paise": "cash_to_collect", "cash_collected_paise": "cash_collected"}
-    list_filter = ["status", "payment_method"]
+    # Shown as staff read them, in place of the columns (see get_fields): the order with links to its
+    # page and its payment, money in rupees, the failure in words and every attempt after the count.
+    readonly_fields = ["order_links", "cash_to_collect", "cash_collected", "last_failure", "attempt_history"]
+    _SHOWN_AS = {
+        "order_id": ("order_links",),
+        "cod_amount_paise": ("cash_to_collect",),
+        "cash_collected_paise": ("cash_collected",),
+        "failure_reason": ("last_failure",),
+        "attempts": ("attempts", "attempt_history"),
+    }
+    list_filter = ["status", _StoreFilter, _SlotDateFilter, _RiderFilter, "payment_method"]
     list_select_related = ["rider", "slot__zone"]
-    search_fields = ["tracking_code", "order_id"]
+    search_fields = ["tracking_code", "order_id", "recipient_name", "recipient_phone", "rider__name"]
+    search_help_text = (
+        "Tracking code, the order's short id (8 characters, as in the list) or id, the recipient's name or "
+        "phone, the customer's email, name or phone, or the rider's name."
+    )
     inlines = [ShipmentLineInline]
     actions = [
-        _step("Pack", services.pack_shipment, "Packed", lambda _: "Packed"),
+        _step("Pack", services.pack_shipment, "Packed", lambda _: _PACKED),
         _step(
             "Assign the least-loaded rider",
             services.assign_rider,
             "Assigned a rider to",
             lambda shipment: f"Assigned the least-loaded rider, {_rider_name(shipment.rider_id)}",
         ),
-        _step("Send out for delivery", services.dispatch_shipment, "Sent out for delivery", lambda _: "Sent out"),
+        _step("Send out for delivery", services.dispatch_shipment, "Sent out for delivery", lambda _: _SENT_OUT),
         _step(
             "Return to store (after a failure)",
             services.return_shipment,
             "Returned to the store",
-            lambda _: "Returned to the store",
+            lambda _: _RETURNED,
         ),
     ]
 
@@ -614,18 +768,75 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
     def slot_window(self, shipment: Shipment) -> str:
         return _slot_label(shipment.slot)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Shipment], search_term: str
+    ) -> tuple[QuerySet[Shipment], bool]:
+        """Also the order's short id as the list shows it, and the customer's account by email, name
+        or phone (the accounts kernel's users), besides the recipient the shipment holds."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        found = widen_search(found, queryset, search_term, short_id_field="order_id", customer_field="customer_id")
+        return found, may_have_duplicates
+
     def get_fields(self, request: HttpRequest, obj: Shipment | None = None) -> Any:
         fields: list[Any] = []
         for name in super().get_fields(request, obj):
-            field = self._IN_RUPEES.get(name, name) if isinstance(name, str) else name
-            if field not in fields:  # the rupee fields stand where the paise ones were, once
-                fields.append(field)
+            for field in self._SHOWN_AS.get(name, (name,)) if isinstance(name, str) else (name,):
+                if field not in fields:  # each stands where its column was, once
+                    fields.append(field)
         return fields
+
+    @admin.display(description="order", ordering="order_id")
+    def order(self, shipment: Shipment) -> str:
+        """The order's short id as staff read it (the orders list shows the same 8 characters)."""
+        return str(shipment.order_id)[:8].upper()
+
+    @admin.display(description="order")
+    def order_links(self, shipment: Shipment) -> str:
+        """The order's page and its payment in the payments screens (found by the order's id)."""
+        order = _admin_link("admin:orders_order_change", shipment.order_id, f"Order {self.order(shipment)}")
+        payment = _admin_link(
+            "admin:payments_paymentintent_changelist", None, "its payment", query=f"?q={shipment.order_id}"
+        )
+        return format_html("{} · {} · {}", order, payment, str(shipment.order_id))
+
+    @admin.display(description="failure reason")
+    def last_failure(self, shipment: Shipment) -> str:
+        if not shipment.failure_reason:
+            return "- (see the attempts for earlier ones)" if shipment.attempts > 1 else "-"
+        return _failure_words(shipment.failure_reason)
+
+    @admin.display(description="attempts, one by one")
+    def attempt_history(self, shipment: Shipment) -> str:
+        """Every trip to the door with its rider and how it ended, the reasons in words: the shipment
+        keeps only the last failure's reason, and sending it out again clears that."""
+        attempts = selectors.delivery_attempts(shipment=shipment)
+        if not attempts:
+            return "- (not sent out yet)"
+        outcomes = {
+            "out": lambda a: "On the road",
+            "delivered": lambda a: f"Delivered {_local(a.ended_at)}",
+            "failed": lambda a: f"Failed {_local(a.ended_at)}: {_failure_words(a.reason)}",
+            "unknown": lambda a: "No record left (older than the event log keeps)",
+        }
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((a.number, _local(a.dispatched_at), a.rider_name or "-", outcomes[a.outcome](a)) for a in attempts),
+        )
+        return format_html(
+            '<table class="attempts"><thead><tr><th scope="col">Attempt</th><th scope="col">Sent out (IST)</th>'
+            '<th scope="col">Rider</th><th scope="col">How it ended</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
 
     @admin.display(description="cash to collect", ordering="cod_amount_paise")
     def cash_to_collect(self, shipment: Shipment) -> str:
         if shipment.payment_method != PaymentMethod.COD:
             return "- (prepaid)"
+        if shipment.status in _CASH_SETTLED:
+            return _CASH_SETTLED[ShipmentStatus(shipment.status)]
+        if shipment.order_cancelled:
+            return "- (order cancelled: bring it back, collect nothing)"
         if shipment.cash_total_pending:
             return f"{format_inr(shipment.cod_amount_paise)} (new total after picking pending)"
         return format_inr(shipment.cod_amount_paise)
@@ -646,17 +857,31 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "shipment_steps": steps})
 
     def _door_steps(self, request: HttpRequest, shipment: Shipment) -> list[tuple[str, str]]:
-        """(label, url) of the steps staff can take from here: the pick while pending, a rider until the
-        shipment leaves the store, the door while out."""
+        """(label, url) of the steps staff can take from here: the pick while pending, packing once
+        picked, a rider until the shipment leaves the store, sending it out (again) once packed or after
+        a failure with a rider, the door while out, and after a failure the return. A shipment whose
+        order was cancelled on the road is only brought back: it is not handed over or sent out again."""
         if not request.user.has_perm("delivery.change_shipment"):
             return []
-        names = []
-        if shipment.status == ShipmentStatus.PENDING:
+        status, names = shipment.status, []
+        if status == ShipmentStatus.PENDING:
             names.append(("Record the pick", "pick"))
-        if shipment.status in services.ASSIGNABLE_STATES:
+        if status == ShipmentStatus.PICKED:
+            names.append(("Pack", "pack"))
+        if status in services.ASSIGNABLE_STATES:
             names.append(("Assign a rider", "assign"))
-        if shipment.status == ShipmentStatus.OUT_FOR_DELIVERY:
-            names += [("Delivered", "deliver"), ("Delivery failed", "fail")]
+        if (
+            status in (ShipmentStatus.PACKED, ShipmentStatus.FAILED)
+            and shipment.rider_id
+            and not shipment.order_cancelled
+        ):
+            names.append(("Send out again" if status == ShipmentStatus.FAILED else "Send out for delivery", "dispatch"))
+        if status == ShipmentStatus.OUT_FOR_DELIVERY:
+            if not shipment.order_cancelled:
+                names.append(("Delivered", "deliver"))
+            names.append(("Delivery failed", "fail"))
+        if status == ShipmentStatus.FAILED:
+            names.append(("Return to the store", "return"))
         return [(label, reverse(f"admin:delivery_shipment_{name}", args=[shipment.pk])) for label, name in names]
 
     def get_urls(self) -> list[URLPattern]:
@@ -666,6 +891,9 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             path("<uuid:pk>/deliver/", site.admin_view(self.deliver_view), name="delivery_shipment_deliver"),
             path("<uuid:pk>/fail/", site.admin_view(self.fail_view), name="delivery_shipment_fail"),
             path("<uuid:pk>/assign/", site.admin_view(self.assign_view), name="delivery_shipment_assign"),
+            path("<uuid:pk>/pack/", site.admin_view(self.pack_view), name="delivery_shipment_pack"),
+            path("<uuid:pk>/dispatch/", site.admin_view(self.dispatch_view), name="delivery_shipment_dispatch"),
+            path("<uuid:pk>/return/", site.admin_view(self.return_view), name="delivery_shipment_return"),
             *super().get_urls(),
         ]
 
@@ -684,6 +912,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
         history: Callable[[Any], str],
         title: str,
         template: str,
+        explain: Callable[[Shipment], str] | None = None,
     ) -> HttpResponse:
         """One page of a step: the form on GET; on POST one service call (its own transaction, its events).
         A refusal of the state machine (a double submit, someone else moved it) goes back to the change page
@@ -718,6 +947,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             "form": form,
             "opts": self.model._meta,
             "original": shipment,
+            "explanation": explain(shipment) if explain is not None else "",
         }
         return TemplateResponse(request, template, context)
 
@@ -766,7 +996,7 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
                 shipment_id=shipment.pk, reason=form.cleaned_data["reason"]
             ),
             done="delivery failed, recorded",
-            history=lambda form: f"Recorded a failed delivery: {form.cleaned_data['reason'].replace('_', ' ')}",
+            history=lambda form: f"Recorded a failed delivery: {_failure_words(form.cleaned_data['reason']).lower()}",
             title="Delivery failed",
             template="admin/delivery/shipment/door.html",
         )
@@ -785,6 +1015,85 @@ class ShipmentAdmin(_StoreColumn, ReadOnlyAdmin):
             title="Assign a rider",
             template="admin/delivery/shipment/assign.html",
         )
+
+    # Steps with nothing to enter (the list's actions, for one shipment): a page that says what will
+    # happen and asks to confirm, since a link must not change anything by itself.
+
+    def pack_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._confirm_view(
+            request,
+            pk,
+            status=ShipmentStatus.PICKED,
+            run=services.pack_shipment,
+            done="packed",
+            history=_PACKED,
+            title="Pack",
+            explain=lambda shipment: "The picked items are bagged and sealed; then a rider can take it out.",
+        )
+
+    def dispatch_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._confirm_view(
+            request,
+            pk,
+            status=(ShipmentStatus.PACKED, ShipmentStatus.FAILED),
+            run=services.dispatch_shipment,
+            done="sent out for delivery",
+            history=_SENT_OUT,
+            title="Send out for delivery",
+            explain=_dispatch_explanation,
+        )
+
+    def return_view(self, request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+        return self._confirm_view(
+            request,
+            pk,
+            status=ShipmentStatus.FAILED,
+            run=services.return_shipment,
+            done="returned to the store",
+            history=_RETURNED,
+            title="Return to the store",
+            explain=lambda shipment: (
+                "No more attempts: the shipment goes back to the store with what was "
+                "picked, and its order is cancelled in turn (the customer gets their money back)."
+            ),
+        )
+
+    def _confirm_view(
+        self,
+        request: HttpRequest,
+        pk: uuid.UUID,
+        *,
+        status: ShipmentStatus | tuple[ShipmentStatus, ...],
+        run: Callable[..., Any],
+        done: str,
+        history: str,
+        title: str,
+        explain: Callable[[Shipment], str],
+    ) -> HttpResponse:
+        """The same service, history entry and refusals as the list's action, for this one shipment."""
+        return self._step_view(
+            request,
+            pk,
+            statuses=status if isinstance(status, tuple) else (status,),
+            make_form=lambda shipment, data: forms.Form(data),
+            run=lambda shipment, form: run(shipment_id=shipment.pk),
+            done=done,
+            history=lambda form: history,
+            title=title,
+            template="admin/delivery/shipment/confirm.html",
+            explain=explain,
+        )
+
+
+def _dispatch_explanation(shipment: Shipment) -> str:
+    if shipment.rider is None:
+        return "No rider yet: assign one first (sending out is refused until then)."
+    leaves = f"{shipment.rider.name} leaves with it now (attempt {shipment.attempts + 1})."
+    if shipment.payment_method != PaymentMethod.COD:
+        return f"{leaves} Prepaid: collect no cash."
+    if shipment.cash_total_pending:
+        return f"{leaves} Cash on delivery, but the order's new total after picking has not arrived yet: wait for it."
+    return f"{leaves} Cash on delivery: collect {format_inr(shipment.cod_amount_paise)}."
 
 
 def _rider_name(rider_id: uuid.UUID | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -12,8 +13,9 @@ from django.utils import timezone
 
 from shop.accounts.models import User
 from shop.db import one_or_none
+from shop.eventbus.models import Event as EventRecord
 
-from .events import FeePolicy, FeeTier
+from .events import FeePolicy, FeeTier, ShipmentDelivered, ShipmentDeliveryFailed, ShipmentOutForDelivery
 from .models import Rider, Shipment, Slot, Store, Zone
 from .models.shipments import ACTIVE_STATES
 from .models.slots import SlotMode
@@ -141,3 +143,88 @@ def store_label() -> Subquery:
         .annotate(label=Concat("code", Value(" · "), "title"))
         .values("label")[:1]
     )
+
+
+def store_choices() -> list[tuple[str, str]]:
+    """Every store delivery knows, as (store id, "CODE · Title"), by code: one query (a list filter's choices)."""
+    stores = Store.objects.order_by("code").values_list("store_id", "code", "title")
+    return [(str(store_id), f"{code} · {title}") for store_id, code, title in stores]
+
+
+def rider_choices(*, store_id: UUID | None = None) -> list[tuple[str, str]]:
+    """Riders (of one store, if given) as (rider id, name), inactive ones said so: one query."""
+    riders = Rider.objects.order_by("name", "id")
+    if store_id is not None:
+        riders = riders.filter(store_id=store_id)
+    return [
+        (str(rider_id), name if is_active else f"{name} (inactive)")
+        for rider_id, name, is_active in riders.values_list("id", "name", "is_active")
+    ]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One trip to the door: when the rider left, who, and how it ended (`outcome`: "out" while on the
+    road, "delivered", "failed" with the `reason` code, or "unknown" when no record of it is left)."""
+
+    number: int
+    rider_name: str = ""
+    dispatched_at: datetime | None = None
+    outcome: str = "unknown"
+    reason: str = ""
+    ended_at: datetime | None = None
+
+
+_ATTEMPT_EVENTS = (ShipmentOutForDelivery.name, ShipmentDeliveryFailed.name, ShipmentDelivered.name)
+
+
+def delivery_attempts(*, shipment: Shipment) -> list[Attempt]:
+    """The shipment's attempts, first first, read from the events it published (the shipment row keeps
+    only the last failure's reason, and a new attempt clears it): two queries, the events of its order
+    and the riders' names. An attempt whose events the bus pruned (EVENTBUS_EVENT_RETENTION_DAYS) is
+    "unknown", but for the current failure, which the row still holds."""
+    records = (
+        EventRecord.objects.filter(key=str(shipment.order_id), name__in=_ATTEMPT_EVENTS)
+        .order_by("seq")
+        .values_list("name", "payload")
+    )
+    trips: dict[int, dict[str, Any]] = {}
+    last = 0
+    for name, payload in records:
+        if payload.get("shipment_id") != str(shipment.pk):
+            continue
+        if name == ShipmentOutForDelivery.name:
+            last = int(payload["attempt"])
+            trips[last] = {
+                "rider_id": payload.get("rider_id"),
+                "dispatched_at": _parse(payload.get("dispatched_at")),
+                "outcome": "out",
+            }
+        elif name == ShipmentDeliveryFailed.name:
+            trip = trips.setdefault(int(payload["attempt"]), {})
+            trip.update(outcome="failed", reason=payload.get("reason", ""), ended_at=_parse(payload.get("failed_at")))
+        elif last:  # delivered: the attempt under way
+            trips[last].update(outcome="delivered", ended_at=_parse(payload.get("delivered_at")))
+    rider_ids = {trip["rider_id"] for trip in trips.values() if trip.get("rider_id")}
+    names = {str(pk): name for pk, name in Rider.objects.filter(pk__in=rider_ids).values_list("id", "name")}
+    attempts = []
+    for number in range(1, max([shipment.attempts, *trips]) + 1):
+        trip = trips.get(number, {})
+        if number == shipment.attempts and shipment.failure_reason and trip.get("outcome") != "failed":
+            trip = {**trip, "outcome": "failed", "reason": shipment.failure_reason, "ended_at": shipment.failed_at}
+        rider_id = trip.get("rider_id")
+        attempts.append(
+            Attempt(
+                number=number,
+                rider_name=names.get(rider_id, str(rider_id)[:8]) if rider_id else "",
+                dispatched_at=trip.get("dispatched_at"),
+                outcome=trip.get("outcome", "unknown"),
+                reason=trip.get("reason", ""),
+                ended_at=trip.get("ended_at"),
+            )
+        )
+    return attempts
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
