@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,12 +17,27 @@ from .models import Coupon, CouponRedemption
 
 
 class CouponForm(forms.ModelForm):
+    #: Staff type a percentage ("10", "12.5"); the coupon keeps basis points.
+    percent = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        decimal_places=2,
+        label="Percent off",
+        help_text="For a percentage coupon: e.g. 10 or 12.5 (leave empty for the other kinds).",
+    )
+
     class Meta:
         model = Coupon
         fields = (
-            "code", "description", "kind", "percent_bp", "amount_paise", "max_discount_paise", "min_subtotal_paise",
+            "code", "description", "kind", "percent", "amount_paise", "max_discount_paise", "min_subtotal_paise",
             "valid_from", "valid_until", "per_customer_limit", "total_limit", "is_active",
         )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.percent_bp:
+            self.initial["percent"] = Decimal(self.instance.percent_bp) / 100
 
     def clean_code(self) -> str:
         code = str(self.cleaned_data["code"]).strip().upper()
@@ -32,10 +48,14 @@ class CouponForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
-        if kind == Coupon.Kind.PERCENT and not 1 <= (data.get("percent_bp") or 0) <= 10_000:
-            self.add_error("percent_bp", "A percentage coupon needs 1 to 10000 basis points (1000 = 10 %).")
+        percent = data.get("percent")
+        if kind == Coupon.Kind.PERCENT and percent is None:
+            self.add_error("percent", "A percentage coupon needs its percentage, e.g. 10.")
+        self.instance.percent_bp = int(percent * 100) if kind == Coupon.Kind.PERCENT and percent is not None else 0
         if kind == Coupon.Kind.FLAT and not (data.get("amount_paise") or 0) > 0:
             self.add_error("amount_paise", "A flat coupon needs the amount it takes off.")
+        if kind != Coupon.Kind.FLAT:
+            data["amount_paise"] = 0  # only a flat coupon takes an amount off
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end <= start:
             self.add_error("valid_until", "Must be after valid from.")

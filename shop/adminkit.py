@@ -26,7 +26,8 @@ class RupeesField(forms.DecimalField):
     to integer paise for the services (which keep every amount in paise). An initial value
     in paise (a model field's) is shown in rupees; `has_changed` compares paise."""
 
-    def __init__(self, *, min_rupees: Decimal = Decimal("0.00"), **kwargs: Any) -> None:
+    def __init__(self, *, min_rupees: Decimal = Decimal("0.00"), empty_paise: int | None = None, **kwargs: Any) -> None:
+        self.empty_paise = empty_paise  # what a blank field means (a model field's default), else None
         kwargs.setdefault("help_text", "In rupees, e.g. 412.50.")
         super().__init__(
             min_value=min_rupees, max_value=kwargs.pop("max_value", MAX_RUPEES), max_digits=12, decimal_places=2,
@@ -45,7 +46,7 @@ class RupeesField(forms.DecimalField):
 
     def clean(self, value: Any) -> int | None:
         rupees = super().clean(value)
-        return None if rupees is None else paise_from_rupees(rupees)
+        return self.empty_paise if rupees is None else paise_from_rupees(rupees)
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         if self.disabled:
@@ -72,11 +73,15 @@ class RupeesInForms:
 
     def formfield_for_dbfield(self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
         if isinstance(db_field, models.IntegerField) and db_field.name.endswith("_paise"):
+            # A column with a default may be left blank: it means the default (a coupon's
+            # amount off, 0, where the coupon is a percentage).
+            default = db_field.get_default() if db_field.has_default() else None
             return RupeesField(
                 label=rupees_label(db_field),
-                required=not (db_field.blank or db_field.null),
+                required=not (db_field.blank or db_field.null or db_field.has_default()),
+                empty_paise=default,
+                initial=default,
                 help_text=db_field.help_text or "In rupees, e.g. 412.50.",
-                **({"initial": db_field.get_default()} if db_field.has_default() else {}),
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 

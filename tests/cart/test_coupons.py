@@ -235,7 +235,7 @@ def test_the_last_use_goes_to_one_of_two_checkouts_at_once() -> None:
 def test_staff_make_a_coupon_in_rupees_and_see_its_uses(admin_client) -> None:  # type: ignore[no-untyped-def]
     now = timezone.localtime()
     form = {
-        "code": " monsoon-50 ", "description": "₹50 off", "kind": "flat", "percent_bp": "0", "amount_paise": "50.00",
+        "code": " monsoon-50 ", "description": "₹50 off", "kind": "flat", "percent": "", "amount_paise": "50.00",
         "max_discount_paise": "", "min_subtotal_paise": "499", "valid_from_0": now.strftime("%Y-%m-%d"),
         "valid_from_1": "00:00:00", "valid_until_0": (now + timedelta(days=7)).strftime("%Y-%m-%d"),
         "valid_until_1": "00:00:00", "per_customer_limit": "1", "total_limit": "100", "is_active": "on",
@@ -252,7 +252,26 @@ def test_staff_make_a_coupon_in_rupees_and_see_its_uses(admin_client) -> None:  
 
     refused = admin_client.post("/admin/cart/coupon/add/", {**form, "code": "PCT", "kind": "percent"})
     assert refused.status_code == 200
-    assert "A percentage coupon needs 1 to 10000 basis points" in refused.content.decode()
+    assert "A percentage coupon needs its percentage, e.g. 10." in refused.content.decode()
+
+    # A percentage as staff say it (12.5 %), no amount typed; free delivery needs neither.
+    percent = {
+        **form,
+        "code": "PCT",
+        "kind": "percent",
+        "percent": "12.5",
+        "amount_paise": "",
+        "max_discount_paise": "100",
+    }
+    free = {**form, "code": "FREE", "kind": "free_delivery", "amount_paise": ""}
+    assert admin_client.post("/admin/cart/coupon/add/", percent).status_code == 302
+    assert admin_client.post("/admin/cart/coupon/add/", free).status_code == 302
+    made = {c.code: (c.kind, c.percent_bp, c.amount_paise, c.max_discount_paise) for c in Coupon.objects.all()}
+    assert made["PCT"] == ("percent", 1250, 0, 10_000)
+    assert made["FREE"] == ("free_delivery", 0, 0, None)
+    edit = admin_client.get(f"/admin/cart/coupon/{Coupon.objects.get(code='PCT').pk}/change/").content.decode()
+    assert 'name="percent" value="12.5' in edit
+    assert "12.5 %" in admin_client.get("/admin/cart/coupon/").content.decode()
 
 
 def test_the_demo_seed_makes_one_coupon_of_each_kind_once() -> None:
