@@ -18,6 +18,7 @@ from inventory import services
 from inventory.admin import AdjustForm, quantity_text
 from inventory.models import Batch, Movement, Stock
 from shop.accounts.models import User
+from tests.history import admin_history
 
 from .factories import SkuFactory, StoreFactory
 
@@ -135,6 +136,8 @@ def test_adjust_and_threshold_from_the_stock_page(operator, potatoes):
     assert any("on hand now 7 kg" in str(m) for m in get_messages(adjusted.wsgi_request))
     potatoes.refresh_from_db()
     assert (potatoes.on_hand, potatoes.low_stock_threshold) == (7000, 1000)
+    # Who did it: the stock's History, as from the list actions.
+    assert len(admin_history(potatoes)) == 2
 
 
 def test_an_operation_on_a_stock_that_does_not_exist_is_a_404(operator):

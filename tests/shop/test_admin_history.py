@@ -18,7 +18,12 @@ pytestmark = pytest.mark.django_db
 #: app label -> {model: (actions, custom views)}; each logs, tested in tests/<app>/test_admin*.py.
 LOGGED = {
     "orders": {"Order": ({"cancel_orders"}, {"orders_order_cancel"})},
-    "inventory": {"Stock": ({"receive_stock", "adjust_stock", "set_threshold"}, set())},
+    "inventory": {
+        "Stock": (
+            {"receive_stock", "adjust_stock", "set_threshold"},
+            {"inventory_stock_receive", "inventory_stock_adjust", "inventory_stock_threshold"},
+        )
+    },
     "notifications": {"Notification": ({"send_again"}, set())},
     "eventbus": {
         "DeadLetter": ({"replay", "discard"}, set()),
@@ -31,7 +36,10 @@ LOGGED = {
         "Zone": ({"generate_week_of_slots"}, set()),
         "Shipment": (
             {"pack_shipment", "assign_rider", "dispatch_shipment", "return_shipment"},
-            {f"delivery_shipment_{step}" for step in ("pick", "deliver", "fail", "assign")},
+            {
+                f"delivery_shipment_{step}"
+                for step in ("pick", "deliver", "fail", "assign", "pack", "dispatch", "return")
+            },
         ),
     },
     "payments": {
