@@ -224,3 +224,17 @@ class ShipmentReturned(Event):
     returned_at: datetime
     tracking_code: str = ""
     lines: tuple[ReturnedLine, ...] = ()
+
+
+class ShipmentCancelled(Event):
+    """The order was cancelled while its shipment was still at the store: the shipment is
+    called off. `lines` is what picking had put in its bag (empty if nothing was picked yet):
+    off the shelf in inventory's books, for someone to put back."""
+
+    name: ClassVar[str] = "delivery.shipment_cancelled.v1"
+    shipment_id: UUID
+    order_id: UUID
+    store_id: UUID
+    tracking_code: str = ""
+    cancelled_at: datetime
+    lines: tuple[ReturnedLine, ...] = ()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from delivery.events import ShipmentDelivered, ShipmentOutForDelivery, ShipmentPacked, ShipmentReturned
+from delivery.events import (
+    ReturnedLine,
+    ShipmentCancelled,
+    ShipmentDelivered,
+    ShipmentOutForDelivery,
+    ShipmentPacked,
+    ShipmentReturned,
+)
 from inventory.events import StockLow
 from orders.events import OrderAdjusted, OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
@@ -212,19 +219,40 @@ def abandoned_webhook_to_staff(event: WebhookAbandoned) -> None:
     )
 
 
+@subscriber(ShipmentCancelled)
+def cancelled_picked_shipment_to_staff(event: ShipmentCancelled) -> None:
+    """An order cancelled after picking leaves its goods in a bag at the store, off the shelf in
+    inventory's books (picking committed them): someone must put the sellable ones back. A
+    shipment cancelled before picking had nothing taken: its stock is simply released."""
+    if not event.lines:
+        return
+    services.alert_staff(
+        kind=K.STAFF_CANCELLED_AFTER_PICKING,
+        source_event_id=current_event_id(),
+        order_id=event.order_id,
+        tracking_code=event.tracking_code or str(event.shipment_id)[:8],
+        items=_bag(event.lines),
+        admin_url=services.public_url(f"/admin/inventory/stock/?store__id__exact={event.store_id}"),
+    )
+
+
+def _bag(lines: tuple[ReturnedLine, ...]) -> str:
+    """What is in a bag, one line each: "- Toned Milk 500 ml: 2", "- Tomatoes: 450 g"."""
+    listed = "\n".join(
+        f"- {line.title}: {grams_label(line.quantity) if line.sold_by_weight else line.quantity}" for line in lines
+    )
+    return listed or "- (not listed: see the shipment)"
+
+
 @subscriber(ShipmentReturned)
 def returned_shipment_to_staff(event: ShipmentReturned) -> None:
     """Picked goods left the shelf at picking (inventory committed them); someone must put the
     sellable ones back."""
-    items = "\n".join(
-        f"- {line.title}: {grams_label(line.quantity) if line.sold_by_weight else line.quantity}"
-        for line in event.lines
-    )
     services.alert_staff(
         kind=K.STAFF_SHIPMENT_RETURNED,
         source_event_id=current_event_id(),
         order_id=event.order_id,
         tracking_code=event.tracking_code or str(event.shipment_id)[:8],
-        items=items or "- (not listed: see the shipment)",
+        items=_bag(event.lines),
         admin_url=services.public_url(f"/admin/inventory/stock/?store__id__exact={event.store_id}"),
     )

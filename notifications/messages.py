@@ -30,6 +30,7 @@ _SUBJECTS: dict[str, str] = {
     K.STAFF_DEAD_LETTER: "Dead letter: {subscriber} gave up on {event_name} ({error_kind})",
     K.STAFF_WEBHOOK_ABANDONED: "Razorpay webhook {event_type} not applied after {attempts} attempts",
     K.STAFF_SHIPMENT_RETURNED: "Shipment {tracking_code} is back at the store: put its goods back",
+    K.STAFF_CANCELLED_AFTER_PICKING: "Order {ref} was cancelled after picking: put its goods back ({tracking_code})",
 }
 
 _BODIES: dict[str, str] = {
@@ -82,6 +83,12 @@ _BODIES: dict[str, str] = {
         'row in the store\'s stock list below, press "Receive stock" and enter the quantity and the expiry date '
         "printed on its pack (a batch code such as RET-{tracking_code} keeps the returned goods apart). What cannot "
         "be sold needs nothing booked, it already left the stock at picking: throw it away.\n{admin_url}\n"
+    ),
+    K.STAFF_CANCELLED_AFTER_PICKING: (
+        "Order {ref} was cancelled after its shipment {tracking_code} was picked: its goods are in the bag at "
+        "the store, and off the shelf in inventory's books (picking took them out).\n\nIn the bag:\n{items}\n\n"
+        'Put back what can still be sold: on the stock page press "Receive stock" and enter the quantity '
+        "and the expiry printed on the pack: {admin_url}\n"
     ),
     K.STAFF_WEBHOOK_ABANDONED: (
         "Razorpay's {event_type} webhook {razorpay_event_id} (order {order}) could not be applied after "

@@ -34,6 +34,7 @@ class Notification(models.Model):
         STAFF_DEAD_LETTER = "staff_dead_letter", "Staff: event delivery dead-lettered"
         STAFF_WEBHOOK_ABANDONED = "staff_webhook_abandoned", "Staff: Razorpay webhook not applied"
         STAFF_SHIPMENT_RETURNED = "staff_shipment_returned", "Staff: shipment back at the store"
+        STAFF_CANCELLED_AFTER_PICKING = "staff_cancelled_picked", "Staff: order cancelled after picking"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

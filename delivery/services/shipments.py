@@ -378,9 +378,21 @@ def cancel_shipment_for_order(*, order_id: UUID) -> Shipment | None:
             Shipment.objects.filter(pk=shipment.pk).update(order_cancelled=True)
             shipment.order_cancelled = True
         return shipment
+    picked = shipment.status in (ShipmentStatus.PICKED, ShipmentStatus.PACKED)
     shipment = move(shipment.pk, ShipmentStatus.CANCELLED, "cancelled")
     shipment.cancelled_at = timezone.now()
     shipment.save(update_fields=["status", "cancelled_at"])
+    publish(
+        events.ShipmentCancelled(
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            store_id=shipment.store_id,
+            tracking_code=shipment.tracking_code,
+            cancelled_at=shipment.cancelled_at,
+            lines=_in_the_bag(shipment) if picked else (),
+        ),
+        key=shipment.order_id,
+    )
     return shipment
 
 

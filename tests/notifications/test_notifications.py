@@ -256,6 +256,33 @@ def test_staff_hear_that_a_returned_shipment_is_back_with_what_to_put_on_the_she
     assert f"https://shop.example.in/admin/inventory/stock/?store__id__exact={shop.store_id}" in body
 
 
+@override_settings(SHOP_STAFF_EMAILS=["store@example.in"], SHOP_PUBLIC_URL="https://shop.example.in")
+def test_staff_hear_that_an_order_cancelled_after_picking_has_goods_to_put_back(shop: Shop) -> None:
+    from orders import services as orders
+
+    picked, unpicked = shop.customer(), shop.customer()
+    picked.fill_cart((MILK, 2), (ATTA, 1))
+    unpicked.fill_cart((MILK, 1))
+    picked_id, unpicked_id = picked.checkout("cod"), unpicked.checkout("cod")
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=picked_id)
+    pick(shipment, short={MILK: 1})
+    deliver_pending()
+    orders.cancel_order(order_id=picked_id, by_staff=True, note="customer rang")
+    orders.cancel_order(order_id=unpicked_id)  # its shipment not picked yet: the stock is simply released
+    deliver_pending()
+
+    services.send_pending(older_than_seconds=-1)
+    staff = [message for message in mail.outbox if message.to == ["store@example.in"]]
+    assert [message.subject for message in staff] == [
+        f"Order {picked_id[:8].upper()} was cancelled after picking: put its goods back ({shipment.tracking_code})"
+    ]
+    body = staff[0].body
+    assert "- Toned Milk 500 ml: 1\n" in body  # what was picked, not what was ordered
+    assert '"Receive stock"' in body
+    assert f"https://shop.example.in/admin/inventory/stock/?store__id__exact={shop.store_id}" in body
+
+
 @pytest.mark.parametrize(
     ("channel", "reference", "said"),
     [
