@@ -216,6 +216,11 @@ EVENTBUS_SWEEP_SECONDS = float(env_str("EVENTBUS_SWEEP_SECONDS", "2"))
 EVENTBUS_EVENT_RETENTION_DAYS = env_int("EVENTBUS_EVENT_RETENTION_DAYS", 90)
 #: How long analytics remembers each confirmed order's store, for refunds that come later.
 ANALYTICS_ORDER_MEMORY_DAYS = env_int("ANALYTICS_ORDER_MEMORY_DAYS", 400)
+#: Demand forecasts and reorder advice (analytics/README.md): days of history averaged, the
+#: days a reorder takes to arrive, and the safety stock's factor (1.65: about 95 % service).
+ANALYTICS_FORECAST_DAYS = env_int("ANALYTICS_FORECAST_DAYS", 28)
+ANALYTICS_LEAD_TIME_DAYS = env_int("ANALYTICS_LEAD_TIME_DAYS", 2)
+ANALYTICS_SAFETY_FACTOR = env_str("ANALYTICS_SAFETY_FACTOR", "1.65")
 EVENTBUS_NUDGE_ON_COMMIT = env_bool("EVENTBUS_NUDGE_ON_COMMIT", default=True)
 # The relay to an AMQP broker, for services outside (shop/eventbus/relay.py); off when unset.
 EVENTBUS_RELAY_URL = env_str("EVENTBUS_RELAY_URL")
