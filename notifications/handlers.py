@@ -18,6 +18,7 @@ from shop.eventbus.events import DeliveryDeadLettered
 from shop.money import grams_label
 
 from . import messages, services
+from .messages import MIN_REFUND_PAISE
 from .models import Notification
 
 K = Notification.Kind
@@ -98,7 +99,9 @@ def adjustment_to_customer(event: OrderAdjusted) -> None:
 def _worth_telling(event: OrderAdjusted) -> bool:
     """A pack short, a replacement, or money back: yes. A weighed line a few grams light whose
     refund rounds to nothing (orders announces it all the same, for delivery): no."""
-    return event.refund_paise > 0 or any(
+    # Prepaid, less than a rupee cannot go back to a card or UPI (payments notes it): alone, not news.
+    money_back = event.refund_paise >= (1 if event.payment_method == "cod" else MIN_REFUND_PAISE)
+    return money_back or any(
         line.quantity_replaced > 0 or (line.sold_by == "unit" and line.quantity_picked < line.quantity_ordered)
         for line in event.lines
     )

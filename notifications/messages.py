@@ -16,6 +16,9 @@ from .models import Notification
 
 K = Notification.Kind
 
+#: The least Razorpay refunds (₹1.00): less owed back to a prepaid order is not sent.
+MIN_REFUND_PAISE = 100
+
 _SUBJECTS: dict[str, str] = {
     K.ORDER_CONFIRMED: "Your order {ref} is confirmed",
     K.ORDER_CANCELLED: "Your order {ref} was cancelled",
@@ -178,10 +181,15 @@ def adjusted_money(*, cash_on_delivery: bool, refund_paise: int, final_total_pai
         if refund_paise:
             return f"Please pay {total} on delivery, {format_inr(refund_paise)} less than at checkout."
         return f"Please pay {total} on delivery, as at checkout."
-    if refund_paise:
+    if refund_paise >= MIN_REFUND_PAISE:
         return (
             f"For what was missing, {format_inr(refund_paise)} will be refunded to your original payment method; "
             f"your order now comes to {total}. We will write again when the refund starts and when it is done."
+        )
+    if refund_paise:
+        return (
+            f"What was missing comes to {format_inr(refund_paise)}, less than the {format_inr(MIN_REFUND_PAISE)} "
+            "a card or UPI refund can be, so none is sent."
         )
     return f"Nothing is refunded: your order still comes to {total}."
 

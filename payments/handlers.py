@@ -66,6 +66,11 @@ def refund_picking_adjustment(event: OrderAdjusted) -> None:
         return
     if event.refund_paise == 0:
         return
+    if event.refund_paise < services.MIN_REFUND_PAISE:  # a few grams light: too little for Razorpay
+        services.note_refund_below_minimum(
+            order_id=event.order_id, amount_paise=event.refund_paise, reason="items lighter at picking"
+        )
+        return
     try:
         services.refund_payment(
             order_id=event.order_id,

@@ -16,10 +16,11 @@ from .intents import (
 from .observe import apply_payment, follow_up, observe_payment
 from .offline_refunds import OFFLINE_CHANNELS, record_offline_refund
 from .reconcile import reconcile
-from .refunds import apply_refund, refund_payment, send_refund
+from .refunds import MIN_REFUND_PAISE, apply_refund, note_refund_below_minimum, refund_payment, send_refund
 from .webhooks import InvalidWebhook, nudge_processing, process_received_webhooks, process_webhook, record_webhook
 
 __all__ = [
+    "MIN_REFUND_PAISE",
     "OFFLINE_CHANNELS",
     "InvalidWebhook",
     "apply_payment",
@@ -27,6 +28,7 @@ __all__ = [
     "cancel_payment",
     "ensure_razorpay_order",
     "follow_up",
+    "note_refund_below_minimum",
     "nudge_processing",
     "observe_payment",
     "process_received_webhooks",

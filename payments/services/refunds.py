@@ -62,6 +62,17 @@ def refund_payment(
     return refund
 
 
+@transaction.atomic(savepoint=False)
+def note_refund_below_minimum(*, order_id: UUID, amount_paise: int, reason: str) -> None:
+    """Money owed back that Razorpay cannot refund (below its ₹1.00 minimum: a weighed line a
+    few grams light) is noted on the intent, not sent and not an error: retrying would never
+    succeed, and the bus would only dead-letter it."""
+    intent = lock_intent(order_id=order_id)
+    text = f"{format_inr(amount_paise)} owed back ({reason}) is below Razorpay's {format_inr(MIN_REFUND_PAISE)} minimum"
+    note(intent, source="service", text=f"{text}: not refunded")
+    log.info("payments.refund_below_minimum", order_id=str(order_id), amount_paise=amount_paise)
+
+
 def refund_input_errors(*, amount_paise: int, idempotency_key: str, reason: str) -> dict[str, list[str]]:
     """What every refund asks of its input, by field (empty when all is well)."""
     errors: dict[str, list[str]] = {}

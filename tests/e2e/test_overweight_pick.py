@@ -84,3 +84,47 @@ def test_a_weighed_line_heavier_than_ordered_is_committed_and_the_short_rest_rel
     assert Order.objects.get(pk=order_id).final_total_paise == 3000 + 3000 + 2000
     assert reconcile_ledger() == []  # stock, batches and reservations agree with the ledger
     assert not Delivery.objects.exclude(status="done").exists()  # every handler ran cleanly
+
+
+def test_a_prepaid_line_a_few_grams_light_owes_less_than_razorpay_refunds_and_nothing_is_stuck(
+    shop: Shop, fake
+) -> None:
+    """5 g of tomatoes at ₹40/kg is 20 paise: below Razorpay's ₹1.00 minimum refund. Payments
+    notes it on the payment and moves on (before, the refund was refused and the bus
+    dead-lettered the delivery, alerting staff about 20 paise)."""
+    from payments.models import PaymentIntent
+
+    _sell_loose_tomatoes(shop)
+    customer = shop.customer()
+    customer.fill_cart((TOMATO, 750), (MILK, 3))
+    order_id = customer.checkout("razorpay")
+    deliver_pending()
+    fake.pay(Order.objects.get(pk=order_id).razorpay_order_id)
+    fake.deliver_webhooks()
+    deliver_pending()
+    shipment = Shipment.objects.get(order_id=order_id)
+    lines = {line.sku_id: line for line in shipment.lines.all()}
+    staff = APIClient()
+    staff.force_authenticate(UserFactory(is_staff=True))
+
+    staff.post(
+        f"/api/v1/delivery/shipments/{shipment.id}/pick/",
+        {
+            "lines": [
+                {"line_id": str(lines[TOMATO].id), "outcome": "weighed", "quantity_picked": 745},
+                {"line_id": str(lines[MILK].id), "outcome": "found", "quantity_picked": 3},
+            ]
+        },
+        format="json",
+    )
+    deliver_pending()
+    fake.deliver_webhooks()
+    deliver_pending()
+
+    order = Order.objects.get(pk=order_id)
+    assert (order.adjustment_paise, order.refunded_paise) == (20, 0)
+    intent = PaymentIntent.objects.get(order_id=order_id)
+    assert intent.refunds.count() == 0
+    assert "below Razorpay's ₹1.00 minimum: not refunded" in intent.transitions.last().note
+    assert not Delivery.objects.filter(status="dead").exists()
+    assert not Delivery.objects.exclude(status="done").exists()

@@ -225,6 +225,23 @@ def test_a_few_grams_light_that_change_no_money_send_nothing_but_grams_worth_mon
     assert "Please pay ₹496.00 on delivery, ₹4.00 less than at checkout." in mail.outbox[0].body
 
 
+def test_less_than_a_rupee_back_on_a_prepaid_order_is_no_news_alone_and_never_promised(
+    only_notifications: None,
+) -> None:
+    _publish(_adjusted(_line("Tomatoes", 500, 495, 20, sold_by="weight")))  # 5 g light: 20 paise
+    assert _sent() == []
+
+    with_a_pack_short = _adjusted(
+        _line("Free sample sachet", 1, 0, 0), _line("Tomatoes", 500, 495, 20, sold_by="weight")
+    )
+    _publish(with_a_pack_short)
+
+    assert len(_sent()) == 1
+    (body,) = [message.body for message in mail.outbox]
+    assert "What was missing comes to ₹0.20, less than the ₹1.00 a card or UPI refund can be, so none is sent." in body
+    assert "will be refunded" not in body
+
+
 def test_a_pack_short_is_told_even_when_its_refund_is_nothing(only_notifications: None) -> None:
     event = _adjusted(_line("Free sample sachet", 1, 0, 0), _line("Coriander", 100, 98, 0, sold_by="weight"))
     _publish(event)
