@@ -155,6 +155,11 @@ def refund_payment(
     )
 
 
+def payment_refunds(payment_id: str) -> list[dict[str, Any]]:
+    """Every refund Razorpay holds for the payment (GET /v1/payments/{id}/refunds)."""
+    return list(_call(client(retry=True).payment.fetch_multiple_refund, payment_id).get("items") or [])
+
+
 def fetch_refund(refund_id: str) -> dict[str, Any]:
     return dict(_call(client(retry=True).refund.fetch, refund_id))
 

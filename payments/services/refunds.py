@@ -167,9 +167,10 @@ def send_refund(*, refund_id: UUID) -> None:
     refund = Refund.objects.select_related("intent").get(id=refund_id)
     if refund.status != Refund.Status.REQUESTED or refund.channel != Refund.Channel.RAZORPAY:
         return  # sent already, or paid by the store (cash on delivery): nothing to ask Razorpay
+    payment_id = refund.extra_payment_id or refund.intent.razorpay_payment_id
     try:
         answer = gateway.refund_payment(
-            payment_id=refund.extra_payment_id or refund.intent.razorpay_payment_id,
+            payment_id=payment_id,
             amount_paise=refund.amount_paise,
             speed=refund.speed,
             receipt=refund.receipt,
@@ -180,8 +181,7 @@ def send_refund(*, refund_id: UUID) -> None:
         if "in progress" in str(exc).lower():
             _record_error(refund.id, f"in flight at Razorpay: {exc}")
             return
-        with transaction.atomic():
-            apply_refund(refund={"receipt": refund.receipt, "status": "failed"}, source="gateway", reason=str(exc))
+        _refused(refund, exc, payment_id=payment_id)
         return
     except gateway.GatewayProblem as exc:
         # Outcome unknown or Razorpay down: stays requested; the reconciler resends with the same key.
@@ -189,6 +189,26 @@ def send_refund(*, refund_id: UUID) -> None:
         return
     with transaction.atomic():
         apply_refund(refund=answer, source="gateway")
+
+
+def _refused(refund: Refund, exc: gateway.Rejected, *, payment_id: str) -> None:
+    """Razorpay refused the refund. A resend of one whose first answer was lost may be refused
+    although the first went through: before booking it failed (which makes its amount
+    refundable again, and a second refund possible), ask Razorpay for the payment's refunds
+    and take ours, by its receipt, if it is there. If that cannot be asked now, the refund
+    stays requested, for the reconciler."""
+    try:
+        held = gateway.payment_refunds(payment_id)
+    except gateway.GatewayProblem as problem:
+        _record_error(refund.id, f"refused ({exc}); could not check Razorpay's refunds: {problem}")
+        return
+    ours = next((entity for entity in held if entity.get("receipt") == refund.receipt), None)
+    with transaction.atomic():
+        if ours is not None:
+            log.warning("payments.refund_refused_but_made", refund_id=str(refund.id), error=str(exc))
+            apply_refund(refund=ours, source="gateway")
+        else:
+            apply_refund(refund={"receipt": refund.receipt, "status": "failed"}, source="gateway", reason=str(exc))
 
 
 def _record_error(refund_id: UUID, message: str) -> None:

@@ -244,3 +244,47 @@ def test_bad_refund_input_is_refused_before_anything_is_written(fake, amount, ke
     assert list(invalid.value.message_dict) == [field]
     assert Refund.objects.count() == 0
     assert fake.ledger.refunds == {}
+
+
+def test_a_refused_resend_of_a_refund_razorpay_made_is_not_booked_failed(fake, monkeypatch):
+    """The first answer is lost and the resend refused (not "in progress"): our refund is at
+    Razorpay all the same. Booking it failed would make its amount refundable again, and a
+    second refund of the same money possible."""
+    from payments import gateway
+
+    intent = paid_intent(fake, 45_000)
+    real = gateway.refund_payment
+
+    def made_then_refused(**kwargs):
+        real(**kwargs)  # Razorpay makes the refund...
+        raise gateway.Rejected("BAD_REQUEST_ERROR: the request could not be completed")  # ...the answer says no
+
+    monkeypatch.setattr(gateway, "refund_payment", made_then_refused)
+
+    refund = _refund(intent, 20_000, "lost-answer-001")
+
+    refund.refresh_from_db()
+    intent.refresh_from_db()
+    assert refund.status == fake.ledger.refunds[refund.razorpay_refund_id]["status"] == "processed"  # not "failed"
+    assert intent.refunded_paise == 20_000  # still counted: no second refund of this money
+    fake.deliver_webhooks()  # refund.processed, as usual
+    refund.refresh_from_db()
+    assert refund.status == "processed"
+
+
+def test_a_refund_razorpay_refuses_and_does_not_hold_is_booked_failed(fake, monkeypatch):
+    from payments import gateway
+
+    intent = paid_intent(fake, 45_000)
+
+    def refused(**kwargs):
+        raise gateway.Rejected("BAD_REQUEST_ERROR: the payment cannot be refunded")
+
+    monkeypatch.setattr(gateway, "refund_payment", refused)
+
+    refund = _refund(intent, 20_000, "refused-0001")
+
+    refund.refresh_from_db()
+    intent.refresh_from_db()
+    assert (refund.status, intent.refunded_paise) == ("failed", 0)
+    assert fake.ledger.refunds == {}
