@@ -94,3 +94,33 @@ def test_the_reconciler_is_on_the_beat_schedule():
     entry = app.conf.beat_schedule["payments-reconcile"]
     assert entry["task"] == "payments.reconcile_task"
     assert entry["task"] in app.tasks
+
+
+def test_an_intent_abandoned_for_more_than_three_days_is_no_longer_asked_about(fake, monkeypatch):
+    old, recent = request(45_000), request(30_000)
+    PaymentIntent.objects.filter(id=old.id).update(created_at=timezone.now() - timedelta(days=4))
+    _age(old, 16)
+    _age(recent, 16)
+    asked: list[str] = []
+    real = gateway.order_payments
+    monkeypatch.setattr(gateway, "order_payments", lambda order_id: asked.append(order_id) or real(order_id))
+
+    services.reconcile()
+
+    assert asked == [recent.razorpay_order_id]
+
+
+def test_the_least_recently_asked_intents_come_first(fake, monkeypatch):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("payments.services.reconcile"), "BATCH", 1)
+    asked_before, never_asked = request(45_000), request(30_000)
+    _age(asked_before, 16)
+    _age(never_asked, 16)
+    PaymentIntent.objects.filter(id=asked_before.id).update(reconciled_at=timezone.now() - timedelta(minutes=20))
+    asked: list[str] = []
+    monkeypatch.setattr(gateway, "order_payments", lambda order_id: asked.append(order_id) or [])
+
+    services.reconcile()
+
+    assert asked == [never_asked.razorpay_order_id]
