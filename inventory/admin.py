@@ -385,28 +385,45 @@ class StockAdmin(ReadOnlyAdmin):
 
 
 class ExpiryFilter(admin.SimpleListFilter):
-    """Batches with stock left by how soon they expire: today, within 3 (`near`), 7 or 14 days, or
-    already expired and not yet written off (the sweep takes them, or they wait for a reservation)."""
+    """Batches with stock left by how soon they expire: today, within 3 (`near`), 7 or 14 days, within
+    the near-expiry email's INVENTORY_NEAR_EXPIRY_DAYS (that email links `?expiry=<days>`: any whole
+    number of days up to a year works), or already expired and not yet written off (the sweep takes
+    them, or they wait for a reservation)."""
 
     title = "expiry"
     parameter_name = "expiry"
     WITHIN_DAYS = {"today": 0, "near": selectors.NEAR_EXPIRY_DAYS, "7": 7, "14": 14}
+    MAX_DAYS = 366
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        within = [
-            (value, "Expires today" if days == 0 else f"Expires within {days} days")
-            for value, days in self.WITHIN_DAYS.items()
+        within = dict(self.WITHIN_DAYS)
+        alert_days = services.near_expiry_days()
+        if alert_days not in within.values():
+            within[str(alert_days)] = alert_days
+        return [
+            *(
+                (value, "Expires today" if days == 0 else f"Expires within {days} days")
+                for value, days in sorted(within.items(), key=lambda item: item[1])
+            ),
+            ("expired", "Expired, not written off"),
         ]
-        return [*within, ("expired", "Expired, not written off")]
+
+    def _within_days(self, value: str | None) -> int | None:
+        if value in self.WITHIN_DAYS:
+            return self.WITHIN_DAYS[value]
+        if value and value.isdigit() and int(value) <= self.MAX_DAYS:
+            return int(value)
+        return None
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Batch]) -> QuerySet[Batch]:
         today = timezone.localdate()
         value = self.value()
-        if value in self.WITHIN_DAYS:
+        days = self._within_days(value)
+        if days is not None:
             return queryset.filter(
                 quantity__gt=0,
                 expires_on__gte=today,
-                expires_on__lte=today + timedelta(days=self.WITHIN_DAYS[value]),
+                expires_on__lte=today + timedelta(days=days),
             )
         if value == "expired":
             return queryset.filter(quantity__gt=0, expires_on__lt=today)

@@ -12,3 +12,7 @@ class InventoryConfig(AppConfig):
 
         register_periodic_task("inventory-release-expired", "inventory.release_expired_task", 60)
         register_periodic_task("inventory-sweep-batches", "inventory.sweep_batches_task", 15 * 60)
+        # Once a day; a second run on the same day (beat restarted) announces nothing again.
+        register_periodic_task(
+            "inventory-near-expiry-digest", "inventory.announce_batches_near_expiry_task", 24 * 60 * 60
+        )

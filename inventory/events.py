@@ -161,3 +161,32 @@ class BatchExpired(Event):
     batch_code: str
     expires_on: date
     written_off: int = Field(ge=0, description="Base units written off")
+
+
+class NearExpiryBatch(BaseModel):
+    """One batch still on the shelf that expires soon."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    batch_id: UUID
+    stock_id: UUID
+    sku_id: UUID
+    sku_code: str
+    sku_name: str
+    batch_code: str
+    quantity: Quantity = Field(description="What is left of the batch, in `unit`")
+    unit: Literal["packs", "g"]
+    expires_on: date
+
+
+class BatchesNearExpiry(Event):
+    """A store's daily digest: the batches on its shelf that expire from `day` to `day + within_days`
+    (at most one per store and day; none for a store without such batches)."""
+
+    name: ClassVar[str] = "inventory.batches_near_expiry.v1"
+    store_id: UUID
+    store_code: str
+    store_title: str
+    day: date = Field(description="The store's local day the digest is for")
+    within_days: int = Field(ge=0, description="The window: batches expiring on `day` up to `day + within_days`")
+    batches: tuple[NearExpiryBatch, ...] = Field(min_length=1, description="First expiry first")

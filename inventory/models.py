@@ -121,6 +121,22 @@ class Batch(models.Model):
         return f"{self.code} (expires {self.expires_on or 'never'})"
 
 
+class NearExpiryDigest(models.Model):
+    """A store's near-expiry digest (BatchesNearExpiry) was published for a day: at most one each."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    batches = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "store"]
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="inventory_digest_one_per_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} on {self.day}: {self.batches} batches"
+
+
 class Reservation(models.Model):
     """Stock held for one order: all of its lines or none, until committed, released or expired."""
 

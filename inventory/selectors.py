@@ -41,6 +41,21 @@ def list_near_expiry(*, days: int = NEAR_EXPIRY_DAYS, today: date | None = None)
     )
 
 
+def list_expiring_on_shelf(*, today: date, days: int) -> QuerySet[Batch]:
+    """Batches still on the shelf (stock left, not written off) expiring from `today` to `today + days`,
+    by store, then first expiry first. Already expired ones are the write-off sweep's, not listed."""
+    return (
+        Batch.objects.select_related("stock__store", "stock__sku")
+        .filter(
+            quantity__gt=0,
+            written_off_at__isnull=True,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=days),
+        )
+        .order_by("stock__store__code", "expires_on", "stock__sku__name", "code", "pk")
+    )
+
+
 def get_store_by_code(code: str) -> Store | None:
     return Store.objects.filter(code=code).first()
 

@@ -1,4 +1,4 @@
-"""Inventory's periodic work: expired reservations, expired batches, ageing stock levels."""
+"""Inventory's periodic work: expired reservations, expired batches, ageing stock levels, the near-expiry digest."""
 
 from __future__ import annotations
 
@@ -19,3 +19,9 @@ def sweep_batches_task() -> dict[str, int]:
     written_off = services.write_off_expired_batches()
     moved = services.refresh_stock_levels()
     return {"written_off": written_off, "levels_changed": moved}
+
+
+@shared_task(name="inventory.announce_batches_near_expiry_task")
+def announce_batches_near_expiry_task() -> int:
+    """Daily: each store's batches expiring within INVENTORY_NEAR_EXPIRY_DAYS, one digest per store and day."""
+    return services.announce_batches_near_expiry()

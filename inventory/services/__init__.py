@@ -1,6 +1,7 @@
 """Inventory use cases: the only code that writes, each in one transaction, publishing its events."""
 
 from ._core import MAX_QUANTITY_PER_MOVE, Line, LineRequest, reservation_ttl_seconds
+from .expiry import announce_batches_near_expiry, near_expiry_days
 from .picking import commit_stock
 from .reservations import (
     ReservationOutcome,
@@ -25,10 +26,12 @@ __all__ = [
     "LineRequest",
     "ReservationOutcome",
     "adjust_stock",
+    "announce_batches_near_expiry",
     "commit_stock",
     "create_store",
     "discontinue_skus",
     "hold_for_fulfilment",
+    "near_expiry_days",
     "receive_stock",
     "refresh_stock_levels",
     "release_expired_reservations",

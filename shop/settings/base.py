@@ -269,6 +269,9 @@ CART_VISITOR_IDLE_DAYS = env_int("CART_VISITOR_IDLE_DAYS", 30)
 # StockLevelChanged is announced when a SKU goes in or out of stock, or its level moved by
 # this many percent since the last announcement (0: every move).
 INVENTORY_LEVEL_STEP_PERCENT = env_int("INVENTORY_LEVEL_STEP_PERCENT", 10)
+# The daily near-expiry digest to staff lists, per store, the batches on the shelf that expire
+# today or within this many days (2: today, tomorrow and the day after).
+INVENTORY_NEAR_EXPIRY_DAYS = env_int("INVENTORY_NEAR_EXPIRY_DAYS", 2)
 DELIVERY_WEIGH_TOLERANCE_PERCENT = env_int("DELIVERY_WEIGH_TOLERANCE_PERCENT", 120)
 
 # --- Auth ---------------------------------------------------------------------

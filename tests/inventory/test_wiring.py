@@ -24,6 +24,7 @@ def test_every_inventory_event_is_a_registered_contract():
         "inventory.stock_committed.v1",
         "inventory.stock_low.v1",
         "inventory.batch_expired.v1",
+        "inventory.batches_near_expiry.v1",
     }
     assert events.StockReservationFailed.model_json_schema()["properties"]["shortfalls"]["type"] == "array"
 
@@ -51,6 +52,8 @@ def test_the_periodic_tasks_are_scheduled():
     assert schedule["inventory-release-expired"]["task"] == "inventory.release_expired_task"
     assert schedule["inventory-release-expired"]["schedule"] == 60.0
     assert schedule["inventory-sweep-batches"]["task"] == "inventory.sweep_batches_task"
+    assert schedule["inventory-near-expiry-digest"]["task"] == "inventory.announce_batches_near_expiry_task"
+    assert schedule["inventory-near-expiry-digest"]["schedule"] == 24 * 3600.0
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ def test_every_periodic_task_is_a_registered_task() -> None:
         "eventbus-sweep",
         "orders-cancel-expired",
         "inventory-release-expired",
+        "inventory-near-expiry-digest",
         "payments-reconcile",
         "cart-purge-visitor-carts",
         "accounts-clear-expired-sessions",
