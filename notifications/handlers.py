@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from delivery.events import (
     ReturnedLine,
     ShipmentCancelled,
@@ -10,7 +12,7 @@ from delivery.events import (
     ShipmentPacked,
     ShipmentReturned,
 )
-from inventory.events import StockLow
+from inventory.events import BatchesNearExpiry, StockLow
 from orders.events import OrderAdjusted, OrderCancelled, OrderConfirmed
 from payments.events import PaymentRefunded, RefundFailed, RefundRequested, WebhookAbandoned
 from shop.eventbus import current_event_id, subscriber
@@ -174,6 +176,35 @@ def stock_low_to_staff(event: StockLow) -> None:
         threshold=amount(event.threshold),
         admin_url=services.public_url(stock_url),
     )
+
+
+@subscriber(BatchesNearExpiry)
+def near_expiry_to_staff(event: BatchesNearExpiry) -> None:
+    """A store's daily digest of batches about to expire, with what to do and the admin's list of them.
+    Inventory publishes at most one per store and day; the (event, kind) key makes it one message."""
+    lines = [
+        messages.near_expiry_line(
+            name=batch.sku_name,
+            sku_code=batch.sku_code,
+            batch_code=batch.batch_code,
+            quantity=batch.quantity,
+            by_weight=batch.unit == "g",
+            expires_on=batch.expires_on,
+            today=event.day,
+        )
+        for batch in event.batches
+    ]
+    store_code = event.store_code.upper()
+    batches_url = f"/admin/inventory/batch/?expiry={event.within_days}&stock__store__id__exact={event.store_id}"
+    last_day = max(batch.expires_on for batch in event.batches)
+    context: dict[str, Any] = {
+        **messages.near_expiry_context(lines=lines, last_day=last_day, today=event.day),
+        "store_code": store_code,
+        "store_title": event.store_title or store_code,
+        "within_days": event.within_days,
+        "admin_url": services.public_url(batches_url),
+    }
+    services.alert_staff(kind=K.STAFF_NEAR_EXPIRY, source_event_id=current_event_id(), **context)
 
 
 @subscriber(RefundFailed)

@@ -5,7 +5,7 @@ to the JSON API; staff's to the admin ({admin_url})."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -34,6 +34,7 @@ _SUBJECTS: dict[str, str] = {
     K.STAFF_WEBHOOK_ABANDONED: "Razorpay webhook {event_type} not applied after {attempts} attempts",
     K.STAFF_SHIPMENT_RETURNED: "Shipment {tracking_code} is back at the store: put its goods back",
     K.STAFF_CANCELLED_AFTER_PICKING: "Order {ref} was cancelled after picking: put its goods back ({tracking_code})",
+    K.STAFF_NEAR_EXPIRY: "{batch_count} at {store_code} {expire} {deadline}",
 }
 
 _BODIES: dict[str, str] = {
@@ -92,6 +93,18 @@ _BODIES: dict[str, str] = {
         "the store, and off the shelf in inventory's books (picking took them out).\n\nIn the bag:\n{items}\n\n"
         'Put back what can still be sold: on the stock page press "Receive stock" and enter the quantity '
         "and the expiry printed on the pack: {admin_url}\n"
+    ),
+    K.STAFF_NEAR_EXPIRY: (
+        "{batch_count} on the shelf at {store_title} ({store_code}) {expire} {deadline}:\n\n{lines}\n\n"
+        "What to do:\n"
+        "- Sell them first: move them to the front of the shelf, ahead of later batches of the same item.\n"
+        '- Mark them down: on the SKU\'s page in the admin (Catalog > Skus) add a "Store price" for '
+        "{store_code}, and remove it once the batch is gone.\n"
+        "- Damaged or unfit to sell before its date: on the item's stock page (Inventory > Stocks) use "
+        '"Adjust stock" with a negative change and the reason; it comes out of the first-expiring batch.\n'
+        "- After its expiry date: take what is left off the shelf and throw it away. The books write it off "
+        "by themselves the next day (the batch sweep); book nothing.\n\n"
+        "The store's batches expiring within {within_days} days, in the admin: {admin_url}\n"
     ),
     K.STAFF_WEBHOOK_ABANDONED: (
         "Razorpay's {event_type} webhook {razorpay_event_id} (order {order}) could not be applied after "
@@ -154,6 +167,41 @@ def slot_window(starts_at: datetime | None, ends_at: datetime | None) -> str:
 def _clock(moment: datetime) -> str:
     """6:00 pm, 12:30 am."""
     return f"{moment.hour % 12 or 12}:{moment:%M} {'am' if moment.hour < 12 else 'pm'}"
+
+
+#: A near-expiry digest lists this many batches; the admin's list (linked) has the rest.
+NEAR_EXPIRY_LISTED = 50
+
+
+def day_label(day: date) -> str:
+    """ "Thu 27 Nov"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def near_expiry_line(
+    *, name: str, sku_code: str, batch_code: str, quantity: int, by_weight: bool, expires_on: date, today: date
+) -> str:
+    """One batch of a near-expiry digest: "- Toned Milk 500 ml (MILK-500), batch GRN-1: 12 packs, expires
+    Thu 27 Nov (tomorrow)"; weighed goods in grams or kilos ("1.5 kg")."""
+    amount = grams_label(quantity) if by_weight else f"{quantity:,} {'pack' if quantity == 1 else 'packs'}"
+    when = {0: " (today)", 1: " (tomorrow)"}.get((expires_on - today).days, "")
+    return f"- {name} ({sku_code}), batch {batch_code}: {amount}, expires {day_label(expires_on)}{when}"
+
+
+def near_expiry_context(*, lines: list[str], last_day: date, today: date) -> dict[str, str]:
+    """The counted words of a near-expiry digest: "5 batches ... expire by Thu 27 Nov" ("... today, Tue 25
+    Nov" when all go today), the list (at most
+    NEAR_EXPIRY_LISTED lines, then how many more)."""
+    count = len(lines)
+    listed = lines[:NEAR_EXPIRY_LISTED]
+    if count > len(listed):
+        listed.append(f"- and {count - len(listed)} more: see the admin's list below")
+    return {
+        "batch_count": f"{count} {'batch' if count == 1 else 'batches'}",
+        "expire": "expires" if count == 1 else "expire",
+        "deadline": f"today, {day_label(last_day)}" if last_day == today else f"by {day_label(last_day)}",
+        "lines": "\n".join(listed),
+    }
 
 
 def _quantity(quantity: int, *, by_weight: bool) -> str:

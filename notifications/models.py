@@ -35,6 +35,7 @@ class Notification(models.Model):
         STAFF_WEBHOOK_ABANDONED = "staff_webhook_abandoned", "Staff: Razorpay webhook not applied"
         STAFF_SHIPMENT_RETURNED = "staff_shipment_returned", "Staff: shipment back at the store"
         STAFF_CANCELLED_AFTER_PICKING = "staff_cancelled_picked", "Staff: order cancelled after picking"
+        STAFF_NEAR_EXPIRY = "staff_near_expiry", "Staff: batches near expiry"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
