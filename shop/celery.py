@@ -6,10 +6,12 @@ Run a worker with `celery -A shop worker`, the scheduler with `celery -A shop be
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from celery import Celery, signals
+from celery.schedules import BaseSchedule, crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.base")
 
@@ -30,14 +32,26 @@ def _log_as_the_web_does(**_: Any) -> None:
 
 
 def register_periodic_task(
-    name: str, task: str, every: timedelta | float, *, options: dict[str, Any] | None = None
+    name: str, task: str, every: timedelta | float | BaseSchedule, *, options: dict[str, Any] | None = None
 ) -> None:
-    """The beat schedule hook: an app's ready() adds its periodic tasks here."""
-    seconds = every.total_seconds() if isinstance(every, timedelta) else float(every)
+    """The beat schedule hook: an app's ready() adds its periodic tasks here. `every` is an
+    interval (seconds or a timedelta) or a Celery schedule such as `daily_at(7)`."""
+    if isinstance(every, BaseSchedule):
+        when: float | BaseSchedule = every
+    else:
+        when = every.total_seconds() if isinstance(every, timedelta) else float(every)
     app.conf.beat_schedule = {
         **(app.conf.beat_schedule or {}),
-        name: {"task": task, "schedule": seconds, "options": options or {}},
+        name: {"task": task, "schedule": when, "options": options or {}},
     }
+
+
+def daily_at(hour: int, minute: int = 0) -> crontab:
+    """Every day at this time in India (Asia/Kolkata), whatever Celery's own time zone: a
+    morning email goes out in the morning, not at the hour beat happened to start."""
+    india = datetime.now(ZoneInfo("Asia/Kolkata")).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    there = india.astimezone(ZoneInfo(str(app.conf.timezone or "UTC")))
+    return crontab(hour=there.hour, minute=there.minute)
 
 
 def send_once(task: Any, *, waiting_key: str, coalesce_seconds: float, **options: Any) -> bool:

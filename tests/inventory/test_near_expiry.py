@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from celery.schedules import crontab
 from django.test import override_settings
 from django.utils import timezone
 
@@ -143,7 +144,10 @@ def test_old_digest_records_are_pruned(store, today):
 
 def test_the_daily_task_is_scheduled_and_runs_the_digest(store):
     entry = app.conf.beat_schedule["inventory-near-expiry-digest"]
-    assert (entry["task"], entry["schedule"]) == ("inventory.announce_batches_near_expiry_task", 24 * 3600.0)
+    assert (entry["task"], entry["schedule"]) == (
+        "inventory.announce_batches_near_expiry_task",
+        crontab(hour=1, minute=30),
+    )
     _receive(store, days=1, code="B-1")
 
     assert announce_batches_near_expiry_task.apply().get() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery.schedules import crontab
 
 from inventory import events
 from inventory.models import Batch, Stock
@@ -53,7 +54,7 @@ def test_the_periodic_tasks_are_scheduled():
     assert schedule["inventory-release-expired"]["schedule"] == 60.0
     assert schedule["inventory-sweep-batches"]["task"] == "inventory.sweep_batches_task"
     assert schedule["inventory-near-expiry-digest"]["task"] == "inventory.announce_batches_near_expiry_task"
-    assert schedule["inventory-near-expiry-digest"]["schedule"] == 24 * 3600.0
+    assert schedule["inventory-near-expiry-digest"]["schedule"] == crontab(hour=1, minute=30)  # 07:00 in India
 
 
 @pytest.mark.django_db
