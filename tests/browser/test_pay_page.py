@@ -88,3 +88,31 @@ def test_the_pay_page_says_so_when_razorpays_checkout_cannot_load(page: Page, cl
     expect(page.locator("#pay-status")).to_contain_text("Razorpay's checkout could not be loaded.")
     expect(page.locator("#pay")).to_be_hidden()
     expect(page.locator("#back-to-order")).to_have_attribute("href", f"/#/orders/{intent.order_id}")
+
+
+def test_after_paying_back_from_the_order_leaves_it_and_never_returns_to_the_callback_page(
+    page: Page, client: Client, fake: Any
+) -> None:
+    """The callback page goes on to the order by replacing itself in history: Back from the
+    order goes to where the customer was before, not to this page (which would send them forward)."""
+    from playwright.sync_api import expect
+
+    intent = request(45_000)
+    response = client.post(f"/payments/razorpay/callback/{intent.id}/", data=fake.pay(intent.razorpay_order_id))
+    assert response.status_code == 200
+    callback = response.content.decode()
+
+    def serve(route: Any) -> None:
+        path = route.request.url.removeprefix(SHOP).split("#")[0]
+        body = callback if path == "/callback" else f"<!doctype html><title>stand-in</title><h1>Page {path}</h1>"
+        route.fulfill(status=200, content_type="text/html", body=body)
+
+    page.route(f"{SHOP}/**", serve)
+    page.goto(f"{SHOP}/before")
+    page.goto(f"{SHOP}/callback")
+    expect(page.locator("h1")).to_have_text("Payment received")
+    page.wait_for_url(f"{SHOP}/#/orders/{intent.order_id}", timeout=6000)
+
+    page.go_back()
+    page.wait_for_url(f"{SHOP}/before")
+    expect(page.locator("h1")).to_have_text("Page /before")
