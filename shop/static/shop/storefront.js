@@ -306,13 +306,20 @@ function askPincode() {
   error.hidden = true;
   dialog.showModal();
   return new Promise((resolve) => {
+    let answered = false;
     const done = (ok) => {
+      if (answered) return;
+      answered = true;
       form.onsubmit = null;
       $("#pincode-cancel").onclick = null;
-      dialog.close();
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
       resolve(ok);
     };
     $("#pincode-cancel").onclick = () => done(false);
+    // Closed any other way (Escape, the browser's close request): as Cancel, so an "Add" that
+    // asked for the pincode is given back.
+    dialog.onclose = () => done(false);
     form.onsubmit = async (event) => {
       event.preventDefault();
       try {
