@@ -5,6 +5,7 @@ returns to where the list was scrolled, and the like."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from .conftest import PINCODE, BrowserShop
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Route
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -57,3 +58,45 @@ def test_closing_the_pincode_dialog_with_escape_gives_add_back(browser_shop: Bro
     page.fill("#pincode-form input[name=pincode]", PINCODE)
     page.click("#pincode-form button[type=submit]")
     expect(milk.locator(".stepper .quantity")).to_have_text("1")
+
+
+def _add(page: Page, title: str) -> None:
+    from playwright.sync_api import expect
+
+    card = page.locator("article.card", has_text=title)
+    card.get_by_role("button", name=re.compile("Add")).click()
+    expect(card.locator(".stepper .quantity")).to_have_text("1")
+
+
+def test_the_cart_fits_a_390_px_phone_without_scrolling_sideways(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_shop.goto("/")
+    _set_pincode(page)
+    _add(page, "Toned Milk")
+    _add(page, "Whole Wheat Atta")
+
+
+    # The store also has a big pack: the select is as wide as its longest choice.
+    def with_a_big_pack(route: Route) -> None:
+        response = route.fetch()
+        cart = response.json()
+        for line in cart["lines"]:
+            line["replacement_choices"] = [{"sku_id": str(uuid.uuid4()), "unit_price_paise": 52_000,
+                                            "name": f"{line['name']} Family Saver Value Pack of Two"}]
+        route.fulfill(response=response, json=cart)
+
+    page.route(re.compile(r"/api/v1/cart/$"), with_a_big_pack)
+    page.click("#cart-link")
+    expect(page.locator("#app h1")).to_have_text("Your cart")
+    _settled(page)
+    select = page.get_by_label("If Whole Wheat Atta 5 kg is out of stock")
+    expect(select.locator("option")).to_have_count(3)
+    expect(select).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the cart page is {width} px wide on a 390 px phone"
+    box = select.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390, box
