@@ -100,3 +100,35 @@ def test_the_cart_fits_a_390_px_phone_without_scrolling_sideways(browser_shop: B
     box = select.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= 390, box
+
+
+def test_back_from_a_product_returns_to_where_the_list_was_scrolled(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    heading = page.locator("#app h1")
+    page.set_viewport_size({"width": 390, "height": 300})
+    browser_shop.goto("/")
+    expect(page.locator("article.card")).to_have_count(2)
+    _settled(page)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("window.scrollY > 100")
+    page.wait_for_timeout(100)  # the scroll event is handled
+    left_at = page.evaluate("window.scrollY")
+
+    page.locator("article.card a").last.click()
+    expect(heading).to_have_text(re.compile("Whole Wheat Atta|Toned Milk"))
+    page.wait_for_function("window.scrollY === 0")  # a new page starts at its top
+
+    page.go_back()
+    expect(heading).to_have_text("All products")
+    _settled(page)
+    page.wait_for_function(f"Math.abs(window.scrollY - {left_at}) <= 2")
+
+    # A link to the list (not Back) starts it at its top.
+    page.locator("article.card a").first.click()
+    expect(heading).not_to_have_text("All products")
+    page.click("a.brand")
+    expect(heading).to_have_text("All products")
+    _settled(page)
+    page.wait_for_function("window.scrollY === 0")

@@ -1561,6 +1561,16 @@ function navigate(hash, { replace = false } = {}) {
 }
 const redirect = (hash) => navigate(hash, { replace: true });
 
+// Where each history entry was scrolled to, by an id kept in its history.state: Back to a
+// list returns to where it was left; a new entry (a link, a search) starts at the top.
+const scrolledTo = new Map();
+let entries = 0;
+const entryId = () => (history.state && history.state.entry) || null;
+function rememberScroll() {
+  const entry = entryId();
+  if (entry) scrolledTo.set(entry, window.scrollY);
+}
+
 let routing = 0;
 let shownRoute = null; // the hash of the view on screen: re-rendering it keeps scroll and focus
 async function route() {
@@ -1568,6 +1578,9 @@ async function route() {
     state.leave();
     state.leave = null;
   }
+  const known = entryId();
+  const savedY = (known && scrolledTo.get(known)) || 0; // read now: the old view is still on screen
+  if (!known) history.replaceState({ ...history.state, entry: `${Date.now()}-${++entries}` }, "");
   const ticket = ++routing;
   const app = $("#app");
   app.setAttribute("aria-busy", "true"); // screen readers (and tests) wait for the new view
@@ -1603,7 +1616,8 @@ async function route() {
     keepFocus(() => showView(view));
   } else {
     showView(view);
-    window.scrollTo(0, 0);
+    // Back (or Forward) to an entry seen before: where it was; a new one: its top.
+    window.scrollTo(0, savedY);
     // Keyboard and screen-reader users start on the new page's heading (not on the first load),
     // or on what the page has to tell first (what "Buy again" added).
     const heading = $("#app [data-focus-first]") || $("#app h1");
@@ -1646,6 +1660,8 @@ async function start() {
     }
   });
   window.addEventListener("hashchange", route);
+  history.scrollRestoration = "manual"; // route() scrolls, once the view is there to scroll
+  window.addEventListener("scroll", rememberScroll, { passive: true });
   // Back from Razorpay may bring this page back as it was left (the back/forward cache), its
   // order no longer followed: it is fetched and followed again, without the old message.
   window.addEventListener("pageshow", (event) => {
