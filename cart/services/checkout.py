@@ -92,8 +92,9 @@ def _submit(record: Checkout, *, address_id: UUID, slot_id: UUID, payment_method
     slot = chosen_slot(slot_id=slot_id, zone_id=cart.zone_id, pincode=cart.pincode)
     if slot.cutoff_at <= timezone.now():
         closed = timezone.localtime(slot.cutoff_at)
+        at = f"{closed.hour % 12 or 12}:{closed:%M} {'am' if closed.hour < 12 else 'pm'}"  # as the slots read: 3:50 pm
         raise ApiError(
-            f"Orders for this slot closed at {closed:%H:%M} on {closed:%d %b}: choose a later slot.",
+            f"Orders for this slot closed at {at} on {closed.day} {closed:%b}: choose a later slot.",
             code="slot_closed",
             fields={"slot_id": ["Closed for orders."]},
         )

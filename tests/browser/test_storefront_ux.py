@@ -78,14 +78,18 @@ def test_the_cart_fits_a_390_px_phone_without_scrolling_sideways(browser_shop: B
     _add(page, "Toned Milk")
     _add(page, "Whole Wheat Atta")
 
-
     # The store also has a big pack: the select is as wide as its longest choice.
     def with_a_big_pack(route: Route) -> None:
         response = route.fetch()
         cart = response.json()
         for line in cart["lines"]:
-            line["replacement_choices"] = [{"sku_id": str(uuid.uuid4()), "unit_price_paise": 52_000,
-                                            "name": f"{line['name']} Family Saver Value Pack of Two"}]
+            line["replacement_choices"] = [
+                {
+                    "sku_id": str(uuid.uuid4()),
+                    "unit_price_paise": 52_000,
+                    "name": f"{line['name']} Family Saver Value Pack of Two",
+                }
+            ]
         route.fulfill(response=response, json=cart)
 
     page.route(re.compile(r"/api/v1/cart/$"), with_a_big_pack)
@@ -132,3 +136,50 @@ def test_back_from_a_product_returns_to_where_the_list_was_scrolled(browser_shop
     expect(heading).to_have_text("All products")
     _settled(page)
     page.wait_for_function("window.scrollY === 0")
+
+
+def test_a_slot_that_closed_while_checkout_was_open_is_dropped_and_the_list_shows_each_cut_off(
+    browser_shop: BrowserShop,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from cart.models import DeliverySlot
+    from delivery.models import Slot
+
+    page = browser_shop.page
+    browser_shop.log_in(browser_shop.customer())
+    browser_shop.goto("/")
+    _set_pincode(page)
+    _add(page, "Toned Milk")
+    page.evaluate("location.hash = '#/checkout'")
+    expect(page.locator("#app h1")).to_have_text("Checkout")
+    _settled(page)
+    first, second = browser_shop.data.slots
+    picks = page.locator("input[name=slot_pick]")
+    expect(page.locator(f"input[name=slot_pick][value='{first.id}']")).to_be_checked()
+    # Each slot says until when it takes orders, in the 12-hour time the slots read.
+    for cutoff in page.locator(".slot .cutoff").all():
+        expect(cutoff).to_have_text(re.compile(r"^ · order by \d{1,2}:\d{2} [ap]m"))
+    expect(page.locator(".slot .cutoff")).not_to_have_count(0)
+
+    # Orders for the chosen slot close while the page is open.
+    closed_at = timezone.now() - timedelta(minutes=1)
+    Slot.objects.filter(id=first.id).update(cutoff_at=closed_at)
+    DeliverySlot.objects.filter(slot_id=first.id).update(cutoff_at=closed_at)
+    page.get_by_label("Cash on delivery").check()
+    page.click("#place-order")
+
+    error = page.locator("#checkout-form .form-error")
+    expect(error).to_contain_text(re.compile(r"Orders for this slot closed at \d{1,2}:\d{2} [ap]m"))
+    # The list as it is now: the closed slot gone, none chosen, the customer asked to choose.
+    expect(page.locator(f"input[name=slot_pick][value='{first.id}']")).to_have_count(0)
+    expect(page.locator("#chosen-slot")).to_have_text("Choose a delivery slot.")
+    assert page.locator("input[name=slot_id]").input_value() == ""
+    for pick in picks.all():
+        expect(pick).not_to_be_checked()
+    page.locator(".chips .chip").first.click()
+    page.locator(f"input[name=slot_pick][value='{second.id}']").check()
+    expect(page.locator("#chosen-slot")).to_contain_text("Your slot:")

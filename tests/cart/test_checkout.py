@@ -253,6 +253,22 @@ def test_a_slot_closed_for_orders_is_refused(shopper: Shopper) -> None:
 
 
 @pytest.mark.django_db
+def test_a_slot_closed_for_orders_is_told_in_12_hour_time_as_the_slots_read(shopper: Shopper) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    _fill(shopper)
+    cutoff = datetime(2025, 3, 4, 15, 50, tzinfo=ZoneInfo("Asia/Kolkata"))  # in the past
+    closed = _open_slot(starts=(cutoff + timedelta(minutes=10)).isoformat(), cutoff=cutoff)
+
+    response = _checkout(shopper.client, address_id=str(shopper.address.id), slot_id=str(closed))
+
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert message == "Orders for this slot closed at 3:50 pm on 4 Mar: choose a later slot."
+
+
+@pytest.mark.django_db
 def test_the_late_night_fee_follows_the_slot_not_the_hour_of_ordering(shopper: Shopper) -> None:
     from datetime import datetime
     from unittest.mock import patch

@@ -76,6 +76,8 @@ const when = (iso, options) => new Date(iso).toLocaleString("en-IN", { timeZone:
 const time = (iso) => when(iso, { hour: "numeric", minute: "2-digit" });
 const day = (iso) => when(iso, { weekday: "short", day: "numeric", month: "short" });
 const slotLabel = (start, end) => `${day(start)}, ${time(start)} – ${time(end)}`;
+/** When a slot stops taking orders: "3:30 pm", with the day when that is not the slot's own. */
+const cutoffLabel = (slot) => (day(slot.cutoff_at) === day(slot.starts_at) ? time(slot.cutoff_at) : `${time(slot.cutoff_at)} ${day(slot.cutoff_at)}`);
 
 function quantityLabel(quantity, soldBy) {
   if (soldBy !== "weight") return String(quantity);
@@ -756,11 +758,12 @@ async function checkoutPage() {
   await loadCart();
   const cart = state.cart;
   if (!cart.lines.length) return redirect("#/cart");
-  const [addresses, slots, where] = await Promise.all([
+  const [addresses, listed, where] = await Promise.all([
     api("/api/v1/addresses/?page_size=100"),
     api(`/api/v1/delivery/slots/?pincode=${cart.pincode}`),
     serviceabilityOf(cart.pincode),
   ]);
+  let slots = listed; // listed again when checkout refuses a slot that has closed
   const policy = (where && where.fee_policy) || {};
   const notice = state.notice;
   state.notice = null; // told once, on the page that follows the change
@@ -773,16 +776,22 @@ async function checkoutPage() {
       : h("p", { class: "muted" }, `No saved address in ${cart.pincode} yet: add one below.`),
     addresses.results.length > usable.length ? h("p", { class: "muted" }, "Addresses in other pincodes are served by another store: change the cart's pincode to use them.") : null);
   const byDay = new Map();
-  for (const slot of slots.slots) {
-    if (!byDay.has(slot.date)) byDay.set(slot.date, []);
-    byDay.get(slot.date).push(slot);
-  }
+  const slotById = new Map();
+  const sortSlots = () => {
+    byDay.clear();
+    slotById.clear();
+    for (const slot of slots.slots) {
+      if (!byDay.has(slot.date)) byDay.set(slot.date, []);
+      byDay.get(slot.date).push(slot);
+      slotById.set(slot.id, slot);
+    }
+  };
+  sortSlots();
   // The default costs nothing extra: the earliest standard slot with room. An express slot
   // (it has a fee) is only ever the customer's own choice.
   const firstOpen = slots.slots.find((slot) => slot.remaining > 0 && slot.mode !== "express");
   let chosenSlot = firstOpen ? firstOpen.id : ""; // kept while the customer looks at other days
   const slotField = h("input", { type: "hidden", name: "slot_id", value: chosenSlot });
-  const slotById = new Map(slots.slots.map((slot) => [slot.id, slot]));
   const extraFees = (slot) => [
     slot.mode === "express" && policy.express_fee_paise ? `+${rupees(policy.express_fee_paise)} express fee` : null,
     lateNight(slot, policy) && policy.late_night_fee_paise ? `+${rupees(policy.late_night_fee_paise)} late night fee` : null,
@@ -817,12 +826,33 @@ async function checkoutPage() {
       ` ${time(slot.starts_at)} – ${time(slot.ends_at)}`,
       slot.mode === "express" ? h("span", { class: "tag" }, "express") : null,
       extraFees(slot).map((fee) => h("span", { class: "fee" }, ` ${fee}`)),
-      h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full"))));
+      h("span", { class: "muted" }, slot.remaining ? ` ${slot.remaining} left` : " full"),
+      slot.cutoff_at ? h("span", { class: "muted cutoff" }, ` · order by ${cutoffLabel(slot)}`) : null)));
   };
-  const dayTabs = h("div", { class: "chips" }, [...byDay.keys()].map((date) =>
+  const dayTabs = h("div", { class: "chips" });
+  const showTabs = () => dayTabs.replaceChildren(...[...byDay.keys()].map((date) =>
     h("button", { type: "button", class: "chip", "data-date": date, onclick: () => showDay(date) }, day(byDay.get(date)[0].starts_at), h("span", { class: "tick" }))));
+  showTabs();
+  const noSlots = h("p", { class: "warning" }, "No delivery slots are open for this pincode right now.");
   const slotList = h("fieldset", { class: "slots" }, h("legend", {}, "Delivery slot"),
-    slots.slots.length ? [slotField, chosenLine, dayTabs, dayPanel] : h("p", { class: "warning" }, "No delivery slots are open for this pincode right now."));
+    slots.slots.length ? [slotField, chosenLine, dayTabs, dayPanel] : noSlots);
+  // Checkout refused the slot (its orders closed while this page was open): the list as it is
+  // now, and no slot chosen, so the customer picks one that still takes orders.
+  form.refreshSlots = async () => {
+    try {
+      slots = await api(`/api/v1/delivery/slots/?pincode=${cart.pincode}`);
+    } catch {
+      slots = { slots: [...slotById.values()].filter((slot) => slot.id !== chosenSlot) };
+    }
+    chosenSlot = slotField.value = "";
+    sortSlots();
+    showTabs();
+    if (!slots.slots.length) return slotList.replaceChildren(slotList.firstChild, slotField, noSlots);
+    const shownDay = dayTabs.querySelector('[aria-pressed="true"]');
+    const date = shownDay && byDay.has(shownDay.dataset.date) ? shownDay.dataset.date : slots.slots[0].date;
+    showDay(date);
+    showChosen();
+  };
   const payment = h("fieldset", {}, h("legend", {}, "Payment"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
@@ -899,6 +929,7 @@ async function placeOrder(form) {
     }
     showError(error, form);
     if (error.code === "phone_required") offerPhone(form, body.address_id);
+    if (error.code === "slot_closed" && form.refreshSlots) await form.refreshSlots();
   }
 }
 
