@@ -91,7 +91,9 @@ def test_the_pay_page_says_so_when_razorpays_checkout_cannot_load(page: Page, cl
 
 
 def test_after_paying_back_from_the_order_leaves_it_and_never_returns_to_the_callback_page(
-    page: Page, client: Client, fake: Any
+    page: Page,
+    client: Client,
+    fake: Any,  # noqa: F811 - the fixture imported above
 ) -> None:
     """The callback page goes on to the order by replacing itself in history: Back from the
     order goes to where the customer was before, not to this page (which would send them forward)."""
