@@ -183,3 +183,30 @@ def test_a_slot_that_closed_while_checkout_was_open_is_dropped_and_the_list_show
     page.locator(".chips .chip").first.click()
     page.locator(f"input[name=slot_pick][value='{second.id}']").check()
     expect(page.locator("#chosen-slot")).to_contain_text("Your slot:")
+
+
+def test_an_address_saved_at_checkout_with_enter_is_chosen_focused_and_announced(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    browser_shop.log_in(browser_shop.customer())
+    browser_shop.goto("/")
+    _set_pincode(page)
+    _add(page, "Toned Milk")
+    page.evaluate("location.hash = '#/checkout'")
+    expect(page.locator("#app h1")).to_have_text("Checkout")
+    _settled(page)
+    expect(page.locator("input[name=address_id]")).to_have_count(1)
+
+    form = page.locator("#address-form")
+    form.locator("input[name=line1]").fill("12 New Street")
+    form.locator("input[name=pincode]").fill(PINCODE)
+    form.locator("input[name=pincode]").press("Enter")
+
+    radios = page.locator("input[name=address_id]")
+    expect(radios).to_have_count(2)
+    new = page.locator("label.choice", has_text="12 New Street").locator("input[name=address_id]")
+    expect(new).to_be_checked()
+    expect(new).to_be_focused()
+    status = page.locator("[role=status]", has_text="Address saved")
+    expect(status).to_be_visible()

@@ -768,10 +768,16 @@ async function checkoutPage() {
   const notice = state.notice;
   state.notice = null; // told once, on the page that follows the change
   const usable = addresses.results.filter((address) => address.pincode === cart.pincode);
+  // An address just saved here is the one chosen (when this cart can use it).
+  const saved = usable.some((address) => address.id === state.savedAddress) ? state.savedAddress : null;
+  state.savedAddress = null;
   const form = h("form", { id: "checkout-form" });
   const addressList = h("fieldset", {}, h("legend", {}, `Deliver to (pincode ${cart.pincode})`),
     usable.length ? usable.map((address, index) => h("label", { class: "choice" },
-      h("input", { type: "radio", name: "address_id", value: address.id, required: true, checked: address.is_default || index === 0 }),
+      h("input", {
+        type: "radio", name: "address_id", value: address.id, required: true, "data-saved": address.id === saved,
+        checked: saved ? address.id === saved : address.is_default || index === 0,
+      }),
       ` ${address.name}, ${address.line1}${address.line2 ? `, ${address.line2}` : ""}, ${address.city} ${address.pincode}`))
       : h("p", { class: "muted" }, `No saved address in ${cart.pincode} yet: add one below.`),
     addresses.results.length > usable.length ? h("p", { class: "muted" }, "Addresses in other pincodes are served by another store: change the cart's pincode to use them.") : null);
@@ -885,10 +891,17 @@ async function checkoutPage() {
     h("h1", {}, "Checkout"),
     h("div", { class: "columns" },
       h("div", {}, form,
-        notice ? h("p", { class: "notice", id: "address-notice", role: "alert" }, notice) : null,
+        notice ? h("p", { class: "notice", id: "address-notice", role: "alert", tabindex: "-1" }, notice) : null,
         addressForm(async (address) => {
           state.notice = await addressNotice(address, cart.pincode);
-          route();
+          state.savedAddress = address.id;
+          await route();
+          // Keyboard users stay with what they did: on the new address, chosen; told it is saved.
+          const radio = $("#checkout-form input[name=address_id][data-saved]");
+          if (radio) {
+            radio.focus();
+            flash("Address saved");
+          } else $("#address-notice")?.focus();
         })),
       summary),
   ];
