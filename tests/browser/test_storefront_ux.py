@@ -210,3 +210,34 @@ def test_an_address_saved_at_checkout_with_enter_is_chosen_focused_and_announced
     expect(new).to_be_focused()
     status = page.locator("[role=status]", has_text="Address saved")
     expect(status).to_be_visible()
+
+
+def test_diet_is_told_in_words_with_the_veg_or_non_veg_mark(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    from catalog.models import Product
+
+    products = browser_shop.data.products
+    Product.objects.filter(id=products["milk"]).update(diet="non_veg")
+    Product.objects.filter(id=products["atta"]).update(diet="na")
+    page = browser_shop.page
+    browser_shop.goto("/")
+    _settled(page)
+
+    milk = page.locator("article.card", has_text="Toned Milk")
+    mark = milk.get_by_role("img", name="Non-veg")
+    expect(mark).to_be_visible()
+    expect(mark).to_have_class(re.compile(r"\bdiet-non-veg\b"))
+    color = mark.evaluate("el => getComputedStyle(el).borderTopColor")
+    assert color == "rgb(123, 63, 18)", color  # brown
+    atta = page.locator("article.card", has_text="Whole Wheat Atta")
+    expect(atta.locator(".diet")).to_have_count(0)  # not food ("na"): no mark, no words
+
+    milk.locator("a").first.click()
+    expect(page.locator("#app h1")).to_have_text("Toned Milk")
+    expect(page.locator("#diet")).to_have_text("Non-veg")
+    expect(page.locator("#app")).not_to_contain_text("non_veg")
+    page.go_back()
+    page.locator("article.card", has_text="Whole Wheat Atta").locator("a").first.click()
+    expect(page.locator("#app h1")).to_have_text("Whole Wheat Atta")
+    expect(page.locator(".facts")).not_to_contain_text("Diet")

@@ -454,6 +454,19 @@ function remember(product, sku) {
   return known;
 }
 
+/** The catalog's diet codes in words; "na" (not food) has none. */
+const DIET_LABEL = { veg: "Veg", non_veg: "Non-veg", egg: "Egg" };
+/** India's food mark: a green square with a dot (veg), a brown one (non-veg, egg). Its text
+ * alternative is the diet in words, unless the words are next to it (`decorative`). */
+function dietMark(diet, { decorative = false } = {}) {
+  const label = DIET_LABEL[diet];
+  if (!label) return null;
+  return h("span", {
+    class: `diet diet-${diet.replace("_", "-")}`, title: label,
+    ...(decorative ? { "aria-hidden": "true" } : { role: "img", "aria-label": label }),
+  });
+}
+
 function productCard(product) {
   const skus = product.skus.map((sku) => remember(product, sku));
   let chosen = skus.find((sku) => lineOf(sku.id)) || skus.find((sku) => sku.in_stock) || skus[0];
@@ -474,7 +487,7 @@ function productCard(product) {
     h("a", { href: `#/p/${product.slug}` },
       product.image ? h("img", { src: product.image.medium, alt: product.image.alt, loading: "lazy", width: 160, height: 160 }) : h("div", { class: "noimg" }),
       h("h3", {}, product.title)),
-    h("p", { class: "muted" }, product.brand ? product.brand.name : product.category.name),
+    h("p", { class: "muted" }, dietMark(product.diet), product.brand ? product.brand.name : product.category.name),
     picker, price, controls);
 }
 
@@ -540,7 +553,14 @@ async function productPage(slug) {
         h("dt", {}, "GST"), h("dd", {}, `${product.gst_rate_bp / 100}% (HSN ${product.hsn_code}), included in the price`),
         h("dt", {}, "Storage"), h("dd", {}, product.storage),
         product.shelf_life_days ? [h("dt", {}, "Shelf life"), h("dd", {}, `${product.shelf_life_days} days`)] : null,
-        h("dt", {}, "Diet"), h("dd", {}, [product.diet, product.is_vegan ? "vegan" : null, product.is_organic ? "organic" : null].filter(Boolean).join(", ")))));
+        dietFacts(product))));
+}
+
+/** The product page's diet row: the mark and its words ("Non-veg, organic"); none for what is not food. */
+function dietFacts(product) {
+  const words = [DIET_LABEL[product.diet], product.is_vegan ? "vegan" : null, product.is_organic ? "organic" : null].filter(Boolean);
+  if (!words.length) return null;
+  return [h("dt", {}, "Diet"), h("dd", { id: "diet" }, dietMark(product.diet, { decorative: true }), words.join(", "))];
 }
 
 /** The bill: every row above Total adds up to Total; what is saved on MRP (already in the
