@@ -44,7 +44,11 @@ def test_a_coupon_applied_in_the_cart_comes_off_the_bill_and_the_order(browser_s
     browser_shop.goto("/#/cart")
     page.fill("#coupon-code", "NOPE")
     page.click("#coupon-form button[type=submit]")
-    expect(page.locator("#coupon-form .form-error")).to_have_text("Coupon NOPE is not a valid code.")
+    # Told once, next to the field it is about.
+    expect(page.locator("#coupon-form .field-error[data-field=coupon_code]")).to_have_text(
+        "Coupon code: Coupon NOPE is not a valid code."
+    )
+    expect(page.locator("#coupon-form .form-error")).to_be_hidden()
     expect(page.locator("#coupon-code")).to_be_focused()
 
     page.fill("#coupon-code", "save10")

@@ -241,3 +241,27 @@ def test_diet_is_told_in_words_with_the_veg_or_non_veg_mark(browser_shop: Browse
     page.locator("article.card", has_text="Whole Wheat Atta").locator("a").first.click()
     expect(page.locator("#app h1")).to_have_text("Whole Wheat Atta")
     expect(page.locator(".facts")).not_to_contain_text("Diet")
+
+
+def test_each_form_error_is_told_once_next_to_its_field_by_its_visible_label(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    browser_shop.goto("/#/register?next=/")
+    _settled(page)
+    form = page.locator("#register-form")
+    form.locator("input[name=full_name]").fill("Meera Iyer")
+    form.locator("input[name=email]").fill("meera@example.in")
+    form.locator("input[name=phone]").fill("12345")
+    form.locator("input[name=password]").fill("a-long-enough-password")
+    form.locator("button[type=submit]").click()
+
+    phone = form.locator("input[name=phone]")
+    note = form.locator(".field-error[data-field=phone]")
+    expect(note).to_have_text(re.compile(r"^Mobile: \S"))  # the label the form shows, not "Phone"
+    expect(phone).to_have_attribute("aria-describedby", "register-form-phone-error")
+    expect(phone).to_be_focused()
+    problem = (note.text_content() or "").removeprefix("Mobile: ")
+    assert form.inner_text().count(problem) == 1, form.inner_text()
+    expect(form).not_to_contain_text("Phone:")
+    expect(form.locator(".form-error")).to_be_hidden()

@@ -141,11 +141,25 @@ const FIELD_LABELS = {
 const CHOOSE = { address_id: "Choose a delivery address.", slot_id: "Choose a delivery slot.", payment_method: "Choose how to pay." };
 const fieldLabel = (field) => FIELD_LABELS[field] || (field.charAt(0).toUpperCase() + field.slice(1)).replaceAll("_", " ");
 
-/** One field's problems as a sentence for the customer: "Phone: Enter a valid phone number." */
-function fieldMessage(field, problems) {
-  const list = (Array.isArray(problems) ? problems : Object.values(problems || {}).flat(Infinity)).map(String);
+const problemList = (problems) => (Array.isArray(problems) ? problems : Object.values(problems || {}).flat(Infinity)).map(String);
+
+/** One field's problems as a sentence for the customer: "Phone: Enter a valid phone number.",
+ * named by `label` (the form's own label for it) when given. */
+function fieldMessage(field, problems, label = fieldLabel(field)) {
+  const list = problemList(problems);
   if (CHOOSE[field] && (!list.length || list.some((problem) => /required|may not be null|blank/i.test(problem)))) return CHOOSE[field];
-  return `${fieldLabel(field)}: ${list.join(" ") || "is not valid."}`;
+  return `${label}: ${list.join(" ") || "is not valid."}`;
+}
+
+/** The words the customer sees for an input: its label's own text ("Mobile"), not its options'
+ * or a hint's; else its group's legend, else its aria-label. */
+function visibleLabel(input) {
+  const label = input.closest("label") || (input.id && document.querySelector(`label[for="${input.id}"]`));
+  const own = label ? [...label.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent).join(" ") : "";
+  const text = own.replace(/\s*\(.*?\)\s*/g, " ").replace(/[\s:*]+$/, "").replace(/\s+/g, " ").trim();
+  if (text) return text;
+  const legend = input.closest("fieldset")?.querySelector("legend");
+  return (legend && legend.textContent.trim()) || input.getAttribute("aria-label") || "";
 }
 
 /** The words to show for a failure: a validation error is told again with field labels (its
@@ -166,23 +180,33 @@ function clearFieldErrors(form) {
   }
 }
 
-/** Shows a failed call: a form's own error line and each field's problem next to its input, or the flash. */
+/** Shows a failed call: each field's problem next to its input, named as the form names it,
+ * and on the form's own error line only what is not told there already; or the flash. */
 function showError(error, form) {
   if (!(error instanceof ApiError)) console.error(error);
   const message = errorMessage(error);
   if (!form) return flash(message, "error");
   clearFieldErrors(form);
   const line = $(".error.form-error", form);
-  line.textContent = message;
-  line.hidden = false;
+  const elsewhere = []; // the problems of fields this form does not have: on its error line
+  const placed = []; // the problems told next to their fields
+  let firstInvalid = null;
   for (const [field, problems] of Object.entries((error && error.fields) || {})) {
     const found = form.elements[field];
-    if (!found) continue;
-    const inputs = found instanceof RadioNodeList ? [...found] : [found];
-    if (!inputs.length) continue;
+    // A hidden input is a field the customer sees only inside a group of its own (the slot list).
+    const inputs = (!found ? [] : found instanceof RadioNodeList ? [...found] : [found])
+      .filter((input) => input.type !== "hidden" || input.closest("fieldset"));
+    if (!inputs.length) {
+      // Unless it only says again what the error's message says.
+      if (!problemList(problems).every((problem) => error.message.includes(problem))) elsewhere.push(fieldMessage(field, problems));
+      continue;
+    }
+    placed.push(...problemList(problems));
     // Next to the input, or after a group of radios (their fieldset), so it is read with it.
     const group = inputs.length > 1 || inputs[0].type === "radio" ? inputs[0].closest("fieldset") : null;
-    const note = h("p", { class: "error field-error", id: `${form.id || "form"}-${field}-error`, "data-field": field }, fieldMessage(field, problems));
+    const label = visibleLabel(inputs[0]) || fieldLabel(field);
+    const note = h("p", { class: "error field-error", id: `${form.id || "form"}-${field}-error`, "data-field": field }, fieldMessage(field, problems, label));
+    if (!firstInvalid && inputs[0].type !== "hidden") firstInvalid = inputs[0];
     if (group) group.append(note);
     else (inputs[0].closest("label") || inputs[0]).after(note);
     for (const input of inputs) {
@@ -197,6 +221,15 @@ function showError(error, form) {
       }, { once: true });
     }
   }
+  // A rule's message is told on the form's line, unless it only repeats a field's problem; a
+  // validation error's fields are all told next to them (those the form lacks, on the line).
+  const fieldsOnly = error instanceof ApiError && (error.code === "validation_error" || placed.includes(error.message));
+  const text = placed.length || elsewhere.length ? [fieldsOnly ? "" : message, ...elsewhere].filter(Boolean).join(" ") : message;
+  line.textContent = text;
+  line.hidden = !text;
+  // Nothing on the line to read: the first field in error is where the customer goes (and
+  // hears its problem, its description).
+  if (!text && firstInvalid) firstInvalid.focus();
 }
 
 function formData(form) {
