@@ -265,3 +265,31 @@ def test_each_form_error_is_told_once_next_to_its_field_by_its_visible_label(bro
     assert form.inner_text().count(problem) == 1, form.inner_text()
     expect(form).not_to_contain_text("Phone:")
     expect(form.locator(".form-error")).to_be_hidden()
+
+
+def test_the_pincode_dialog_never_keeps_a_message_about_another_pincode(browser_shop: BrowserShop) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    browser_shop.goto("/")
+    _settled(page)
+    page.click("#pincode-button")
+    box = page.locator("#pincode-form input[name=pincode]")
+    message = page.locator("#pincode-error")
+    box.fill("110001")
+    box.press("Enter")
+    expect(message).to_have_text("We do not deliver to 110001 yet.")
+    expect(box).to_have_attribute("aria-invalid", "true")
+
+    # Another pincode typed (not even a whole one yet): the old message goes.
+    box.fill("1100")
+    expect(message).to_be_hidden()
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+    box.fill("110002")
+    box.press("Enter")
+    expect(message).to_have_text("We do not deliver to 110002 yet.")
+
+    # Closed and opened again: no message from before.
+    page.click("#pincode-cancel")
+    page.click("#pincode-button")
+    expect(message).to_be_hidden()

@@ -338,6 +338,8 @@ function askPincode() {
   const form = $("#pincode-form");
   const error = $("#pincode-error");
   form.elements.pincode.value = (state.cart && state.cart.pincode) || "";
+  form.elements.pincode.removeAttribute("aria-invalid");
+  error.textContent = "";
   error.hidden = true;
   dialog.showModal();
   return new Promise((resolve) => {
@@ -346,6 +348,7 @@ function askPincode() {
       if (answered) return;
       answered = true;
       form.onsubmit = null;
+      form.elements.pincode.oninput = null;
       $("#pincode-cancel").onclick = null;
       dialog.onclose = null;
       if (dialog.open) dialog.close();
@@ -355,15 +358,27 @@ function askPincode() {
     // Closed any other way (Escape, the browser's close request): as Cancel, so an "Add" that
     // asked for the pincode is given back.
     dialog.onclose = () => done(false);
+    // A message is about the pincode it was given for: another one typed (or sent) clears it.
+    const input = form.elements.pincode;
+    const clear = () => {
+      error.textContent = "";
+      error.hidden = true;
+      input.removeAttribute("aria-invalid");
+    };
+    input.oninput = clear;
     form.onsubmit = async (event) => {
       event.preventDefault();
+      clear();
+      const pincode = input.value.trim();
       try {
-        await choosePincode(form.elements.pincode.value.trim());
+        await choosePincode(pincode);
         done(true);
         route();
       } catch (failure) {
+        if (input.value.trim() !== pincode) return; // typed on meanwhile: about an old pincode
         error.textContent = failure.message;
         error.hidden = false;
+        input.setAttribute("aria-invalid", "true");
       }
     };
   });
