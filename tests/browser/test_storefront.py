@@ -71,6 +71,7 @@ def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_r
     atta.get_by_role("button", name=re.compile("One more")).click()
     expect(atta.locator(".stepper .quantity")).to_have_text("2")
     expect(page.locator("#cart-count")).to_have_text("2")
+    expect(page.locator("#cart-total")).to_have_text("₹520.00")  # the items: fees come in the cart
 
     page.click("#cart-link")
     line = page.locator("li.line", has_text="Whole Wheat Atta")

@@ -298,7 +298,8 @@ function setCart(cart) {
   const count = cart.lines.filter((line) => line.sold_by !== "weight").reduce((sum, line) => sum + line.quantity, 0)
     + cart.lines.filter((line) => line.sold_by === "weight").length;
   $("#cart-count").textContent = count;
-  $("#cart-total").textContent = rupees(cart.lines.length ? cart.total_paise : 0);
+  // The items' worth, as shops show it beside the cart; fees are told in the cart and at checkout.
+  $("#cart-total").textContent = rupees(cart.lines.length ? cart.subtotal_paise : 0);
   $("#pincode-label").textContent = cart.pincode || "set pincode";
   keepFocus(() => {
     for (const holder of document.querySelectorAll("[data-sku-controls]")) {
