@@ -22,6 +22,13 @@ from ..models import SkuDay, SkuForecast, SlotUse, StoreDay, StoreHour
 
 MAX_DAYS = 366
 
+# The reports' query parameters, as the schema shows them.
+STORE = OpenApiParameter("store_id", str, description="One store (default: all)")
+SKU = OpenApiParameter("sku_id", str, description="One SKU (default: all)")
+SINCE = OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)")
+UNTIL = OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)")
+PAGES = (OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="At most 100"))
+
 
 class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
     average_order_paise = serializers.IntegerField(read_only=True)
@@ -96,9 +103,9 @@ class StoreDaysApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("store_id", str, description="One store (default: all)"),
-            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
-            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
+            STORE,
+            SINCE,
+            UNTIL,
         ],
         responses={200: StoreDayOutput(many=True)},
     )
@@ -125,7 +132,7 @@ class StoreHoursApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("store_id", str, description="One store (default: all)"),
+            STORE,
             OpenApiParameter("date", str, description="The day, YYYY-MM-DD (default: today)"),
         ],
         responses={200: StoreHourOutput(many=True)},
@@ -161,11 +168,10 @@ class SlotsApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("store_id", str, description="One store (default: all)"),
-            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
-            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="At most 100"),
+            STORE,
+            SINCE,
+            UNTIL,
+            *PAGES,
         ],
         responses={200: SlotUseOutput(many=True)},
     )
@@ -201,12 +207,11 @@ class SkuDaysApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("store_id", str, description="One store (default: all)"),
-            OpenApiParameter("sku_id", str, description="One SKU (default: all)"),
-            OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)"),
-            OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)"),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="At most 100"),
+            STORE,
+            SKU,
+            SINCE,
+            UNTIL,
+            *PAGES,
         ],
         responses={200: SkuDayOutput(many=True)},
     )
@@ -270,13 +275,12 @@ class ReorderAdviceApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("store_id", str, description="One store (default: all)"),
-            OpenApiParameter("sku_id", str, description="One SKU (default: all)"),
+            STORE,
+            SKU,
             OpenApiParameter(
                 "lead_time_days", int, description="Days until stock ordered now arrives (default: the setting's)"
             ),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="At most 100"),
+            *PAGES,
         ],
         responses={200: AdviceOutput(many=True)},
     )
