@@ -301,12 +301,16 @@ class OrderAdmin(ReadOnlyAdmin):
             _admin_link("admin:payments_paymentintent_change", order.payment_intent_id, "payment intent"),
             _admin_link("admin:payments_paymentintent_refund", order.payment_intent_id, "refund part or all"),
         ]
+        failed = order.payment_attempts_failed
+        plural = "s" if failed > 1 else ""
+        attempts = f"; {failed} failed attempt{plural}, last: {order.payment_error}" if failed else ""
         return format_html(
-            "{}: {} (paid {}, refunded {}) · {}",
+            "{}: {} (paid {}, refunded {}{}) · {}",
             order.get_payment_method_display(),
             order.get_payment_state_display(),
             format_inr(order.paid_paise),
             format_inr(order.refunded_paise),
+            attempts,
             format_html_join(" · ", "{}", ((link,) for link in links)),
         )
 

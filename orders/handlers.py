@@ -211,7 +211,13 @@ def record_payment_captured_for_order(event: PaymentCaptured) -> None:
 
 @subscriber(PaymentFailed)
 def cancel_order_on_payment_failure(event: PaymentFailed) -> None:
-    services.record_payment_failed(order_id=event.order_id, reason=f"{event.error_code}: {event.error_description}")
+    """Cancels once enough attempts failed (the name is the stored subscriber key: kept)."""
+    services.record_payment_failed(
+        order_id=event.order_id,
+        reason=f"{event.error_code}: {event.error_description}",
+        message=event.error_description,
+        failed_attempts=event.failed_attempts,
+    )
 
 
 @subscriber(RefundRequested)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
+
 from shop import live
 
 from .models import Order
@@ -19,9 +21,20 @@ def group_name(order_id: UUID | str) -> str:
     return f"orders.order.{order_id}"
 
 
+def payment_attempts() -> int:
+    """How many failed payment attempts cancel an order (at least one)."""
+    return max(1, int(getattr(settings, "ORDERS_PAYMENT_ATTEMPTS", 3)))
+
+
 def payment_details(order: Order) -> dict[str, Any]:
-    """How the order is paid; while awaiting payment, what Razorpay's checkout needs."""
-    payment: dict[str, Any] = {"method": order.payment_method, "state": order.payment_state}
+    """How the order is paid, how many attempts failed and why the last one did; while
+    awaiting payment, what Razorpay's checkout needs and how many tries are left."""
+    payment: dict[str, Any] = {
+        "method": order.payment_method,
+        "state": order.payment_state,
+        "failed_attempts": order.payment_attempts_failed,
+        "last_error": order.payment_error,
+    }
     if order.status == Order.Status.AWAITING_PAYMENT and order.razorpay_order_id:
         payment["razorpay"] = {
             "key_id": order.razorpay_key_id,
@@ -29,6 +42,7 @@ def payment_details(order: Order) -> dict[str, Any]:
             "amount": order.total_paise,
             "currency": "INR",
             "pay_url": order.pay_url,
+            "attempts_left": max(0, payment_attempts() - order.payment_attempts_failed),
         }
     return payment
 

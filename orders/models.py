@@ -82,6 +82,11 @@ class Order(models.Model):
     #: Payments' page where the customer pays (from PaymentRequested).
     pay_url = models.CharField(max_length=300, blank=True)
     paid_paise = models.BigIntegerField(default=0)
+    #: Razorpay payments tried for this order that failed; the customer may try again until
+    #: ORDERS_PAYMENT_ATTEMPTS have failed or the payment window closes.
+    payment_attempts_failed = models.PositiveSmallIntegerField(default=0)
+    #: Why the last attempt failed, as Razorpay put it (for the customer's "try again").
+    payment_error = models.CharField(max_length=300, blank=True)
     refunded_paise = models.BigIntegerField(default=0)
 
     reservation_id = models.UUIDField(null=True, blank=True)

@@ -40,7 +40,9 @@ class PaymentCaptured(Event):
 
 
 class PaymentFailed(Event):
-    """A payment attempt failed; Razorpay may still late-authorise it for up to 3 days."""
+    """A payment attempt failed; the customer may try again on the same Razorpay order, and
+    Razorpay may still late-authorise the failed one for up to 3 days. Published once per
+    failed attempt."""
 
     name: ClassVar[str] = "payments.payment_failed.v1"
     order_id: UUID
@@ -49,6 +51,9 @@ class PaymentFailed(Event):
     error_code: str
     error_description: str
     failed_at: datetime
+    #: How many of the order's attempts have failed so far, this one included (distinct
+    #: Razorpay payments). Optional, so events stored before it existed still parse.
+    failed_attempts: int = 1
 
 
 class RefundRequested(Event):

@@ -50,6 +50,14 @@ def cancel_order(*, order_id: UUID, by_staff: bool = False, note: str = "") -> O
     return order
 
 
+def failed_attempts_detail(order: Order) -> str:
+    """What a payment timeout's timeline says of the attempts that failed before it."""
+    count = order.payment_attempts_failed
+    if not count:
+        return ""
+    return f"after {count} failed payment attempt{'s' if count > 1 else ''} ({order.payment_error})"[:150]
+
+
 def cancel_expired_orders(*, limit: int = 500) -> int:
     """Cancel orders not confirmed within their payment window; each in its own transaction."""
     cancelled = 0
@@ -65,6 +73,7 @@ def cancel_expired_orders(*, limit: int = 500) -> int:
                 order.payment_method == Order.PaymentMethod.RAZORPAY
                 and order.payment_state != Order.PaymentState.CAPTURED
             )
-            cancel_locked(order, "payment_timeout" if waiting_for_money else "confirmation_timeout")
+            reason = "payment_timeout" if waiting_for_money else "confirmation_timeout"
+            cancel_locked(order, reason, detail=failed_attempts_detail(order))
             cancelled += 1
     return cancelled

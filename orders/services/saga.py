@@ -15,8 +15,10 @@ from django.db import transaction
 
 from shop.eventbus import publish
 
+from .. import live
 from ..events import OrderConfirmed
 from ..models import Order
+from .cancellation import cancel_locked, failed_attempts_detail
 from .placement import line_item
 from .state import lock, transition, write
 
@@ -55,7 +57,8 @@ def record_stock_expired(*, order_id: UUID) -> Order:
         order.stock_state = Order.StockState.RELEASED
         changed = ("stock_state",)
     waiting_for_money = order.payment_method == Order.PaymentMethod.RAZORPAY
-    _cancel_if_open(order, "payment_timeout" if waiting_for_money else "confirmation_timeout", changed=changed)
+    reason = "payment_timeout" if waiting_for_money else "confirmation_timeout"
+    _cancel_if_open(order, reason, detail=failed_attempts_detail(order), changed=changed)
     return order
 
 
@@ -142,12 +145,25 @@ def record_payment_captured(*, order_id: UUID, amount_paise: int) -> Order:
 
 
 @transaction.atomic(savepoint=False)
-def record_payment_failed(*, order_id: UUID, reason: str) -> Order:
-    """The payment attempt failed: the order is cancelled (a late capture is refunded by payments)."""
+def record_payment_failed(*, order_id: UUID, reason: str, message: str = "", failed_attempts: int = 1) -> Order:
+    """A payment attempt failed. Razorpay's checkout lets the customer try again on the same
+    order, so the order keeps waiting for the money (until the payment window closes) unless
+    ORDERS_PAYMENT_ATTEMPTS attempts have failed: then it is cancelled. A late capture of a
+    cancelled order is refunded by payments. `reason` (Razorpay's code and description) goes
+    on the timeline, `message` (the description) is what the customer reads."""
     order = lock(order_id)
-    if order.payment_state in (Order.PaymentState.PENDING, Order.PaymentState.REQUESTED):
+    waiting = (Order.PaymentState.PENDING, Order.PaymentState.REQUESTED)
+    if order.status not in (S.PENDING, S.AWAITING_PAYMENT) or order.payment_state not in waiting:
+        return order  # paid meanwhile, or over
+    order.payment_attempts_failed = max(order.payment_attempts_failed, failed_attempts)
+    order.payment_error = (message or reason)[:300]
+    changed: tuple[str, ...] = ("payment_attempts_failed", "payment_error")
+    if order.payment_attempts_failed >= live.payment_attempts():
         order.payment_state = Order.PaymentState.FAILED
-        _cancel_if_open(order, "payment_failed", detail=reason, changed=("payment_state",))
+        _cancel_if_open(order, "payment_failed", detail=reason, changed=(*changed, "payment_state"))
+    else:
+        write(order, changed)
+        live.announce(order)  # the customer's page says it failed and offers another try
     return order
 
 
@@ -215,8 +231,6 @@ def _confirm_if_ready(order: Order, *, changed: tuple[str, ...]) -> None:
 
 def _cancel_if_open(order: Order, reason: str, *, detail: str = "", changed: tuple[str, ...] = ()) -> None:
     """Cancel the locked order if it is still open; `changed` fields are written either way."""
-    from .cancellation import cancel_locked
-
     if order.status in (S.PENDING, S.AWAITING_PAYMENT):
         cancel_locked(order, reason, detail=detail, also=changed)
     else:

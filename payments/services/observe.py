@@ -91,10 +91,10 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     if not can_move(intent.status, target):
         note(intent, source=source, payment_id=payment_id, text=f"ignored: {intent.status} -> {target}")
         return intent
-    late = intent.status == Status.FAILED
-    move(intent, target, source=source, payment_id=payment_id, text="late authorisation" if late else "")
+    text, cleared = _after_failure(intent, payment_id) if intent.status == Status.FAILED else ("", ())
+    move(intent, target, source=source, payment_id=payment_id, text=text)
     intent.razorpay_payment_id = payment_id
-    fields = list(dict.fromkeys(["status", "razorpay_payment_id", "updated_at", *also]))
+    fields = list(dict.fromkeys(["status", "razorpay_payment_id", "updated_at", *cleared, *also]))
     if target == Status.CAPTURED:
         intent.captured_paise = intent.amount_paise
         fields.append("captured_paise")
@@ -113,15 +113,36 @@ def apply_payment(  # noqa: PLR0911 - one exit per kind of stale news
     return intent
 
 
+def _after_failure(intent: PaymentIntent, payment_id: str) -> tuple[str, tuple[str, ...]]:
+    """A failed intent's payment succeeding: a failed attempt late-authorised by Razorpay, or
+    a new attempt (its failure forgotten, so it is auto-captured like any other). Returns
+    the history's note and the fields cleared."""
+    if intent.transitions.filter(to_status=Status.FAILED, razorpay_payment_id=payment_id).exists():
+        return "late authorisation", ()
+    intent.failure_code = intent.failure_description = ""
+    return "a new attempt after a failed one", ("failure_code", "failure_description")
+
+
 def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: str, also: Sequence[str]) -> None:
+    """One attempt failed. Razorpay lets the customer try again on the same order (the order
+    waits for the payment until its window closes), so every failed attempt is news once,
+    with how many have failed: orders decides when enough is enough."""
     payment_id = str(payment.get("id", ""))
-    if intent.status == Status.FAILED and intent.razorpay_payment_id == payment_id:
+    failures = intent.transitions.filter(to_status=Status.FAILED)
+    if payment_id and failures.filter(razorpay_payment_id=payment_id).exists():
         return  # the same failure again
-    if not can_move(intent.status, Status.FAILED):
+    if intent.status == Status.ATTEMPTED and payment_id != intent.razorpay_payment_id:
+        # An older attempt's failure, told after a newer one came back signed from checkout.
+        note(intent, source=source, payment_id=payment_id, text="an earlier attempt failed")
+        return
+    if intent.status != Status.FAILED and not can_move(intent.status, Status.FAILED):
         return  # another attempt failed after this order was paid: nothing to do
     code = str(payment.get("error_code") or "PAYMENT_FAILED")[:60]
     description = str(payment.get("error_description") or "")[:300]
-    move(intent, Status.FAILED, source=source, payment_id=payment_id, text=f"{code}: {description}")
+    if intent.status == Status.FAILED:
+        note(intent, source=source, payment_id=payment_id, text=f"another attempt failed: {code}: {description}")
+    else:
+        move(intent, Status.FAILED, source=source, payment_id=payment_id, text=f"{code}: {description}")
     intent.razorpay_payment_id = payment_id
     intent.failure_code, intent.failure_description = code, description
     fields = ["status", "razorpay_payment_id", "failure_code", "failure_description", "updated_at", *also]
@@ -134,6 +155,7 @@ def _apply_failure(intent: PaymentIntent, payment: dict[str, Any], *, source: st
             error_code=code,
             error_description=description,
             failed_at=_when(payment),
+            failed_attempts=failures.values("razorpay_payment_id").distinct().count(),
         ),
         key=intent.order_id,
     )

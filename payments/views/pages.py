@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -78,8 +79,20 @@ def _outcome(
         "amount": format_inr(intent.amount_paise) if intent is not None else "",
         "message": message,
         "order_page": _order_page(intent),
+        # A failed attempt: Razorpay's order takes another try while ours waits for the money.
+        "retry_url": reverse("payments:pay", kwargs={"intent_id": intent.id}) if _payable(intent) else "",
     }
     return render(request, "payments/callback.html", context, status=status)
+
+
+def _payable(intent: PaymentIntent | None) -> TypeGuard[PaymentIntent]:
+    """Whether the customer can (still) pay for the intent's order through Razorpay."""
+    return (
+        intent is not None
+        and bool(intent.razorpay_order_id)
+        and intent.cancelled_at is None
+        and intent.status in ("created", "attempted", "failed")
+    )
 
 
 def _order_page(intent: PaymentIntent | None) -> str:
@@ -91,8 +104,7 @@ def _order_page(intent: PaymentIntent | None) -> str:
 def pay(request: HttpRequest, intent_id: UUID) -> HttpResponse:
     """Open checkout for an intent at once: Razorpay's checkout.js, or the fake's stand-in page locally."""
     intent = selectors.get_intent(intent_id=intent_id)
-    payable = intent is not None and intent.cancelled_at is None and intent.status in ("created", "attempted", "failed")
-    if intent is None or not intent.razorpay_order_id or not payable:
+    if not _payable(intent):
         return _outcome(request, "unavailable", intent, status=404)
     callback_url = request.build_absolute_uri(reverse("payments:callback", kwargs={"intent_id": intent.id}))
     if conf.is_local():

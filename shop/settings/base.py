@@ -262,6 +262,9 @@ SHOP_STATE = env_str("SHOP_STATE", "Karnataka")
 SHOP_INVOICE_PREFIX = env_str("SHOP_INVOICE_PREFIX", "GS")
 # How long an order may wait for its payment (and stock and slot) before it is cancelled.
 ORDERS_PAYMENT_WINDOW_SECONDS = env_int("ORDERS_PAYMENT_WINDOW_SECONDS", 15 * 60)
+#: Failed payment attempts (the customer tries again in Razorpay's checkout) that cancel an
+#: order before its payment window closes; 1 cancels on the first failure.
+ORDERS_PAYMENT_ATTEMPTS = env_int("ORDERS_PAYMENT_ATTEMPTS", 3)
 INVENTORY_RESERVATION_TTL_SECONDS = env_int("INVENTORY_RESERVATION_TTL_SECONDS", 15 * 60)
 # A visitor's cart (not logged in) untouched this long is deleted (daily); beyond the
 # session cookie's two weeks, so no visitor who can still reach it loses it.

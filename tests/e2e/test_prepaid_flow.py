@@ -67,15 +67,44 @@ def test_duplicate_and_out_of_order_webhooks_make_one_capture(shop: Shop, fake: 
 
 
 def test_payment_failure_cancels_and_releases_stock_and_slot(shop: Shop, fake: FakeRazorpay) -> None:
+    """Every try the customer makes fails (ORDERS_PAYMENT_ATTEMPTS of them, 3): cancelled."""
     order = _awaiting_payment(shop.customer())
-    fake.fail(order.razorpay_order_id)
-    fake.deliver_webhooks()
-    deliver_pending()
+    fake.knobs.duplicate_webhooks = True  # a failure told twice is still one attempt
+    for attempt in (1, 2, 3):
+        fake.fail(order.razorpay_order_id)
+        fake.deliver_webhooks()
+        deliver_pending()
+        order.refresh_from_db()
+        assert order.payment_attempts_failed == attempt
+        assert order.status == ("awaiting_payment" if attempt < 3 else "cancelled")
 
-    order.refresh_from_db()
     assert (order.status, order.cancel_reason) == ("cancelled", "payment_failed")
     assert _reserved(shop) == 0
     assert Slot.objects.get(pk=shop.slot.id).booked == 0
+
+
+def test_a_failed_attempt_then_a_paid_one_confirms_with_nothing_refunded(shop: Shop, fake: FakeRazorpay) -> None:
+    """The bank declines the first try; the customer pays on the second in the same checkout."""
+    customer = shop.customer()
+    order = _awaiting_payment(customer)
+    fake.fail(order.razorpay_order_id)
+    fake.deliver_webhooks()
+    deliver_pending()
+    payment = customer.client.get(f"/api/v1/orders/{order.id}/").json()["payment"]
+    assert payment["last_error"] == "Payment failed because the customer cancelled at the bank."
+    assert payment["razorpay"]["attempts_left"] == 2
+
+    _pay(fake, order)
+
+    assert (order.status, order.payment_state, order.paid_paise, order.refunded_paise) == (
+        "picking",
+        "captured",
+        34000,
+        0,
+    )
+    intent = PaymentIntent.objects.get(order_id=order.id)
+    assert (intent.status, intent.captured_paise, intent.cancelled_at) == ("captured", 34000, None)
+    assert not intent.refunds.exists()
 
 
 def test_payment_timeout_cancels_and_a_late_payment_is_refunded(shop: Shop, fake: FakeRazorpay) -> None:

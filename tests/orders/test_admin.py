@@ -115,6 +115,8 @@ def test_staff_filter_by_store_and_slot_and_reach_the_payment_refund_and_shipmen
         paid_paise=mine.total_paise,
         shipment_id=shipment_id,
         tracking_code="DLZTRACK1",
+        payment_attempts_failed=1,
+        payment_error="Your bank declined the card.",
     )
 
     by_store = client.get(f"/admin/orders/order/?store={mine.store_id}")
@@ -126,6 +128,7 @@ def test_staff_filter_by_store_and_slot_and_reach_the_payment_refund_and_shipmen
     assert str(other.store_id)[:8] in by_store.content.decode()  # the filter lists both stores
     assert f"/admin/payments/paymentintent/{intent_id}/change/" in page
     assert f"/admin/payments/paymentintent/{intent_id}/refund/" in page
+    assert "; 1 failed attempt, last: Your bank declined the card.) · " in page  # paid on the second try
     assert f'/admin/delivery/shipment/{shipment_id}/change/">DLZTRACK1</a>' in page
 
 

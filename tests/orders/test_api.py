@@ -47,7 +47,9 @@ def test_customer_sees_own_orders_and_payment_details() -> None:
         "amount": 11500,
         "currency": "INR",
         "pay_url": "http://testserver/payments/pay/abc/",
+        "attempts_left": 3,
     }
+    assert (detail["payment"]["failed_attempts"], detail["payment"]["last_error"]) == (0, "")
     assert detail["totals"]["total_paise"] == 11500
     assert [t["to_status"] for t in detail["timeline"]] == ["pending", "awaiting_payment"]
     assert len(detail["lines"]) == 2
@@ -100,6 +102,27 @@ def test_cancel_before_packing_and_409_after() -> None:
     }
 
 
+def test_a_failed_attempt_tells_the_customer_why_and_how_many_tries_are_left() -> None:
+    asha = UserFactory()
+    order = place(customer_id=asha.id, payment_method="razorpay")
+    hold_stock_and_slot(order)
+    services.record_payment_requested(
+        order_id=order.id, intent_id=uuid.uuid4(), razorpay_order_id="order_X", key_id="rzp_test_local"
+    )
+    services.record_payment_failed(
+        order_id=order.id, reason="BAD_REQUEST_ERROR: x", message="Your bank declined the card.", failed_attempts=1
+    )
+
+    payment = _client_for(asha).get(f"/api/v1/orders/{order.id}/").json()["payment"]
+
+    assert (payment["state"], payment["failed_attempts"], payment["last_error"]) == (
+        "requested",
+        1,
+        "Your bank declined the card.",
+    )
+    assert payment["razorpay"]["attempts_left"] == 2  # still payable: Razorpay's order takes another try
+
+
 def test_orders_need_authentication() -> None:
     assert APIClient().get("/api/v1/orders/").status_code == 401
 
@@ -111,7 +134,9 @@ def test_the_timeline_speaks_in_words_and_keeps_quiet_where_the_status_says_it_a
     services.record_payment_requested(
         order_id=order.id, intent_id=uuid.uuid4(), razorpay_order_id="order_X", key_id="rzp_test_local"
     )
-    services.record_payment_failed(order_id=order.id, reason="BAD_REQUEST_ERROR: Payment failed due to a bank error")
+    services.record_payment_failed(
+        order_id=order.id, reason="BAD_REQUEST_ERROR: Payment failed due to a bank error", failed_attempts=3
+    )
 
     client = _client_for(asha)
     detail = client.get(f"/api/v1/orders/{order.id}/").json()

@@ -175,7 +175,10 @@ def test_redelivered_leg_events_change_nothing() -> None:
         (lambda o: services.record_stock_failed(order_id=o.id, reason="insufficient_stock"), "out_of_stock"),
         (lambda o: services.record_stock_failed(order_id=o.id, reason="store_closed"), "store_closed"),
         (lambda o: services.record_slot_failed(order_id=o.id, reason="full"), "slot_unavailable"),
-        (lambda o: services.record_payment_failed(order_id=o.id, reason="BAD_REQUEST_ERROR"), "payment_failed"),
+        (
+            lambda o: services.record_payment_failed(order_id=o.id, reason="BAD_REQUEST_ERROR", failed_attempts=3),
+            "payment_failed",
+        ),
     ],
 )
 def test_any_failed_leg_cancels_the_order_and_says_why(fail, reason: str) -> None:
@@ -215,6 +218,77 @@ def test_unpaid_orders_are_cancelled_when_the_window_closes() -> None:
     assert Order.objects.get(pk=unpaid.id).cancel_reason == "payment_timeout"
     assert Order.objects.get(pk=cod_stuck.id).cancel_reason == "confirmation_timeout"
     assert _status(fresh) == "pending"
+
+
+def _awaiting_payment() -> Order:
+    order = place()
+    _request_payment(order)
+    _reserve(order)
+    _book(order)
+    assert _status(order) == "awaiting_payment"
+    return order
+
+
+def test_a_failed_payment_attempt_leaves_the_order_waiting_for_another_try() -> None:
+    """Razorpay's checkout lets the customer try again on the same order: one declined card
+    must not cancel an order the next attempt pays for."""
+    order = _awaiting_payment()
+
+    with captured_events() as published:
+        services.record_payment_failed(
+            order_id=order.id, reason="BAD_REQUEST_ERROR: declined", message="Your bank declined it.", failed_attempts=1
+        )
+    order.refresh_from_db()
+    assert (order.status, order.payment_state) == ("awaiting_payment", "requested")
+    assert (order.payment_attempts_failed, order.payment_error) == (1, "Your bank declined it.")
+    assert published == []  # no transition, nothing for the other apps to undo
+
+    services.record_payment_captured(order_id=order.id, amount_paise=order.total_paise)  # the second try
+    order.refresh_from_db()
+    assert (order.status, order.payment_state) == ("confirmed", "captured")
+
+
+def test_the_attempt_that_reaches_the_limit_cancels_and_a_redelivery_counts_once(settings) -> None:
+    settings.ORDERS_PAYMENT_ATTEMPTS = 2
+    order = _awaiting_payment()
+    for _ in range(2):  # the same event delivered twice: still one failed attempt
+        services.record_payment_failed(order_id=order.id, reason="E: first", failed_attempts=1)
+    assert _status(order) == "awaiting_payment"
+
+    with captured_events() as published:
+        services.record_payment_failed(order_id=order.id, reason="E: second", message="second", failed_attempts=2)
+
+    order.refresh_from_db()
+    assert (order.status, order.cancel_reason, order.payment_state) == ("cancelled", "payment_failed", "failed")
+    assert order.transitions.last().reason == "payment_failed: E: second"
+    assert [e.reason for e in published if isinstance(e, OrderCancelled)] == ["payment_failed"]
+
+
+def test_one_allowed_attempt_cancels_on_the_first_failure(settings) -> None:
+    settings.ORDERS_PAYMENT_ATTEMPTS = 1
+    order = _awaiting_payment()
+    services.record_payment_failed(order_id=order.id, reason="E: no", failed_attempts=1)
+    assert Order.objects.get(pk=order.id).cancel_reason == "payment_failed"
+
+
+def test_a_window_closing_after_failed_attempts_says_so_on_the_timeline() -> None:
+    order = _awaiting_payment()
+    services.record_payment_failed(order_id=order.id, reason="E: x", message="Declined by the bank.", failed_attempts=2)
+    Order.objects.filter(pk=order.id).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+
+    assert services.cancel_expired_orders() == 1
+
+    order.refresh_from_db()
+    assert order.cancel_reason == "payment_timeout"
+    assert order.transitions.last().reason == "payment_timeout: after 2 failed payment attempts (Declined by the bank.)"
+
+
+def test_a_failed_attempt_after_the_money_came_in_changes_nothing() -> None:
+    order = _awaiting_payment()
+    services.record_payment_captured(order_id=order.id, amount_paise=order.total_paise)
+    services.record_payment_failed(order_id=order.id, reason="E: old news", failed_attempts=3)
+    order.refresh_from_db()
+    assert (order.status, order.payment_state, order.payment_attempts_failed) == ("confirmed", "captured", 0)
 
 
 def _confirmed(payment_method: str = "cod") -> Order:

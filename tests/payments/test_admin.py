@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.models import CHANGE
 
@@ -146,8 +148,8 @@ def test_the_intent_and_refund_pages_show_rupees_and_lead_to_the_order(fake, sta
 
     assert "₹450.00 asked, ₹450.00 captured, ₹150.50 refunded or on its way" in page
     assert "refund ₹150.50 requested" in page  # the history in rupees too
-    assert "45000" not in page
-    assert "15050" not in page
+    # Paise never shown as a number of their own (random ids and bank references may hold the digits).
+    assert not re.search(r"(?<![\w.])(45000|15050)(?![\w])", page)
     assert f'/admin/orders/order/{intent.order_id}/change/">{intent.order_id}</a>' in page
     assert f'/admin/orders/order/{intent.order_id}/change/">{str(intent.order_id)[:8]}</a>' in refunds
     assert [r.intent_id for r in by_short_id.context["cl"].result_list] == [intent.id]

@@ -136,8 +136,26 @@ def test_a_failed_checkout_shows_the_failure_and_changes_nothing(fake, client):
     assert "Payment failed" in page
     assert f'href="/#/orders/{intent.order_id}"' in page  # where the customer can try again
     assert "http-equiv" not in page
+    # Razorpay's order takes another try: the page offers it, and it opens checkout again.
+    assert f'<a href="/payments/pay/{intent.id}/" id="try-again">' in page
+    assert "order is cancelled" not in page
     intent.refresh_from_db()
     assert intent.status == "created"  # the payment.failed webhook will say so
+    fake.deliver_webhooks()
+    retry = client.get(f"/payments/pay/{intent.id}/")
+    assert retry.status_code == 302
+    assert intent.razorpay_order_id in retry["Location"]
+
+
+def test_a_failed_attempt_on_an_order_already_called_off_offers_no_retry(fake, client):
+    intent = request(45_000)
+    fields = fake.fail(intent.razorpay_order_id)
+    services.cancel_payment(order_id=intent.order_id, reason="payment_failed")
+
+    page = _callback(client, intent, fields).content.decode()
+
+    assert "try-again" not in page
+    assert "the order is cancelled" in page
 
 
 def test_the_pay_page_sends_the_browser_to_the_fake_checkout(fake, client):

@@ -440,3 +440,46 @@ def test_a_webhook_that_never_applies_is_given_up_after_the_last_attempt_and_sta
             error=abandoned[0].error,
         )
     ]
+
+
+def test_each_failed_attempt_is_published_once_with_the_count_so_far(fake):
+    """The customer tries again on the same Razorpay order: every new failure is news (orders
+    decides when enough is enough), a failure told twice is not, and a later success moves on."""
+    intent = request(45_000)
+    fake.knobs.duplicate_webhooks = True
+
+    with captured_events() as published:
+        for _ in range(2):
+            fake.fail(intent.razorpay_order_id)
+            fake.deliver_webhooks()
+        fake.pay(intent.razorpay_order_id)
+        fake.deliver_webhooks()
+
+    failures = [e for e in published if isinstance(e, PaymentFailed)]
+    assert [e.failed_attempts for e in failures] == [1, 2]
+    assert len({e.razorpay_payment_id for e in failures}) == 2
+    assert [type(e) for e in published][-1] is PaymentCaptured
+    intent.refresh_from_db()
+    assert (intent.status, intent.captured_paise) == ("captured", 45_000)
+    out_of_failed = intent.transitions.filter(from_status="failed").exclude(to_status="failed")
+    assert list(out_of_failed.values_list("note", flat=True)) == ["a new attempt after a failed one"]
+    assert intent.transitions.filter(to_status="failed").count() == 2
+
+
+def test_an_earlier_attempts_failure_told_after_a_signed_new_attempt_is_only_noted(fake):
+    intent = request(45_000)
+    first = fake.fail(intent.razorpay_order_id)  # its webhook is still on its way
+    failed_id = json.loads(first["error[metadata]"])["payment_id"]
+    fake.ledger.take_outbox()
+    type(intent).objects.filter(pk=intent.pk).update(status="attempted", razorpay_payment_id="pay_SecondTry00001")
+
+    with captured_events() as published:
+        services.apply_payment(
+            payment={"id": failed_id, "order_id": intent.razorpay_order_id, "status": "failed", "error_code": "X"},
+            source="webhook",
+        )
+
+    intent.refresh_from_db()
+    assert published == []
+    assert (intent.status, intent.razorpay_payment_id) == ("attempted", "pay_SecondTry00001")
+    assert intent.transitions.last().note == "an earlier attempt failed"
