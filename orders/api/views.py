@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -73,11 +74,12 @@ class OrderInvoiceApi(APIView):
 
     renderer_classes = [TemplateHTMLRenderer, JSONRenderer]
 
-    def handle_exception(self, exc: Exception) -> Response:
-        """Errors keep the API's one JSON shape, also where the page was asked for as HTML."""
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return response
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """Only the invoice is a page: errors keep the API's one JSON shape, and OPTIONS's description
+        is JSON too, also where HTML was asked for (the HTML renderer has no template for them: a 500)."""
+        if isinstance(response, Response) and response.template_name is None:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, order_id: UUID) -> Response:

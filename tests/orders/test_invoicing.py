@@ -397,6 +397,20 @@ def test_the_invoice_as_html_by_default() -> None:
     assert "<td>₹130.00</td>" in html  # the total
 
 
+@pytest.mark.parametrize("query", ["", "?format=html", "?format=json"])
+def test_options_on_the_invoice_answers_json_not_a_500(query: str) -> None:
+    """OPTIONS was rendered by the HTML renderer, which has no template for it: a 500 (found by
+    fuzzing the API with schemathesis)."""
+    asha = UserFactory()
+    order = place(payment_method="cod", customer_id=asha.id)
+
+    response = _client_for(asha).options(f"/api/v1/orders/{order.id}/invoice/{query}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["name"] == "Order Invoice Api"
+
+
 def test_an_inter_state_invoice_in_html_shows_igst() -> None:
     asha = UserFactory()
     order = _with_fees(customer_id=asha.id, address=CHENNAI, pincode="600002")
