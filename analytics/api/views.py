@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -28,6 +28,19 @@ SKU = OpenApiParameter("sku_id", str, description="One SKU (default: all)")
 SINCE = OpenApiParameter("since", str, description="First day, YYYY-MM-DD (default: a week before until)")
 UNTIL = OpenApiParameter("until", str, description="Last day, YYYY-MM-DD (default: today)")
 PAGES = (OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="At most 100"))
+
+
+class PagedReportApi(APIView):
+    """A staff report answering a page, `{count, next, previous, results}`: the schema says so
+    (drf-spectacular wraps a view's list response in its `pagination_class`'s page)."""
+
+    permission_classes = [IsAdminUser]
+    pagination_class = PageNumberPagination
+
+
+def _results(name: str, output: serializers.BaseSerializer[Any]) -> serializers.Serializer[Any]:
+    """The schema of an unpaginated report: `{"results": [...]}`."""
+    return inline_serializer(name, {"results": output})
 
 
 class StoreDayOutput(serializers.ModelSerializer[StoreDay]):
@@ -107,7 +120,7 @@ class StoreDaysApi(APIView):
             SINCE,
             UNTIL,
         ],
-        responses={200: StoreDayOutput(many=True)},
+        responses={200: _results("StoreDayList", StoreDayOutput(many=True))},
     )
     def get(self, request: Request) -> Response:
         query = ReportQuery(data=request.query_params)
@@ -135,7 +148,7 @@ class StoreHoursApi(APIView):
             STORE,
             OpenApiParameter("date", str, description="The day, YYYY-MM-DD (default: today)"),
         ],
-        responses={200: StoreHourOutput(many=True)},
+        responses={200: _results("StoreHourList", StoreHourOutput(many=True))},
     )
     def get(self, request: Request) -> Response:
         query = HourQuery(data=request.query_params)
@@ -160,11 +173,9 @@ class SlotUseOutput(serializers.ModelSerializer[SlotUse]):
         )  # fmt: skip
 
 
-class SlotsApi(APIView):
+class SlotsApi(PagedReportApi):
     """Delivery slots' use, by the local day their window starts: places booked (orders confirmed
     for the slot, less those cancelled since) against capacity. Paginated."""
-
-    permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
@@ -199,11 +210,9 @@ class SkuQuery(ReportQuery):
     sku_id = serializers.UUIDField(required=False)
 
 
-class SkuDaysApi(APIView):
+class SkuDaysApi(PagedReportApi):
     """Demand per SKU and store and day: base units (packs, or grams) in the orders confirmed that
     day, how many orders, what was paid; and what expired. Newest first, paginated."""
-
-    permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
@@ -266,12 +275,10 @@ def _advice(forecast: SkuForecast, days: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class ReorderAdviceApi(APIView):
+class ReorderAdviceApi(PagedReportApi):
     """Each SKU's demand forecast at its store (daily, from the last ANALYTICS_FORECAST_DAYS) and
     what to order: the forecast over the lead time plus safety stock, less what is available.
     Paginated."""
-
-    permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
