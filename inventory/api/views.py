@@ -75,6 +75,8 @@ class StockDetailOutput(StockOutput):
 
 class StockListApi(APIView):
     permission_classes = [IsAdminUser]
+    # The schema documents the page `get` answers ({count, next, previous, results}).
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[
