@@ -220,6 +220,9 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     expect(page.locator(".timeline")).not_to_contain_text("(")  # no reason that only repeats its status
     expect(page.locator("#payment-method")).to_have_text("Cash on delivery: paid")
 
+    # A screen reader is told the invoice opens in a new tab (and what "download" downloads).
+    expect(page.locator("#invoice-link")).to_have_accessible_name("GST invoice (opens in a new tab)")
+    expect(page.get_by_role("link", name="Download the GST invoice")).to_be_visible()
     with page.context.expect_page() as invoice_tab:
         page.click("#invoice-link")
     invoice = invoice_tab.value

@@ -247,6 +247,11 @@ def test_the_stepper_stops_at_the_stock_add_is_busy_once_and_the_cart_says_why_c
     expect(page.locator("#savings-note")).to_have_text("You save ₹17.00 on MRP")
     expect(page.locator("#to-checkout")).to_have_attribute("aria-disabled", "true")
     expect(page.locator("#checkout-blocked")).to_contain_text("Add ₹9.00 more to order")
+    # Said once, there: not again above the button.
+    told = page.locator(".summary p").evaluate_all(
+        "(ps) => ps.filter((p) => p.textContent.includes('Add ₹9.00 more')).length"
+    )
+    assert told == 1, f"the summary says {told} times what is missing"
     expect(page.locator(".summary")).not_to_contain_text("The minimum order here is ₹99.00.")
     line = page.locator("li.line", has_text="Basmati Rice")
     expect(line.get_by_role("button", name=re.compile("One more"))).to_have_attribute("aria-disabled", "true")
@@ -308,7 +313,7 @@ def test_back_leaves_a_redirect_a_new_page_starts_at_its_top_and_logging_out_kee
     expect(page.locator("article.card")).to_have_count(3)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("window.scrollY > 100")
-    title = page.locator("article.card h3").last.text_content()
+    title = page.locator("article.card h2").last.text_content()
     page.locator("article.card a").last.click()
     expect(heading).to_have_text(title or "?")
     page.wait_for_function("window.scrollY === 0")

@@ -46,6 +46,7 @@ const state = {
   pending: new Set(), // sku ids whose "Add" is on its way
   buyingAgain: false, // a "Buy again" is putting an order's lines in the cart
   buyAgain: null, // what the last "Buy again" did, shown on the cart page until it is left
+  retried: false, // a Retry is on its way: a page that fails again says "Still no answer"
 };
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -130,6 +131,16 @@ function flash(message, kind = "info") {
   flashTimer = setTimeout(() => (box.hidden = true), kind === "error" ? 8000 : 3500);
 }
 
+/** Tells screen-reader users what changed where they are not looking (the cart, an order's
+ * status) in the page's hidden live region; the same words twice are read twice. */
+let announceTimer;
+function announce(message) {
+  const box = $("#announce");
+  box.textContent = "";
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => (box.textContent = message), 100);
+}
+
 /** The API names fields by their keys ("phone", "address_id"): customers read these labels. */
 const FIELD_LABELS = {
   full_name: "Name", name: "Name", email: "Email", password: "Password", phone: "Phone",
@@ -171,12 +182,20 @@ function errorMessage(error) {
   return error.message;
 }
 
+/** An input is described by its error (when it has one) and by its hint (data-hint: the id
+ * of what the form says about it beforehand, "At least 8 characters"). */
+function describeInput(input, errorId = "") {
+  const ids = [errorId, input.dataset.hint].filter(Boolean).join(" ");
+  if (ids) input.setAttribute("aria-describedby", ids);
+  else input.removeAttribute("aria-describedby");
+}
+
 /** Clears the errors shown next to a form's fields. */
 function clearFieldErrors(form) {
   for (const note of form.querySelectorAll(".field-error")) note.remove();
   for (const input of form.querySelectorAll("[aria-invalid]")) {
     input.removeAttribute("aria-invalid");
-    input.removeAttribute("aria-describedby");
+    describeInput(input);
   }
 }
 
@@ -211,12 +230,12 @@ function showError(error, form) {
     else (inputs[0].closest("label") || inputs[0]).after(note);
     for (const input of inputs) {
       input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", note.id);
+      describeInput(input, note.id);
       input.addEventListener("input", () => {
         note.remove();
         for (const each of inputs) {
           each.removeAttribute("aria-invalid");
-          each.removeAttribute("aria-describedby");
+          describeInput(each);
         }
       }, { once: true });
     }
@@ -300,6 +319,9 @@ function setCart(cart) {
   $("#cart-count").textContent = count;
   // The items' worth, as shops show it beside the cart; fees are told in the cart and at checkout.
   $("#cart-total").textContent = rupees(cart.lines.length ? cart.subtotal_paise : 0);
+  // Read out as "Cart 2 items, ₹520.00", not "Cart 2 dot ₹520.00".
+  const words = $("#cart-count-words"); // (a page cached from before it had them: none)
+  if (words) words.textContent = count === 1 ? " item, " : " items, ";
   $("#pincode-label").textContent = cart.pincode || "set pincode";
   keepFocus(() => {
     for (const holder of document.querySelectorAll("[data-sku-controls]")) {
@@ -450,9 +472,16 @@ async function applyChange(sku, delta) {
       flash(`${sku.name}: ${over.why}`, "error");
     }
     setCart(cart);
+    announce(cartChange(sku.name, cart.lines.find((each) => each.sku_id === sku.id), cart));
   } catch (error) {
     showError(error);
   }
+}
+
+/** A change to a line in words, for the live region: "Toned Milk 500 ml: 2 in your cart. Items ₹60.00." */
+function cartChange(name, line, cart) {
+  const items = cart.lines.length ? ` Items ${rupees(cart.subtotal_paise)}.` : " Your cart is empty.";
+  return line ? `${name}: ${quantityLabel(line.quantity, line.sold_by)} in your cart.${items}` : `${name} removed from your cart.${items}`;
 }
 
 /** Why + cannot add one more step of a line, or null. */
@@ -486,15 +515,23 @@ function skuControls(sku) {
     }, "+"));
 }
 
+/** Words for screen readers only, where the eye reads a sign ("/", a struck-out price). */
+const spoken = (text) => h("span", { class: "visually-hidden" }, text);
+
+/** A SKU's price as shops show it: the price (of one step of a weighed SKU, with its price per
+ * kg), the MRP struck out and the discount. A screen reader hears it as a sentence: "₹8.00 per
+ * 250 g (approx.), ₹32.00 per kg, instead of MRP ₹10.00, 20% off" (a strike-through is not read). */
 function priceBlock(sku) {
   const perStep = sku.sold_by === "weight";
+  const mrp = perStep ? Math.round((sku.mrp_paise * sku.step) / 1000) : sku.mrp_paise;
   return h("div", { class: "price" },
     h("strong", {}, rupees(perStep ? sku.step_price_paise : sku.price_paise)),
-    perStep ? h("span", { class: "muted" }, ` / ${quantityLabel(sku.step, "weight")}${sku.approx ? " (approx.)" : ""}`) : null,
+    perStep ? h("span", { class: "muted" }, " ", h("span", { "aria-hidden": "true" }, "/"), spoken("per"), ` ${quantityLabel(sku.step, "weight")}${sku.approx ? " (approx.)" : ""}`) : null,
+    perStep && sku.step !== 1000 ? h("span", { class: "per-kg muted" }, h("span", { "aria-hidden": "true" }, " · "), spoken(", "), rupees(sku.price_paise), h("span", { "aria-hidden": "true" }, "/kg"), spoken(" per kg")) : null,
     sku.mrp_paise > sku.price_paise
-      ? h("span", { class: "mrp" }, "MRP ", h("s", {}, rupees(perStep ? Math.round((sku.mrp_paise * sku.step) / 1000) : sku.mrp_paise)))
+      ? h("span", { class: "mrp" }, spoken(", instead of "), "MRP ", h("s", {}, rupees(mrp)))
       : null,
-    sku.discount_percent ? h("span", { class: "off" }, `${sku.discount_percent}% off`) : null);
+    sku.discount_percent ? h("span", { class: "off" }, spoken(", "), `${sku.discount_percent}% off`) : null);
 }
 
 function remember(product, sku) {
@@ -532,10 +569,12 @@ function productCard(product) {
         },
       }, skus.map((sku) => h("option", { value: sku.id, selected: sku === chosen }, sku.pack_label + (sku.in_stock ? "" : " (out of stock)"))))
     : h("span", { class: "pack" }, chosen.pack_label);
-  return h("article", { class: "card", "data-product": product.slug },
+  // The link is named by the title below the picture: the picture's alt text would only say it
+  // twice ("Toned Milk Toned Milk"), so it has none here; the product's page gives it.
+  return h("article", { class: "card", "data-product": product.slug, "aria-labelledby": `title-${product.slug}` },
     h("a", { href: `#/p/${product.slug}` },
-      product.image ? h("img", { src: product.image.medium, alt: product.image.alt, loading: "lazy", width: 160, height: 160 }) : h("div", { class: "noimg" }),
-      h("h3", {}, product.title)),
+      product.image ? h("img", { src: product.image.medium, alt: "", loading: "lazy", width: 160, height: 160 }) : h("div", { class: "noimg" }),
+      h("h2", { id: `title-${product.slug}` }, product.title)),
     h("p", { class: "muted" }, dietMark(product.diet), product.brand ? product.brand.name : product.category.name),
     picker, price, controls);
 }
@@ -560,9 +599,9 @@ async function homePage(params) {
   };
   const current = state.categories.find((top) => top.slug === category || top.children.some((child) => child.slug === category));
   const chips = state.categories.map((top) =>
-    h("a", { class: `chip${top === current ? " on" : ""}`, href: link({ category: top.slug, page: "" }) }, top.name));
+    h("a", { class: `chip${top === current ? " on" : ""}`, href: link({ category: top.slug, page: "" }), "aria-current": top.slug === category ? "page" : null }, top.name));
   const subchips = current
-    ? current.children.map((child) => h("a", { class: `chip small${child.slug === category ? " on" : ""}`, href: link({ category: child.slug, page: "" }) }, child.name))
+    ? current.children.map((child) => h("a", { class: `chip small${child.slug === category ? " on" : ""}`, href: link({ category: child.slug, page: "" }), "aria-current": child.slug === category ? "page" : null }, child.name))
     : [];
   const pages = Math.max(1, Math.ceil(products.count / 24));
   const heading = q ? `Results for “${q}”` : current ? (current.children.find((child) => child.slug === category) || current).name : "All products";
@@ -570,13 +609,14 @@ async function homePage(params) {
     h("h1", { class: "visually-hidden" }, page > 1 ? `${heading}, page ${page}` : heading),
     storeId() ? null : h("p", { class: "notice" }, "Set your pincode to see the prices and stock of the store that delivers to you. ",
       h("button", { type: "button", class: "primary", onclick: askPincode }, "Set pincode")),
-    h("nav", { class: "chips" }, h("a", { class: `chip${category ? "" : " on"}`, href: link({ category: "", page: "" }) }, "All"), chips),
-    subchips.length ? h("nav", { class: "chips" }, subchips) : null,
+    h("nav", { class: "chips", "aria-label": "Categories" },
+      h("a", { class: `chip${category ? "" : " on"}`, href: link({ category: "", page: "" }), "aria-current": category ? null : "page" }, "All"), chips),
+    subchips.length ? h("nav", { class: "chips", "aria-label": `In ${current.name}` }, subchips) : null,
     h("p", { class: "muted" }, q ? `${products.count} results for “${q}”` : `${products.count} products`),
     products.results.length
       ? h("section", { class: "grid" }, products.results.map(productCard))
       : h("p", {}, "Nothing matches. Try another word, or ", h("a", { href: "#/" }, "browse everything"), "."),
-    pages > 1 ? h("nav", { class: "pager" },
+    pages > 1 ? h("nav", { class: "pager", "aria-label": "Pages" },
       page > 1 ? h("a", { href: link({ page: String(page - 1) }) }, "← Previous") : null,
       h("span", {}, `Page ${page} of ${pages}`),
       page < pages ? h("a", { href: link({ page: String(page + 1) }) }, "Next →") : null) : null,
@@ -722,7 +762,8 @@ async function cartPage() {
       line.image_url ? h("img", { src: line.image_url, alt: "", width: 64, height: 64 }) : h("div", { class: "noimg small" }),
       h("div", { class: "what" },
         h("strong", {}, line.name),
-        h("div", { class: "muted" }, `${rupees(line.unit_price_paise)}${line.sold_by === "weight" ? " / kg" : " each"} · GST ${line.gst_rate_bp / 100}%`),
+        h("div", { class: "muted" }, rupees(line.unit_price_paise),
+          line.sold_by === "weight" ? [h("span", { "aria-hidden": "true" }, "/kg"), spoken(" per kg")] : " each", ` · GST ${line.gst_rate_bp / 100}%`),
         line.problems.map((problem) => h("div", { class: "warning" }, problem)),
         h("label", { class: "muted" }, "If out of stock: ", replacement),
         offer),
@@ -734,7 +775,9 @@ async function cartPage() {
         onclick: async () => {
           await queued(async () => {
             try {
-              setCart((await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/")));
+              const cart = (await api(`/api/v1/cart/lines/${line.id}/`, { method: "DELETE" })) || (await api("/api/v1/cart/"));
+              setCart(cart);
+              announce(cartChange(line.name, null, cart));
             } catch (error) {
               showError(error);
             }
@@ -753,7 +796,9 @@ async function cartPage() {
         totals(cart, { notes: [cart.coupon && cart.coupon.delivery_fee_waived_paise
           ? `Delivery fee of ${rupees(cart.coupon.delivery_fee_waived_paise)} waived: coupon ${cart.coupon.code}.` : null] }),
         couponForm(cart),
-        cartProblems(cart).map((problem) => h("p", { class: "warning" }, problem)),
+        // A cart that cannot check out says why once, next to the button (below); one that can
+        // still hears of its problems here.
+        cart.can_check_out ? cartProblems(cart).map((problem) => h("p", { class: "warning" }, problem)) : null,
         h("a", {
           class: `button primary${cart.can_check_out ? "" : " disabled"}`, href: cart.can_check_out ? "#/checkout" : null, id: "to-checkout",
           "aria-disabled": cart.can_check_out ? null : "true", "aria-describedby": cart.can_check_out ? null : "checkout-blocked",
@@ -796,7 +841,7 @@ async function addressNotice(address, cartPincode) {
 
 function addressForm(onSaved) {
   const form = h("form", { class: "address-form", id: "address-form" },
-    h("h3", {}, "A new address"),
+    h("h2", {}, "A new address"),
     h("label", {}, "Name ", h("input", { name: "name", required: true, autocomplete: "name", value: (state.me && state.me.full_name) || "" })),
     // Checkout refuses an order nobody can be called about: the phone is asked for here, not there.
     h("label", {}, "Phone (the rider calls it when they arrive) ",
@@ -807,7 +852,7 @@ function addressForm(onSaved) {
     h("label", {}, "City ", h("input", { name: "city", required: true, autocomplete: "address-level2", value: "Bengaluru" })),
     h("label", {}, "State ", h("select", { name: "state", required: true }, STATES.map((name) => h("option", { selected: name === "Karnataka" }, name)))),
     h("label", {}, "Pincode ", h("input", { name: "pincode", required: true, inputmode: "numeric", pattern: "[1-9][0-9]{5}", value: state.cart.pincode || "" })),
-    h("p", { class: "error form-error", hidden: true }),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }),
     h("button", { type: "submit" }, "Save address"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -932,7 +977,7 @@ async function checkoutPage() {
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "razorpay", checked: true }), " Pay now: UPI, cards, netbanking (Razorpay)"),
     h("label", { class: "choice" }, h("input", { type: "radio", name: "payment_method", value: "cod" }), " Cash on delivery"));
   const placeButton = h("button", { type: "submit", class: "primary", id: "place-order" }, `Place order · ${rupees(cart.total_paise)}`);
-  const summaryOf = (priced) => [h("h3", {}, `${priced.lines.length} item${priced.lines.length === 1 ? "" : "s"}`), totals(priced),
+  const summaryOf = (priced) => [h("h2", {}, `${priced.lines.length} item${priced.lines.length === 1 ? "" : "s"}`), totals(priced),
     cartProblems(priced).map((problem) => h("p", { class: "warning" }, problem))];
   const summary = h("aside", { class: "summary" }, summaryOf(cart));
   // Late-night and express fees depend on the slot: the cart is priced again for the one chosen.
@@ -951,7 +996,7 @@ async function checkoutPage() {
     showChosen();
   }
   if (firstOpen) reprice(firstOpen.id);
-  form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true }), placeButton);
+  form.append(addressList, slotList, payment, h("p", { class: "error form-error", hidden: true, role: "alert" }), placeButton);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     await busy($("#place-order"), () => placeOrder(form));
@@ -1099,8 +1144,10 @@ function progress(order) {
   if (order.status === "cancelled") return null;
   const steps = order.payment_method === "cod" ? STEPS.filter((step) => step !== "awaiting_payment") : STEPS;
   const at = steps.indexOf(order.status);
-  return h("ol", { class: "progress" }, steps.map((step, index) =>
-    h("li", { class: index < at ? "done" : index === at ? "now" : "" }, STATUS_LABEL[step])));
+  // Colour tells sighted customers which steps are behind; a screen reader hears it in words.
+  return h("ol", { class: "progress", "aria-label": "Progress" }, steps.map((step, index) =>
+    h("li", { class: index < at ? "done" : index === at ? "now" : "", "aria-current": index === at ? "step" : null },
+      STATUS_LABEL[step], index < at ? spoken(" (done)") : index === at ? spoken(" (now)") : null)));
 }
 
 /** Razorpay's details while the order can be paid from its page (awaiting payment, a pay page
@@ -1189,9 +1236,9 @@ function renderOrder(order) {
     h("div", { class: "columns" },
       h("div", {},
         h("table", { class: "order-lines" }, h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", { class: "num" }, "Qty"), h("th", { class: "num" }, "Amount"))), h("tbody", {}, lines)),
-        h("h3", {}, "Timeline"),
+        h("h2", {}, "Timeline"),
         h("ol", { class: "timeline" }, order.timeline.map((step) => h("li", {}, `${when(step.at, { dateStyle: "medium", timeStyle: "short" })}: ${STATUS_LABEL[step.to_status] || step.to_status}`, step.note ? h("span", { class: "muted" }, ` (${step.note})`) : null))),
-        order.refunds.length ? [h("h3", {}, "Refunds"), h("ul", {}, order.refunds.map((refund) => h("li", {}, `${when(refund.at, { dateStyle: "medium" })}: ${rupees(refund.amount_paise)} ${refund.status}`, refund.reason ? h("span", { class: "muted" }, ` (${refund.reason})`) : null)))] : null),
+        order.refunds.length ? [h("h2", {}, "Refunds"), h("ul", {}, order.refunds.map((refund) => h("li", {}, `${when(refund.at, { dateStyle: "medium" })}: ${rupees(refund.amount_paise)} ${refund.status}`, refund.reason ? h("span", { class: "muted" }, ` (${refund.reason})`) : null)))] : null),
       h("aside", { class: "summary" },
         totals(order.totals, extra),
         h("p", { id: "payment-method" }, paymentLabel(order)),
@@ -1199,8 +1246,8 @@ function renderOrder(order) {
         order.address ? h("p", { class: "muted" }, `${order.address.name}, ${order.address.line1}, ${order.address.city} ${order.address.pincode}`) : null,
         order.shipment && order.shipment.tracking_code && order.status !== "cancelled" ? h("p", {}, "Tracking code ", h("code", {}, order.shipment.tracking_code)) : null,
         order.status === "delivered" ? h("p", {},
-          h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice"), " · ",
-          h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1` }, "download")) : null,
+          h("a", { href: `/api/v1/orders/${order.id}/invoice/`, target: "_blank", id: "invoice-link" }, "GST invoice", spoken(" (opens in a new tab)")), " · ",
+          h("a", { href: `/api/v1/orders/${order.id}/invoice/?download=1`, "aria-label": "Download the GST invoice" }, "download")) : null,
         CUSTOMER_CAN_CANCEL.has(order.status) ? h("button", { type: "button", id: "cancel-order", onclick: (event) => cancelOrder(order, event.target) }, "Cancel order") : null,
         BUY_AGAIN.has(order.status) ? h("button", { type: "button", id: "order-again", class: "buy-again", onclick: (event) => buyAgain(order, event.currentTarget) },
           "Buy again") : null)),
@@ -1364,6 +1411,38 @@ async function cancelOrder(order, button) {
   });
 }
 
+/** A page that could not load (the network dropped, the shop failed to answer): what happened
+ * and a Retry button, instead of a dead page; back online, it tries again by itself. */
+function failedView(error, retry) {
+  const offline = error instanceof ApiError && error.status === 0;
+  const again = state.retried;
+  state.retried = false;
+  const button = h("button", {
+    type: "button", class: "primary", id: "retry",
+    onclick: async () => {
+      if (button.getAttribute("aria-busy") === "true") return;
+      button.setAttribute("aria-busy", "true");
+      button.setAttribute("aria-disabled", "true");
+      button.textContent = "Retrying…";
+      state.retried = true;
+      try {
+        await retry();
+      } finally {
+        state.retried = false;
+      }
+    },
+  }, "Retry");
+  if (!(error instanceof ApiError)) console.error(error);
+  const words = offline
+    ? "Check your internet connection (mobile data or Wi-Fi), then try again. Your cart is kept."
+    : error instanceof ApiError ? `${error.message} Please try again in a moment.` : "Please try again in a moment.";
+  return [
+    h("h1", {}, offline ? "The shop cannot be reached" : "Something went wrong"),
+    h("p", { class: "error", id: "load-error" }, again ? "Still no answer. " : "", words),
+    h("p", {}, button, " ", h("a", { href: "#/", class: "button" }, "Back to the shop")),
+  ];
+}
+
 const showView = (view) => $("#app").replaceChildren(...[view].flat(Infinity).filter(Boolean));
 
 /** The order's page; it follows the order's websocket, reconnecting with a growing pause and
@@ -1383,6 +1462,7 @@ async function orderPage(orderId) {
   let asked = 0; // answers are shown in the order the questions were asked: a late one is dropped
   let shown = 0;
   let pause = 1000;
+  let lastStatus = null; // the status on screen: a new one is announced
   const stop = () => {
     closed = true;
     clearInterval(timer);
@@ -1436,6 +1516,9 @@ async function orderPage(orderId) {
       if (closed || location.hash !== here || mine < shown) return;
       shown = mine;
       keepFocus(() => showView(renderOrder(fresh)));
+      // The page changed by itself: a screen reader is told the news, not left to find it.
+      if (lastStatus && fresh.status !== lastStatus) announce(`Your order is now: ${STATUS_LABEL[fresh.status] || fresh.status}.`);
+      lastStatus = fresh.status;
       if (payOnArrival(fresh) || settled(fresh)) stop();
       else if (socket && socket.readyState === WebSocket.OPEN) clearInterval(timer); // the socket carries on
     } catch (error) {
@@ -1469,10 +1552,12 @@ async function orderPage(orderId) {
     if (!order) poll(1500); // until the order exists, also when its first push is missed
   }
   if (order) {
+    lastStatus = order.status;
     const view = renderOrder(order);
     if (payOnArrival(order)) stop();
     return view;
   }
+  lastStatus = "placing"; // the order's first answer is told as news ("now: Placed")
   return [h("h1", {}, "Placing your order…"),
     h("p", { class: "status", id: "order-status", "data-status": "placing" }, "We are checking stock, your slot and payment."),
     h("p", { class: "muted", id: "placing-note" }, "This page updates by itself.",
@@ -1511,10 +1596,15 @@ function authPage(kind, params) {
     notice ? h("p", { class: "notice", role: "status", id: "login-notice" }, notice) : null,
     registering ? h("label", {}, "Name ", h("input", { name: "full_name", autocomplete: "name" })) : null,
     h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email", value: params.get("email") || null })),
-    registering ? h("label", {}, "Mobile ", h("input", { name: "phone", inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210" })) : null,
-    h("label", {}, "Password ", h("input", { name: "password", type: "password", required: true, minlength: registering ? 8 : null, autocomplete: registering ? "new-password" : "current-password" })),
+    registering ? h("label", {}, "Mobile ", h("input", { name: "phone", type: "tel", inputmode: "tel", autocomplete: "tel", placeholder: "98765 43210" })) : null,
+    h("label", {}, "Password ", h("input", {
+      name: "password", type: "password", required: true, minlength: registering ? 8 : null, autocomplete: registering ? "new-password" : "current-password",
+      "data-hint": registering ? "password-hint" : null, "aria-describedby": registering ? "password-hint" : null,
+    })),
+    // Told before the first try, not only after a refusal.
+    registering ? h("p", { class: "muted hint", id: "password-hint" }, "At least 8 characters, not only digits, not a common password.") : null,
     registering ? null : h("p", { class: "forgot" }, h("a", { href: "#/forgot-password", id: "forgot-link" }, "Forgot your password?")),
-    h("p", { class: "error form-error", hidden: true }),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }),
     h("button", { type: "submit", class: "primary" }, registering ? "Create account" : "Log in"),
     h("p", {}, registering
       ? ["Have an account? ", h("a", { href: `#/login?next=${encodeURIComponent(next)}` }, "Log in")]
@@ -1543,6 +1633,13 @@ function authPage(kind, params) {
 const passwordInput = (name, autocomplete) =>
   h("input", { name, type: "password", required: true, minlength: autocomplete === "new-password" ? 8 : null, autocomplete });
 
+/** An input described by a hint the form shows (see describeInput). */
+function withHint(input, hintId) {
+  input.dataset.hint = hintId;
+  describeInput(input);
+  return input;
+}
+
 /** The two new-password fields agree, or the second says so next to itself. */
 function passwordsMatch(form) {
   const { new_password: first, new_password_again: again } = formData(form);
@@ -1564,7 +1661,7 @@ function forgotPasswordPage(params) {
   const fields = h("div", {},
     h("p", {}, "Enter the email address of your account: we will send you a link to choose a new password."),
     h("label", {}, "Email ", h("input", { name: "email", type: "email", required: true, autocomplete: "email", value: params.get("email") || null })),
-    h("p", { class: "error form-error", hidden: true }),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }),
     h("button", { type: "submit", class: "primary" }, "Send me a link"));
   const form = h("form", { class: "auth", id: "forgot-form" }, h("h1", {}, "Forgot your password?"), fields, status,
     h("p", {}, h("a", { href: "#/login" }, "Back to log in")));
@@ -1592,10 +1689,10 @@ function resetPasswordPage(params) {
   }
   const form = h("form", { class: "auth", id: "reset-form" },
     h("h1", {}, "Choose a new password"),
-    h("p", { class: "muted" }, "At least 8 characters, not only digits, not a common password."),
-    h("label", {}, "New password ", passwordInput("new_password", "new-password")),
+    h("p", { class: "muted", id: "reset-hint" }, "At least 8 characters, not only digits, not a common password."),
+    h("label", {}, "New password ", withHint(passwordInput("new_password", "new-password"), "reset-hint")),
     h("label", {}, "New password again ", passwordInput("new_password_again", "new-password")),
-    h("p", { class: "error form-error", hidden: true }),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }),
     h("button", { type: "submit", class: "primary" }, "Save new password"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -1626,7 +1723,7 @@ async function accountPage() {
     h("label", {}, "Current password ", passwordInput("current_password", "current-password")),
     h("label", {}, "New password ", passwordInput("new_password", "new-password")),
     h("label", {}, "New password again ", passwordInput("new_password_again", "new-password")),
-    h("p", { class: "error form-error", hidden: true }),
+    h("p", { class: "error form-error", hidden: true, role: "alert" }),
     h("button", { type: "submit", class: "primary" }, "Change password"),
     status);
   form.addEventListener("submit", async (event) => {
@@ -1716,8 +1813,12 @@ async function route() {
     else view = [h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
   } catch (error) {
     if (error.status === 401 || error.status === 403) return redirect(`#/login?next=${encodeURIComponent(path)}`);
-    view = [h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"), h("p", { class: "error" }, error.message),
-      h("p", {}, h("a", { href: "#/" }, "Back to the shop"))];
+    view = error.status === 404
+      ? [h("h1", {}, "Not found"), h("p", { class: "error" }, error.message), h("p", {}, h("a", { href: "#/" }, "Back to the shop"))]
+      : failedView(error, () => {
+        shownRoute = ""; // the page that comes is new: its heading takes the focus
+        return route();
+      });
   }
   if (ticket !== routing) return; // navigated elsewhere meanwhile
   app.removeAttribute("aria-busy");
@@ -1726,7 +1827,17 @@ async function route() {
   const moved = location.hash !== shownRoute;
   shownRoute = location.hash;
   if (!moved) {
+    const inside = app.contains(document.activeElement);
     keepFocus(() => showView(view));
+    // What had the focus went with what it did (a line's Remove, − down to nothing): the
+    // keyboard goes on from the page's heading, not from the top of the document.
+    if (inside && !app.contains(document.activeElement)) {
+      const heading = $("#app h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      }
+    }
   } else {
     showView(view);
     // Back (or Forward) to an entry seen before: where it was; a new one: its top.
@@ -1782,13 +1893,33 @@ async function start() {
     $("#flash").hidden = true;
     route();
   });
+  $("#skip-link").addEventListener("click", (event) => {
+    event.preventDefault(); // the link's #app is not a route
+    const target = $("#app h1") || $("#app");
+    target.setAttribute("tabindex", "-1");
+    target.focus();
+  });
+  // Back online while a page says the shop cannot be reached: it tries again by itself.
+  window.addEventListener("online", () => $("#retry")?.click());
   state.me = JSON.parse($("#signed-in").textContent); // the page says who is signed in
   showMe();
+  await boot();
+}
+
+/** The cart, the pincode and the page: what the shop needs from the API to show anything. */
+async function boot() {
   await loadCart();
   await keepPincode();
   await route();
 }
 
-start().catch((error) => {
-  $("#app").replaceChildren(h("h1", {}, "The shop could not start"), h("p", { class: "error" }, error.message));
-});
+/** The shop could not even load the cart (offline when the page opened): Retry, not a dead page. */
+function startFailed(error) {
+  showView(failedView(error, () => boot().catch(startFailed)));
+  const heading = $("#app h1");
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+  document.title = `${heading.textContent} · Grocery shop`;
+}
+
+start().catch(startFailed);
