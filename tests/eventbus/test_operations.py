@@ -374,3 +374,47 @@ def test_a_dead_letter_discarded_with_a_reason_leaves_the_list_and_the_alert_and
     call_command("eventbus", "replay", "--all", stdout=StringIO())  # replay takes dead letters only
     deliver_pending(ignore_backoff=True)
     assert set(Delivery.objects.filter(subscriber="busapp.poisoned").values_list("status", flat=True)) == {"discarded"}
+
+
+@pytest.mark.django_db
+def test_dead_says_when_there_are_none_and_when_it_shows_only_some() -> None:
+    for command in (["dead"], ["dead", "--group"]):
+        out = StringIO()
+        call_command("eventbus", *command, stdout=out)
+        assert out.getvalue().strip() == "No dead letters."
+    _publish(Poison(mode="permanent"), key="a")
+    _publish(Poison(mode="permanent"), key="b")
+    deliver_pending()
+    out = StringIO()
+    call_command("eventbus", "dead", "--limit", "1", stdout=out)
+    assert "Showing the newest 1 of 2" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_replay_and_discard_refuse_ids_that_are_not_dead_letters_and_unknown_subscribers() -> None:
+    from django.core.management.base import CommandError
+
+    _publish(Poison(mode="permanent"), key="a")
+    _publish(ThingHappened(n=1), key="other")
+    deliver_pending()
+    dead = Delivery.objects.get(status="dead")
+    done = Delivery.objects.filter(status="done").first()
+    assert done is not None
+    with pytest.raises(CommandError, match=rf"Not dead letters: {done.id} \(done\), 999999 \(no such delivery\)"):
+        call_command("eventbus", "replay", str(dead.id), str(done.id), "999999", stdout=StringIO())
+    assert Delivery.objects.get(id=dead.id).status == "dead"  # nothing done
+    with pytest.raises(CommandError, match="Not dead letters: 999999"):
+        call_command("eventbus", "discard", "999999", "--reason", "typo", stdout=StringIO())
+    with pytest.raises(CommandError, match=r"no subscriber is named 'busapp\.nobody'"):
+        call_command("eventbus", "replay", "--all", "--subscriber", "busapp.nobody", stdout=StringIO())
+    out = StringIO()
+    call_command("eventbus", "replay", "--all", "--subscriber", "busapp.record_thing", stdout=out)
+    assert "Replayed 0 dead letter(s): none matched." in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_redeliver_tells_a_resume_command_the_shell_takes_as_is() -> None:
+    call_command("eventbus", "pause", "busapp.*", stdout=StringIO())
+    out = StringIO()
+    call_command("eventbus", "redeliver", "busapp.*", stdout=out)
+    assert "manage.py eventbus resume 'busapp.*'" in out.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import re
+import shlex
 from datetime import timedelta
 from typing import Any
 
@@ -97,32 +98,67 @@ class Command(BaseCommand):
 
     def _dead(self, options: dict[str, Any]) -> None:
         if options["group"]:
-            for group in selectors.dead_letter_groups():
+            groups = selectors.dead_letter_groups()
+            if not groups:
+                self.stdout.write("No dead letters.")
+                return
+            self.stdout.write(f"{'count':>6}  subscriber  error kind  error type  since")
+            for group in groups:
                 self.stdout.write(
                     f"{group['count']:>6}  {group['subscriber']}  {group['error_kind']}  {group['error_type']}"
                     f"  since {group['first']:%Y-%m-%d %H:%M}"
                 )
             return
-        for d in selectors.dead_letters()[: options["limit"]]:
+        letters = selectors.dead_letters()
+        total = letters.count()
+        if not total:
+            self.stdout.write("No dead letters.")
+            return
+        self.stdout.write(f"{'id':>8}  subscriber  event  key  attempts  error")
+        for d in letters[: options["limit"]]:
             self.stdout.write(
                 f"{d.id:>8}  {d.subscriber}  {d.event.name}  key={d.key}  attempts={d.attempts}  "
                 f"{d.error_kind}: {d.last_error[:100]}"
+            )
+        if total > options["limit"]:
+            self.stdout.write(
+                f"Showing the newest {options['limit']} of {total} (--limit N for more, --group to count)."
             )
 
     def _dead_letters(self, options: dict[str, Any]) -> Any:
         if not options["ids"] and not options["all"]:
             raise CommandError("Name delivery ids, or pass --all (with --subscriber/--error-type to narrow it).")
+        subscriber = options["subscriber"]
+        if subscriber and not Delivery.objects.filter(subscriber=subscriber).exists():
+            try:
+                services.match_subscribers([subscriber])
+            except services.UnknownSubscriber as exc:
+                raise CommandError(str(exc).replace("matches", "is named", 1)) from exc
         filters = Q(status=Delivery.Status.DEAD)
         if options["ids"]:
             filters &= Q(id__in=options["ids"])
-        if options["subscriber"]:
-            filters &= Q(subscriber=options["subscriber"])
+            # A mistyped id, or one already replayed, must not pass for done: say which, act on none.
+            statuses = dict(Delivery.objects.filter(id__in=options["ids"]).values_list("id", "status"))
+            wrong = [
+                f"{i} ({statuses[i]})" if i in statuses else f"{i} (no such delivery)"
+                for i in dict.fromkeys(options["ids"])
+                if statuses.get(i) != Delivery.Status.DEAD
+            ]
+            if wrong:
+                raise CommandError(
+                    f"Not dead letters: {', '.join(wrong)}. Nothing done; `manage.py eventbus dead` lists them."
+                )
+        if subscriber:
+            filters &= Q(subscriber=subscriber)
         if options["error_type"]:
             filters &= Q(error_type=options["error_type"])
         return Delivery.objects.filter(filters)
 
     def _replay(self, options: dict[str, Any]) -> None:
         count = services.replay_dead_letters(self._dead_letters(options))
+        if not count:
+            self.stdout.write("Replayed 0 dead letter(s): none matched.")
+            return
         self.stdout.write(self.style.SUCCESS(f"Replayed {count} dead letter(s)."))
 
     def _discard(self, options: dict[str, Any]) -> None:
@@ -196,7 +232,8 @@ class Command(BaseCommand):
                 )
             )
         if not options["dry_run"]:
-            self.stdout.write("Resume it to start: manage.py eventbus resume " + " ".join(options["subscribers"]))
+            names = " ".join(shlex.quote(name) for name in options["subscribers"])
+            self.stdout.write(f"Resume it to start: manage.py eventbus resume {names}")
 
     def _prune(self, options: dict[str, Any]) -> None:
         result = services.prune(older_than=parse_duration(options["older_than"]))
