@@ -91,9 +91,11 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 
 class HealthProbeMiddleware:
-    """/healthz and /readyz answer before the host check, the HTTPS redirect and the rest of
-    the stack: a load balancer or an orchestrator probes by IP address over plain HTTP, with
-    a Host header DJANGO_ALLOWED_HOSTS does not list, and must still learn the truth."""
+    """/healthz, /readyz and /metrics answer before the host check, the HTTPS redirect and the
+    rest of the stack: a load balancer or an orchestrator probes by IP address over plain
+    HTTP, with a Host header DJANGO_ALLOWED_HOSTS does not list, and must still learn the
+    truth; Prometheus scrapes each web process the same way (through the public proxy it
+    would reach one process at random, and the proxy keeps /metrics from the public)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -103,4 +105,8 @@ class HealthProbeMiddleware:
             return healthz(request)
         if request.path_info == "/readyz":
             return readyz(request)
+        if request.path_info == "/metrics":
+            from django_prometheus.exports import ExportToDjangoView
+
+            return ExportToDjangoView(request)
         return self.get_response(request)

@@ -22,6 +22,17 @@ def test_the_probes_answer_a_load_balancer_that_comes_by_ip_over_http(client: Cl
     assert client.get("/about/", HTTP_HOST="shop.example.in").status_code == 301
 
 
+def test_prometheus_scrapes_a_web_process_by_ip_over_http(client: Client, settings) -> None:
+    # Production settings as the README gives them: HTTPS redirect, the public host only.
+    settings.ALLOWED_HOSTS = ["shop.example.in"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/metrics", HTTP_HOST="10.1.2.3:8000")
+
+    assert response.status_code == 200
+    assert "django_http_requests_total_by_method_total" in response.content.decode()
+
+
 def test_the_front_page_is_the_web_shop_and_sets_the_csrf_cookie_its_api_calls_send(client: Client) -> None:
     response = client.get("/")
 
