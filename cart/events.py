@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints
+from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints, Value
 
 
-class ReplacementOffer(BaseModel):
+class ReplacementOffer(Value):
     """What the picker may put in a line's place if its SKU is short: the SKU named by the
     customer ('specific') or the cart's best match (another pack of the same product), with
     its price and tax as they were at checkout. The customer never pays more for it than
     for the line's own SKU."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     name: str
@@ -26,10 +24,8 @@ class ReplacementOffer(BaseModel):
     hsn_code: str
 
 
-class CheckoutLine(BaseModel):
+class CheckoutLine(Value):
     """One line with the price and tax frozen at checkout."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     name: str
@@ -49,9 +45,7 @@ class CheckoutLine(BaseModel):
     discount_paise: Paise = 0
 
 
-class DeliveryAddress(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class DeliveryAddress(Value):
     name: str
     phone: str = ""
     line1: str

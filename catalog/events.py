@@ -9,15 +9,13 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shop.events import Event, Paise, RateBasisPoints
+from shop.events import Event, Paise, RateBasisPoints, Value
 
 
-class SkuSnapshot(BaseModel):
+class SkuSnapshot(Value):
     """Everything another app needs to sell, stock or price one SKU."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     product_id: UUID

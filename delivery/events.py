@@ -6,9 +6,9 @@ from datetime import datetime, time
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shop.events import Event, Paise, Pincode
+from shop.events import Event, Paise, Pincode, Value
 
 SlotMode = Literal["standard", "express"]
 BookingFailure = Literal["full", "past_cutoff", "not_serviceable", "unknown_slot"]
@@ -16,18 +16,14 @@ PickOutcome = Literal["found", "short", "weighed", "replaced"]
 DeliveryFailure = Literal["customer_unavailable", "address_not_found", "refused", "other"]
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FeeTier(_Value):
+class FeeTier(Value):
     """Carts worth at least `min_cart_value_paise` pay `fee_paise` delivery (highest tier that applies)."""
 
     min_cart_value_paise: Paise
     fee_paise: Paise
 
 
-class FeePolicy(_Value):
+class FeePolicy(Value):
     """How a zone prices delivery; the cart computes fees from this alone."""
 
     min_order_value_paise: Paise = Field(description="Carts below this cannot be ordered")
@@ -108,7 +104,7 @@ class SlotReleased(Event):
     slot_id: UUID
 
 
-class ShipmentLine(_Value):
+class ShipmentLine(Value):
     """One line to pick: quantity in the SKU's base unit (pieces, grams, millilitres)."""
 
     line_id: UUID
@@ -130,7 +126,7 @@ class ShipmentCreated(Event):
     lines: tuple[ShipmentLine, ...]
 
 
-class PickedLine(_Value):
+class PickedLine(Value):
     """What picking found for a line: found (all), short (fewer), weighed (actual grams) or
     replaced (fewer, or none, and the order's replacement offer for the rest)."""
 
@@ -202,7 +198,7 @@ class ShipmentDeliveryFailed(Event):
     failed_at: datetime
 
 
-class ReturnedLine(_Value):
+class ReturnedLine(Value):
     """What came back in the bag: a line's picked quantity (base units: packs, or grams)."""
 
     sku_id: UUID

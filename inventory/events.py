@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shop.events import Event, Pincode, Quantity
+from shop.events import Event, Pincode, Quantity, Value
 
 
 class StoreUpdated(Event):
@@ -36,19 +36,15 @@ class StockLevelChanged(Event):
     in_stock: bool
 
 
-class StockLine(BaseModel):
+class StockLine(Value):
     """A quantity of one SKU, in the SKU's base unit."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     quantity: Quantity
 
 
-class Shortfall(BaseModel):
+class Shortfall(Value):
     """One SKU an order asked for that the store could not hold."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     requested: Quantity = Field(description="Sum of the order's lines for this SKU, in base units")
@@ -56,10 +52,8 @@ class Shortfall(BaseModel):
     missing: Quantity = Field(description="requested - available")
 
 
-class BatchPick(BaseModel):
+class BatchPick(Value):
     """How much of one batch a committed line consumed (first expiry first out)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     batch_id: UUID
     batch_code: str
@@ -67,11 +61,9 @@ class BatchPick(BaseModel):
     quantity: Quantity
 
 
-class CommittedLine(BaseModel):
+class CommittedLine(Value):
     """A SKU at picking (reserved, or taken as a replacement): what was held, what left the shelf,
     which batches it came from."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku_id: UUID
     reserved: int = Field(strict=True, ge=0, description="What the order held; 0 for a SKU taken only as a replacement")
@@ -163,10 +155,8 @@ class BatchExpired(Event):
     written_off: int = Field(ge=0, description="Base units written off")
 
 
-class NearExpiryBatch(BaseModel):
+class NearExpiryBatch(Value):
     """One batch still on the shelf that expires soon."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     batch_id: UUID
     stock_id: UUID

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints
+from shop.events import Event, Paise, Pincode, Quantity, RateBasisPoints, Value
 
 OrderStatus = Literal[
     "pending", "awaiting_payment", "confirmed", "picking", "packed", "out_for_delivery", "delivered", "cancelled"
@@ -31,10 +31,8 @@ CancelReason = Literal[
 ]
 
 
-class OrderLineItem(BaseModel):
+class OrderLineItem(Value):
     """One line as ordered: price and tax frozen at checkout."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     line_id: UUID
     sku_id: UUID
@@ -126,9 +124,7 @@ class OrderCancelled(Event):
     payment_method: PaymentMethod
 
 
-class AdjustedLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class AdjustedLine(Value):
     line_id: UUID
     sku_id: UUID
     quantity_ordered: Quantity

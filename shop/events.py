@@ -33,14 +33,29 @@ PhoneE164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
 CURRENCY = "INR"
 
 
+#: Readers ignore fields they do not know (a tolerant reader): a contract may gain optional
+#: fields, and a worker still on the old code (a rolling deploy, a service lifted out that
+#: has not upgraded) takes the new events instead of dead-lettering them. Publishers cannot
+#: pass unknown fields: mypy's pydantic plugin checks every constructor (init_forbid_extra).
+_CONTRACT_CONFIG = ConfigDict(frozen=True, extra="ignore")
+
+
+class Value(BaseModel):
+    """A value carried inside an event (a line, an address): immutable, read tolerantly."""
+
+    model_config = _CONTRACT_CONFIG
+
+
 class Event(BaseModel):
     """A fact one app published. Subclasses set `name`: "<app>.<fact>.v<N>".
 
     The name is permanent: a breaking change is a new version (".v2") with an
-    upcaster from the old one, never an edit of a published contract.
+    upcaster from the old one, never an edit of a published contract; an additive change
+    (an optional field) keeps the version. `docs/event-contracts.json` and its test hold
+    every version to that.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _CONTRACT_CONFIG
 
     name: ClassVar[str] = ""
 
