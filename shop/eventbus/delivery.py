@@ -56,6 +56,11 @@ def is_delivering() -> bool:
     return bool(getattr(_delivering, "active", False))
 
 
+#: How long a delivery for a subscriber this process does not know waits for a process that
+#: does (about half an hour in all: any deploy is over by then), then is dead-lettered.
+UNKNOWN_SUBSCRIBER_RETRY = registry.RetryPolicy(attempts=10, base_seconds=15, max_seconds=600)
+
+
 @dataclass
 class _Outcome:
     delivery: Delivery
@@ -270,7 +275,11 @@ def _load(delivery: Delivery) -> tuple[Subscription, Event] | _Outcome:
     record = delivery.event
     subscription = registry.get_subscription(delivery.subscriber)
     if subscription is None:
-        return _Outcome(delivery, "dead", Delivery.ErrorKind.NO_SUBSCRIBER, LookupError(delivery.subscriber))
+        # In a rolling deploy a worker still on the old code meets a new handler's deliveries:
+        # leave them to a worker that has it; a handler that is really gone ends dead.
+        final = delivery.attempts + 1 >= UNKNOWN_SUBSCRIBER_RETRY.attempts
+        error = LookupError(f"{delivery.subscriber} is not a subscriber in this process (older code, or removed)")
+        return _Outcome(delivery, "dead" if final else "retry", Delivery.ErrorKind.NO_SUBSCRIBER, error)
     if subscription.takes_envelopes:
         return subscription, record  # type: ignore[return-value]  # the stored row is its event
     try:
@@ -353,13 +362,14 @@ def _record(outcomes: list[_Outcome], *, token: str) -> None:
     for outcome in outcomes:
         if outcome.status == "retry":
             subscription = registry.get_subscription(outcome.delivery.subscriber)
-            assert subscription is not None
-            delay = subscription.retry.delay(outcome.delivery.attempts + 1)
+            policy = subscription.retry if subscription is not None else UNKNOWN_SUBSCRIBER_RETRY
+            delay = policy.delay(outcome.delivery.attempts + 1)
             Delivery.objects.filter(id=outcome.delivery.id, claimed_by=token).update(
                 status=Delivery.Status.PENDING,
                 attempts=F("attempts") + 1,
                 available_at=now + timedelta(seconds=delay),
                 lease_expires_at=None,
+                error_kind=outcome.error_kind,
                 **_error_fields(outcome),
             )
         elif outcome.status == "dead":

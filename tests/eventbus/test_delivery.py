@@ -361,3 +361,51 @@ def test_a_failing_handler_undoes_only_itself_and_counts_one_attempt() -> None:
     assert (failed.status, failed.attempts, failed.error_type) == ("pending", 1, "builtins.ConnectionError")
     assert not InboxEntry.objects.filter(subscriber="busapp.record_thing", event_id=failed.event.event_id).exists()
     assert [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]  # the second run
+
+
+@contextmanager
+def _without(name: str) -> Iterator[None]:
+    """A process on older code: it has no such subscriber (the deliveries were written by newer code)."""
+    from shop.eventbus import registry
+
+    sub = registry.get_subscription(name)
+    assert sub is not None
+    index = registry._subscriptions.index(sub)
+    registry._subscriptions.remove(sub)
+    registry._clear_caches()
+    try:
+        yield
+    finally:
+        registry._subscriptions.insert(index, sub)
+        registry._clear_caches()
+
+
+def test_a_worker_without_a_new_subscriber_leaves_its_deliveries_to_one_that_has_it() -> None:
+    """A rolling deploy: the new web added a handler; an old worker claims its delivery first."""
+    _publish(ThingHappened(n=7), "k")
+    with _without("busapp.record_thing_v2"):
+        deliver_pending()
+
+    waiting = Delivery.objects.get(subscriber="busapp.record_thing_v2")
+    assert (waiting.status, waiting.attempts, waiting.error_kind) == ("pending", 1, "no_subscriber")
+    assert "not a subscriber in this process" in waiting.last_error
+
+    deliver_pending(ignore_backoff=True)  # a worker on the new code
+
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+    assert list(Effect.objects.order_by("subscriber").values_list("subscriber", "n")) == [
+        ("busapp.record_thing", 7),
+        ("busapp.record_thing_v2", 7),
+    ]
+
+
+def test_a_subscriber_gone_for_good_ends_in_a_dead_letter() -> None:
+    from shop.eventbus.delivery import UNKNOWN_SUBSCRIBER_RETRY
+
+    _publish(ThingHappened(n=1), "k")
+    with _without("busapp.record_thing_v2"):
+        deliver_pending(ignore_backoff=True)
+
+    dead = Delivery.objects.get(subscriber="busapp.record_thing_v2")
+    assert (dead.status, dead.error_kind) == ("dead", "no_subscriber")
+    assert dead.attempts == UNKNOWN_SUBSCRIBER_RETRY.attempts
