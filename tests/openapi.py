@@ -26,14 +26,27 @@ def _as_json_schema(node: Any) -> Any:
     return converted
 
 
+@cache
+def _components() -> dict[str, Any]:
+    return _as_json_schema(_document()["components"])
+
+
 def response_schema(path: str, method: str = "get", status: int = 200) -> dict[str, Any]:
     """The JSON schema the document gives for `method path` answering `status`."""
-    document = _document()
-    operation = document["paths"][path][method]
+    operation = _document()["paths"][path][method]
     schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
-    return {**_as_json_schema(schema), "components": _as_json_schema(document["components"])}
+    return {**_as_json_schema(schema), "components": _components()}
+
+
+@cache
+def _validator(path: str, method: str, status: int) -> jsonschema.Draft4Validator:
+    schema = response_schema(path, method, status)
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
 
 
 def assert_matches_schema(body: Any, path: str, method: str = "get", status: int = 200) -> None:
     """Fail, naming the first difference, if `body` is not what the schema documents."""
-    jsonschema.validate(body, response_schema(path, method, status), cls=jsonschema.Draft4Validator)
+    error = jsonschema.exceptions.best_match(_validator(path, method, status).iter_errors(body))
+    if error is not None:
+        raise error
