@@ -130,3 +130,38 @@ def test_a_prepaid_order_cancelled_before_it_can_be_paid_shows_why_and_stays(bro
     expect(page).to_have_url(order_page)
     assert visits == []
     wait_for(lambda: Order.objects.get(pk=order_id).status == "cancelled", timeout=5, what="the cancellation")
+
+
+def test_a_declined_payment_can_be_tried_again_and_the_order_goes_through(browser_shop: BrowserShop) -> None:
+    """The bank declines the first try: nothing is cancelled; the callback page and the
+    order's page say why and offer another try, which pays the same order."""
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    order_id = _check_out_one_milk(browser_shop)
+    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout", timeout=SAGA_TIMEOUT_MS)
+
+    page.click("#fail")
+    expect(page.locator("h1")).to_have_text("Payment failed")
+    expect(page.locator("body")).to_contain_text("Your order waits for your payment")
+    expect(page.locator("#try-again")).to_be_visible()
+
+    page.click("#back-to-order")  # to the order first: it says what happened
+    notice = page.locator("#payment-failed")
+    expect(notice).to_contain_text("cancelled at the bank", timeout=SAGA_TIMEOUT_MS)
+    expect(notice).to_contain_text("Nothing was charged")
+    expect(notice).to_contain_text("2 more tries")
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "awaiting_payment")
+
+    page.click("#pay-now")
+    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
+    page.click("#pay")
+    expect(page.locator("h1")).to_have_text("Payment received")
+    expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
+    expect(page.locator("#order-status")).to_have_attribute(
+        "data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS
+    )
+    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay)")
+    expect(page.locator("#payment-failed")).to_have_count(0)
+    order = Order.objects.get(pk=order_id)
+    assert (order.payment_state, order.refunded_paise, order.payment_attempts_failed) == ("captured", 0, 1)

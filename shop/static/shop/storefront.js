@@ -1158,6 +1158,18 @@ function payment(order) {
   return order.status === "awaiting_payment" && payable && razorpay && razorpay.pay_url ? razorpay : null;
 }
 
+/** A payment try that failed while the order still waits for the money: why, and that
+ * another try (the same Razorpay order) is open. */
+function failedAttempt(order, razorpay) {
+  const failed = order.payment.failed_attempts || 0;
+  if (!failed) return null;
+  const left = razorpay.attempts_left;
+  const tries = left === 1 ? "1 more try" : `${left} more tries`;
+  return h("p", { class: "warning", id: "payment-failed", role: "alert" },
+    `Your payment did not go through${order.payment.last_error ? `: ${order.payment.last_error}` : "."} `,
+    `Nothing was charged. You can try again, with the same or another way to pay (${tries}).`);
+}
+
 /** The customer chose "Pay now" at checkout: once the order awaits payment, on to the pay page
  * (Razorpay's checkout opens there at once) without another click. Once per order: the flag
  * is taken here, so Back from Razorpay shows the "Pay now" button. Cancelled before it could be
@@ -1229,6 +1241,7 @@ function renderOrder(order) {
       order.cancel_reason ? h("span", { class: "reason" }, ` (${order.cancel_reason_label || order.cancel_reason.replaceAll("_", " ")})`) : null),
     progress(order),
     canPay ? h("div", { class: "notice" },
+      failedAttempt(order, razorpay),
       h("a", { class: "button primary", href: razorpay.pay_url, id: "pay-now" }, `Pay ${rupees(razorpay.amount)} now`),
       order.payment_due_at ? h("span", { class: "muted" }, ` Unpaid orders are cancelled at ${time(order.payment_due_at)}.`) : null) : null,
     order.status === "pending" ? h("p", { class: "muted", id: "pending-note" }, "Checking stock, your slot and payment…",
