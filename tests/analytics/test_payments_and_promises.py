@@ -43,8 +43,9 @@ def _today(shop: Shop) -> StoreDay:
 
 
 def test_payment_success_is_prepaid_orders_paid_out_of_those_paid_or_cancelled_for_their_payment(
-    shop: Shop, fake: FakeRazorpay
+    shop: Shop, fake: FakeRazorpay, settings
 ) -> None:
+    settings.ORDERS_PAYMENT_ATTEMPTS = 1  # the failed try ends its order (3 tries by default)
     customers = [shop.customer() for _ in range(4)]
     paid, failed, timed_out, changed_mind = (_prepaid(customer) for customer in customers)
     cash = shop.customer()

@@ -31,8 +31,9 @@ def _order(shop: Shop, method: str = "cod") -> tuple[object, str]:
 
 
 def test_a_slots_places_booked_follow_its_confirmed_orders_and_its_capacity_delivery(
-    shop: Shop, fake: FakeRazorpay
+    shop: Shop, fake: FakeRazorpay, settings
 ) -> None:
+    settings.ORDERS_PAYMENT_ATTEMPTS = 1  # the failed try ends its order (3 tries by default)
     slot = SlotUse.objects.get(slot_id=shop.slot.id)  # announced when the shop opened
     assert (slot.capacity, slot.booked, slot.utilisation_percent) == (50, 0, 0.0)
 
