@@ -33,8 +33,9 @@ def _components() -> dict[str, Any]:
 
 def response_schema(path: str, method: str = "get", status: int = 200) -> dict[str, Any]:
     """The JSON schema the document gives for `method path` answering `status`."""
-    operation = _document()["paths"][path][method]
-    schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+    responses = _document()["paths"][path][method]["responses"]
+    answer = responses.get(str(status)) or responses[f"{str(status)[0]}XX"]  # an error: its range
+    schema = answer["content"]["application/json"]["schema"]
     return {**_as_json_schema(schema), "components": _components()}
 
 

@@ -355,6 +355,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Choice sets several apps use under one field name get one clear name each (dotted
     # strings: the kernel imports no app).
+    # Every operation documents the one error shape (4XX, 5XX), not only its success.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PaymentMethodEnum": "payments.models.PaymentIntent.Method",
         "OrderPaymentMethodEnum": "orders.models.Order.PaymentMethod",

@@ -1,5 +1,7 @@
 """Health, readiness, the schema, Swagger UI and the one error shape."""
 
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -85,6 +87,39 @@ def test_openapi_schema_and_swagger_ui(client: Client) -> None:
     assert "/api/v1/auth/register/" in paths
     assert "/api/v1/addresses/{id}/" in paths
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_error_shape_and_errors_answer_it(client: Client) -> None:
+    """A client generated from the schema knows how a refusal reads: 4XX and 5XX on every
+    operation (unless it names its own), the Error component, and real errors that fit it."""
+    from tests.accounts.factories import UserFactory
+    from tests.openapi import assert_matches_schema
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not any(code.startswith("4") for code in operation["responses"])
+        or not any(code.startswith("5") for code in operation["responses"])
+    ]
+    assert undocumented == []
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+
+    anonymous = client.get("/api/v1/orders/")
+    client.force_login(UserFactory())
+    invalid = client.post("/api/v1/addresses/", {"pincode": "012345"}, content_type="application/json")
+    missing = client.get(f"/api/v1/orders/{uuid.uuid4()}/")
+
+    for response, path, method in [
+        (anonymous, "/api/v1/orders/", "get"),
+        (invalid, "/api/v1/addresses/", "post"),
+        (missing, "/api/v1/orders/{order_id}/", "get"),
+    ]:
+        assert 400 <= response.status_code < 500
+        assert_matches_schema(response.json(), path, method, response.status_code)
+    assert set(invalid.json()["error"]["fields"]) >= {"pincode"}
 
 
 def test_unknown_api_path_answers_json_404(client: Client) -> None:
