@@ -33,8 +33,7 @@ _ANSWERS = {
         "another body, 429 too many requests (Retry-After)."
     ),
     "5XX": (
-        "The shop failed, or a service it needs is down: try again shortly (a checkout with the "
-        "same Idempotency-Key)."
+        "The shop failed, or a service it needs is down: try again shortly (a checkout with the same Idempotency-Key)."
     ),
 }
 
