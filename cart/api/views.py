@@ -141,7 +141,15 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         request=CheckoutInput,
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
+                OpenApiParameter.HEADER,
+                required=True,
+                description="One per checkout: a retry with the same key and body answers the same order",
+            )
+        ],
         responses={202: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:

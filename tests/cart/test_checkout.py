@@ -149,6 +149,13 @@ def test_an_idempotency_key_too_long_says_so(shopper: Shopper) -> None:
     assert response.json()["error"]["fields"] == {"Idempotency-Key": ["At most 100 characters, not 500."]}
 
 
+def test_the_schema_tells_clients_the_idempotency_keys_limits(client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    [header] = [p for p in schema["paths"]["/api/v1/checkout/"]["post"]["parameters"] if p["in"] == "header"]
+    assert (header["name"], header["required"]) == ("Idempotency-Key", True)
+    assert (header["schema"]["minLength"], header["schema"]["maxLength"]) == (1, 100)
+
+
 @pytest.mark.django_db
 def test_an_empty_cart_or_an_unorderable_one_cannot_check_out(shopper: Shopper) -> None:
     _open_slot(slot_id=SLOT)
