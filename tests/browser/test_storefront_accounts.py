@@ -250,3 +250,48 @@ def test_the_address_form_asks_for_the_riders_phone_and_checkout_offers_to_add_a
     assert str(old_address.phone) == "+919876543210"
     page.click("#place-order")
     expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
+
+
+def test_without_an_address_here_checkout_asks_for_one_before_place_order(browser_shop: BrowserShop) -> None:
+    """A customer whose only address is in another pincode: the new-address form comes
+    first on screen and in Tab order, so "Place order" is not reached before the address."""
+    from playwright.sync_api import expect
+
+    page = browser_shop.page
+    user = UserFactory.create()
+    elsewhere = AddressFactory.create(user=user, pincode="110001")
+    browser_shop.log_in(BrowserCustomer(user=user, email=user.email, password=PASSWORD, address=elsewhere))
+    browser_shop.goto("/")
+    _settled(page)
+    page.click("#pincode-button")
+    page.fill("#pincode-form input[name=pincode]", PINCODE)
+    page.click("#pincode-form button[type=submit]")
+    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
+    _settled(page)
+    page.locator("article.card", has_text="Whole Wheat Atta").get_by_role("button", name="Add").click()
+    expect(page.locator("#cart-count")).to_have_text("1")
+    page.evaluate("location.hash = '#/checkout'")
+    expect(page.locator("#app h1")).to_have_text("Checkout")
+
+    expect(page.locator("#checkout-form")).to_contain_text(f"No saved address in {PINCODE} yet: add one above.")
+    first = page.evaluate(
+        "document.querySelector('#address-form').compareDocumentPosition(document.querySelector('#place-order'))"
+    )
+    assert first & 4  # Node.DOCUMENT_POSITION_FOLLOWING: the button comes after the form
+    page.focus("#app h1")
+    for _ in range(3):  # Name, Phone, House: the address comes first
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('form') && document.activeElement.closest('form').id") == (
+        "address-form"
+    )
+
+    page.fill("#address-form input[name=line1]", "12 CMH Road")
+    page.click("#address-form button[type=submit]")
+    expect(page.locator("#checkout-form input[name=address_id]:checked")).to_have_count(1)
+    # With an address here, the checkout comes first again and the form for another follows.
+    assert (
+        page.evaluate(
+            "document.querySelector('#checkout-form').compareDocumentPosition(document.querySelector('#address-form'))"
+        )
+        & 4
+    )

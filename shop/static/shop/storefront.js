@@ -893,7 +893,7 @@ async function checkoutPage() {
         checked: saved ? address.id === saved : address.is_default || index === 0,
       }),
       ` ${address.name}, ${address.line1}${address.line2 ? `, ${address.line2}` : ""}, ${address.city} ${address.pincode}`))
-      : h("p", { class: "muted" }, `No saved address in ${cart.pincode} yet: add one below.`),
+      : h("p", { class: "muted" }, `No saved address in ${cart.pincode} yet: add one above.`),
     addresses.results.length > usable.length ? h("p", { class: "muted" }, "Addresses in other pincodes are served by another store: change the cart's pincode to use them.") : null);
   const byDay = new Map();
   const slotById = new Map();
@@ -1001,22 +1001,24 @@ async function checkoutPage() {
     event.preventDefault();
     await busy($("#place-order"), () => placeOrder(form));
   });
+  const noticeLine = notice ? h("p", { class: "notice", id: "address-notice", role: "alert", tabindex: "-1" }, notice) : null;
+  const newAddress = addressForm(async (address) => {
+    state.notice = await addressNotice(address, cart.pincode);
+    state.savedAddress = address.id;
+    await route();
+    // Keyboard users stay with what they did: on the new address, chosen; told it is saved.
+    const radio = $("#checkout-form input[name=address_id][data-saved]");
+    if (radio) {
+      radio.focus();
+      flash("Address saved");
+    } else $("#address-notice")?.focus();
+  });
+  // No address here yet: the form for one comes first, on screen and in Tab order, so "Place
+  // order" is not reached before the address it needs.
   return [
     h("h1", {}, "Checkout"),
     h("div", { class: "columns" },
-      h("div", {}, form,
-        notice ? h("p", { class: "notice", id: "address-notice", role: "alert", tabindex: "-1" }, notice) : null,
-        addressForm(async (address) => {
-          state.notice = await addressNotice(address, cart.pincode);
-          state.savedAddress = address.id;
-          await route();
-          // Keyboard users stay with what they did: on the new address, chosen; told it is saved.
-          const radio = $("#checkout-form input[name=address_id][data-saved]");
-          if (radio) {
-            radio.focus();
-            flash("Address saved");
-          } else $("#address-notice")?.focus();
-        })),
+      h("div", {}, usable.length ? [form, noticeLine, newAddress] : [noticeLine, newAddress, form]),
       summary),
   ];
 }
