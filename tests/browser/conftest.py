@@ -422,6 +422,28 @@ def bus_worker(shop_processes: ShopProcesses) -> Worker:
     return shop_processes.worker
 
 
+# --- Steps the storefront tests share ----------------------------------------------------------
+
+
+def settled(page: Page) -> None:
+    """Wait for the view to be drawn: #app is aria-busy while a route loads."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
+
+
+def set_pincode(page: Page, pincode: str = PINCODE) -> None:
+    """Choose the pincode in the header's dialog and wait for the store's view (the page
+    re-renders for the store's prices: a click before then lands on the old view)."""
+    from playwright.sync_api import expect
+
+    page.click("#pincode-button")
+    page.fill("#pincode-form input[name=pincode]", pincode)
+    page.click("#pincode-form button[type=submit]")
+    expect(page.locator("#pincode-label")).to_have_text(pincode)
+    settled(page)
+
+
 # --- Everything together --------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from orders.models import Order
 from payments.models import PaymentIntent
 from shop.accounts.models import User
 
-from .conftest import BrowserShop, wait_for
+from .conftest import BrowserShop, set_pincode, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -28,18 +28,6 @@ SAGA_TIMEOUT_MS = 30_000
 
 def _status(page: Page) -> Locator:
     return page.locator("#order-status")
-
-
-def _set_pincode(shop: BrowserShop, pincode: str) -> None:
-    from playwright.sync_api import expect
-
-    page = shop.page
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", pincode)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(pincode)
-    # The page re-renders for the store's prices: a click before then lands on the old view.
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
 
 
 def test_a_visitor_fills_a_cart_registers_pays_with_razorpay_and_cancels_for_a_refund(
@@ -168,7 +156,7 @@ def test_cash_on_delivery_followed_to_the_doorstep_and_the_gst_invoice(browser_s
     page.fill("#login-form input[name=password]", customer.password)
     page.click("#login-form button[type=submit]")
     expect(page.locator("#logout-button")).to_contain_text("Ravi Kumar")
-    _set_pincode(browser_shop, "560038")
+    set_pincode(browser_shop.page, "560038")
 
     page.locator("article.card", has_text="Toned Milk").locator("a").first.click()
     expect(page.locator("h1")).to_have_text("Toned Milk")
@@ -249,7 +237,7 @@ def test_a_checkout_retried_after_a_lost_answer_places_one_order(browser_shop: B
     page = browser_shop.page
     browser_shop.log_in(customer)
     browser_shop.goto("/")
-    _set_pincode(browser_shop, "560038")
+    set_pincode(browser_shop.page, "560038")
     page.locator("article.card", has_text="Toned Milk").get_by_role("button", name="Add").click()
     expect(page.locator("#cart-count")).to_have_text("1")
     browser_shop.goto("/#/checkout")

@@ -11,29 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .conftest import PINCODE, BrowserShop
+from .conftest import BrowserShop, set_pincode, settled
 from .test_storefront_order_page_after_cancel import _confirmed_order
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
-
-
-def _settled(page: Page) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
-
-
-def _set_pincode(page: Page) -> None:
-    from playwright.sync_api import expect
-
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", PINCODE)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
-    _settled(page)
 
 
 def _focused(page: Page) -> str:
@@ -52,7 +36,7 @@ def test_the_first_tab_offers_a_skip_to_content_link_that_lands_past_the_header(
     page = browser_shop.page
     page.set_viewport_size({"width": 390, "height": 844})
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
 
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
@@ -131,7 +115,7 @@ def test_prices_read_as_words_and_a_card_names_its_product_once(browser_shop: Br
     page = browser_shop.page
     page.route(re.compile(r"/api/v1/catalog/products/\?"), _as_loose_tomatoes)
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
     atta = page.locator("article.card", has_text="Whole Wheat Atta")
     loose = page.locator("article.card", has_text="Toned Milk")
 
@@ -170,7 +154,7 @@ def test_cart_changes_are_told_to_screen_readers_and_removing_a_line_keeps_the_k
 
     page = browser_shop.page
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     announce = page.locator("#announce")
     expect(announce).to_have_attribute("aria-live", "polite")
 
@@ -186,7 +170,7 @@ def test_cart_changes_are_told_to_screen_readers_and_removing_a_line_keeps_the_k
 
     page.click("#cart-link")
     expect(page.locator("#app h1")).to_have_text("Your cart")
-    _settled(page)
+    settled(page)
     page.get_by_role("button", name="Remove Whole Wheat Atta 5 kg").focus()
     page.keyboard.press("Enter")
     expect(page.locator("[data-line]")).to_have_count(1)
@@ -211,7 +195,7 @@ def test_form_errors_are_read_out_and_the_password_rule_is_told_before_the_first
     page = browser_shop.page
     customer = browser_shop.customer()
     browser_shop.goto("/#/login")
-    _settled(page)
+    settled(page)
     page.fill("#login-form input[name=email]", customer.email)
     page.fill("#login-form input[name=password]", "not-the-password")
     page.press("#login-form input[name=password]", "Enter")
@@ -220,7 +204,7 @@ def test_form_errors_are_read_out_and_the_password_rule_is_told_before_the_first
     expect(error).not_to_be_empty()
 
     page.get_by_role("link", name="Create an account").click()
-    _settled(page)
+    settled(page)
     password = page.get_by_label("Password")
     expect(password).to_have_accessible_description(re.compile("At least 8 characters"))
     page.fill("#register-form input[name=email]", "new.customer@example.in")
@@ -239,7 +223,7 @@ def test_a_message_over_the_page_lets_taps_through_to_what_it_covers(browser_sho
     page = browser_shop.page
     page.set_viewport_size({"width": 390, "height": 844})
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     flash = page.locator("#flash")
     expect(flash).to_be_visible()  # "Delivered from Indiranagar..." at the bottom of the screen
     box = flash.bounding_box()
@@ -295,17 +279,17 @@ def test_every_control_on_a_phone_is_big_enough_to_tap(browser_shop: BrowserShop
     customer = browser_shop.customer()
     browser_shop.log_in(customer)
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     page.locator("article.card", has_text="Toned Milk").get_by_role("button", name=re.compile("^Add")).click()
     expect(page.locator("#cart-count")).to_have_text("1")
     small = {"home": page.evaluate(_TOO_SMALL)}
     page.locator("article.card a", has_text="Toned Milk").click()
     expect(page.locator("#app h1")).to_have_text("Toned Milk")
-    _settled(page)
+    settled(page)
     small["product"] = page.evaluate(_TOO_SMALL)
     for route, heading in (("/#/cart", "Your cart"), ("/#/checkout", "Checkout"), ("/#/orders", "Your orders")):
         browser_shop.goto(route)
         expect(page.locator("#app h1")).to_have_text(heading)
-        _settled(page)
+        settled(page)
         small[route] = page.evaluate(_TOO_SMALL)
     assert not any(small.values()), small

@@ -17,10 +17,10 @@ import pytest
 from shop.accounts.models import Address, User
 from tests.accounts.factories import PASSWORD, AddressFactory, UserFactory
 
-from .conftest import PINCODE, BrowserCustomer, BrowserShop, wait_for
+from .conftest import PINCODE, BrowserCustomer, BrowserShop, set_pincode, settled, wait_for
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    pass
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -61,10 +61,19 @@ def _body(message: Message) -> str:
     return payload.decode(message.get_content_charset() or "utf-8")
 
 
-def _settled(page: Page) -> None:
+def _atta_at_checkout(shop: BrowserShop, customer: BrowserCustomer) -> None:
+    """Logged in as `customer`, pincode chosen, one atta in the cart, on the checkout page."""
     from playwright.sync_api import expect
 
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
+    page = shop.page
+    shop.log_in(customer)
+    shop.goto("/")
+    settled(page)
+    set_pincode(page)
+    page.locator("article.card", has_text="Whole Wheat Atta").get_by_role("button", name="Add").click()
+    expect(page.locator("#cart-count")).to_have_text("1")
+    page.evaluate("location.hash = '#/checkout'")
+    expect(page.locator("#app h1")).to_have_text("Checkout")
 
 
 def test_a_customer_who_forgot_the_password_resets_it_by_the_mailed_link_and_logs_in(
@@ -75,7 +84,7 @@ def test_a_customer_who_forgot_the_password_resets_it_by_the_mailed_link_and_log
     page = browser_shop.page
     customer = browser_shop.customer(full_name="Asha Rao")
     browser_shop.goto("/#/login")
-    _settled(page)
+    settled(page)
 
     page.get_by_role("link", name="Forgot your password?").click()
     expect(page.locator("#app h1")).to_have_text("Forgot your password?")
@@ -135,7 +144,7 @@ def test_a_customer_who_forgot_the_password_resets_it_by_the_mailed_link_and_log
     expect(page.locator("#logout-button")).to_be_visible()
     expect(page.locator("#account-link")).to_be_visible()
     expect(page).to_have_url(f"{browser_shop.url}/#/")  # logging in ends by going on to the shop
-    _settled(page)
+    settled(page)
     assert User.objects.get(pk=customer.user.pk).check_password(NEW_PASSWORD)
 
     # The link worked once.
@@ -158,7 +167,7 @@ def test_a_customer_changes_the_password_in_the_account_area_and_stays_logged_in
     customer = browser_shop.customer()
     browser_shop.log_in(customer)
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
 
     page.click("#account-link")
     expect(page.locator("#app h1")).to_have_text("Your account")
@@ -186,7 +195,7 @@ def test_a_customer_changes_the_password_in_the_account_area_and_stays_logged_in
 
     # This browser's session goes on with the new password.
     page.reload()
-    _settled(page)
+    settled(page)
     page.click("#orders-link")
     expect(page.locator("#app h1")).to_have_text("Your orders")
 
@@ -202,18 +211,7 @@ def test_the_address_form_asks_for_the_riders_phone_and_checkout_offers_to_add_a
         user=user, pincode=PINCODE, phone="", is_default=True
     )  # saved before the form asked
     customer = BrowserCustomer(user=user, email=user.email, password=PASSWORD, address=old_address)
-    browser_shop.log_in(customer)
-    browser_shop.goto("/")
-    _settled(page)
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", PINCODE)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
-    _settled(page)
-    page.locator("article.card", has_text="Whole Wheat Atta").get_by_role("button", name="Add").click()
-    expect(page.locator("#cart-count")).to_have_text("1")
-    page.evaluate("location.hash = '#/checkout'")
-    expect(page.locator("#app h1")).to_have_text("Checkout")
+    _atta_at_checkout(browser_shop, customer)
 
     # The phone is required, and says why; nothing is saved without it.
     phone = page.get_by_label(re.compile(r"^Phone \(the rider calls it"))
@@ -260,18 +258,7 @@ def test_without_an_address_here_checkout_asks_for_one_before_place_order(browse
     page = browser_shop.page
     user = UserFactory.create()
     elsewhere = AddressFactory.create(user=user, pincode="110001")
-    browser_shop.log_in(BrowserCustomer(user=user, email=user.email, password=PASSWORD, address=elsewhere))
-    browser_shop.goto("/")
-    _settled(page)
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", PINCODE)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
-    _settled(page)
-    page.locator("article.card", has_text="Whole Wheat Atta").get_by_role("button", name="Add").click()
-    expect(page.locator("#cart-count")).to_have_text("1")
-    page.evaluate("location.hash = '#/checkout'")
-    expect(page.locator("#app h1")).to_have_text("Checkout")
+    _atta_at_checkout(browser_shop, BrowserCustomer(user=user, email=user.email, password=PASSWORD, address=elsewhere))
 
     expect(page.locator("#checkout-form")).to_contain_text(f"No saved address in {PINCODE} yet: add one above.")
     first = page.evaluate(

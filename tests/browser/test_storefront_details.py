@@ -29,7 +29,7 @@ from shop.eventbus.testing import deliver_pending
 from tests.catalog.factories import BrandFactory, CategoryFactory, TaxClassFactory, make_product
 from tests.delivery.factories import SlotFactory
 
-from .conftest import PINCODE, BrowserShop, ShopData, build_browser_shop
+from .conftest import PINCODE, BrowserShop, ShopData, build_browser_shop, set_pincode, settled
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -95,22 +95,11 @@ def _until(page: Page, condition: Callable[[], bool], what: str, timeout_ms: int
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _settled(page: Page) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
-
-
 def _set_pincode(shop: BrowserShop) -> None:
     from playwright.sync_api import expect
 
-    page = shop.page
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", PINCODE)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
-    _settled(page)
-    expect(page.locator("article.card .price").first).to_be_visible()
+    set_pincode(shop.page)
+    expect(shop.page.locator("article.card .price").first).to_be_visible()
 
 
 def _totals(page: Page) -> tuple[int, int]:
@@ -283,7 +272,7 @@ def test_back_leaves_a_redirect_a_new_page_starts_at_its_top_and_logging_out_kee
     page.go_back()
     expect(page).to_have_url(re.compile(rf"^{re.escape(browser_shop.url)}/(#/)?$"))
     expect(heading).to_have_text("All products")
-    _settled(page)
+    settled(page)
     expect(page).to_have_url(re.compile(rf"^{re.escape(browser_shop.url)}/(#/)?$"))
 
     # Logging in from the redirect lands on the page asked for; an empty checkout sends on to
@@ -300,7 +289,7 @@ def test_back_leaves_a_redirect_a_new_page_starts_at_its_top_and_logging_out_kee
     page.go_back()
     expect(page).to_have_url(re.compile(r"#/orders$"))
     expect(heading).to_have_text("Your orders")
-    _settled(page)
+    settled(page)
     expect(page).to_have_url(re.compile(r"#/orders$"))
 
     # Logging out keeps the pincode this browser chose.

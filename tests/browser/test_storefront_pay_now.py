@@ -14,7 +14,7 @@ import pytest
 from orders.models import Order
 from orders.services import saga
 
-from .conftest import BrowserShop, wait_for
+from .conftest import BrowserShop, set_pincode, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -39,11 +39,7 @@ def _check_out_one_milk(shop: BrowserShop) -> str:
     page = shop.page
     shop.log_in(shop.customer())
     shop.goto("/")
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", shop.pincode)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(shop.pincode)
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
+    set_pincode(page, shop.pincode)
     page.locator("article.card", has_text="Toned Milk").get_by_role("button", name="Add").click()
     expect(page.locator("#cart-count")).to_have_text("1")
     shop.goto("/#/checkout")
@@ -52,6 +48,20 @@ def _check_out_one_milk(shop: BrowserShop) -> str:
     page.click("#place-order")
     expect(page).to_have_url(re.compile(r"#/orders/[0-9a-f-]{36}$"))
     return page.url.rsplit("/", 1)[1]
+
+
+def _pay_on_the_fake_and_see_it_paid(page: Page, order_id: str) -> None:
+    """On the fake's checkout page: pay, come back through the callback, see the order paid."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
+    page.click("#pay")
+    expect(page.locator("h1")).to_have_text("Payment received")
+    expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
+    expect(page.locator("#order-status")).to_have_attribute(
+        "data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS
+    )
+    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay)")
 
 
 def test_the_tab_that_placed_a_prepaid_order_pays_without_a_click_and_later_visits_offer_pay_now(
@@ -95,14 +105,7 @@ def test_the_tab_that_placed_a_prepaid_order_pays_without_a_click_and_later_visi
 
     # "Pay now" still pays, and the order ends confirmed.
     pay.click()
-    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
-    page.click("#pay")
-    expect(page.locator("h1")).to_have_text("Payment received")
-    expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
-    expect(page.locator("#order-status")).to_have_attribute(
-        "data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS
-    )
-    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay)")
+    _pay_on_the_fake_and_see_it_paid(page, order_id)
     expect(page.locator("#pay-now")).to_have_count(0)
     assert len(visits) == 2
 
@@ -154,14 +157,7 @@ def test_a_declined_payment_can_be_tried_again_and_the_order_goes_through(browse
     expect(page.locator("#order-status")).to_have_attribute("data-status", "awaiting_payment")
 
     page.click("#pay-now")
-    expect(page.locator("h1")).to_have_text("Fake Razorpay checkout")
-    page.click("#pay")
-    expect(page.locator("h1")).to_have_text("Payment received")
-    expect(page).to_have_url(re.compile(rf"/#/orders/{order_id}$"), timeout=10_000)
-    expect(page.locator("#order-status")).to_have_attribute(
-        "data-status", re.compile("confirmed|picking"), timeout=SAGA_TIMEOUT_MS
-    )
-    expect(page.locator("#payment-method")).to_have_text("Paid online (Razorpay)")
+    _pay_on_the_fake_and_see_it_paid(page, order_id)
     expect(page.locator("#payment-failed")).to_have_count(0)
     order = Order.objects.get(pk=order_id)
     assert (order.payment_state, order.refunded_paise, order.payment_attempts_failed) == ("captured", 0, 1)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import PINCODE, BrowserShop
+from .conftest import PINCODE, BrowserShop, set_pincode, settled
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -18,28 +18,12 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
-def _settled(page: Page) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
-
-
-def _set_pincode(page: Page) -> None:
-    from playwright.sync_api import expect
-
-    page.click("#pincode-button")
-    page.fill("#pincode-form input[name=pincode]", PINCODE)
-    page.click("#pincode-form button[type=submit]")
-    expect(page.locator("#pincode-label")).to_have_text(PINCODE)
-    _settled(page)
-
-
 def test_closing_the_pincode_dialog_with_escape_gives_add_back(browser_shop: BrowserShop) -> None:
     from playwright.sync_api import expect
 
     page = browser_shop.page
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
     milk = page.locator("article.card", has_text="Toned Milk")
     add = milk.get_by_role("button", name=re.compile("Add"))
     dialog = page.locator("#pincode-dialog")
@@ -74,7 +58,7 @@ def test_the_cart_fits_a_390_px_phone_without_scrolling_sideways(browser_shop: B
     page = browser_shop.page
     page.set_viewport_size({"width": 390, "height": 844})
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     _add(page, "Toned Milk")
     _add(page, "Whole Wheat Atta")
 
@@ -95,7 +79,7 @@ def test_the_cart_fits_a_390_px_phone_without_scrolling_sideways(browser_shop: B
     page.route(re.compile(r"/api/v1/cart/$"), with_a_big_pack)
     page.click("#cart-link")
     expect(page.locator("#app h1")).to_have_text("Your cart")
-    _settled(page)
+    settled(page)
     select = page.get_by_label("If Whole Wheat Atta 5 kg is out of stock")
     expect(select.locator("option")).to_have_count(3)
     expect(select).to_be_visible()
@@ -114,7 +98,7 @@ def test_back_from_a_product_returns_to_where_the_list_was_scrolled(browser_shop
     page.set_viewport_size({"width": 390, "height": 300})
     browser_shop.goto("/")
     expect(page.locator("article.card")).to_have_count(2)
-    _settled(page)
+    settled(page)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("window.scrollY > 100")
     page.wait_for_timeout(100)  # the scroll event is handled
@@ -128,7 +112,7 @@ def test_back_from_a_product_returns_to_where_the_list_was_scrolled(browser_shop
 
     page.go_back()
     expect(heading).to_have_text("All products")
-    _settled(page)
+    settled(page)
     page.wait_for_function(f"Math.abs(window.scrollY - {left_at}) <= 2")
 
     # A link to the list (not Back) starts it at its top.
@@ -136,7 +120,7 @@ def test_back_from_a_product_returns_to_where_the_list_was_scrolled(browser_shop
     expect(heading).not_to_have_text("All products")
     page.click("a.brand")
     expect(heading).to_have_text("All products")
-    _settled(page)
+    settled(page)
     page.wait_for_function("window.scrollY === 0")
 
 
@@ -154,11 +138,11 @@ def test_a_slot_that_closed_while_checkout_was_open_is_dropped_and_the_list_show
     page = browser_shop.page
     browser_shop.log_in(browser_shop.customer())
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     _add(page, "Toned Milk")
     page.evaluate("location.hash = '#/checkout'")
     expect(page.locator("#app h1")).to_have_text("Checkout")
-    _settled(page)
+    settled(page)
     first, second = browser_shop.data.slots
     picks = page.locator("input[name=slot_pick]")
     expect(page.locator(f"input[name=slot_pick][value='{first.id}']")).to_be_checked()
@@ -193,11 +177,11 @@ def test_an_address_saved_at_checkout_with_enter_is_chosen_focused_and_announced
     page = browser_shop.page
     browser_shop.log_in(browser_shop.customer())
     browser_shop.goto("/")
-    _set_pincode(page)
+    set_pincode(page)
     _add(page, "Toned Milk")
     page.evaluate("location.hash = '#/checkout'")
     expect(page.locator("#app h1")).to_have_text("Checkout")
-    _settled(page)
+    settled(page)
     expect(page.locator("input[name=address_id]")).to_have_count(1)
 
     form = page.locator("#address-form")
@@ -224,7 +208,7 @@ def test_diet_is_told_in_words_with_the_veg_or_non_veg_mark(browser_shop: Browse
     Product.objects.filter(id=products["atta"]).update(diet="na")
     page = browser_shop.page
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
 
     milk = page.locator("article.card", has_text="Toned Milk")
     mark = milk.get_by_role("img", name="Non-veg")
@@ -250,7 +234,7 @@ def test_each_form_error_is_told_once_next_to_its_field_by_its_visible_label(bro
 
     page = browser_shop.page
     browser_shop.goto("/#/register?next=/")
-    _settled(page)
+    settled(page)
     form = page.locator("#register-form")
     form.locator("input[name=full_name]").fill("Meera Iyer")
     form.locator("input[name=email]").fill("meera@example.in")
@@ -274,7 +258,7 @@ def test_the_pincode_dialog_never_keeps_a_message_about_another_pincode(browser_
 
     page = browser_shop.page
     browser_shop.goto("/")
-    _settled(page)
+    settled(page)
     page.click("#pincode-button")
     box = page.locator("#pincode-form input[name=pincode]")
     message = page.locator("#pincode-error")
